@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// Each command lives in its own file and registers itself; command files hold no logic.
+import { Command } from 'commander';
+import { UserError } from '../errors.js';
+import { VERSION } from '../version.js';
+import * as score from './score.js';
+import * as audit from './audit.js';
+import * as compare from './compare.js';
+import * as train from './train.js';
+import * as filter from './filter.js';
+import * as verify from './verify.js';
+import * as distill from './distill.js';
+import * as exportCmd from './export.js';
+import * as run from './run.js';
+import * as merge from './merge.js';
+
+const program = new Command('memsieve')
+  .description('Find and remove the training examples a distilled student would memorize.')
+  .version(VERSION)
+  .showHelpAfterError();
+
+for (const command of [score, audit, compare, train, filter, verify, distill, exportCmd, run, merge]) {
+  command.register(program);
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof UserError) {
+    process.stderr.write(`memsieve: error: ${error.message}\n`);
+    process.exit(2);
+  }
+  throw error;
+}

@@ -1,0 +1,36 @@
+import type { Schema, Table } from 'apache-arrow';
+
+/** One chunk of rows flowing through the pipeline: every input column, in input order. */
+export type Batch = Table;
+
+export type Format = 'parquet' | 'arrow' | 'jsonl';
+
+export interface ReadOptions {
+  /** overrides the format guessed from the extension */
+  format?: Format;
+  /** rows per yielded batch for formats without natural chunks (JSONL); Parquet yields per row group */
+  batchRows?: number;
+}
+
+export interface BatchReader extends AsyncIterable<Batch> {
+  readonly path: string;
+  readonly format: Format;
+}
+
+export interface WriteOptions {
+  format?: Format;
+}
+
+/**
+ * A writer publishes its file only on `close()` (temp file, then rename);
+ * `abort()` removes the temp file so no half-written output is left at `path`.
+ */
+export interface BatchWriter {
+  readonly path: string;
+  write(batch: Batch): Promise<void>;
+  close(): Promise<void>;
+  abort(): Promise<void>;
+  readonly rowsWritten: number;
+}
+
+export type { Schema };
