@@ -17,16 +17,44 @@ export interface BatchLogits {
   vocab: number;
 }
 
-/**
- * A causal language model backend. Stages use this interface only and never know
- * whether onnxruntime or the PyTorch worker runs behind it.
- */
-export interface CausalLM {
+/** Greedy decoding: what `audit` needs from any backend. */
+export interface Generator {
+  /** continue each prefix by exactly n tokens (argmax, ties to the lowest id, no stop token) */
+  greedy(prefixes: TokenIds[], n: number): Promise<TokenIds[]>;
+  close(): Promise<void>;
+}
+
+/** A causal language model that exposes logits (the onnxruntime backend). */
+export interface CausalLM extends Generator {
   readonly name: string;
   readonly vocabSize: number;
   /** logits for a batch of sequences, right-padded to the longest one */
   logits(batch: TokenIds[]): Promise<BatchLogits>;
-  /** greedy continuation of each prefix by exactly n tokens (ties to the lowest id, no stop token) */
-  greedy(prefixes: TokenIds[], n: number): Promise<TokenIds[]>;
+}
+
+export interface PairScoreOptions {
+  temperature: number;
+  prefixTokens: number;
+  suffixTokens: number;
+}
+
+/**
+ * Per-row model features of a teacher/baseline pair, one entry per input row.
+ * NaN marks a value that is undefined for the row (too short for the suffix window).
+ * Definitions: docs/features.md.
+ */
+export interface PairScores {
+  teacher_nll: Float64Array;
+  baseline_nll: Float64Array;
+  kl_teacher_baseline: Float64Array;
+  teacher_suffix_entropy: Float64Array;
+  baseline_suffix_entropy: Float64Array;
+  teacher_suffix_logprob: Float64Array;
+  baseline_suffix_logprob: Float64Array;
+}
+
+/** What `score` needs from any backend: onnxruntime computes it from logits, the PyTorch worker on GPU. */
+export interface PairScorer {
+  scorePairs(rows: TokenIds[], options: PairScoreOptions): Promise<PairScores>;
   close(): Promise<void>;
 }
