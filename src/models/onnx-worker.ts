@@ -1,0 +1,119 @@
+// Worker thread owning one onnxruntime session: session.run() blocks its thread, so each model
+// runs here and the main thread keeps reading, tokenizing and writing.
+import { parentPort, workerData } from 'node:worker_threads';
+import { createSession, ModelFileError, runLogits, type LoadedSession } from './onnx-session.js';
+import { unpackRows, type PackedRows } from './batch-pack.js';
+import { logSoftmaxInto, modelRowStats } from '../score/features.js';
+import type { Device } from './types.js';
+
+export interface WorkerInit {
+  path: string;
+  device: Device;
+  threads: number;
+}
+
+export type WorkerRequest =
+  | { id: number; op: 'logits'; rows: PackedRows }
+  | { id: number; op: 'features'; rows: PackedRows; temperature: number; prefixTokens: number; suffixTokens: number }
+  | { id: number; op: 'greedy'; rows: PackedRows; steps: number };
+
+/** Per-row stats of one model plus its packed log-probabilities at the KL temperature. */
+export interface FeaturesResult {
+  nll: Float64Array;
+  suffixEntropy: Float64Array;
+  suffixLogprob: Float64Array;
+  /** log-softmax(z/τ) of positions 0..n−2 of every row, rows back to back */
+  klLogprobs: Float32Array;
+  /** start (in positions) of each row inside klLogprobs */
+  positionOffsets: Int32Array;
+  vocab: number;
+}
+
+const port = parentPort!;
+const init = workerData as WorkerInit;
+let loaded: LoadedSession;
+
+try {
+  loaded = await createSession(init.path, init.device, init.threads);
+  port.postMessage({ ready: true, vocab: loaded.vocab, inputNames: loaded.inputNames, outputNames: loaded.outputNames });
+} catch (error) {
+  port.postMessage({ ready: false, userError: error instanceof ModelFileError, message: (error as Error).message });
+}
+
+port.on('message', async (request: WorkerRequest) => {
+  try {
+    const rows = unpackRows(request.rows);
+    if (request.op === 'logits') {
+      const logits = await runLogits(loaded, rows);
+      port.postMessage({ id: request.id, result: logits }, [logits.data.buffer as ArrayBuffer]);
+    } else if (request.op === 'features') {
+      const result = await features(rows, request.temperature, request.prefixTokens, request.suffixTokens);
+      port.postMessage({ id: request.id, result }, [result.klLogprobs.buffer as ArrayBuffer]);
+    } else {
+      const tokens = await greedyRecompute(rows, request.steps);
+      port.postMessage({ id: request.id, result: tokens }, [tokens.buffer as ArrayBuffer]);
+    }
+  } catch (error) {
+    port.postMessage({ id: request.id, message: (error as Error).message });
+  }
+});
+
+async function features(rows: Int32Array[], temperature: number, prefixTokens: number, suffixTokens: number): Promise<FeaturesResult> {
+  const { data, seqLen, vocab } = await runLogits(loaded, rows);
+  const positionOffsets = new Int32Array(rows.length + 1);
+  for (let r = 0; r < rows.length; r++) positionOffsets[r + 1] = positionOffsets[r] + Math.max(rows[r].length - 1, 0);
+  const klLogprobs = new Float32Array(positionOffsets[rows.length] * vocab);
+  // τ = 1 stats reuse the KL buffer when τ = 1; otherwise a one-row scratch holds them
+  const scratch = temperature === 1 ? klLogprobs : new Float32Array(seqLen * vocab);
+  const nll = new Float64Array(rows.length);
+  const suffixEntropy = new Float64Array(rows.length);
+  const suffixLogprob = new Float64Array(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    const positions = rows[r].length - 1;
+    const base = temperature === 1 ? positionOffsets[r] * vocab : 0;
+    for (let j = 0; j < positions; j++) {
+      const at = (r * seqLen + j) * vocab;
+      logSoftmaxInto(data, at, vocab, 1, scratch, base + j * vocab);
+      if (temperature !== 1) logSoftmaxInto(data, at, vocab, temperature, klLogprobs, (positionOffsets[r] + j) * vocab);
+    }
+    const stats = modelRowStats(scratch, base, vocab, rows[r], { prefixTokens, suffixTokens });
+    nll[r] = stats.nll;
+    suffixEntropy[r] = stats.suffixEntropy;
+    suffixLogprob[r] = stats.suffixLogprob;
+  }
+  return { nll, suffixEntropy, suffixLogprob, klLogprobs, positionOffsets, vocab };
+}
+
+/** Greedy decoding without a KV cache: one full forward pass per new token. */
+async function greedyRecompute(prefixes: Int32Array[], steps: number): Promise<Int32Array> {
+  const sequences = prefixes.map((prefix) => {
+    const sequence = new Int32Array(prefix.length + steps);
+    sequence.set(prefix);
+    return sequence;
+  });
+  const generated = new Int32Array(prefixes.length * steps);
+  for (let step = 0; step < steps; step++) {
+    const current = sequences.map((sequence, r) => sequence.subarray(0, prefixes[r].length + step));
+    const { data, seqLen, vocab } = await runLogits(loaded, current);
+    for (let r = 0; r < prefixes.length; r++) {
+      const at = (r * seqLen + current[r].length - 1) * vocab;
+      const next = argmax(data, at, vocab);
+      sequences[r][prefixes[r].length + step] = next;
+      generated[r * steps + step] = next;
+    }
+  }
+  return generated;
+}
+
+/** Index of the largest value; ties go to the lowest id, as in the kit's reference decoding. */
+export function argmax(values: Float32Array, offset: number, length: number): number {
+  let best = 0;
+  let bestValue = values[offset];
+  for (let v = 1; v < length; v++) {
+    if (values[offset + v] > bestValue) {
+      bestValue = values[offset + v];
+      best = v;
+    }
+  }
+  return best;
+}
