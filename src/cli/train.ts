@@ -1,4 +1,45 @@
 import type { Command } from 'commander';
+import { DEFAULT_FEATURES, summarizeRiskModel, trainRiskModel, writeRiskModel } from '../risk/train.js';
+import { UserError } from '../errors.js';
 
-// placeholder until this command lands
-export function register(_program: Command): void {}
+function number(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n)) throw new UserError(`${name} expects a number, got "${value}"`);
+    return n;
+  };
+}
+
+export function register(program: Command): void {
+  program
+    .command('train')
+    .description('Fit the memorization risk classifier (logistic regression) on scores joined with audit labels; write risk.json')
+    .requiredOption('--scores <file>', 'scores file from `memsieve score` (id and feature columns)')
+    .requiredOption('--labels <file>', 'labels file, e.g. from `memsieve audit` (id and label columns)')
+    .requiredOption('--output <file>', 'risk model to write (risk.json)')
+    .option('--label-column <name>', 'label column: true/1 = memorized', 'memorized')
+    .option('--id-column <name>', 'id column joining scores and labels', 'id')
+    .option('--features <list>', 'comma-separated feature columns', DEFAULT_FEATURES.join(','))
+    .option('--negatives-per-positive <r>', 'non-memorized rows sampled per memorized row', number('--negatives-per-positive'), 3)
+    .option('--test-fraction <f>', 'share of each trial held out for evaluation', number('--test-fraction'), 0.3)
+    .option('--trials <n>', 'evaluation trials', number('--trials'), 100)
+    .option('--seed <n>', 'random seed for sampling and splits', number('--seed'), 0)
+    .action(async (options) => {
+      const model = await trainRiskModel({
+        scores: options.scores,
+        labels: options.labels,
+        labelColumn: options.labelColumn,
+        idColumn: options.idColumn,
+        features: String(options.features)
+          .split(',')
+          .map((s: string) => s.trim())
+          .filter((s: string) => s !== ''),
+        negativesPerPositive: options.negativesPerPositive,
+        testFraction: options.testFraction,
+        trials: options.trials,
+        seed: options.seed,
+      });
+      await writeRiskModel(options.output, model);
+      process.stdout.write(summarizeRiskModel(model, options.output));
+    });
+}

@@ -9,3 +9,11 @@ export {
   sigmoid,
 } from './schema.js';
 export type { RiskModel, RiskMetrics, RiskProvenance, RocCurve, PrCurve, MeanStd, InputFile } from './schema.js';
+export { DEFAULT_FEATURES, trainRiskModel, writeRiskModel, runRiskProtocol, joinRiskData, sampleRows, summarizeRiskModel } from './train.js';
+export type { TrainOptions, ProtocolOptions, ProtocolResult, RiskData } from './train.js';
+export { fitLogistic, predictLogistic, standardize } from './logistic.js';
+export type { LogisticFit, LogisticOptions, Standardization } from './logistic.js';
+export { rocCurve, rocAuc, precisionRecallCurve, averagePrecision, binaryMetrics, thinRocCurve, thinPrCurve } from './metrics.js';
+export type { BinaryMetrics } from './metrics.js';
+export { createRng } from './random.js';
+export type { Rng } from './random.js';
