@@ -2,6 +2,7 @@
 // commands which need no model never load the native backend.
 import * as ort from 'onnxruntime-node';
 import type { Device } from './types.js';
+import { detectKvCache, emptyPastFeeds, type KvLayout } from './onnx-kv.js';
 
 const EXECUTION_PROVIDERS: Record<Device, string[]> = {
   cpu: ['cpu'],
@@ -14,6 +15,8 @@ export interface LoadedSession {
   session: ort.InferenceSession;
   vocab: number;
   hasPositionIds: boolean;
+  /** cache layout of a KV-cache graph (onnx-kv.ts); undefined for logits-only graphs */
+  kv: KvLayout | undefined;
   inputNames: readonly string[];
   outputNames: readonly string[];
 }
@@ -50,20 +53,26 @@ export async function createSession(path: string, device: Device, threads: numbe
     throw new ModelFileError(`the graph has no 'logits' output (outputs: ${outputNames.join(', ')}); export the causal LM head's logits`);
   }
   const hasPositionIds = inputNames.includes('position_ids');
+  let kv: KvLayout | undefined;
+  try {
+    kv = detectKvCache(session);
+  } catch (error) {
+    throw new ModelFileError((error as Error).message);
+  }
   const logitsMeta = session.outputMetadata.find((m) => m.name === 'logits');
   const lastDim = logitsMeta && logitsMeta.isTensor ? logitsMeta.shape[logitsMeta.shape.length - 1] : undefined;
-  const vocab = typeof lastDim === 'number' ? lastDim : await probeVocab(session, hasPositionIds);
-  return { session, vocab, hasPositionIds, inputNames, outputNames };
+  const vocab = typeof lastDim === 'number' ? lastDim : await probeVocab(session, hasPositionIds, kv);
+  return { session, vocab, hasPositionIds, kv, inputNames, outputNames };
 }
 
-async function probeVocab(session: ort.InferenceSession, hasPositionIds: boolean): Promise<number> {
-  const logits = await runLogits({ session, hasPositionIds } as LoadedSession, [Int32Array.of(0)]);
+async function probeVocab(session: ort.InferenceSession, hasPositionIds: boolean, kv: KvLayout | undefined): Promise<number> {
+  const logits = await runLogits({ session, hasPositionIds, kv }, [Int32Array.of(0)]);
   return logits.vocab;
 }
 
 /** Run a right-padded batch; returns logits [batch, seqLen, vocab]. */
 export async function runLogits(
-  loaded: Pick<LoadedSession, 'session' | 'hasPositionIds'>,
+  loaded: Pick<LoadedSession, 'session' | 'hasPositionIds' | 'kv'>,
   rows: Int32Array[],
 ): Promise<{ data: Float32Array; batch: number; seqLen: number; vocab: number }> {
   const batch = rows.length;
@@ -87,6 +96,8 @@ export async function runLogits(
     for (let r = 0; r < batch; r++) for (let t = 0; t < seqLen; t++) positions[r * seqLen + t] = BigInt(t);
     feeds.position_ids = new ort.Tensor('int64', positions, [batch, seqLen]);
   }
+  // a KV-cache graph runs the whole sequence with an empty past
+  if (loaded.kv) Object.assign(feeds, emptyPastFeeds(loaded.kv, batch));
   const output = await loaded.session.run(feeds, ['logits']);
   const logits = output.logits;
   const vocab = logits.dims[2];

@@ -3,6 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createSession, ModelFileError, runLogits, type LoadedSession } from './onnx-session.js';
 import { unpackRows, type PackedRows } from './batch-pack.js';
+import { greedyWithCache } from './onnx-kv.js';
 import { logSoftmaxInto, modelRowStats } from '../score/features.js';
 import type { Device } from './types.js';
 
@@ -50,7 +51,9 @@ port.on('message', async (request: WorkerRequest) => {
       const result = await features(rows, request.temperature, request.prefixTokens, request.suffixTokens);
       port.postMessage({ id: request.id, result }, [result.klLogprobs.buffer as ArrayBuffer]);
     } else {
-      const tokens = await greedyRecompute(rows, request.steps);
+      const tokens = loaded.kv
+        ? await greedyWithCache(loaded.session, loaded.kv, rows, request.steps, argmax)
+        : await greedyRecompute(rows, request.steps);
       port.postMessage({ id: request.id, result: tokens }, [tokens.buffer as ArrayBuffer]);
     }
   } catch (error) {
