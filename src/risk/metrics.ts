@@ -44,10 +44,10 @@ function checkBothClasses(counts: ThresholdCounts, what: string): void {
 }
 
 /**
- * ROC curve as scikit-learn's roc_curve(drop_intermediate=True): points in the middle of a straight
- * horizontal or vertical run are dropped (they never change the curve's shape, its area, or the
- * best threshold for a recall target); a first point (0, 0) is added with threshold +Infinity
- * (scikit-learn ≥ 1.3; older versions used max(score) + 1).
+ * ROC curve as scikit-learn's roc_curve. With dropIntermediate (its default) points in the middle of a
+ * straight horizontal or vertical run are dropped: the plotted curve and its area stay the same, but
+ * thresholds inside a vertical run (needed for an exact recall target) go. A first point (0, 0) is
+ * added with threshold +Infinity (scikit-learn ≥ 1.3; older versions used max(score) + 1).
  */
 export function rocCurve(labels: Uint8Array, scores: Float64Array, dropIntermediate = true): RocCurve {
   const counts = countAtThresholds(labels, scores);

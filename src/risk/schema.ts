@@ -21,7 +21,10 @@ export interface RiskMetrics {
   coefficients: Record<string, MeanStd>;
 }
 
-/** ROC curve in scikit-learn's roc_curve form (drop_intermediate=True): thresholds decrease, fpr/tpr increase. */
+/**
+ * ROC curve in scikit-learn's roc_curve form: thresholds decrease, fpr/tpr increase. risk.json stores the
+ * curve without drop_intermediate (every distinct threshold), thinned to at most ~20,000 points (see thinRocCurve).
+ */
 export interface RocCurve {
   fpr: number[];
   tpr: number[];
@@ -180,7 +183,7 @@ export function sigmoid(z: number): number {
 /**
  * The highest threshold whose validation recall (pooled ROC tpr) is at least `recall`: flagging
  * rows with risk >= that threshold caught that share of held-out memorized rows, with the fewest
- * false positives the curve allows (drop_intermediate keeps every such corner point).
+ * rows flagged. Exact for targets on the 1e-4 grid (0.99, 0.995, ...) even on a thinned curve.
  */
 export function thresholdForRecall(model: RiskModel, recall: number): number {
   if (!(recall > 0 && recall <= 1)) throw new UserError(`target recall must be in (0, 1], got ${recall}`);

@@ -314,7 +314,8 @@ export function runRiskProtocol(data: RiskData, options: ProtocolOptions = {}): 
       accuracy: meanStd(perTrial.accuracy),
       coefficients: Object.fromEntries(data.featureNames.map((name, j) => [name, meanStd(coefficientsPerTrial[j])])),
     },
-    roc: thinRocCurve(rocCurve(allLabels, allScores)),
+    // every threshold (no drop_intermediate), so --target-recall gets the highest threshold reaching its recall
+    roc: thinRocCurve(rocCurve(allLabels, allScores, false)),
     pr: thinPrCurve(precisionRecallCurve(allLabels, allScores)),
     finalSample: final.rows,
     finalPositives: final.positives,
