@@ -19,6 +19,8 @@ export interface BatchReader extends AsyncIterable<Batch> {
 
 export interface WriteOptions {
   format?: Format;
+  /** Parquet: rows per row group (default 10,000; a group also closes at 64 MiB) */
+  rowGroupRows?: number;
 }
 
 /**

@@ -1,0 +1,9 @@
+// Streaming IO: Parquet, Arrow IPC and JSONL in and out as Arrow tables, with atomic outputs.
+export { detectFormat, expandInputs } from './format.js';
+export { openReader, emptyTable, type OpenReaderOptions, type Shard } from './reader.js';
+export { openWriter } from './writer.js';
+export { withColumns, columnValues, tableColumnValues } from './columns.js';
+export { writeFileAtomic, checkOutputFolder } from './atomic.js';
+export { sha256File } from './hash.js';
+export { readTable } from './read-table.js';
+export type { Batch, BatchReader, BatchWriter, Format, ReadOptions, WriteOptions } from './types.js';

@@ -1,0 +1,66 @@
+import { DataType, Type, type Vector } from 'apache-arrow';
+import { columnValues } from './columns.js';
+import type { ByteSink } from './sink.js';
+import type { Batch, BatchWriter } from './types.js';
+
+/** One JSON object per row, keys in column order. 64-bit integers are written as exact JSON numbers. */
+export class JsonlBatchWriter implements BatchWriter {
+  rowsWritten = 0;
+
+  constructor(
+    readonly path: string,
+    private readonly sink: ByteSink,
+  ) {}
+
+  async write(batch: Batch): Promise<void> {
+    const keys = batch.schema.fields.map((f) => JSON.stringify(f.name));
+    const columns = batch.schema.fields.map((f, i) => jsonValues(batch.getChildAt(i)!, f.type));
+    const lines: string[] = new Array(batch.numRows);
+    for (let r = 0; r < batch.numRows; r++) {
+      let line = '{';
+      for (let c = 0; c < keys.length; c++) line += `${c > 0 ? ',' : ''}${keys[c]}:${toJson(columns[c][r])}`;
+      lines[r] = `${line}}\n`;
+    }
+    if (lines.length > 0) await this.sink.write(lines.join(''));
+    this.rowsWritten += batch.numRows;
+  }
+
+  close(): Promise<void> {
+    return this.sink.close();
+  }
+
+  abort(): Promise<void> {
+    return this.sink.abort();
+  }
+}
+
+/** Column values for JSON; timestamps and dates become ISO-8601 strings. */
+function jsonValues(vector: Vector, type: DataType): ArrayLike<unknown> {
+  if (type.typeId === Type.Timestamp || type.typeId === Type.Date) {
+    return Array.from({ length: vector.length }, (_, i) => {
+      const ms = vector.get(i) as number | null;
+      return ms === null ? null : new Date(ms).toISOString();
+    });
+  }
+  return columnValues(vector);
+}
+
+function toJson(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  switch (typeof value) {
+    case 'bigint':
+      return value.toString();
+    case 'number':
+      // JSON has no NaN/Infinity
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'string':
+    case 'boolean':
+      return JSON.stringify(value);
+    default:
+      break;
+  }
+  if (value instanceof Uint8Array) return JSON.stringify(Buffer.from(value).toString('base64'));
+  if (Array.isArray(value) || ArrayBuffer.isView(value)) return `[${Array.from(value as ArrayLike<unknown>, toJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>).map(([k, v]) => `${JSON.stringify(k)}:${toJson(v)}`);
+  return `{${entries.join(',')}}`;
+}

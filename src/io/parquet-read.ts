@@ -1,0 +1,174 @@
+import { open } from 'node:fs/promises';
+import {
+  DataType, Table, makeData, vectorFromArray, type Data, type Schema, type Vector, RecordBatch, Struct, Type,
+  makeVector,
+} from 'apache-arrow';
+import { parquetMetadataAsync, parquetRead, type ColumnData, type DecodedArray, type FileMetaData } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import { UserError } from '../errors.js';
+import { asyncBufferFromHandle } from './file-buffer.js';
+import { arrowSchemaOf } from './parquet-types.js';
+import type { FileUnits, ReadUnit } from './units.js';
+
+const MAGIC = 'PAR1';
+
+// Raw values for temporal and JSON columns: Arrow stores the integers, so converting to Date and back would lose precision.
+const RAW_PARSERS = {
+  timestampFromMilliseconds: (v: bigint) => v,
+  timestampFromMicroseconds: (v: bigint) => v,
+  timestampFromNanoseconds: (v: bigint) => v,
+  dateFromDays: (v: number) => v,
+  jsonFromBytes: (bytes: Uint8Array) => new TextDecoder().decode(bytes),
+};
+
+/** A Parquet file as row-group units: only the footer is read up front, then one row group per `load()`. */
+export async function parquetUnits(path: string): Promise<FileUnits> {
+  const handle = await openOrFail(path);
+  const { size } = await handle.stat();
+  const file = asyncBufferFromHandle(handle, size);
+  let metadata: FileMetaData;
+  let schema: Schema;
+  try {
+    await checkMagic(path, file, size);
+    metadata = await parquetMetadataAsync(file);
+    schema = arrowSchemaOf(metadata, path);
+  } catch (error) {
+    await handle.close();
+    throw asUserError(path, error);
+  }
+  async function* units(): AsyncGenerator<ReadUnit> {
+    try {
+      let groupStart = 0;
+      for (const [index, group] of metadata.row_groups.entries()) {
+        const rowStart = groupStart;
+        const rowEnd = groupStart + Number(group.num_rows);
+        groupStart = rowEnd;
+        yield { load: () => readRowGroup({ path, file, metadata, schema, index, rowStart, rowEnd }) };
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+  return { units: units(), schema: () => schema };
+}
+
+async function openOrFail(path: string) {
+  try {
+    return await open(path, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UserError(`${path}: no such file; check --input`);
+    if (code === 'EISDIR') throw new UserError(`${path}: is a directory`);
+    throw error;
+  }
+}
+
+async function checkMagic(path: string, file: ReturnType<typeof asyncBufferFromHandle>, size: number) {
+  const text = (bytes: ArrayBuffer) => Buffer.from(bytes).toString('latin1');
+  const ok = size >= 12 && text(await file.slice(0, 4)) === MAGIC && text(await file.slice(size - 4, size)) === MAGIC;
+  if (!ok) throw new UserError(`${path}: not a Parquet file (no PAR1 marker at start and end); check the file, or pass --format if the extension is wrong`);
+}
+
+function asUserError(path: string, error: unknown): Error {
+  if (error instanceof UserError) return error;
+  return new UserError(`${path}: cannot read Parquet: ${(error as Error).message}`);
+}
+
+interface RowGroupRead {
+  path: string;
+  file: ReturnType<typeof asyncBufferFromHandle>;
+  metadata: FileMetaData;
+  schema: Schema;
+  index: number;
+  rowStart: number;
+  rowEnd: number;
+}
+
+async function readRowGroup({ path, file, metadata, schema, index, rowStart, rowEnd }: RowGroupRead): Promise<Table> {
+  const chunks = new Map<string, ColumnData[]>();
+  try {
+    await parquetRead({
+      file,
+      metadata,
+      rowStart,
+      rowEnd,
+      compressors,
+      utf8: false,
+      parsers: RAW_PARSERS,
+      onChunk: (chunk) => {
+        const list = chunks.get(chunk.columnName) ?? [];
+        list.push(chunk);
+        chunks.set(chunk.columnName, list);
+      },
+    });
+  } catch (error) {
+    throw new UserError(`${path}: row group ${index}: cannot decode Parquet: ${(error as Error).message}`);
+  }
+  const length = rowEnd - rowStart;
+  const children = schema.fields.map((field) => {
+    const values = rowsOf(chunks.get(field.name) ?? [], rowStart, rowEnd);
+    if (values.length !== length) throw new UserError(`${path}: row group ${index}: column '${field.name}' has ${values.length} values, expected ${length}`);
+    return vectorOf(values, field.type).data[0];
+  });
+  const data = makeData({ type: new Struct(schema.fields), length, nullCount: 0, children });
+  return new Table(schema, new RecordBatch(schema, data));
+}
+
+/** Concatenate a column's chunks and cut them to [rowStart, rowEnd) (chunks may hold rows outside the range). */
+function rowsOf(chunks: ColumnData[], rowStart: number, rowEnd: number): DecodedArray {
+  chunks.sort((a, b) => a.rowStart - b.rowStart);
+  const pieces = chunks.map((c) => c.columnData.slice(Math.max(0, rowStart - c.rowStart), Math.max(0, Math.min(c.columnData.length, rowEnd - c.rowStart))));
+  if (pieces.length === 1) return pieces[0];
+  const first = pieces[0];
+  if (first && ArrayBuffer.isView(first) && pieces.every((p) => p.constructor === first.constructor)) {
+    const Ctor = first.constructor as new (n: number) => { set(a: ArrayLike<unknown>, o: number): void } & DecodedArray;
+    const out = new Ctor(pieces.reduce((n, p) => n + p.length, 0));
+    let offset = 0;
+    for (const p of pieces) {
+      out.set(p as ArrayLike<unknown>, offset);
+      offset += p.length;
+    }
+    return out;
+  }
+  return pieces.flatMap((p) => Array.from(p as ArrayLike<unknown>));
+}
+
+/** Arrow vector of one Parquet column; fixed-width columns are built straight from their typed arrays. */
+export function vectorOf(values: DecodedArray, type: DataType): Vector {
+  const ArrayType = fixedWidthArrayType(type);
+  if (!ArrayType) return vectorFromArray(Array.from(values as ArrayLike<unknown>), type);
+  const length = values.length;
+  if (values instanceof ArrayType) return makeVector(makeData({ type, length, nullCount: 0, data: values } as never));
+  const typed = new ArrayType(length);
+  const validity = new Uint8Array((length + 7) >> 3);
+  let nullCount = 0;
+  const isBig = typed instanceof BigInt64Array || typed instanceof BigUint64Array;
+  for (let i = 0; i < length; i++) {
+    const v = (values as ArrayLike<unknown>)[i];
+    if (v === null || v === undefined) {
+      nullCount++;
+      continue;
+    }
+    validity[i >> 3] |= 1 << (i & 7);
+    (typed as unknown as unknown[])[i] = isBig ? BigInt(v as number | bigint) : Number(v);
+  }
+  const data = makeData({ type, length, nullCount, nullBitmap: nullCount > 0 ? validity : undefined, data: typed } as never) as Data;
+  return makeVector(data);
+}
+
+type TypedArrayCtor = new (n: number) => ArrayBufferView & ArrayLike<number | bigint>;
+
+function fixedWidthArrayType(type: DataType): TypedArrayCtor | undefined {
+  switch (type.typeId) {
+    case Type.Int:
+    case Type.Float:
+    case Type.Timestamp:
+    case Type.Date:
+    case Type.Time:
+      // Float16 stores uint16 bits; let the builder convert numbers for it
+      if (DataType.isFloat(type) && type.precision === 0) return undefined;
+      return type.ArrayType as unknown as TypedArrayCtor;
+    default:
+      return undefined;
+  }
+}

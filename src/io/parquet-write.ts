@@ -1,0 +1,120 @@
+import { DataType, Table, Type, type Field, type Schema, type Vector } from 'apache-arrow';
+import type { DecodedArray } from 'hyparquet';
+import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
+import { compress as zstdCompress } from 'zstd-napi';
+import { columnValues } from './columns.js';
+import { parquetSchemaOf } from './parquet-types.js';
+import { checkSameSchema } from './schema-check.js';
+import type { ByteSink } from './sink.js';
+import type { Batch, BatchWriter } from './types.js';
+
+/** Row groups close at whichever limit comes first: enough rows for shards to split on, bounded bytes. */
+export const ROW_GROUP_ROWS = 10_000;
+export const ROW_GROUP_BYTES = 64 << 20;
+
+/** ByteWriter that hands each finished row group to the sink, so the file never sits in memory. */
+class SinkByteWriter extends ByteWriter {
+  constructor(private readonly sink: ByteSink) {
+    super(1 << 20);
+  }
+  async flush(): Promise<void> {
+    await this.sink.write(new Uint8Array(this.buffer, 0, this.index));
+    this.index = 0;
+  }
+  override finish(): Promise<void> {
+    return this.flush();
+  }
+}
+
+export class ParquetBatchWriter implements BatchWriter {
+  rowsWritten = 0;
+  private pending: Table[] = [];
+  private pendingRows = 0;
+  private pendingBytes = 0;
+  private schema: Schema | null = null;
+  private parquet: ParquetWriter | null = null;
+  private readonly bytes: SinkByteWriter;
+
+  constructor(
+    readonly path: string,
+    private readonly sink: ByteSink,
+    private readonly rowGroupRows = ROW_GROUP_ROWS,
+  ) {
+    this.bytes = new SinkByteWriter(sink);
+  }
+
+  async write(batch: Batch): Promise<void> {
+    if (this.schema) checkSameSchema(this.path, this.schema, batch.schema);
+    else this.start(batch.schema);
+    if (batch.numRows === 0) return;
+    this.pending.push(batch);
+    this.pendingRows += batch.numRows;
+    this.pendingBytes += byteSizeOf(batch);
+    if (this.pendingRows >= this.rowGroupRows || this.pendingBytes >= ROW_GROUP_BYTES) await this.flushRowGroup();
+  }
+
+  async close(): Promise<void> {
+    if (!this.schema) this.start(new Table().schema);
+    await this.flushRowGroup();
+    await this.parquet!.finish();
+    await this.sink.close();
+  }
+
+  abort(): Promise<void> {
+    return this.sink.abort();
+  }
+
+  private start(schema: Schema) {
+    this.schema = schema;
+    this.parquet = new ParquetWriter({
+      writer: this.bytes,
+      schema: parquetSchemaOf(schema, this.path),
+      codec: 'ZSTD',
+      compressors: { ZSTD: (input: Uint8Array) => zstdCompress(input) },
+      kvMetadata: [...schema.metadata].map(([key, value]) => ({ key, value })),
+      createdBy: 'memsieve (hyparquet-writer)',
+    });
+  }
+
+  private async flushRowGroup() {
+    if (this.pendingRows === 0) return;
+    const table = new Table(this.pending.flatMap((t) => t.batches));
+    const rows = this.pendingRows;
+    this.pending = [];
+    this.pendingRows = 0;
+    this.pendingBytes = 0;
+    const columnData = this.schema!.fields.map((field, i) => ({ name: field.name, data: parquetValues(table.getChildAt(i)!, field) }));
+    await this.parquet!.write({ columnData, rowGroupSize: rows });
+    this.rowsWritten += rows;
+  }
+}
+
+/** Values in the form hyparquet-writer encodes for the field's Parquet type (see parquetSchemaOf). */
+function parquetValues(vector: Vector, field: Field): DecodedArray {
+  const type = field.type as DataType;
+  if (type.typeId === Type.Timestamp || (type.typeId === Type.Date && (type as unknown as { unit: number }).unit === 0)) {
+    // the stored integers (days, or ms/us/ns since the epoch); get() would round them through a JS Date
+    const scale = type.typeId === Type.Timestamp && (type as unknown as { unit: number }).unit === 0 ? 1000n : 1n;
+    const out: unknown[] = new Array(vector.length);
+    let k = 0;
+    for (const data of vector.data) {
+      const values = data.values as BigInt64Array | Int32Array;
+      for (let j = 0; j < data.length; j++, k++) {
+        out[k] = data.getValid(j) ? (typeof values[j] === 'bigint' ? (values[j] as bigint) * scale : values[j]) : null;
+      }
+    }
+    return out;
+  }
+  if (type.typeId === Type.Date) return Array.from({ length: vector.length }, (_, i) => (vector.isValid(i) ? BigInt(vector.get(i) as number) : null));
+  return columnValues(vector) as DecodedArray;
+}
+
+function byteSizeOf(table: Table): number {
+  let total = 0;
+  const visit = (data: { values?: ArrayBufferView; valueOffsets?: ArrayBufferView; nullBitmap?: ArrayBufferView; children: unknown[] }) => {
+    total += (data.values?.byteLength ?? 0) + (data.valueOffsets?.byteLength ?? 0) + (data.nullBitmap?.byteLength ?? 0);
+    for (const child of data.children) visit(child as typeof data);
+  };
+  for (const batch of table.batches) visit(batch.data as never);
+  return total;
+}

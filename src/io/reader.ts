@@ -1,0 +1,81 @@
+import { RecordBatch, Struct, Table, makeData, vectorFromArray, type Schema } from 'apache-arrow';
+import { UserError } from '../errors.js';
+import { arrowUnits } from './arrow-read.js';
+import { detectFormat, expandInputs } from './format.js';
+import { DEFAULT_BATCH_ROWS, jsonlUnits } from './jsonl-read.js';
+import { parquetUnits } from './parquet-read.js';
+import type { Batch, BatchReader, Format, ReadOptions } from './types.js';
+import type { FileUnits } from './units.js';
+
+export interface Shard {
+  /** 0-based */
+  index: number;
+  count: number;
+}
+
+export type OpenReaderOptions = ReadOptions & { shard?: Shard };
+
+/**
+ * Stream one or more inputs as Arrow tables. A directory stands for its data files sorted by name.
+ * With `shard`, units (Parquet row groups, Arrow record batches, JSONL chunks of `batchRows` lines),
+ * numbered across all files in order, are taken where unit % count == index: shards partition the
+ * rows, and shard outputs concatenated in unit order equal the unsharded read.
+ * When no unit is selected (an empty shard) one zero-row table with the input schema is yielded,
+ * so writers still learn the columns.
+ */
+export function openReader(paths: string | string[], options: OpenReaderOptions = {}): BatchReader {
+  const files = expandInputs(paths, options.format);
+  const shard = options.shard ?? { index: 0, count: 1 };
+  checkShard(shard);
+  const formats = files.map((file) => detectFormat(file, options.format));
+  if (files.filter((f) => f === '-').length > 1) throw new UserError("'-' (stdin) can be read once only");
+  const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
+  if (!Number.isInteger(batchRows) || batchRows < 1) throw new UserError(`--batch-rows ${batchRows}: must be a positive integer`);
+
+  async function* batches(): AsyncGenerator<Batch> {
+    let unitIndex = 0;
+    let yielded = 0;
+    let schema: Schema | null = null;
+    for (const [i, file] of files.entries()) {
+      const source = await unitsOf(file, formats[i], batchRows);
+      for await (const unit of source.units) {
+        const mine = unitIndex++ % shard.count === shard.index;
+        if (!mine) continue;
+        const table = await unit.load();
+        yielded++;
+        yield table;
+      }
+      schema ??= source.schema();
+    }
+    if (yielded === 0 && schema) yield emptyTable(schema);
+  }
+  return {
+    path: files.length === 1 ? files[0] : `${files[0]} (+${files.length - 1} more)`,
+    format: formats[0],
+    [Symbol.asyncIterator]: batches,
+  };
+}
+
+function checkShard({ index, count }: Shard) {
+  if (!Number.isInteger(count) || count < 1 || !Number.isInteger(index) || index < 0 || index >= count) {
+    throw new UserError(`--shard ${index}/${count}: need 0 <= index < count`);
+  }
+}
+
+function unitsOf(file: string, format: Format, batchRows: number): Promise<FileUnits> {
+  switch (format) {
+    case 'parquet':
+      if (file === '-') throw new UserError("Parquet cannot be read from stdin ('-'); pass a file, or stream Arrow IPC");
+      return parquetUnits(file);
+    case 'arrow':
+      return arrowUnits(file);
+    case 'jsonl':
+      return jsonlUnits(file, batchRows);
+  }
+}
+
+export function emptyTable(schema: Schema): Table {
+  const children = schema.fields.map((f) => vectorFromArray([], f.type).data[0]);
+  const data = makeData({ type: new Struct(schema.fields), length: 0, nullCount: 0, children });
+  return new Table(schema, new RecordBatch(schema, data));
+}

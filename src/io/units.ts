@@ -1,0 +1,16 @@
+import type { Schema } from 'apache-arrow';
+import type { Batch } from './types.js';
+
+/**
+ * The smallest piece of a file a shard can own: a Parquet row group, an Arrow record batch or a
+ * JSONL chunk of batchRows lines. Loading is deferred so shards skip other shards' units cheaply.
+ */
+export interface ReadUnit {
+  load(): Promise<Batch>;
+}
+
+/** One input file as a sequence of units; `schema()` is known once iteration has started (null if the file is empty JSONL). */
+export interface FileUnits {
+  units: AsyncIterable<ReadUnit>;
+  schema(): Schema | null;
+}

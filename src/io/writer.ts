@@ -1,0 +1,27 @@
+import { UserError } from '../errors.js';
+import { ArrowBatchWriter } from './arrow-write.js';
+import { detectFormat, isArrowStreamPath } from './format.js';
+import { JsonlBatchWriter } from './jsonl-write.js';
+import { ParquetBatchWriter } from './parquet-write.js';
+import { openSink } from './sink.js';
+import type { BatchWriter, WriteOptions } from './types.js';
+
+/**
+ * Open an output for batches. Files are written to `<path>.tmp-<pid>-<rand>` beside `path` and renamed
+ * into place by `close()`; `abort()` removes the temp file. '-' writes Arrow IPC stream (default) or
+ * JSONL to stdout. A missing output folder is a UserError naming it.
+ */
+export async function openWriter(path: string, options: WriteOptions = {}): Promise<BatchWriter> {
+  const format = detectFormat(path, options.format);
+  if (path === '-' && format === 'parquet') throw new UserError("Parquet cannot be written to stdout ('-'); use --format arrow or jsonl, or a file path");
+  if (path.toLowerCase().endsWith('.gz')) throw new UserError(`${path}: compressed JSONL output is not supported; write .jsonl or .parquet (zstd)`);
+  const sink = await openSink(path);
+  switch (format) {
+    case 'parquet':
+      return new ParquetBatchWriter(path, sink, options.rowGroupRows);
+    case 'arrow':
+      return new ArrowBatchWriter(path, sink, isArrowStreamPath(path));
+    case 'jsonl':
+      return new JsonlBatchWriter(path, sink);
+  }
+}
