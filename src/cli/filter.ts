@@ -1,4 +1,53 @@
 import type { Command } from 'commander';
+import { UserError } from '../errors.js';
+import { filterCorpus } from '../filter/filter.js';
+import { parseFraction } from '../filter/threshold.js';
 
-// placeholder until this command lands
-export function register(_program: Command): void {}
+function probability(option: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new UserError(`${option} expects a number in [0, 1], got "${value}"`);
+    return n;
+  };
+}
+
+export function register(program: Command): void {
+  program
+    .command('filter')
+    .description('Split a corpus into D_clean and removed rows by predicted memorization risk; write an auditable removal report')
+    .requiredOption('--input <files...>', 'corpus (Parquet, Arrow IPC or JSONL; several files are read in order)')
+    .requiredOption('--scores <file>', 'scores file from `memsieve score` (id and the model\'s feature columns, any row order)')
+    .requiredOption('--model <file>', 'risk model from `memsieve train` (risk.json)')
+    .requiredOption('--clean <file>', 'output: rows kept (D_clean), all input columns plus risk')
+    .requiredOption('--removed <file>', 'output: rows removed, all input columns plus risk')
+    .requiredOption('--report <dir>', 'output folder for manifest.json and report.html')
+    .option('--threshold <p>', 'remove rows with risk >= p', probability('--threshold'))
+    .option('--remove-top <share>', 'remove this share of the riskiest rows, e.g. 5% or 0.05', (v: string) => parseFraction(v, '--remove-top'))
+    .option('--target-recall <r>', "threshold reaching this recall on the model's validation ROC", probability('--target-recall'))
+    .option('--id-column <name>', 'id column in corpus and scores', 'id')
+    .option('--include-text', 'copy removed rows\' text into manifest.json (it may hold personal data)', false)
+    .option('--text-column <name>', 'text column for --include-text', 'text')
+    .addHelpText('after', "\nWithout --threshold, --remove-top or --target-recall the model's default threshold applies.")
+    .action(async (options) => {
+      const { manifest, manifestPath, reportPath } = await filterCorpus({
+        input: options.input,
+        scores: options.scores,
+        model: options.model,
+        clean: options.clean,
+        removed: options.removed,
+        report: options.report,
+        threshold: options.threshold,
+        removeTop: options.removeTop,
+        targetRecall: options.targetRecall,
+        idColumn: options.idColumn,
+        includeText: options.includeText,
+        textColumn: options.textColumn,
+        commandLine: process.argv.slice(2),
+      });
+      const s = manifest.summary;
+      process.stdout.write(
+        `${s.rows_in} rows: kept ${s.kept}, removed ${s.removed} (${(100 * s.removed_fraction).toFixed(2)}%) at risk >= ${manifest.threshold.value}\n` +
+          `report: ${reportPath}\nmanifest: ${manifestPath}\n`,
+      );
+    });
+}

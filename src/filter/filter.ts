@@ -1,0 +1,305 @@
+// memsieve filter: split a corpus into D_clean and removed rows by risk, and write the removal report.
+// Passes: scores (risk by id), scores again (removed rows' features, the report's histograms), corpus
+// (split, fingerprint). Outputs go to temporary names and are renamed only once all succeeded; the
+// manifest is written last, so a folder with a manifest.json holds a complete run.
+import { makeVector, type Table } from 'apache-arrow';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { UserError } from '../errors.js';
+import { detectFormat, openReader, openWriter, sha256File, withColumns, writeFileAtomic } from '../io/index.js';
+import type { BatchWriter } from '../io/types.js';
+import { loadRiskModel } from '../risk/index.js';
+import type { RiskModel } from '../risk/index.js';
+import { renderFilterReport } from '../report/filter-report.js';
+import { VERSION } from '../version.js';
+import { FINGERPRINT_ALGORITHM, MultisetHash, ROW_ENCODING, RowHasher } from './fingerprint.js';
+import { SplitHistogramBuilder, fixedEdges, robustEdges } from './histogram.js';
+import { MANIFEST_SCHEMA, type FileEntry, type Manifest, type RemovedRow } from './manifest.js';
+import { featureColumns, idAt, readRiskIndex, requireColumn, type RiskIndex } from './scores.js';
+import { chooseThreshold, type ThresholdChoice } from './threshold.js';
+import { relativeTo } from './paths.js';
+
+export const MANIFEST_FILE = 'manifest.json';
+export const REPORT_FILE = 'report.html';
+const HISTOGRAM_BINS = 40;
+/** at most this many ids are named in an error */
+const NAMED_IDS = 5;
+
+export interface FilterOptions extends ThresholdChoice {
+  /** corpus files (read in the order given) */
+  input: string | string[];
+  scores: string;
+  model: string;
+  clean: string;
+  removed: string;
+  /** report folder: manifest.json and report.html */
+  report: string;
+  idColumn?: string;
+  /** copy removed rows' text into the manifest */
+  includeText?: boolean;
+  textColumn?: string;
+  /** recorded in the manifest */
+  commandLine?: string[];
+}
+
+export interface FilterResult {
+  manifest: Manifest;
+  manifestPath: string;
+  reportPath: string;
+}
+
+export async function filterCorpus(options: FilterOptions): Promise<FilterResult> {
+  const inputs = Array.isArray(options.input) ? options.input : [options.input];
+  if (inputs.length === 0) throw new UserError('--input: give at least one corpus file');
+  const idColumn = options.idColumn ?? 'id';
+  const textColumn = options.includeText ? (options.textColumn ?? 'text') : null;
+  const outputs = [options.clean, options.removed];
+  for (const out of outputs) {
+    if (inputs.includes(out) || out === options.scores) throw new UserError(`${out}: an output may not overwrite an input`);
+  }
+  if (options.clean === options.removed) throw new UserError('--clean and --removed must be different files');
+  const cleanFormat = detectFormat(options.clean);
+  const removedFormat = detectFormat(options.removed);
+
+  const model = await loadRiskModel(options.model);
+  const index = await readRiskIndex(options.scores, model, idColumn);
+  const threshold = chooseThreshold(options, model, index.risk);
+  const profile = await profileScores(options.scores, model, index, threshold.value, idColumn);
+
+  await mkdir(options.report, { recursive: true });
+  const reportDir = options.report;
+  const cleanTemp = temporaryName(options.clean);
+  const removedTemp = temporaryName(options.removed);
+  const reportTemp = temporaryName(join(reportDir, REPORT_FILE));
+  const writers: BatchWriter[] = [];
+  try {
+    const clean = await openWriter(cleanTemp, { format: cleanFormat });
+    writers.push(clean);
+    const removed = await openWriter(removedTemp, { format: removedFormat });
+    writers.push(removed);
+    const split = await splitCorpus(inputs, index, threshold.value, idColumn, textColumn, clean, removed, profile.removedFeatures);
+    await clean.close();
+    await removed.close();
+
+    const fileEntry = async (path: string, hashed = path): Promise<FileEntry> => ({ path: relativeTo(reportDir, path), sha256: await sha256File(hashed) });
+    const rowsIn = split.kept + split.removed;
+    const manifest: Manifest = {
+      schema: MANIFEST_SCHEMA,
+      tool: 'memsieve',
+      tool_version: VERSION,
+      created: new Date().toISOString(),
+      command_line: options.commandLine ?? [],
+      model: {
+        ...(await fileEntry(options.model)),
+        schema: model.schema,
+        features: model.features,
+        roc_auc: model.metrics.roc_auc,
+        roc: thinCurve(model),
+      },
+      threshold: { ...threshold, validation: operatingPoint(model, threshold.value) },
+      id_column: idColumn,
+      text_column: textColumn,
+      fingerprint: { algorithm: FINGERPRINT_ALGORITHM, row_encoding: ROW_ENCODING, columns: split.columns },
+      input: { files: await Promise.all(inputs.map((p) => fileEntry(p))), rows: rowsIn, fingerprint: split.inputFingerprint },
+      scores: { files: [await fileEntry(options.scores)], rows: index.rows },
+      clean: { files: [await fileEntry(options.clean, cleanTemp)], rows: split.kept, fingerprint: split.cleanFingerprint },
+      removed: { files: [await fileEntry(options.removed, removedTemp)], rows: split.removed, fingerprint: split.removedFingerprint },
+      report: { path: REPORT_FILE, sha256: '' },
+      summary: { rows_in: rowsIn, kept: split.kept, removed: split.removed, removed_fraction: rowsIn === 0 ? 0 : split.removed / rowsIn },
+      distributions: { risk: profile.risk, features: profile.features },
+      removed_rows: split.removedRows,
+    };
+    const html = renderFilterReport(manifest);
+    await writeFileAtomic(reportTemp, html);
+    manifest.report.sha256 = await sha256File(reportTemp);
+
+    // publish: drop a previous run's manifest first, so no manifest ever vouches for a mix of runs
+    const manifestPath = join(reportDir, MANIFEST_FILE);
+    await rm(manifestPath, { force: true });
+    await rename(cleanTemp, options.clean);
+    await rename(removedTemp, options.removed);
+    const reportPath = join(reportDir, REPORT_FILE);
+    await rename(reportTemp, reportPath);
+    await writeFileAtomic(manifestPath, JSON.stringify(manifest, null, 1) + '\n');
+    return { manifest, manifestPath, reportPath };
+  } catch (error) {
+    for (const writer of writers) await writer.abort().catch(() => undefined);
+    for (const temp of [cleanTemp, removedTemp, reportTemp]) await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+/** A sibling name the final rename can replace atomically; keeps the extension for format detection. */
+function temporaryName(path: string): string {
+  return join(dirname(path), `.partial-${process.pid}-${basename(path)}`);
+}
+
+/** The model's validation ROC, thinned to ~500 points for the report (the full curve stays in risk.json). */
+function thinCurve(model: RiskModel): { fpr: number[]; tpr: number[] } {
+  const { fpr, tpr } = model.roc;
+  const step = Math.max(1, Math.floor(fpr.length / 500));
+  const keep: number[] = [];
+  for (let i = 0; i < fpr.length; i += step) keep.push(i);
+  if (keep[keep.length - 1] !== fpr.length - 1) keep.push(fpr.length - 1);
+  return { fpr: keep.map((i) => fpr[i]), tpr: keep.map((i) => tpr[i]) };
+}
+
+/** The validation ROC point of flagging risk >= t: the last curve point whose threshold is still >= t. */
+function operatingPoint(model: RiskModel, t: number): { fpr: number; tpr: number } | undefined {
+  const { fpr, tpr, thresholds } = model.roc;
+  let at = -1;
+  for (let i = 0; i < thresholds.length && thresholds[i] >= t; i++) at = i;
+  return at < 0 ? undefined : { fpr: fpr[at], tpr: tpr[at] };
+}
+
+interface ScoresProfile {
+  risk: ReturnType<SplitHistogramBuilder['result']>;
+  features: Record<string, ReturnType<SplitHistogramBuilder['result']>>;
+  /** raw features of the rows to remove, by id */
+  removedFeatures: Map<string, Record<string, number>>;
+}
+
+/** Second pass over the scores, now that the threshold is known: kept-vs-removed histograms and removed rows' features. */
+async function profileScores(scores: string, model: RiskModel, index: RiskIndex, threshold: number, idColumn: string): Promise<ScoresProfile> {
+  const riskHistogram = new SplitHistogramBuilder(fixedEdges(0, 1, 50));
+  for (const r of index.risk) riskHistogram.add(r, r >= threshold);
+  const histograms = model.features.map((_, j) => new SplitHistogramBuilder(robustEdges(index.featureSample[j], HISTOGRAM_BINS)));
+  const removedFeatures = new Map<string, Record<string, number>>();
+  let row = 0;
+  for await (const batch of openReader(scores)) {
+    const idVector = requireColumn(batch, idColumn, `--scores ${scores}`, 'pass --id-column');
+    const ids = Array.from({ length: batch.numRows }, (_, i) => idAt(idVector, i, `--scores ${scores}`, row + i, idColumn));
+    const features = featureColumns(batch, model, ids, `--scores ${scores}`);
+    for (let i = 0; i < batch.numRows; i++) {
+      const at = index.rowOf.get(ids[i]);
+      if (at === undefined) throw new UserError(`--scores ${scores} changed while filter was reading it (id ${ids[i]}); run filter again`);
+      const removed = index.risk[at] >= threshold;
+      for (let j = 0; j < features.length; j++) histograms[j].add(features[j][i], removed);
+      if (removed) removedFeatures.set(ids[i], Object.fromEntries(model.features.map((name, j) => [name, features[j][i]])));
+    }
+    row += batch.numRows;
+  }
+  return {
+    risk: riskHistogram.result(),
+    features: Object.fromEntries(model.features.map((name, j) => [name, histograms[j].result()])),
+    removedFeatures,
+  };
+}
+
+interface SplitResult {
+  columns: string[];
+  kept: number;
+  removed: number;
+  inputFingerprint: string;
+  cleanFingerprint: string;
+  removedFingerprint: string;
+  removedRows: RemovedRow[];
+}
+
+/** The corpus pass: every row to exactly one writer, with its risk appended, fingerprinted on the way. */
+async function splitCorpus(
+  inputs: string[],
+  index: RiskIndex,
+  threshold: number,
+  idColumn: string,
+  textColumn: string | null,
+  clean: BatchWriter,
+  removed: BatchWriter,
+  removedFeatures: Map<string, Record<string, number>>,
+): Promise<SplitResult> {
+  const seen = new Uint8Array(index.rows);
+  const input = new MultisetHash();
+  const cleanHash = new MultisetHash();
+  const removedHash = new MultisetHash();
+  const removedRows: RemovedRow[] = [];
+  let hasher: RowHasher | null = null;
+  let columns: string[] = [];
+  let kept = 0;
+  let dropped = 0;
+  let row = 0;
+  const source = inputs.length === 1 ? `--input ${inputs[0]}` : `--input ${inputs.join(' ')}`;
+  for await (const batch of openReader(inputs)) {
+    const names = batch.schema.fields.map((f) => f.name);
+    if (!hasher) {
+      columns = names;
+      if (names.includes('risk')) throw new UserError(`${source} already has a column "risk"; rename or drop it before filtering`);
+      if (textColumn !== null && !names.includes(textColumn)) throw new UserError(`${source} has no column "${textColumn}" for --include-text (columns: ${names.join(', ')}); pass --text-column`);
+      hasher = new RowHasher(columns);
+    } else if (names.join('\u0000') !== columns.join('\u0000')) {
+      throw new UserError(`${source}: row ${row} starts a part with columns (${names.join(', ')}), earlier rows have (${columns.join(', ')}); give files of one schema`);
+    }
+    const idVector = requireColumn(batch, idColumn, source, 'pass --id-column');
+    const n = batch.numRows;
+    const risk = new Float64Array(n);
+    const missing: string[] = [];
+    let missingCount = 0;
+    const ids = new Array<string>(n);
+    for (let i = 0; i < n; i++) {
+      const id = idAt(idVector, i, source, row + i, idColumn);
+      ids[i] = id;
+      const at = index.rowOf.get(id);
+      if (at === undefined) {
+        if (missing.length < NAMED_IDS) missing.push(id);
+        missingCount++;
+        continue;
+      }
+      if (seen[at]) throw new UserError(`${source}: id ${id} appears twice (second time at row ${row + i}); ids must be unique`);
+      seen[at] = 1;
+      risk[i] = index.risk[at];
+    }
+    if (missingCount > 0) {
+      throw new UserError(`${source}: ${missingCount} id(s) from rows ${row}..${row + n - 1} have no scores (${missing.join(', ')}${missingCount > missing.length ? ', …' : ''}); score the whole corpus, or pass the scores made from this corpus`);
+    }
+    const digests = hasher.digests(batch, source);
+    const textVector = textColumn === null ? null : batch.getChild(textColumn);
+    for (let i = 0; i < n; i++) {
+      input.add(digests[i]);
+      if (risk[i] >= threshold) {
+        removedHash.add(digests[i]);
+        const entry: RemovedRow = { id: ids[i], risk: risk[i], row_sha256: digests[i].toString('hex'), features: removedFeatures.get(ids[i]) ?? {} };
+        if (textVector) entry.text = (textVector.get(i) as string | null) ?? null;
+        removedRows.push(entry);
+        dropped++;
+      } else {
+        cleanHash.add(digests[i]);
+        kept++;
+      }
+    }
+    const withRisk = withColumns(batch, { risk: makeVector(risk) });
+    const [keepPart, removePart] = partition(withRisk, risk, threshold);
+    if (keepPart) await clean.write(keepPart);
+    if (removePart) await removed.write(removePart);
+    row += n;
+  }
+  if (!hasher) throw new UserError(`${source} has no rows`);
+  const unseen: string[] = [];
+  let unseenCount = 0;
+  for (let r = 0; r < index.rows; r++) if (!seen[r]) unseenCount++;
+  if (unseenCount > 0) {
+    for (const [id, at] of index.rowOf) {
+      if (!seen[at]) unseen.push(id);
+      if (unseen.length >= NAMED_IDS) break;
+    }
+    throw new UserError(`the scores hold ${unseenCount} id(s) that are not in ${source} (${unseen.join(', ')}${unseenCount > unseen.length ? ', …' : ''}); pass the scores made from this corpus`);
+  }
+  const check = new MultisetHash();
+  check.addHex(cleanHash.hex());
+  check.addHex(removedHash.hex());
+  if (check.hex() !== input.hex() || kept + dropped !== row) throw new Error('internal error: clean + removed rows do not add up to the input');
+  return { columns, kept, removed: dropped, inputFingerprint: input.hex(), cleanFingerprint: cleanHash.hex(), removedFingerprint: removedHash.hex(), removedRows };
+}
+
+/** Kept and removed rows of a batch, each as slices of maximal same-side runs (no copy); null when empty. */
+export function partition(batch: Table, risk: Float64Array, threshold: number): [Table | null, Table | null] {
+  const parts: [Table[], Table[]] = [[], []];
+  let start = 0;
+  for (let i = 1; i <= risk.length; i++) {
+    const side = risk[start] >= threshold ? 1 : 0;
+    if (i === risk.length || (risk[i] >= threshold ? 1 : 0) !== side) {
+      parts[side].push(batch.slice(start, i));
+      start = i;
+    }
+  }
+  const join = (tables: Table[]) => (tables.length === 0 ? null : tables.length === 1 ? tables[0] : tables[0].concat(...tables.slice(1)));
+  return [join(parts[0]), join(parts[1])];
+}

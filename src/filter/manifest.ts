@@ -1,0 +1,103 @@
+// manifest.json: what `filter` did, with enough hashes and fingerprints for `verify` to prove it.
+// Documented field by field in docs/filter.md.
+import { readFile } from 'node:fs/promises';
+import { UserError } from '../errors.js';
+import type { MeanStd } from '../risk/index.js';
+
+export const MANIFEST_SCHEMA = 'memsieve.manifest/v1';
+
+/** How the threshold was chosen: the option given, or the model's default. */
+export type ThresholdMethod = 'threshold' | 'remove_top' | 'target_recall' | 'model_default';
+
+export interface FileEntry {
+  /** relative to the report folder (absolute when on another file system root) */
+  path: string;
+  sha256: string;
+}
+
+export interface DatasetEntry {
+  files: FileEntry[];
+  rows: number;
+  /** multiset fingerprint of the rows over `fingerprint.columns` (see fingerprint.ts) */
+  fingerprint: string;
+}
+
+export interface RemovedRow {
+  id: string;
+  risk: number;
+  /** SHA-256 of the row's canonical encoding over `fingerprint.columns` */
+  row_sha256: string;
+  /** raw model features, by name */
+  features: Record<string, number>;
+  /** only with --include-text */
+  text?: string | null;
+}
+
+/** Histogram counts of one quantity for kept and removed rows over shared bin edges. */
+export interface SplitHistogram {
+  edges: number[];
+  kept: number[];
+  removed: number[];
+  /** values below edges[0] / above the last edge, counted in the first / last bin */
+  clipped: number;
+}
+
+export interface Manifest {
+  schema: typeof MANIFEST_SCHEMA;
+  tool: 'memsieve';
+  tool_version: string;
+  /** ISO 8601 time the filter finished */
+  created: string;
+  /** the arguments memsieve was run with (after the program name) */
+  command_line: string[];
+  model: FileEntry & { schema: string; features: string[]; roc_auc: MeanStd; roc: { fpr: number[]; tpr: number[] } };
+  threshold: {
+    /** rows with risk >= value are removed */
+    value: number;
+    method: ThresholdMethod;
+    /** the option's argument: the threshold, the fraction to remove (0.05 for 5%), or the target recall */
+    requested: number | null;
+    /** the model's validation ROC point at this threshold (recall = tpr), absent if the ROC is empty */
+    validation?: { fpr: number; tpr: number };
+  };
+  id_column: string;
+  /** set when --include-text put removed rows' text in this file */
+  text_column: string | null;
+  fingerprint: { algorithm: string; row_encoding: string; columns: string[] };
+  input: DatasetEntry;
+  scores: { files: FileEntry[]; rows: number };
+  clean: DatasetEntry;
+  removed: DatasetEntry;
+  report: FileEntry;
+  summary: { rows_in: number; kept: number; removed: number; removed_fraction: number };
+  /** risk of every row, kept vs removed, and each feature likewise (the report's figures) */
+  distributions: { risk: SplitHistogram; features: Record<string, SplitHistogram> };
+  /** every removed row, in input order */
+  removed_rows: RemovedRow[];
+}
+
+/** Reads and checks report-dir/manifest.json. */
+export async function loadManifest(path: string): Promise<Manifest> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UserError(`cannot read manifest ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}; pass the --report folder written by 'memsieve filter'`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new UserError(`${path}: not a JSON file (${(error as Error).message}); the report folder was edited or is incomplete`);
+  }
+  const m = raw as Partial<Manifest> | null;
+  if (typeof m !== 'object' || m === null) throw new UserError(`${path}: not a manifest object`);
+  if (m.schema !== MANIFEST_SCHEMA) {
+    throw new UserError(`${path}: manifest schema is ${JSON.stringify(m.schema ?? null)}, this memsieve reads "${MANIFEST_SCHEMA}"`);
+  }
+  const datasetOk = (d: DatasetEntry | undefined) => !!d && Array.isArray(d.files) && typeof d.rows === 'number' && typeof d.fingerprint === 'string';
+  if (!datasetOk(m.input) || !datasetOk(m.clean) || !datasetOk(m.removed) || !Array.isArray(m.removed_rows) || !m.fingerprint || !m.threshold || !m.model || !m.report) {
+    throw new UserError(`${path}: manifest is missing fields (input, clean, removed, removed_rows, fingerprint, threshold, model, report); the report folder was edited`);
+  }
+  return m as Manifest;
+}

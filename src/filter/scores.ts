@@ -1,0 +1,91 @@
+// The risk of every scored row, by id: the one per-row structure filter keeps in memory
+// (the id strings in a Map plus 8 bytes of risk and 1 byte of bookkeeping per row; ~100 bytes/row
+// for short ids, so ~1 GB per 10M rows). Everything else streams.
+import type { Vector } from 'apache-arrow';
+import { UserError } from '../errors.js';
+import { openReader } from '../io/index.js';
+import type { RiskModel } from '../risk/index.js';
+import { predictRisk } from '../risk/index.js';
+import { createRng } from '../risk/random.js';
+
+/** Rows sampled per feature to place the report's histogram bins. */
+const RANGE_SAMPLE = 10_000;
+
+export interface RiskIndex {
+  /** id → row number in the scores file */
+  rowOf: Map<string, number>;
+  /** risk by row number */
+  risk: Float64Array;
+  rows: number;
+  /** a uniform sample of each feature's values (reservoir), for histogram ranges */
+  featureSample: Float64Array[];
+}
+
+/** The id of row `i` as a string key; null ids are an error naming the file and row. */
+export function idAt(ids: Vector, i: number, source: string, row: number, idColumn: string): string {
+  const value = ids.get(i);
+  if (value === null || value === undefined) throw new UserError(`${source}: row ${row} has a null "${idColumn}"; every row needs an id`);
+  return String(value);
+}
+
+/** The column `name` of a batch, or a UserError listing the columns there are. */
+export function requireColumn(batch: { getChild(name: string): Vector | null; schema: { fields: { name: string }[] } }, name: string, source: string, hint: string): Vector {
+  const column = batch.getChild(name);
+  if (!column) {
+    throw new UserError(`${source} has no column "${name}" (columns: ${batch.schema.fields.map((f) => f.name).join(', ')}); ${hint}`);
+  }
+  return column;
+}
+
+/** The model's feature columns of one batch as float64, rejecting missing and NaN values by id. */
+export function featureColumns(batch: Parameters<typeof requireColumn>[0] & { numRows: number }, model: RiskModel, ids: string[], source: string): Float64Array[] {
+  return model.features.map((name) => {
+    const column = requireColumn(batch, name, source, `the model needs ${model.features.join(', ')}; score with 'memsieve score' or pass the matching --model`);
+    const values = new Float64Array(batch.numRows);
+    for (let i = 0; i < batch.numRows; i++) {
+      const v = column.get(i);
+      const x = typeof v === 'bigint' ? Number(v) : (v as number | null);
+      if (x === null || x === undefined || typeof x !== 'number' || Number.isNaN(x)) {
+        throw new UserError(`${source}: id ${ids[i]}: feature "${name}" is ${x === null || x === undefined ? 'missing' : 'NaN'}; re-score that row or drop it from the corpus and the scores`);
+      }
+      values[i] = x;
+    }
+    return values;
+  });
+}
+
+/** First pass over the scores: the risk of every row, duplicate ids rejected. */
+export async function readRiskIndex(scores: string, model: RiskModel, idColumn: string): Promise<RiskIndex> {
+  const rowOf = new Map<string, number>();
+  let risk = new Float64Array(1 << 16);
+  let rows = 0;
+  const d = model.features.length;
+  const featureSample = Array.from({ length: d }, () => new Float64Array(RANGE_SAMPLE));
+  const rng = createRng(0, 7);
+  for await (const batch of openReader(scores)) {
+    const idVector = requireColumn(batch, idColumn, `--scores ${scores}`, 'pass --id-column');
+    const ids = new Array<string>(batch.numRows);
+    for (let i = 0; i < batch.numRows; i++) ids[i] = idAt(idVector, i, `--scores ${scores}`, rows + i, idColumn);
+    const features = featureColumns(batch, model, ids, `--scores ${scores}`);
+    const batchRisk = predictRisk(model, features);
+    if (rows + batch.numRows > risk.length) {
+      const grown = new Float64Array(Math.max(risk.length * 2, rows + batch.numRows));
+      grown.set(risk.subarray(0, rows));
+      risk = grown;
+    }
+    for (let i = 0; i < batch.numRows; i++) {
+      const row = rows + i;
+      const previous = rowOf.get(ids[i]);
+      if (previous !== undefined) throw new UserError(`--scores ${scores}: id ${ids[i]} appears twice (rows ${previous} and ${row}); ids must be unique`);
+      rowOf.set(ids[i], row);
+      risk[row] = batchRisk[i];
+      // reservoir sampling (Algorithm R), one draw per row for all features
+      const slot = row < RANGE_SAMPLE ? row : rng.int(row + 1);
+      if (slot < RANGE_SAMPLE) for (let j = 0; j < d; j++) featureSample[j][slot] = features[j][i];
+    }
+    rows += batch.numRows;
+  }
+  if (rows === 0) throw new UserError(`--scores ${scores} has no rows`);
+  const kept = Math.min(rows, RANGE_SAMPLE);
+  return { rowOf, risk: risk.subarray(0, rows), rows, featureSample: featureSample.map((s) => s.subarray(0, kept)) };
+}

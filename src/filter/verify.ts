@@ -1,0 +1,188 @@
+// memsieve verify: prove from the files alone that D_clean ⊎ removed = input, as the manifest says.
+// Streams every file once with O(1) memory (hashes, counts, multiset fingerprints). Only when the
+// fingerprints disagree does it hold an id → row digest map of the input, to name the rows that differ.
+import { join } from 'node:path';
+import { openReader, sha256File } from '../io/index.js';
+import type { Batch } from '../io/types.js';
+import { addFingerprints, MissingColumnError, MultisetHash, RowHasher } from './fingerprint.js';
+import { MANIFEST_FILE } from './filter.js';
+import { loadManifest, type FileEntry, type Manifest, type RemovedRow } from './manifest.js';
+import { resolveFrom } from './paths.js';
+
+/** at most this many discrepancies of one kind are listed */
+const LISTED = 5;
+
+export interface VerifyResult {
+  ok: boolean;
+  /** one line per discrepancy, most basic first (file hashes, then counts, then rows) */
+  problems: string[];
+  manifest: Manifest;
+  /** what was re-read: rows per dataset */
+  rows: { input: number; clean: number; removed: number };
+}
+
+export async function verifyReport(reportDir: string): Promise<VerifyResult> {
+  const manifest = await loadManifest(join(reportDir, MANIFEST_FILE));
+  const problems: string[] = [];
+  const where = (p: string) => resolveFrom(reportDir, p);
+
+  // 1. every file named in the manifest, byte for byte
+  const entries: [string, FileEntry][] = [
+    ['model', manifest.model],
+    ...manifest.input.files.map((f) => ['input', f] as [string, FileEntry]),
+    ...manifest.scores.files.map((f) => ['scores', f] as [string, FileEntry]),
+    ...manifest.clean.files.map((f) => ['clean', f] as [string, FileEntry]),
+    ...manifest.removed.files.map((f) => ['removed', f] as [string, FileEntry]),
+    ['report', manifest.report],
+  ];
+  for (const [role, entry] of entries) {
+    try {
+      const actual = await sha256File(where(entry.path));
+      if (actual !== entry.sha256) problems.push(`${role} file ${entry.path}: sha256 ${actual} differs from the manifest's ${entry.sha256} (file changed since filter)`);
+    } catch (error) {
+      problems.push(`${role} file ${entry.path}: cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+  }
+
+  // 2. re-read the rows: counts and fingerprints over the input's columns
+  const columns = manifest.fingerprint.columns;
+  const threshold = manifest.threshold.value;
+  const tally = new Tally();
+  const listed = new Map<string, RemovedRow>(manifest.removed_rows.map((r) => [r.id, r]));
+  const input = await scan('input', manifest.input.files, columns, manifest, where, problems);
+  const clean = await scan('clean', manifest.clean.files, columns, manifest, where, problems, (ids, risk) => {
+    for (let i = 0; i < ids.length; i++) {
+      if (!(risk![i] < threshold)) tally.note('clean-risk', `clean row id ${ids[i]} has risk ${risk![i]} >= threshold ${threshold}`);
+    }
+  });
+  const seenListed = new Set<string>();
+  const removed = await scan('removed', manifest.removed.files, columns, manifest, where, problems, (ids, risk, digests) => {
+    for (let i = 0; i < ids.length; i++) {
+      const entry = listed.get(ids[i]);
+      if (!entry) {
+        tally.note('unlisted', `removed row id ${ids[i]} is not listed in the manifest's removed_rows`);
+        continue;
+      }
+      seenListed.add(ids[i]);
+      if (entry.risk !== risk![i]) tally.note('risk', `removed row id ${ids[i]}: risk ${risk![i]} in the file, ${entry.risk} in the manifest`);
+      if (entry.row_sha256 !== digests[i]) tally.note('row-hash', `removed row id ${ids[i]}: content differs from the manifest's row_sha256`);
+      if (!(risk![i] >= threshold)) tally.note('removed-risk', `removed row id ${ids[i]} has risk ${risk![i]} < threshold ${threshold}`);
+    }
+  });
+  if (removed.read) {
+    for (const entry of manifest.removed_rows) if (!seenListed.has(entry.id)) tally.note('listed-missing', `manifest lists removed id ${entry.id}, the removed file does not hold it`);
+  }
+  problems.push(...tally.lines());
+
+  const compare = (name: string, scanned: Scan, expected: { rows: number; fingerprint: string }) => {
+    if (!scanned.read) return;
+    if (scanned.rows !== expected.rows) problems.push(`${name}: ${scanned.rows} rows, the manifest says ${expected.rows}`);
+    if (scanned.fingerprint !== expected.fingerprint) problems.push(`${name}: row fingerprint ${scanned.fingerprint} differs from the manifest's (rows changed)`);
+  };
+  compare('input', input, manifest.input);
+  compare('clean', clean, manifest.clean);
+  compare('removed', removed, manifest.removed);
+  let rowsDiffer = false;
+  if (input.read && clean.read && removed.read) {
+    if (clean.rows + removed.rows !== input.rows) problems.push(`clean (${clean.rows}) + removed (${removed.rows}) rows = ${clean.rows + removed.rows}, input has ${input.rows}`);
+    if (addFingerprints(clean.fingerprint, removed.fingerprint) !== input.fingerprint || clean.rows + removed.rows !== input.rows) {
+      problems.push('clean ⊎ removed is not the input: rows were lost, duplicated, added or altered');
+      rowsDiffer = true;
+    }
+  }
+  // 3. name the rows that differ
+  if (rowsDiffer) problems.push(...(await diagnoseRows(manifest, where)));
+  return { ok: problems.length === 0, problems, manifest, rows: { input: input.rows, clean: clean.rows, removed: removed.rows } };
+}
+
+interface Scan {
+  read: boolean;
+  rows: number;
+  fingerprint: string;
+}
+
+type RowCheck = (ids: string[], risk: Float64Array | null, digests: string[]) => void;
+
+async function scan(name: string, files: FileEntry[], columns: string[], manifest: Manifest, where: (p: string) => string, problems: string[], check?: RowCheck): Promise<Scan> {
+  const hasher = new RowHasher(columns);
+  const hash = new MultisetHash();
+  let rows = 0;
+  try {
+    for await (const batch of openReader(files.map((f) => where(f.path)))) {
+      const digests = hasher.digests(batch, name);
+      for (const d of digests) hash.add(d);
+      if (check) {
+        const riskVector = batch.getChild('risk');
+        if (!riskVector) throw new MissingColumnError(name, 'risk');
+        check(idsOf(batch, manifest.id_column, name), Float64Array.from(riskVector.toArray() as ArrayLike<number>), digests.map((d) => d.toString('hex')));
+      }
+      rows += batch.numRows;
+    }
+  } catch (error) {
+    problems.push(`${name}: cannot re-read its rows (${(error as Error).message})`);
+    return { read: false, rows, fingerprint: '' };
+  }
+  return { read: true, rows, fingerprint: hash.hex() };
+}
+
+function idsOf(batch: Batch, idColumn: string, name: string): string[] {
+  const ids = batch.getChild(idColumn);
+  if (!ids) throw new MissingColumnError(name, idColumn);
+  return Array.from({ length: batch.numRows }, (_, i) => String(ids.get(i)));
+}
+
+/** Discrepancies of one kind are capped at a few named ids and a count, not a million lines. */
+class Tally {
+  private readonly kinds = new Map<string, { lines: string[]; count: number }>();
+
+  note(kind: string, line: string): void {
+    let k = this.kinds.get(kind);
+    if (!k) this.kinds.set(kind, (k = { lines: [], count: 0 }));
+    k.count++;
+    if (k.lines.length < LISTED) k.lines.push(line);
+  }
+
+  lines(): string[] {
+    const out: string[] = [];
+    for (const { lines, count } of this.kinds.values()) {
+      out.push(...lines);
+      if (count > lines.length) out.push(`  … and ${count - lines.length} more like it`);
+    }
+    return out;
+  }
+}
+
+/** Names lost, added, duplicated and altered rows by id: holds the input's id → row digest map. */
+async function diagnoseRows(manifest: Manifest, where: (p: string) => string): Promise<string[]> {
+  const out: string[] = [];
+  const hasher = new RowHasher(manifest.fingerprint.columns);
+  const digestOf = new Map<string, string>();
+  try {
+    for await (const batch of openReader(manifest.input.files.map((f) => where(f.path)))) {
+      const digests = hasher.digests(batch, 'input');
+      idsOf(batch, manifest.id_column, 'input').forEach((id, i) => digestOf.set(id, digests[i].toString('hex')));
+    }
+  } catch {
+    return out; // the input itself is unreadable: already reported
+  }
+  const seen = new Set<string>();
+  const tally = new Tally();
+  for (const name of ['clean', 'removed'] as const) {
+    try {
+      for await (const batch of openReader(manifest[name].files.map((f) => where(f.path)))) {
+        const digests = hasher.digests(batch, name);
+        idsOf(batch, manifest.id_column, name).forEach((id, i) => {
+          const expected = digestOf.get(id);
+          if (expected === undefined) tally.note('added', `row id ${id} in ${name} is not in the input (added)`);
+          else if (seen.has(id)) tally.note('duplicated', `row id ${id} appears more than once in clean/removed (duplicated)`);
+          else if (expected !== digests[i].toString('hex')) tally.note('altered', `row id ${id} in ${name} differs from the input row (altered)`);
+          seen.add(id);
+        });
+      }
+    } catch {
+      // unreadable output: already reported by the scan
+    }
+  }
+  for (const id of digestOf.keys()) if (!seen.has(id)) tally.note('lost', `input row id ${id} is in neither clean nor removed (lost)`);
+  return [...out, ...tally.lines()];
+}
