@@ -1,4 +1,18 @@
 import type { Command } from 'commander';
+import { compareAuditFiles, describeOverlap } from '../audit/compare.js';
+import { collect } from './options.js';
 
-// placeholder until this command lands
-export function register(_program: Command): void {}
+export function register(program: Command): void {
+  program
+    .command('compare')
+    .description('Join audits by id: memorized by each model, easy_to_memorize, inherited, student-only, soft ∩ hard (JSON, optional SVG)')
+    .requiredOption('--audit <name=path>', 'an audit output, named teacher, baseline, student, student_hard, … (repeatable)', collect)
+    .requiredOption('-o, --output <file>', 'overlap report (JSON)')
+    .option('--figure <file>', 'also draw the overlaps as an SVG figure')
+    .option('--id-column <name>', 'column joining the audits', 'id')
+    .option('--label-column <name>', 'memorization label column (true/1 = memorized)', 'memorized')
+    .action(async (options: { audit: string[]; output: string; figure?: string; idColumn: string; labelColumn: string }) => {
+      const report = await compareAuditFiles({ audits: options.audit, output: options.output, figure: options.figure, idColumn: options.idColumn, labelColumn: options.labelColumn });
+      process.stdout.write(describeOverlap(report));
+    });
+}

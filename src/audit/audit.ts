@@ -1,0 +1,224 @@
+// Discoverable memorization (Carlini et al. 2023): greedy-continue each row's first k tokens for
+// exactly m tokens and compare with the row's own tokens k..k+m. Streams; any Generator backend.
+import { Bool, Field, Float64, Int32, List, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
+import { UserError } from '../errors.js';
+import { openReader, openWriter, withColumns, writeFileAtomic } from '../io/index.js';
+import type { Batch, Format } from '../io/types.js';
+import type { Generator, TokenIds } from '../models/types.js';
+import { Progress } from '../progress.js';
+import { hasIdColumn, textsOf } from '../text/column.js';
+import type { Tokenizer } from '../text/tokenizer.js';
+import { DEFAULT_APPROX_THRESHOLD, measureMemorization, type MemorizationMeasures } from './measures.js';
+
+/** The paper's setting: 50-token prefix, 50-token greedy continuation, rows truncated to 256 tokens. */
+export const AUDIT_DEFAULTS = {
+  maxTokens: 256,
+  prefixTokens: 50,
+  suffixTokens: 50,
+  batchSize: 32,
+  approxThreshold: DEFAULT_APPROX_THRESHOLD,
+};
+
+/** Columns `audit` appends, in order; the last two only with keepGenerations. Definitions: docs/audit.md. */
+export const AUDIT_COLUMNS = ['memorized', 'lead', 'match_fraction', 'approx_memorized'] as const;
+export const GENERATION_COLUMNS = ['generated_ids', 'generated_text'] as const;
+
+export interface AuditOptions {
+  input: string | string[];
+  output: string;
+  inputFormat?: Format;
+  outputFormat?: Format;
+  textColumn?: string;
+  idColumn?: string;
+  maxTokens?: number;
+  prefixTokens?: number;
+  suffixTokens?: number;
+  /** prefixes per generator call */
+  batchSize?: number;
+  approxThreshold?: number;
+  keepGenerations?: boolean;
+  /** what the summary names as the audited model (e.g. the --model path) */
+  model?: string;
+  shard?: { index: number; count: number };
+  quiet?: boolean;
+}
+
+export interface AuditSummary {
+  command: 'audit';
+  model: string | null;
+  output: string;
+  rows: number;
+  /** rows with at least prefix + suffix tokens: the denominator of the rates */
+  audited: number;
+  memorized: number;
+  memorization_rate: number;
+  approx_memorized: number;
+  approx_memorization_rate: number;
+  /** rows left unaudited (null measures), by reason */
+  skipped: { too_short: number };
+  prefix_tokens: number;
+  suffix_tokens: number;
+  max_tokens: number;
+  approx_threshold: number;
+  seconds: number;
+  prefixes_per_s: number;
+}
+
+/** Option errors found before any model is loaded. */
+export function checkAuditOptions(o: { maxTokens: number; prefixTokens: number; suffixTokens: number; approxThreshold: number }): void {
+  if (o.prefixTokens + o.suffixTokens > o.maxTokens) {
+    throw new UserError(
+      `--prefix-tokens ${o.prefixTokens} + --suffix-tokens ${o.suffixTokens} = ${o.prefixTokens + o.suffixTokens} exceed --max-tokens ${o.maxTokens}; no row could be audited. Raise --max-tokens or shorten the windows`,
+    );
+  }
+  if (!(o.approxThreshold > 0 && o.approxThreshold <= 1)) {
+    throw new UserError(`--approx-threshold must be in (0, 1] (got ${o.approxThreshold})`);
+  }
+}
+
+/** Where the summary of an audit written to `output` goes. */
+export function summaryPath(output: string): string {
+  return `${output}.summary.json`;
+}
+
+/** Generator calls kept in flight so the model never waits for tokenization or writing. */
+const IN_FLIGHT = 2;
+const SHORT_ROWS_NAMED = 5;
+
+interface PendingChunk {
+  batch: Batch;
+  ids: TokenIds[];
+  measures: (MemorizationMeasures | null)[];
+  generated: (TokenIds | null)[];
+  remaining: number;
+}
+
+/**
+ * Audit every row of a corpus with `generator`, writing the input columns plus AUDIT_COLUMNS
+ * (and GENERATION_COLUMNS with keepGenerations), then `<output>.summary.json`.
+ */
+export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, options: AuditOptions): Promise<AuditSummary> {
+  const textColumn = options.textColumn ?? 'text';
+  const idColumn = options.idColumn ?? 'id';
+  const { maxTokens, prefixTokens, suffixTokens, batchSize, approxThreshold } = { ...AUDIT_DEFAULTS, ...definedOnly(options) };
+  checkAuditOptions({ maxTokens, prefixTokens, suffixTokens, approxThreshold });
+  const window = prefixTokens + suffixTokens;
+
+  const reader = openReader(options.input, { format: options.inputFormat, shard: options.shard });
+  const writer = await openWriter(options.output, { format: options.outputFormat });
+  const progress = new Progress({ label: 'audit', quiet: options.quiet });
+  const chunks: PendingChunk[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let rows = 0;
+  let tooShort = 0;
+  let memorized = 0;
+  let approx = 0;
+  let writing: Promise<void> = Promise.resolve();
+
+  const flushDone = () => {
+    while (chunks.length > 0 && chunks[0].remaining === 0) {
+      const chunk = chunks.shift()!;
+      const out = withColumns(chunk.batch, auditColumns(chunk, options.keepGenerations ? tokenizer : undefined));
+      writing = writing.then(() => writer.write(out));
+    }
+  };
+
+  try {
+    for await (const batch of reader) {
+      const named = hasIdColumn(batch, idColumn);
+      const texts = textsOf(batch, textColumn, named ? idColumn : undefined, { path: reader.path, firstRow: rows });
+      const ids = texts.map((text) => tokenizer.encodeTruncated(text, maxTokens));
+      const n = batch.numRows;
+      const chunk: PendingChunk = { batch, ids, measures: new Array(n).fill(null), generated: new Array(n).fill(null), remaining: 0 };
+      const eligible: number[] = [];
+      for (let i = 0; i < n; i++) {
+        if (ids[i].length >= window) {
+          eligible.push(i);
+          continue;
+        }
+        tooShort++;
+        if (tooShort <= SHORT_ROWS_NAMED) {
+          const who = named ? `id ${String(batch.getChild(idColumn)!.get(i))}` : `row ${rows + i}`;
+          progress.note(`${who}: ${ids[i].length} tokens < prefix ${prefixTokens} + suffix ${suffixTokens}; not audited (null measures)`);
+        }
+      }
+      rows += n;
+      chunks.push(chunk);
+      for (let start = 0; start < eligible.length; start += batchSize) {
+        const members = eligible.slice(start, start + batchSize);
+        chunk.remaining++;
+        while (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+        // every prefix has exactly k tokens, so a batch needs no padding
+        const job = generator.greedy(members.map((r) => ids[r].subarray(0, prefixTokens)), suffixTokens).then((outputs) => {
+          members.forEach((r, j) => {
+            const m = measureMemorization(ids[r].subarray(prefixTokens, window), outputs[j], approxThreshold);
+            chunk.measures[r] = m;
+            chunk.generated[r] = outputs[j];
+            if (m.memorized) memorized++;
+            if (m.approx_memorized) approx++;
+          });
+          chunk.remaining--;
+          progress.add(members.length, members.length * suffixTokens);
+          flushDone();
+        });
+        const tracked = job.finally(() => inFlight.delete(tracked));
+        tracked.catch(() => {}); // surfaced by the next race/all; avoids an unhandled rejection meanwhile
+        inFlight.add(tracked);
+      }
+      flushDone();
+    }
+    await Promise.all(inFlight);
+    flushDone();
+    await writing;
+    await writer.close();
+  } catch (error) {
+    await Promise.allSettled(inFlight);
+    await writer.abort();
+    throw error;
+  }
+  const audited = rows - tooShort;
+  const seconds = progress.seconds;
+  const summary: AuditSummary = {
+    command: 'audit',
+    model: options.model ?? null,
+    output: options.output,
+    rows,
+    audited,
+    memorized,
+    memorization_rate: audited === 0 ? 0 : memorized / audited,
+    approx_memorized: approx,
+    approx_memorization_rate: audited === 0 ? 0 : approx / audited,
+    skipped: { too_short: tooShort },
+    prefix_tokens: prefixTokens,
+    suffix_tokens: suffixTokens,
+    max_tokens: maxTokens,
+    approx_threshold: approxThreshold,
+    seconds: Math.round(seconds * 1000) / 1000,
+    prefixes_per_s: Math.round((audited / Math.max(seconds, 1e-9)) * 100) / 100,
+  };
+  if (options.output !== '-') await writeFileAtomic(summaryPath(options.output), `${JSON.stringify(summary, null, 1)}\n`);
+  progress.finish(summary);
+  return summary;
+}
+
+function auditColumns(chunk: PendingChunk, decoder: Pick<Tokenizer, 'decode'> | undefined): Record<string, Vector> {
+  const { measures, generated } = chunk;
+  const columns: Record<string, Vector> = {
+    memorized: vectorFromArray(measures.map((m) => (m ? m.memorized : null)), new Bool()),
+    lead: vectorFromArray(measures.map((m) => (m ? m.lead : null)), new Int32()),
+    match_fraction: vectorFromArray(measures.map((m) => (m ? m.match_fraction : null)), new Float64()),
+    approx_memorized: vectorFromArray(measures.map((m) => (m ? m.approx_memorized : null)), new Bool()),
+  };
+  if (decoder) {
+    columns.generated_ids = vectorFromArray(
+      generated.map((g) => (g ? Array.from(g) : null)),
+      new List(new Field('item', new Int32(), true)),
+    );
+    columns.generated_text = vectorFromArray(generated.map((g) => (g ? decoder.decode(g) : null)), new Utf8());
+  }
+  return columns;
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

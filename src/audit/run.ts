@@ -1,0 +1,76 @@
+// The audit command as the CLI and the pipeline runner call it: load tokenizer and backend (lazily,
+// only here), then stream the corpus through auditCorpus.
+import { UserError } from '../errors.js';
+import type { Format } from '../io/types.js';
+import type { Device, Generator } from '../models/types.js';
+import { loadTokenizer } from '../text/tokenizer.js';
+import { AUDIT_DEFAULTS, auditCorpus, checkAuditOptions, type AuditSummary } from './audit.js';
+
+/** Options of `memsieve audit`, as the CLI passes them. */
+export interface AuditCommandOptions {
+  input: string[];
+  output: string;
+  model: string;
+  tokenizer: string;
+  maxTokens?: number;
+  prefixTokens?: number;
+  suffixTokens?: number;
+  batchSize?: number;
+  approxThreshold?: number;
+  keepGenerations?: boolean;
+  textColumn?: string;
+  idColumn?: string;
+  format?: Format;
+  outputFormat?: Format;
+  backend?: string;
+  device?: Device;
+  threads?: number;
+  shardIndex?: number;
+  shardCount?: number;
+  quiet?: boolean;
+}
+
+export async function audit(options: AuditCommandOptions): Promise<AuditSummary> {
+  checkAuditOptions({
+    maxTokens: options.maxTokens ?? AUDIT_DEFAULTS.maxTokens,
+    prefixTokens: options.prefixTokens ?? AUDIT_DEFAULTS.prefixTokens,
+    suffixTokens: options.suffixTokens ?? AUDIT_DEFAULTS.suffixTokens,
+    approxThreshold: options.approxThreshold ?? AUDIT_DEFAULTS.approxThreshold,
+  });
+  const tokenizer = await loadTokenizer(options.tokenizer);
+  const generator = await openGenerator(options, tokenizer.vocabSize);
+  try {
+    return await auditCorpus(generator, tokenizer, {
+      input: options.input,
+      output: options.output,
+      inputFormat: options.format,
+      outputFormat: options.outputFormat,
+      textColumn: options.textColumn,
+      idColumn: options.idColumn,
+      maxTokens: options.maxTokens,
+      prefixTokens: options.prefixTokens,
+      suffixTokens: options.suffixTokens,
+      batchSize: options.batchSize,
+      approxThreshold: options.approxThreshold,
+      keepGenerations: options.keepGenerations,
+      model: options.model,
+      shard: options.shardCount ? { index: options.shardIndex ?? 0, count: options.shardCount } : undefined,
+      quiet: options.quiet,
+    });
+  } finally {
+    await generator.close();
+  }
+}
+
+/** The backend seam: anything implementing Generator can be audited. */
+async function openGenerator(options: AuditCommandOptions, tokenizerVocab: number): Promise<Generator> {
+  const backend = options.backend ?? 'onnx';
+  if (backend === 'onnx') {
+    const { loadOnnxModel } = await import('../models/onnx.js');
+    return loadOnnxModel(options.model, { device: options.device, threads: options.threads, tokenizerVocab, label: '--model' });
+  }
+  if (backend === 'torch') {
+    throw new UserError('--backend torch: the PyTorch worker client is not part of this build yet; use --backend onnx');
+  }
+  throw new UserError(`--backend ${backend}: unknown backend; use onnx or torch`);
+}
