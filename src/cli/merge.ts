@@ -1,4 +1,16 @@
 import type { Command } from 'commander';
+import { mergeShards } from '../pipeline/merge.js';
+import { positiveInt } from './options.js';
 
-// placeholder until this command lands
-export function register(_program: Command): void {}
+export function register(program: Command): void {
+  program
+    .command('merge')
+    .description('Join the parts of a sharded score, audit or filter run (OUTPUT.parts/) into OUTPUT, row for row as one process would write it')
+    .argument('<output>', "the stage's (first) output as given to it: --output for score/audit, --clean for filter")
+    .option('--shard-count <n>', 'shards expected (default: from the part names); missing ones are listed', positiveInt)
+    .option('--keep-parts', 'keep OUTPUT.parts/ after merging', false)
+    .action(async (output: string, options: { shardCount?: number; keepParts: boolean }) => {
+      const result = await mergeShards(output, { count: options.shardCount, keepParts: options.keepParts });
+      process.stderr.write(`${JSON.stringify(result)}\n`);
+    });
+}

@@ -1,4 +1,39 @@
 import type { Command } from 'commander';
+import { UserError } from '../errors.js';
+import { runPipeline, type ExecutorName } from '../pipeline/run.js';
+import { collect, positiveInt } from './options.js';
 
-// placeholder until this command lands
-export function register(_program: Command): void {}
+function assignments(values: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const eq = v.indexOf('=');
+    if (eq <= 0) throw new UserError(`--set ${v}: expected name=value`);
+    out[v.slice(0, eq)] = v.slice(eq + 1);
+  }
+  return out;
+}
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('Run a pipeline file (YAML) step by step in dependency order; complete steps are skipped, shards resume')
+    .argument('<pipeline>', 'pipeline file, e.g. pipelines/kit.yaml')
+    .option('--executor <name>', 'local (worker processes on this machine) or slurm (sbatch job arrays)', 'local')
+    .option('--workers <n>', 'local: shard processes at once (default: CPU cores); slurm: array tasks at once (%W)', positiveInt)
+    .option('--shards <n>', 'shards for score, audit and filter steps that do not set their own', positiveInt)
+    .option('--set <name=value>', "override one of the file's vars (repeatable)", collect, [])
+    .option('--only <step>', 'run only this step (repeatable)', collect)
+    .action(async (file: string, options: { executor: string; workers?: number; shards?: number; set: string[]; only?: string[] }) => {
+      if (options.executor !== 'local' && options.executor !== 'slurm') {
+        throw new UserError(`--executor ${options.executor}: expected local or slurm`);
+      }
+      const summary = await runPipeline(file, {
+        executor: options.executor as ExecutorName,
+        workers: options.workers,
+        shards: options.shards,
+        set: assignments(options.set),
+        only: options.only,
+      });
+      process.stderr.write(`${JSON.stringify(summary)}\n`);
+    });
+}

@@ -1,0 +1,26 @@
+// What the runner needs to know about each stage command: can it be sharded, and which output
+// holds its shard markers. Everything else (flags, behaviour) belongs to the command itself.
+
+export const STEP_KINDS = ['score', 'audit', 'train', 'filter', 'verify', 'distill', 'compare'] as const;
+export type StepKind = (typeof STEP_KINDS)[number];
+
+export interface KindInfo {
+  /** takes --shard-index/--shard-count and writes parts + markers */
+  shardable: boolean;
+  /** output keys written per shard, in merge order; the first holds the markers */
+  shardOutputs: string[];
+}
+
+export const KINDS: Record<StepKind, KindInfo> = {
+  score: { shardable: true, shardOutputs: ['output'] },
+  audit: { shardable: true, shardOutputs: ['output'] },
+  filter: { shardable: true, shardOutputs: ['clean', 'removed', 'report'] },
+  train: { shardable: false, shardOutputs: [] },
+  verify: { shardable: false, shardOutputs: [] },
+  distill: { shardable: false, shardOutputs: [] },
+  compare: { shardable: false, shardOutputs: [] },
+};
+
+export function isStepKind(value: unknown): value is StepKind {
+  return typeof value === 'string' && (STEP_KINDS as readonly string[]).includes(value);
+}
