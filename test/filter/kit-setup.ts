@@ -1,6 +1,9 @@
 // Inputs of the filter tests, made from the kit as a user would: scores with the four features
 // derived from golden.parquet (kit README definitions), labels mem_student, and a risk.json from train.
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { parquetReadObjects } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { trainRiskModel, writeRiskModel } from '../../src/risk/train.js';
 import { kitCorpus, kitFile, kitGolden, tempDir } from '../helpers/kit.js';
@@ -55,4 +58,11 @@ export async function makeKitInputs(): Promise<KitInputs> {
   const model = join(dir, 'risk.json');
   await writeRiskModel(model, await trainRiskModel({ scores, labels, labelColumn: 'mem_student', trials: 5 }));
   return { dir, corpus: kitFile('corpus.parquet'), scores, model, ids, memStudent, features, corpusRows };
+}
+
+/** All rows of a Parquet file (memsieve writes zstd) by hyparquet, an independent reader. */
+export async function readParquetRows(path: string): Promise<Record<string, any>[]> {
+  const bytes = readFileSync(path);
+  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer;
+  return (await parquetReadObjects({ file, compressors })) as Record<string, any>[];
 }

@@ -1,0 +1,207 @@
+// filter + verify on the brown-tiny kit, run as a user would (the CLI), checked with an independent
+// Parquet reader (hyparquet), an independent risk formula and an independent fingerprint computation.
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parquetWriteFile } from 'hyparquet-writer';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { filterCorpus } from '../../src/filter/filter.js';
+import { runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/kit.js';
+import { FEATURES, makeKitInputs, readParquetRows, type KitInputs } from './kit-setup.js';
+
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+/** docs/filter.md's row encoding for the kit's (id string, text string, copies int64) rows, written out by hand */
+function kitRowDigest(row: Record<string, any>): bigint {
+  const field = (tag: number, text: string) => {
+    const body = Buffer.from(text, 'utf8');
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(body.length);
+    return Buffer.concat([Buffer.from([tag]), len, body]);
+  };
+  const bytes = Buffer.concat([field(5, String(row.id)), field(5, row.text), field(3, String(row.copies))]);
+  return BigInt('0x' + createHash('sha256').update(bytes).digest('hex'));
+}
+
+function fingerprint(rows: Record<string, any>[]): string {
+  let sum = 0n;
+  for (const r of rows) sum = (sum + kitRowDigest(r)) % 2n ** 256n;
+  return sum.toString(16).padStart(64, '0');
+}
+
+/** risk = sigmoid(intercept + Σ coef_j (x_j − mean_j) / std_j), straight from risk.json */
+function riskOf(model: any, kit: KitInputs, i: number): number {
+  let z = model.intercept;
+  model.features.forEach((name: (typeof FEATURES)[number], j: number) => {
+    z += (model.coefficients[j] * (kit.features[name][i] - model.scaler.mean[j])) / model.scaler.std[j];
+  });
+  return 1 / (1 + Math.exp(-z));
+}
+
+/** rewrites a clean/removed Parquet file (id, text, copies, risk) with `edit` applied to its rows */
+async function rewrite(path: string, edit: (rows: Record<string, any>[]) => Record<string, any>[]): Promise<void> {
+  const rows = edit(await readParquetRows(path));
+  parquetWriteFile({
+    filename: path,
+    columnData: [
+      { name: 'id', data: rows.map((r) => r.id), type: 'STRING' },
+      { name: 'text', data: rows.map((r) => r.text), type: 'STRING' },
+      { name: 'copies', data: rows.map((r) => BigInt(r.copies)), type: 'INT64' },
+      { name: 'risk', data: rows.map((r) => r.risk), type: 'DOUBLE' },
+    ],
+  });
+}
+
+describe('memsieve filter on the brown-tiny kit', () => {
+  let kit: KitInputs;
+  let dir: string;
+  let model: any;
+  let manifest: any;
+  let clean: Record<string, any>[];
+  let removed: Record<string, any>[];
+
+  beforeAll(async () => {
+    kit = await makeKitInputs();
+    dir = kit.dir;
+    model = JSON.parse(readFileSync(kit.model, 'utf8'));
+    const out = (name: string) => join(dir, name);
+    const result = runCli(['filter', '--input', kit.corpus, '--scores', kit.scores, '--model', kit.model, '--clean', out('clean.parquet'), '--removed', out('removed.parquet'), '--report', out('report'), '--target-recall', '1.0']);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    manifest = JSON.parse(readFileSync(out('report/manifest.json'), 'utf8'));
+    clean = await readParquetRows(out('clean.parquet'));
+    removed = await readParquetRows(out('removed.parquet'));
+  });
+
+  it('removes every student-memorized row and at most 25% of the corpus', () => {
+    const removedIds = new Set(removed.map((r) => String(r.id)));
+    const memorized = kit.ids.filter((_, i) => kit.memStudent[i]);
+    expect(memorized.length).toBe(336); // kit report.json
+    for (const id of memorized) expect(removedIds.has(id)).toBe(true);
+    expect(removed.length / kit.ids.length).toBeLessThanOrEqual(0.25);
+    expect(removed.length).toBeGreaterThanOrEqual(336);
+  });
+
+  it('writes every input row to exactly one output, unaltered, with its risk', () => {
+    expect(clean.length + removed.length).toBe(kit.corpusRows.length);
+    const byId = new Map(kit.corpusRows.map((r, i) => [String(r.id), { row: r, i }]));
+    const seen = new Set<string>();
+    for (const [rows, isRemoved] of [[clean, false], [removed, true]] as const) {
+      for (const r of rows) {
+        const id = String(r.id);
+        expect(seen.has(id)).toBe(false);
+        seen.add(id);
+        const original = byId.get(id)!;
+        expect(Object.keys(r)).toEqual(['id', 'text', 'copies', 'risk']);
+        expect(r.text).toBe(original.row.text);
+        expect(r.copies).toBe(original.row.copies);
+        expect(r.risk).toBeCloseTo(riskOf(model, kit, original.i), 12);
+        expect(r.risk >= manifest.threshold.value).toBe(isRemoved);
+      }
+    }
+    expect(seen.size).toBe(kit.ids.length);
+  });
+
+  it('writes a manifest whose hashes, counts and fingerprints match the files', () => {
+    expect(manifest.schema).toBe('memsieve.manifest/v1');
+    expect(manifest.threshold.method).toBe('target_recall');
+    expect(manifest.threshold.requested).toBe(1);
+    expect(manifest.model.sha256).toBe(sha256(kit.model));
+    expect(manifest.input.files[0].sha256).toBe(sha256(kit.corpus));
+    expect(manifest.clean.files[0].sha256).toBe(sha256(join(dir, 'clean.parquet')));
+    expect(manifest.removed.files[0].sha256).toBe(sha256(join(dir, 'removed.parquet')));
+    expect(manifest.report.sha256).toBe(sha256(join(dir, 'report', 'report.html')));
+    expect([manifest.input.rows, manifest.clean.rows, manifest.removed.rows]).toEqual([kit.ids.length, clean.length, removed.length]);
+    expect(manifest.fingerprint.columns).toEqual(['id', 'text', 'copies']);
+    expect(manifest.input.fingerprint).toBe(fingerprint(kit.corpusRows));
+    expect(manifest.clean.fingerprint).toBe(fingerprint(clean));
+    expect(manifest.removed.fingerprint).toBe(fingerprint(removed));
+    // per removed row: id, risk, features, content hash; no text without --include-text
+    expect(manifest.removed_rows.map((r: any) => r.id)).toEqual(removed.map((r) => String(r.id)));
+    const index = new Map(kit.ids.map((id, i) => [id, i]));
+    for (const [k, entry] of manifest.removed_rows.entries()) {
+      expect(entry.risk).toBe(removed[k].risk);
+      expect(entry.row_sha256).toBe(kitRowDigest(removed[k]).toString(16).padStart(64, '0'));
+      expect(entry.features.teacher_ppl).toBe(kit.features.teacher_ppl[index.get(entry.id)!]);
+      expect('text' in entry).toBe(false);
+    }
+    expect(existsSync(join(dir, 'report', 'report.html'))).toBe(true);
+  });
+
+  it('verify accepts the untouched report', () => {
+    const result = runCli(['verify', '--report', join(dir, 'report')]);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain(`${kit.ids.length} input rows`);
+  });
+
+  /** a copy of the whole run, to tamper with */
+  function copyRun(): string {
+    const copy = tempDir('memsieve-tamper-');
+    for (const name of ['clean.parquet', 'removed.parquet', 'report', 'scores.parquet', 'risk.json']) cpSync(join(dir, name), join(copy, name), { recursive: true });
+    return copy;
+  }
+
+  it('verify rejects D_clean with one row dropped, naming the lost id', async () => {
+    const copy = copyRun();
+    const dropped = String(clean[17].id);
+    await rewrite(join(copy, 'clean.parquet'), (rows) => rows.filter((r) => String(r.id) !== dropped));
+    const result = runCli(['verify', '--report', join(copy, 'report')]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('clean file ../clean.parquet: sha256');
+    expect(result.stderr).toContain(`input row id ${dropped} is in neither clean nor removed (lost)`);
+  });
+
+  it('verify rejects a file with one edited byte', () => {
+    const copy = copyRun();
+    const path = join(copy, 'removed.parquet');
+    const bytes = readFileSync(path);
+    bytes[Math.floor(bytes.length / 2)] ^= 0x01;
+    writeFileSync(path, bytes);
+    const result = runCli(['verify', '--report', join(copy, 'report')]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('removed file ../removed.parquet: sha256');
+  });
+
+  it('verify rejects an altered row even when the file hash in the manifest was patched to match', async () => {
+    const copy = copyRun();
+    const altered = String(clean[3].id);
+    await rewrite(join(copy, 'clean.parquet'), (rows) => rows.map((r) => (String(r.id) === altered ? { ...r, text: r.text.replace(/e/, 'E') } : r)));
+    const manifestPath = join(copy, 'report', 'manifest.json');
+    const m = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    m.clean.files[0].sha256 = sha256(join(copy, 'clean.parquet'));
+    writeFileSync(manifestPath, JSON.stringify(m));
+    const result = runCli(['verify', '--report', join(copy, 'report')]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).not.toContain('sha256');
+    expect(result.stderr).toContain(`row id ${altered} in clean differs from the input row (altered)`);
+  });
+
+  it('verify rejects a manifest whose removed-row risk was edited', () => {
+    const copy = copyRun();
+    const manifestPath = join(copy, 'report', 'manifest.json');
+    const m = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    m.removed_rows[0].risk = 0.01;
+    writeFileSync(manifestPath, JSON.stringify(m));
+    const result = runCli(['verify', '--report', join(copy, 'report')]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`removed row id ${m.removed_rows[0].id}: risk`);
+  });
+
+  it('--remove-top 5% removes the ceil(5%) riskiest rows; the default threshold is the model\'s', async () => {
+    const risks = kit.ids.map((_, i) => riskOf(model, kit, i)).sort((a, b) => b - a);
+    const k = Math.ceil(0.05 * kit.ids.length);
+    const top = await filterCorpus({ input: kit.corpus, scores: kit.scores, model: kit.model, clean: join(dir, 'c2.parquet'), removed: join(dir, 'r2.parquet'), report: join(dir, 'report2'), removeTop: 0.05 });
+    expect(top.manifest.threshold.value).toBeCloseTo(risks[k - 1], 12);
+    // rows tied with the k-th (duplicated texts share features) go too; 1e-12 absorbs float rounding of the formula
+    expect(top.manifest.summary.removed).toBe(risks.filter((r) => r >= top.manifest.threshold.value - 1e-12).length);
+    expect(top.manifest.summary.removed).toBeGreaterThanOrEqual(k);
+    const byDefault = await filterCorpus({ input: kit.corpus, scores: kit.scores, model: kit.model, clean: join(dir, 'c3.parquet'), removed: join(dir, 'r3.parquet'), report: join(dir, 'report3'), includeText: true });
+    expect(byDefault.manifest.threshold).toMatchObject({ method: 'model_default', value: model.threshold });
+    expect(byDefault.manifest.summary.removed).toBe(risks.filter((r) => r >= model.threshold - 1e-12).length);
+    // --include-text copies the removed rows' text, exactly
+    const text = new Map(kit.corpusRows.map((r) => [String(r.id), r.text]));
+    for (const entry of byDefault.manifest.removed_rows) expect(entry.text).toBe(text.get(entry.id));
+  });
+});
