@@ -250,7 +250,9 @@ export function histogramChart(spec: HistogramChart): string {
     const px = f.x(spec.marker.x);
     const color = spec.marker.color ?? '#d00';
     body.push(line(px, f.margin.top, px, base, { stroke: color, strokeWidth: 2, dash: '5 3' }));
-    body.push(text(px + 4, f.margin.top + 10, spec.marker.label, { size: 10, fill: color }));
+    // label on the side away from the legend (top right)
+    const right = px < (f.margin.left + f.width - f.margin.right) / 2;
+    body.push(text(right ? px + 4 : px - 4, f.margin.top + 10, spec.marker.label, { size: 10, fill: color, anchor: right ? 'start' : 'end' }));
   }
   body.push(...legend(f, spec.series.map((s) => ({ label: s.label, color: s.color }))));
   return svg(width, height, spec.title, body);
