@@ -5,7 +5,7 @@ import { createGunzip } from 'node:zlib';
 import { RecordBatch, Struct, Table, makeData, type Schema } from 'apache-arrow';
 import { UserError } from '../errors.js';
 import { isGzipPath } from './format.js';
-import { ValueMismatch, inferSchema, toArrowValue, vectorOfJson } from './jsonl-types.js';
+import { ValueMismatch, addFractionalKeys, inferSchema, toArrowValue, vectorOfJson } from './jsonl-types.js';
 import type { FileUnits, ReadUnit } from './units.js';
 
 export const DEFAULT_BATCH_ROWS = 1024;
@@ -37,8 +37,10 @@ export async function jsonlUnits(path: string, batchRows = DEFAULT_BATCH_ROWS): 
         // every shard parses the first chunk so all of them infer the same schema
         const rows = parseLines(path, chunk);
         const first = chunk.lineNumbers;
+        const fractional = new Set<string>();
+        for (const line of chunk.lines) addFractionalKeys(line.toString('utf8'), fractional);
         try {
-          schema = inferSchema(rows);
+          schema = inferSchema(rows, fractional);
         } catch (error) {
           if (error instanceof ValueMismatch) throw new UserError(`${path}: lines ${first[0]}-${first.at(-1)}: ${error.message}`);
           throw error;

@@ -7,8 +7,12 @@ export class ValueMismatch extends Error {}
 
 type Row = Record<string, unknown>;
 
-/** Infer an Arrow schema from parsed rows; keys in order of first appearance. Throws ValueMismatch naming a mixed column. */
-export function inferSchema(rows: Row[]): Schema {
+/**
+ * Infer an Arrow schema from parsed rows; keys in order of first appearance. Numbers are Int64 when
+ * all are integers, unless `fractional` names the key: JSON.parse turns 2.0 into 2, so the raw text
+ * (see addFractionalKeys) tells floats written as 2.0 apart. Throws ValueMismatch naming a mixed column.
+ */
+export function inferSchema(rows: Row[], fractional: ReadonlySet<string> = new Set()): Schema {
   const names: string[] = [];
   const seen = new Set<string>();
   for (const row of rows) {
@@ -19,10 +23,10 @@ export function inferSchema(rows: Row[]): Schema {
       }
     }
   }
-  return new Schema(names.map((name) => new Field(name, inferType(rows.map((r) => r[name]), name), true)));
+  return new Schema(names.map((name) => new Field(name, inferType(rows.map((r) => r[name]), name, fractional.has(name)), true)));
 }
 
-function inferType(values: unknown[], name: string): DataType {
+function inferType(values: unknown[], name: string, float: boolean): DataType {
   const present = values.filter((v) => v !== null && v !== undefined);
   if (present.length === 0) return new Utf8();
   const kinds = new Set(present.map(kindOf));
@@ -34,14 +38,14 @@ function inferType(values: unknown[], name: string): DataType {
     case 'boolean':
       return new Bool();
     case 'number':
-      return present.every((v) => Number.isInteger(v)) ? new Int64() : new Float64();
+      return !float && present.every((v) => Number.isInteger(v)) ? new Int64() : new Float64();
     case 'string':
       return new Utf8();
     case 'array':
-      return new List(new Field('element', inferType((present as unknown[][]).flat(), `${name}[]`), true));
+      return new List(new Field('element', inferType((present as unknown[][]).flat(), `${name}[]`, float), true));
     default: {
       const inner = inferSchema(present as Row[]);
-      return new Struct(inner.fields.map((f) => new Field(f.name, inferType((present as Row[]).map((r) => r[f.name]), `${name}.${f.name}`), true)));
+      return new Struct(inner.fields.map((f) => new Field(f.name, inferType((present as Row[]).map((r) => r[f.name]), `${name}.${f.name}`, float), true)));
     }
   }
 }
@@ -58,6 +62,8 @@ export function toArrowValue(type: DataType, value: unknown): unknown {
   switch (type.typeId) {
     case Type.Int:
       if (!Number.isInteger(value)) throw new ValueMismatch(`expected an integer, got ${preview(value)}`);
+      // JSON.parse has already rounded larger integers; refuse rather than store a different id
+      if (!Number.isSafeInteger(value)) throw new ValueMismatch(`integer ${preview(value)} is beyond 2^53 and cannot be read exactly from JSON; store it as a string or use Parquet`);
       return BigInt(value as number);
     case Type.Float:
       if (typeof value !== 'number') throw new ValueMismatch(`expected a number, got ${preview(value)}`);
@@ -95,4 +101,42 @@ export function vectorOfJson(values: unknown[], type: DataType): Vector {
 function preview(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+/**
+ * Add to `into` each top-level key of a JSON object line whose value holds a number literal with a
+ * fraction or exponent (2.0, 1e-3). A scan of the raw text, since JSON.parse forgets how numbers were written.
+ */
+export function addFractionalKeys(text: string, into: Set<string>): void {
+  let depth = 0;
+  let key: string | null = null;
+  let expectKey = false;
+  for (let i = 0; i < text.length; ) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (depth === 1 && expectKey) {
+        key = JSON.parse(text.slice(i, j + 1)) as string;
+        expectKey = false;
+      }
+      i = j + 1;
+    } else if (c === '{' || c === '[') {
+      depth++;
+      if (depth === 1) expectKey = true;
+      i++;
+    } else if (c === '}' || c === ']') {
+      depth--;
+      i++;
+    } else if (c === ',') {
+      if (depth === 1) expectKey = true;
+      i++;
+    } else if (c === '-' || (c >= '0' && c <= '9')) {
+      let j = i + 1;
+      let fraction = false;
+      for (; j < text.length && '+-0123456789.eE'.includes(text[j]); j++) fraction ||= text[j] === '.' || text[j] === 'e' || text[j] === 'E';
+      if (fraction && key !== null) into.add(key);
+      i = j;
+    } else i++;
+  }
 }

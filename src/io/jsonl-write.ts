@@ -15,10 +15,12 @@ export class JsonlBatchWriter implements BatchWriter {
   async write(batch: Batch): Promise<void> {
     const keys = batch.schema.fields.map((f) => JSON.stringify(f.name));
     const columns = batch.schema.fields.map((f, i) => jsonValues(batch.getChildAt(i)!, f.type));
+    // floats keep a fraction (2.0) so the JSONL reader infers Float64 again, not Int64
+    const floats = batch.schema.fields.map((f) => String(f.type).includes('Float'));
     const lines: string[] = new Array(batch.numRows);
     for (let r = 0; r < batch.numRows; r++) {
       let line = '{';
-      for (let c = 0; c < keys.length; c++) line += `${c > 0 ? ',' : ''}${keys[c]}:${toJson(columns[c][r])}`;
+      for (let c = 0; c < keys.length; c++) line += `${c > 0 ? ',' : ''}${keys[c]}:${toJson(columns[c][r], floats[c])}`;
       lines[r] = `${line}}\n`;
     }
     if (lines.length > 0) await this.sink.write(lines.join(''));
@@ -45,14 +47,15 @@ function jsonValues(vector: Vector, type: DataType): ArrayLike<unknown> {
   return columnValues(vector);
 }
 
-function toJson(value: unknown): string {
+function toJson(value: unknown, float: boolean): string {
   if (value === null || value === undefined) return 'null';
   switch (typeof value) {
     case 'bigint':
       return value.toString();
     case 'number':
       // JSON has no NaN/Infinity
-      return Number.isFinite(value) ? String(value) : 'null';
+      if (!Number.isFinite(value)) return 'null';
+      return float && Number.isInteger(value) && Math.abs(value) < 1e21 ? value.toFixed(1) : String(value);
     case 'string':
     case 'boolean':
       return JSON.stringify(value);
@@ -60,7 +63,7 @@ function toJson(value: unknown): string {
       break;
   }
   if (value instanceof Uint8Array) return JSON.stringify(Buffer.from(value).toString('base64'));
-  if (Array.isArray(value) || ArrayBuffer.isView(value)) return `[${Array.from(value as ArrayLike<unknown>, toJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>).map(([k, v]) => `${JSON.stringify(k)}:${toJson(v)}`);
+  if (Array.isArray(value) || ArrayBuffer.isView(value)) return `[${Array.from(value as ArrayLike<unknown>, (v) => toJson(v, float)).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>).map(([k, v]) => `${JSON.stringify(k)}:${toJson(v, float)}`);
   return `{${entries.join(',')}}`;
 }

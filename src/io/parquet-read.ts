@@ -136,7 +136,8 @@ function rowsOf(chunks: ColumnData[], rowStart: number, rowEnd: number): Decoded
 /** Arrow vector of one Parquet column; fixed-width columns are built straight from their typed arrays. */
 export function vectorOf(values: DecodedArray, type: DataType): Vector {
   const ArrayType = fixedWidthArrayType(type);
-  if (!ArrayType) return vectorFromArray(Array.from(values as ArrayLike<unknown>), type);
+  // hyparquet gives undefined for a null list; Arrow's builders want null
+  if (!ArrayType) return vectorFromArray(Array.from(values as ArrayLike<unknown>, (v) => v ?? null), type);
   const length = values.length;
   if (values instanceof ArrayType) return makeVector(makeData({ type, length, nullCount: 0, data: values } as never));
   const typed = new ArrayType(length);

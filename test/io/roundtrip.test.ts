@@ -1,0 +1,84 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Table } from 'apache-arrow';
+import { parquetMetadata, parquetReadObjects } from 'hyparquet';
+import { describe, expect, it } from 'vitest';
+import { openReader, openWriter, readTable } from '../../src/io/index.js';
+import { tempDir } from '../helpers/kit.js';
+import { plainColumns, sampleTable, typesOf, withTimestamp } from './helpers.js';
+
+async function writeAll(path: string, batches: Table[], options = {}) {
+  const writer = await openWriter(path, options);
+  for (const batch of batches) await writer.write(batch);
+  await writer.close();
+  return writer.rowsWritten;
+}
+
+const batches = () => [withTimestamp(sampleTable(0, 700)), withTimestamp(sampleTable(700, 650))];
+const expected = () => new Table([...batches()[0].batches, ...batches()[1].batches]);
+
+describe('round trip keeps every column, type and value', () => {
+  for (const name of ['t.parquet', 't.arrow', 't.feather', 't.arrows']) {
+    it(name, async () => {
+      const path = join(tempDir(), name);
+      expect(await writeAll(path, batches(), { rowGroupRows: 500 })).toBe(1350);
+      const back = await readTable(path);
+      expect(typesOf(back)).toEqual(typesOf(expected()));
+      expect(plainColumns(back)).toEqual(plainColumns(expected()));
+    });
+  }
+
+  it('Parquet: zstd, row groups of rowGroupRows, values readable by hyparquet directly', async () => {
+    const path = join(tempDir(), 'z.parquet');
+    await writeAll(path, batches(), { rowGroupRows: 500 });
+    const bytes = readFileSync(path);
+    const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer;
+    const metadata = parquetMetadata(file);
+    expect(metadata.row_groups.map((g) => Number(g.num_rows))).toEqual([700, 650]);
+    expect(new Set(metadata.row_groups.flatMap((g) => g.columns.map((c) => c.meta_data?.codec)))).toEqual(new Set(['ZSTD']));
+    const rows = (await parquetReadObjects({ file, compressors: (await import('hyparquet-compressors')).compressors })) as Record<string, unknown>[];
+    expect(rows[3].id).toBe(9_007_199_254_740_996n);
+    expect(rows[4].text).toBeNull();
+    expect(rows[5].copies).toBeNull();
+    expect(rows[2].token_ids).toEqual([2, 3]);
+    expect(rows[3].token_ids ?? null).toBeNull();
+  });
+
+  it('JSONL: values survive; integers read back as Int64, floats stay Float64 even when integral', async () => {
+    const path = join(tempDir(), 't.jsonl');
+    const input = [sampleTable(0, 700), sampleTable(700, 650)];
+    const ids = (t: Table) => Array.from(t.getChild('id')!.toArray() as BigInt64Array);
+    // JSON numbers above 2^53 are not exact: use small ids for JSONL
+    const small = input.map((t) => t.assign(new Table({ id: t.getChild('n_tokens')! })));
+    await writeAll(path, small);
+    const back = await readTable(path, { batchRows: 300 });
+    expect(typesOf(back)).toEqual([
+      'id: Int64', 'text: Utf8', 'copies: Int64', 'teacher_nll: Float64', 'n_tokens: Int64', 'memorized: Bool', 'token_ids: List<Int64>',
+    ]);
+    const want = plainColumns(new Table([...small[0].batches, ...small[1].batches]));
+    const got = plainColumns(back);
+    expect(got.text).toEqual(want.text);
+    expect(got.teacher_nll).toEqual(want.teacher_nll);
+    expect(got.memorized).toEqual(want.memorized);
+    expect(got.copies).toEqual(want.copies);
+    expect(got.id).toEqual(want.id.map((v) => BigInt(v as number)));
+    expect(got.token_ids).toEqual(want.token_ids.map((l) => (l === null ? null : (l as number[]).map(BigInt))));
+    expect(ids(back).length).toBe(1350);
+  });
+
+  it('JSONL batches hold batchRows rows and blank lines are skipped', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'b.jsonl');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(path, ['{"a":1}', '', '{"a":2}', '  ', '{"a":3}\r', '{"a":4}'].join('\n'));
+    const sizes: number[] = [];
+    for await (const batch of openReader(path, { batchRows: 3 })) sizes.push(batch.numRows);
+    expect(sizes).toEqual([3, 1]);
+  });
+
+  it('close publishes exactly one file, no temp left behind', async () => {
+    const dir = tempDir();
+    await writeAll(join(dir, 'out.parquet'), batches());
+    expect(readdirSync(dir)).toEqual(['out.parquet']);
+  });
+});
