@@ -1,0 +1,12 @@
+// Public API of the audit stage: the same verbs as `memsieve audit` and `memsieve compare`.
+export { auditCorpus, checkAuditOptions, summaryPath, AUDIT_COLUMNS, AUDIT_DEFAULTS, GENERATION_COLUMNS } from './audit.js';
+export type { AuditOptions, AuditSummary } from './audit.js';
+export { audit } from './run.js';
+export type { AuditCommandOptions } from './run.js';
+export { measureMemorization, editSimilarity, levenshtein, countLead, DEFAULT_APPROX_THRESHOLD } from './measures.js';
+export type { MemorizationMeasures } from './measures.js';
+export { compareAudits } from './overlap.js';
+export type { AuditLabels, IdSet, OverlapReport, StudentOverlap } from './overlap.js';
+export { compareAuditFiles, readAuditLabels, parseAuditArgument, describeOverlap } from './compare.js';
+export type { CompareOptions } from './compare.js';
+export { renderOverlapSvg } from './figure.js';
