@@ -1,12 +1,9 @@
 // The overlap figure: an UpSet-style chart (Lex et al. 2014) of who memorized what. With four or more
 // models a Venn diagram cannot show every intersection; bars over a membership matrix can.
+import { escapeXml } from '../report/svg.js';
 import type { OverlapReport } from './overlap.js';
 
 const COLORS = ['#4c72b0', '#dd8452', '#55a868', '#c44e52', '#8172b3', '#937860', '#da8bc3', '#8c8c8c'];
-
-function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-}
 
 /** Standalone SVG: one column per membership pattern (memorized by exactly these models), tallest first. */
 export function renderOverlapSvg(report: OverlapReport, title = 'Memorized examples by model'): string {
