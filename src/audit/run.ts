@@ -4,6 +4,7 @@ import { UserError } from '../errors.js';
 import type { Format } from '../io/types.js';
 import type { Device, Generator } from '../models/types.js';
 import { loadTokenizer } from '../text/tokenizer.js';
+import { preparePart, resolveShard, writeShardMarker } from '../pipeline/shard.js';
 import { AUDIT_DEFAULTS, auditCorpus, checkAuditOptions, type AuditSummary } from './audit.js';
 
 /** Options of `memsieve audit`, as the CLI passes them. */
@@ -37,12 +38,15 @@ export async function audit(options: AuditCommandOptions): Promise<AuditSummary>
     suffixTokens: options.suffixTokens ?? AUDIT_DEFAULTS.suffixTokens,
     approxThreshold: options.approxThreshold ?? AUDIT_DEFAULTS.approxThreshold,
   });
+  // a shard writes OUTPUT.parts/part-IIIII-of-NNNNN.* and then its marker; `memsieve merge` joins them
+  const shard = resolveShard(options);
+  const output = shard ? await preparePart(options.output, shard) : options.output;
   const tokenizer = await loadTokenizer(options.tokenizer);
   const generator = await openGenerator(options, tokenizer.vocabSize);
   try {
-    return await auditCorpus(generator, tokenizer, {
+    const summary = await auditCorpus(generator, tokenizer, {
       input: options.input,
-      output: options.output,
+      output,
       inputFormat: options.format,
       outputFormat: options.outputFormat,
       textColumn: options.textColumn,
@@ -54,9 +58,15 @@ export async function audit(options: AuditCommandOptions): Promise<AuditSummary>
       approxThreshold: options.approxThreshold,
       keepGenerations: options.keepGenerations,
       model: options.model,
-      shard: options.shardCount ? { index: options.shardIndex ?? 0, count: options.shardCount } : undefined,
+      shard,
       quiet: options.quiet,
     });
+    if (shard) {
+      const { rows, audited, memorized, approx_memorized } = summary;
+      const stats = { rows, audited, memorized, approx_memorized, too_short: summary.skipped.too_short };
+      await writeShardMarker({ kind: 'audit', shard, inputs: options.input, outputs: { output: options.output }, rows: { output: rows }, stats });
+    }
+    return summary;
   } finally {
     await generator.close();
   }

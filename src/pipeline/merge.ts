@@ -7,6 +7,7 @@ import type { Table } from 'apache-arrow';
 import { UserError } from '../errors.js';
 import { openReader, openWriter } from '../io/index.js';
 import type { Batch, BatchWriter } from '../io/types.js';
+import { MERGE_HOOKS } from './merge-hooks.js';
 import { markerPath, partPath, partsDir, readShardMarker, type ShardMarker } from './shard.js';
 
 export interface MergeOptions {
@@ -25,14 +26,8 @@ export interface MergeResult {
   stats: Record<string, number>;
 }
 
-/** A kind-specific join for outputs that are not row files (filter's report folder). */
+/** A kind's join of what is not a row file (audit's summary, filter's report), after the rows are merged. */
 export type MergeHook = (markers: ShardMarker[], merged: MergeResult) => Promise<void>;
-const hooks = new Map<string, MergeHook>();
-
-/** Lets a stage add the merge of its non-row outputs (e.g. filter's report); those keys are skipped here. */
-export function registerMergeHook(kind: string, hook: MergeHook): void {
-  hooks.set(kind, hook);
-}
 
 const PART = /^part-(\d+)-of-(\d+)\./;
 
@@ -169,7 +164,7 @@ export async function mergeShards(primaryOutput: string, options: MergeOptions =
   if (!Number.isInteger(count) || count < 1) throw new UserError(`--shard-count: expected a whole number >= 1, got ${count}`);
   const markers = await readMarkers(primaryOutput, count);
   const kind = markers[0].kind;
-  const hook = hooks.get(kind);
+  const hook = MERGE_HOOKS[kind];
   const result: MergeResult = { kind, count, outputs: {}, stats: {} };
   for (const m of markers) {
     for (const [name, value] of Object.entries(m.stats ?? {})) result.stats[name] = (result.stats[name] ?? 0) + value;
@@ -179,10 +174,8 @@ export async function mergeShards(primaryOutput: string, options: MergeOptions =
     result.outputs[key] = { path, rows: await mergeOutput(markers, key) };
   }
   const rowless = Object.keys(markers[0].outputs).filter((k) => !(k in markers[0].rows));
-  if (rowless.length) {
-    if (!hook) throw new UserError(`${primaryOutput}: ${kind} shards wrote ${rowless.join(', ')}, which this build cannot merge`);
-    await hook(markers, result);
-  }
+  if (rowless.length && !hook) throw new UserError(`${primaryOutput}: ${kind} shards wrote ${rowless.join(', ')}, which this build cannot merge`);
+  if (hook) await hook(markers, result);
   if (!options.keepParts) {
     for (const path of Object.values(markers[0].outputs)) await rm(partsDir(path), { recursive: true, force: true });
   }

@@ -1,0 +1,39 @@
+// What a stage writes besides its row files, joined after the rows are merged. Stage modules load
+// lazily: merging scores must not load the audit or filter code.
+import { readFile } from 'node:fs/promises';
+import type { MergeHook } from './merge.js';
+import { partPath, writeTextAtomic } from './shard.js';
+
+/** audit: `<output>.summary.json` from the shards' summaries (counts summed, rates recomputed). */
+const mergeAuditSummary: MergeHook = async (markers, merged) => {
+  const { summaryPath } = await import('../audit/audit.js');
+  const output = markers[0].outputs.output;
+  const parts = await Promise.all(
+    markers.map(async (m) => JSON.parse(await readFile(summaryPath(partPath(output, m.index, m.count)), 'utf8')) as Record<string, any>),
+  );
+  const sum = (key: string) => parts.reduce((total, p) => total + (p[key] as number), 0);
+  const audited = sum('audited');
+  const memorized = sum('memorized');
+  const approx = sum('approx_memorized');
+  const seconds = Math.max(...parts.map((p) => p.seconds as number));
+  const summary = {
+    ...parts[0],
+    output,
+    rows: merged.outputs.output.rows,
+    audited,
+    memorized,
+    memorization_rate: audited === 0 ? 0 : memorized / audited,
+    approx_memorized: approx,
+    approx_memorization_rate: audited === 0 ? 0 : approx / audited,
+    skipped: { too_short: parts.reduce((t, p) => t + (p.skipped.too_short as number), 0) },
+    // wall time of the slowest shard; throughput over all shards
+    seconds,
+    prefixes_per_s: Math.round((audited / Math.max(seconds, 1e-9)) * 100) / 100,
+    shards: markers.length,
+  };
+  await writeTextAtomic(summaryPath(output), `${JSON.stringify(summary, null, 1)}\n`);
+};
+
+export const MERGE_HOOKS: Record<string, MergeHook | undefined> = {
+  audit: mergeAuditSummary,
+};
