@@ -84,7 +84,7 @@ export class ParquetBatchWriter implements BatchWriter {
     this.pendingRows = 0;
     this.pendingBytes = 0;
     const columnData = this.schema!.fields.map((field, i) => ({ name: field.name, data: parquetValues(table.getChildAt(i)!, field) }));
-    await this.parquet!.write({ columnData, rowGroupSize: rows });
+    await this.parquet!.write({ columnData, rowGroupSize: this.rowGroupRows });
     this.rowsWritten += rows;
   }
 }
