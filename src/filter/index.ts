@@ -1,0 +1,10 @@
+// Filter: split a corpus into D_clean and removed rows by risk, the removal manifest, and verify.
+export { filterCorpus, MANIFEST_FILE, REPORT_FILE } from './filter.js';
+export type { FilterOptions, FilterResult } from './filter.js';
+export { verifyReport } from './verify.js';
+export type { VerifyResult } from './verify.js';
+export { loadManifest, MANIFEST_SCHEMA } from './manifest.js';
+export type { Manifest, RemovedRow, DatasetEntry, FileEntry, SplitHistogram, ThresholdMethod } from './manifest.js';
+export { chooseThreshold, parseFraction } from './threshold.js';
+export type { ThresholdChoice, Threshold } from './threshold.js';
+export { MultisetHash, RowHasher, rowDigest, addFingerprints, FINGERPRINT_ALGORITHM, ROW_ENCODING } from './fingerprint.js';

@@ -1,0 +1,4 @@
+// Reports: self-contained HTML pages with inline SVG figures.
+export { renderFilterReport } from './filter-report.js';
+export { page, figure, keyValueTable, escapeHtml } from './html.js';
+export * as svg from './svg.js';
