@@ -1,0 +1,244 @@
+"""Distill a student: soft KD (forward KL at temperature T, loss ×T²), hard KD (cross-entropy on the
+teacher's greedy continuations of each k-token prefix) or plain cross-entropy on the data.
+
+    python -m memsieve_torch.distill --mode soft --teacher DIR --student-config DIR --data train.tokens --out DIR
+
+Progress is JSON lines on stdout (docs/torch.md); the last line is {"event": "done", ...}.
+"""
+
+import argparse
+import json
+import math
+import os
+import shutil
+import sys
+import time
+
+import numpy as np
+import torch
+
+from .data import DataError, TokenData, pad_batch, read_token_file, write_token_file
+from .losses import ce_loss_sum, soft_kd_loss_sum
+from .models import init_model, load_model, resolve_device, save_model
+from .score import greedy_rows
+
+
+def emit(event, **fields):
+    print(json.dumps(dict(event=event, **fields), allow_nan=False), file=_progress, flush=True)
+
+
+_progress = sys.stdout
+
+
+def learning_rate(step, total_steps, lr, warmup_steps, min_lr, schedule):
+    """Linear warm-up to lr, then cosine decay to min_lr (or constant)."""
+    if step < warmup_steps:
+        return lr * (step + 1) / warmup_steps
+    if schedule == "constant" or total_steps <= warmup_steps:
+        return lr
+    progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+    return min_lr + 0.5 * (lr - min_lr) * (1 + math.cos(math.pi * min(1.0, progress)))
+
+
+def hard_kd_data(teacher, data, prefix_tokens, batch_tokens=16384):
+    """Each row's first k tokens, continued greedily by the teacher to the row's own length
+    (sequence-level KD, Kim & Rush 2016). Rows of ≤ k tokens are kept as they are."""
+    rows = [data.row(i) for i in range(len(data))]
+    long_rows = [i for i, r in enumerate(rows) if len(r) > prefix_tokens]
+    by_length = {}
+    for i in long_rows:
+        by_length.setdefault(len(rows[i]), []).append(i)
+    for n, index in sorted(by_length.items()):
+        generated = greedy_rows(teacher, [rows[i][:prefix_tokens] for i in index], n - prefix_tokens, batch_tokens)
+        for j, i in enumerate(index):
+            rows[i] = np.concatenate([rows[i][:prefix_tokens], generated[j].astype(np.int64)])
+    return TokenData.from_rows(rows)
+
+
+@torch.no_grad()
+def evaluate(model, data, batch_size, device, autocast):
+    """Token-weighted mean cross-entropy (nats) over the data's predicting positions."""
+    model.module.eval()
+    total, count = 0.0, 0
+    for a in range(0, len(data), batch_size):
+        input_ids, mask = pad_batch([data.row(i) for i in range(a, min(len(data), a + batch_size))], device=device)
+        with autocast():
+            logits = model.logits(input_ids, mask)
+        total += ce_loss_sum(logits, input_ids, mask).item()
+        count += int((mask[:, 1:]).sum())
+    model.module.train()
+    return total / max(1, count)
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="memsieve_torch.distill", description=__doc__.splitlines()[0])
+    p.add_argument("--mode", choices=("soft", "hard", "ce"), required=True)
+    p.add_argument("--teacher", help="teacher checkpoint folder (soft and hard)")
+    p.add_argument("--student", help="initialize the student from this checkpoint folder")
+    p.add_argument("--student-config", help="or: random initialization from this config (folder or config.json), seeded by --seed")
+    p.add_argument("--data", required=True, help="training token file")
+    p.add_argument("--validation", help="held-out token file: loss and perplexity after each epoch")
+    p.add_argument("--out", required=True, help="output checkpoint folder")
+    p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--lr", type=float, default=5e-5)
+    p.add_argument("--min-lr", type=float, default=0.0)
+    p.add_argument("--schedule", choices=("cosine", "constant"), default="cosine")
+    p.add_argument("--warmup-steps", type=int, default=0)
+    p.add_argument("--batch-size", type=int, default=32, help="rows per optimizer step")
+    p.add_argument("--grad-accum", type=int, default=1, help="split each batch into this many micro-batches")
+    p.add_argument("--weight-decay", type=float, default=0.0)
+    p.add_argument("--grad-clip", type=float, default=1.0)
+    p.add_argument("--temperature", type=float, default=2.0, help="soft KD temperature T")
+    p.add_argument("--prefix-tokens", type=int, default=50, help="hard KD: prefix length k")
+    p.add_argument("--hard-data-out", help="hard KD: also save the teacher's sequences as a token file")
+    p.add_argument("--bf16", action="store_true", help="bfloat16 autocast (CUDA only)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--log-every", type=int, default=10, help="optimizer steps between progress lines")
+    return p.parse_args(argv)
+
+
+def check_args(args):
+    if args.mode in ("soft", "hard") and not args.teacher:
+        raise DataError(f"--mode {args.mode} needs --teacher")
+    if bool(args.student) == bool(args.student_config):
+        raise DataError("give exactly one of --student (a checkpoint) or --student-config (random initialization)")
+    for name in ("epochs", "batch_size", "grad_accum"):
+        if getattr(args, name) < 1:
+            raise DataError(f"--{name.replace('_', '-')} must be ≥ 1")
+    if args.batch_size % args.grad_accum:
+        raise DataError(f"--batch-size {args.batch_size} must be a multiple of --grad-accum {args.grad_accum}")
+    if args.temperature <= 0 or args.lr <= 0:
+        raise DataError("--temperature and --lr must be > 0")
+    if os.path.exists(args.out) and os.listdir(args.out) and not os.path.exists(os.path.join(args.out, "distill.json")):
+        raise DataError(f"--out {args.out}: folder exists and is not a previous distill output; choose another")
+
+
+def train(args):
+    check_args(args)
+    device = resolve_device(args.device)
+    if args.bf16 and device.type != "cuda":
+        raise DataError("--bf16 autocast needs a CUDA device (--device cuda)")
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = False
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+    def autocast():
+        return torch.autocast("cuda", dtype=torch.bfloat16, enabled=args.bf16)
+
+    data = read_token_file(args.data)
+    validation = read_token_file(args.validation) if args.validation else None
+    if len(data) == 0:
+        raise DataError(f"--data {args.data}: no rows")
+    teacher = load_model(args.teacher, device) if args.teacher and args.mode != "ce" else None
+    student = load_model(args.student, device) if args.student else init_model(args.student_config, args.seed, device)
+    if teacher is not None and teacher.vocab_size != student.vocab_size:
+        raise DataError(
+            f"teacher {args.teacher} has a vocabulary of {teacher.vocab_size}, the student {student.vocab_size}; "
+            "distillation needs the same tokenizer"
+        )
+    for name, d in (("--data", data), ("--validation", validation)):
+        if d is not None and d.max_id() >= student.vocab_size:
+            raise DataError(f"{name} {d.path}: token id {d.max_id()} is outside the student's vocabulary of {student.vocab_size}")
+
+    started = time.perf_counter()
+    if args.mode == "hard":
+        teacher.module.eval()
+        data = hard_kd_data(teacher, data, args.prefix_tokens)
+        if args.hard_data_out:
+            write_token_file(args.hard_data_out, data)
+        emit("hard_data", rows=len(data), seconds=round(time.perf_counter() - started, 3))
+        teacher = None  # not needed for cross-entropy on its sequences
+
+    torch.manual_seed(args.seed)
+    student.module.train()
+    optimizer = torch.optim.AdamW(student.module.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    batches_per_epoch = math.ceil(len(data) / args.batch_size)
+    total_steps = batches_per_epoch * args.epochs
+    micro = args.batch_size // args.grad_accum
+    emit("start", mode=args.mode, rows=len(data), epochs=args.epochs, steps=total_steps, device=str(device),
+         student_parameters=sum(p.numel() for p in student.module.parameters()))
+    history, step = [], 0
+    for epoch in range(args.epochs):
+        order = torch.randperm(len(data), generator=torch.Generator().manual_seed(args.seed * 100003 + epoch)).tolist()
+        epoch_loss, epoch_positions = 0.0, 0
+        for first in range(0, len(order), args.batch_size):
+            rows = order[first : first + args.batch_size]
+            lr = learning_rate(step, total_steps, args.lr, args.warmup_steps, args.min_lr, args.schedule)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            positions = sum(max(0, len(data.row(i)) - 1) for i in rows)
+            batch_loss = 0.0
+            for m in range(0, len(rows), micro):
+                input_ids, mask = pad_batch([data.row(i) for i in rows[m : m + micro]], device=device)
+                with autocast():
+                    logits = student.logits(input_ids, mask)
+                    if args.mode == "soft":
+                        with torch.no_grad():
+                            teacher_logits = teacher.logits(input_ids, mask)
+                        loss = soft_kd_loss_sum(logits, teacher_logits, mask, args.temperature)
+                    else:
+                        loss = ce_loss_sum(logits, input_ids, mask)
+                    loss = loss / max(1, positions)
+                loss.backward()
+                batch_loss += loss.item()
+            if args.grad_clip > 0:
+                torch.nn.utils.clip_grad_norm_(student.module.parameters(), args.grad_clip)
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+            step += 1
+            epoch_loss += batch_loss * positions
+            epoch_positions += positions
+            if step % args.log_every == 0 or step == total_steps:
+                emit("step", epoch=epoch + 1, step=step, steps=total_steps, loss=round(batch_loss, 6), lr=lr,
+                     seconds=round(time.perf_counter() - started, 3))
+        record = {"epoch": epoch + 1, "train_loss": epoch_loss / max(1, epoch_positions)}
+        if validation is not None:
+            val_loss = evaluate(student, validation, micro, device, autocast)
+            record.update(val_loss=val_loss, val_ppl=math.exp(min(val_loss, 700)))
+        history.append(record)
+        emit("epoch", **record)
+
+    summary = {
+        "mode": args.mode,
+        "args": {k: v for k, v in vars(args).items()},
+        "history": history,
+        "steps": step,
+        "seconds": round(time.perf_counter() - started, 3),
+        "torch": torch.__version__,
+        "device": str(device),
+    }
+    publish(student, args.out, summary)
+    emit("done", out=args.out, **{k: v for k, v in history[-1].items() if k != "epoch"}, steps=step, seconds=summary["seconds"])
+
+
+def publish(student, out, summary):
+    """Write the checkpoint beside `out`, then swap it in: a crash never leaves a complete-looking folder."""
+    tmp = f"{out.rstrip('/')}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    save_model(student, tmp)
+    with open(os.path.join(tmp, "distill.json"), "w") as f:
+        json.dump(summary, f, indent=2)
+    if os.path.exists(out):
+        shutil.rmtree(out)
+    os.replace(tmp, out)
+
+
+def main(argv=None):
+    global _progress
+    # progress owns stdout; stray library prints go to stderr
+    _progress = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # deterministic cuBLAS, before CUDA starts
+    args = parse_args(argv)
+    try:
+        train(args)
+    except DataError as error:
+        emit("error", message=str(error))
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
