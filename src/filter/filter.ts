@@ -2,7 +2,7 @@
 // Passes: scores (risk by id), scores again (removed rows' features, the report's histograms), corpus
 // (split, fingerprint). Outputs go to temporary names and are renamed only once all succeeded; the
 // manifest is written last, so a folder with a manifest.json holds a complete run.
-import { makeVector, type Table } from 'apache-arrow';
+import { makeVector } from 'apache-arrow';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
@@ -18,6 +18,8 @@ import { MANIFEST_SCHEMA, type FileEntry, type Manifest, type RemovedRow } from 
 import { featureColumns, idAt, readRiskIndex, requireColumn, type RiskIndex } from './scores.js';
 import { chooseThreshold, type ThresholdChoice } from './threshold.js';
 import { relativeTo } from './paths.js';
+import { splitRows } from './take.js';
+import type { Shard, ShardLedger } from '../pipeline/shard.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const REPORT_FILE = 'report.html';
@@ -40,6 +42,10 @@ export interface FilterOptions extends ThresholdChoice {
   textColumn?: string;
   /** recorded in the manifest */
   commandLine?: string[];
+  /** split only this shard's units of the corpus (see src/pipeline/filter-shard.ts) */
+  shard?: Shard;
+  /** receives rows read and rows kept/removed per corpus batch, for `memsieve merge` */
+  ledger?: ShardLedger;
 }
 
 export interface FilterResult {
@@ -77,7 +83,7 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
     writers.push(clean);
     const removed = await openWriter(removedTemp, { format: removedFormat });
     writers.push(removed);
-    const split = await splitCorpus(inputs, index, threshold.value, idColumn, textColumn, clean, removed, profile.removedFeatures);
+    const split = await splitCorpus(inputs, index, threshold.value, idColumn, textColumn, clean, removed, profile.removedFeatures, options.shard, options.ledger);
     await clean.close();
     await removed.close();
 
@@ -206,6 +212,8 @@ async function splitCorpus(
   clean: BatchWriter,
   removed: BatchWriter,
   removedFeatures: Map<string, Record<string, number>>,
+  shard?: Shard,
+  ledger?: ShardLedger,
 ): Promise<SplitResult> {
   const seen = new Uint8Array(index.rows);
   const input = new MultisetHash();
@@ -218,7 +226,7 @@ async function splitCorpus(
   let dropped = 0;
   let row = 0;
   const source = inputs.length === 1 ? `--input ${inputs[0]}` : `--input ${inputs.join(' ')}`;
-  for await (const batch of openReader(inputs)) {
+  for await (const batch of openReader(inputs, { shard })) {
     const names = batch.schema.fields.map((f) => f.name);
     if (!hasher) {
       columns = names;
@@ -265,17 +273,21 @@ async function splitCorpus(
         kept++;
       }
     }
+    const removedFlags = Uint8Array.from(risk, (r) => (r >= threshold ? 1 : 0));
     const withRisk = withColumns(batch, { risk: makeVector(risk) });
-    const [keepPart, removePart] = partition(withRisk, risk, threshold);
-    if (keepPart) await clean.write(keepPart);
-    if (removePart) await removed.write(removePart);
+    const [keepPart, removePart] = splitRows(withRisk, removedFlags);
+    // a zero-row slice still gives the writer the columns, so an output with no rows keeps them
+    await clean.write(keepPart ?? withRisk.slice(0, 0));
+    await removed.write(removePart ?? withRisk.slice(0, 0));
+    ledger?.add(n, { clean: keepPart?.numRows ?? 0, removed: removePart?.numRows ?? 0 });
     row += n;
   }
   if (!hasher) throw new UserError(`${source} has no rows`);
   const unseen: string[] = [];
   let unseenCount = 0;
   for (let r = 0; r < index.rows; r++) if (!seen[r]) unseenCount++;
-  if (unseenCount > 0) {
+  // a shard sees only its part of the corpus; the merge checks the total against the scores
+  if (unseenCount > 0 && !shard) {
     for (const [id, at] of index.rowOf) {
       if (!seen[at]) unseen.push(id);
       if (unseen.length >= NAMED_IDS) break;
@@ -287,19 +299,4 @@ async function splitCorpus(
   check.addHex(removedHash.hex());
   if (check.hex() !== input.hex() || kept + dropped !== row) throw new Error('internal error: clean + removed rows do not add up to the input');
   return { columns, kept, removed: dropped, inputFingerprint: input.hex(), cleanFingerprint: cleanHash.hex(), removedFingerprint: removedHash.hex(), removedRows };
-}
-
-/** Kept and removed rows of a batch, each as slices of maximal same-side runs (no copy); null when empty. */
-export function partition(batch: Table, risk: Float64Array, threshold: number): [Table | null, Table | null] {
-  const parts: [Table[], Table[]] = [[], []];
-  let start = 0;
-  for (let i = 1; i <= risk.length; i++) {
-    const side = risk[start] >= threshold ? 1 : 0;
-    if (i === risk.length || (risk[i] >= threshold ? 1 : 0) !== side) {
-      parts[side].push(batch.slice(start, i));
-      start = i;
-    }
-  }
-  const join = (tables: Table[]) => (tables.length === 0 ? null : tables.length === 1 ? tables[0] : tables[0].concat(...tables.slice(1)));
-  return [join(parts[0]), join(parts[1])];
 }
