@@ -14,14 +14,15 @@ export function renderOverlapSvg(report: OverlapReport, title = 'Memorized examp
   const none = report.patterns[''] ?? 0;
 
   const labelWidth = 110;
-  const totalsWidth = 120;
+  const totalsWidth = 180;
+  const totalsBar = 80; // the count text sits left of the bar
   const column = 34;
   const row = 22;
-  const top = 40;
+  const top = 64;
   const barHeight = 180;
   const matrixTop = top + barHeight + 24;
   const left = labelWidth + totalsWidth + 16;
-  const width = Math.max(left + patterns.length * column + 20, 420);
+  const width = Math.max(left + patterns.length * column + 20, 560);
   const height = matrixTop + names.length * row + 48;
   const maxCount = Math.max(1, ...patterns.map(([, c]) => c));
   const maxTotal = Math.max(1, ...names.map((name) => report.memorized[name].count));
@@ -30,7 +31,7 @@ export function renderOverlapSvg(report: OverlapReport, title = 'Memorized examp
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`);
   out.push(`<title>${escapeXml(title)}</title>`);
   out.push(`<text x="${width / 2}" y="18" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(title)}</text>`);
-  out.push(`<text x="${left}" y="${top - 6}" fill="#555">examples memorized by exactly these models (of ${report.rows_compared} compared; ${none} by none)</text>`);
+  out.push(`<text x="${width / 2}" y="36" text-anchor="middle" fill="#555">examples memorized by exactly these models (of ${report.rows_compared} compared; ${none} by none)</text>`);
 
   patterns.forEach(([key, count], p) => {
     const x = left + p * column + column / 2;
@@ -51,7 +52,7 @@ export function renderOverlapSvg(report: OverlapReport, title = 'Memorized examp
   names.forEach((name, r) => {
     const y = matrixTop + r * row + row / 2;
     const set = report.memorized[name];
-    const w = (set.count / maxTotal) * (totalsWidth - 10);
+    const w = (set.count / maxTotal) * totalsBar;
     if (r % 2 === 0) stripes.push(`<rect x="0" y="${y - row / 2}" width="${width}" height="${row}" fill="#f4f4f4"/>`);
     out.push(`<text x="${labelWidth - 6}" y="${y + 4}" text-anchor="end">${escapeXml(name)}</text>`);
     out.push(`<rect x="${labelWidth + totalsWidth - w}" y="${y - 7}" width="${w}" height="14" fill="${COLORS[r % COLORS.length]}"><title>${escapeXml(name)}: ${set.count}</title></rect>`);
