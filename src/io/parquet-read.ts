@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import {
   DataType, Table, makeData, vectorFromArray, type Data, type Schema, type Vector, RecordBatch, Struct, Type,
-  makeVector,
+  makeVector, Utf8,
 } from 'apache-arrow';
 import { parquetMetadataAsync, parquetRead, type ColumnData, type DecodedArray, type FileMetaData } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
@@ -19,6 +19,8 @@ const RAW_PARSERS = {
   timestampFromNanoseconds: (v: bigint) => v,
   dateFromDays: (v: number) => v,
   jsonFromBytes: (bytes: Uint8Array) => new TextDecoder().decode(bytes),
+  // strings stay UTF-8 bytes: Arrow stores bytes, so decoding to JS strings and re-encoding would only cost time
+  stringFromBytes: (bytes: Uint8Array) => bytes,
 };
 
 /** A Parquet file as row-group units: only the footer is read up front, then one row group per `load()`. */
@@ -136,8 +138,12 @@ function rowsOf(chunks: ColumnData[], rowStart: number, rowEnd: number): Decoded
 /** Arrow vector of one Parquet column; fixed-width columns are built straight from their typed arrays. */
 export function vectorOf(values: DecodedArray, type: DataType): Vector {
   const ArrayType = fixedWidthArrayType(type);
+  if (type.typeId === Type.Utf8) return utf8Vector(values as ArrayLike<Uint8Array | string | null | undefined>);
   // hyparquet gives undefined for a null list; Arrow's builders want null
-  if (!ArrayType) return vectorFromArray(Array.from(values as ArrayLike<unknown>, (v) => v ?? null), type);
+  if (!ArrayType) {
+    const nestedText = (type.children?.length ?? 0) > 0 && String(type).includes('Utf8');
+    return vectorFromArray(Array.from(values as ArrayLike<unknown>, (v) => (nestedText ? decodeNested(v ?? null) : (v ?? null))), type);
+  }
   const length = values.length;
   if (values instanceof ArrayType) return makeVector(makeData({ type, length, nullCount: 0, data: values } as never));
   const typed = new ArrayType(length);
@@ -156,6 +162,43 @@ export function vectorOf(values: DecodedArray, type: DataType): Vector {
   const data = makeData({ type, length, nullCount, nullBitmap: nullCount > 0 ? validity : undefined, data: typed } as never) as Data;
   return makeVector(data);
 }
+
+/** Utf8 vector straight from UTF-8 byte strings (strings, e.g. JSON columns, are encoded). */
+function utf8Vector(values: ArrayLike<Uint8Array | string | null | undefined>): Vector {
+  const encoder = new TextEncoder();
+  const length = values.length;
+  const bytes: (Uint8Array | null)[] = new Array(length);
+  const valueOffsets = new Int32Array(length + 1);
+  const validity = new Uint8Array((length + 7) >> 3);
+  let nullCount = 0;
+  let total = 0;
+  for (let i = 0; i < length; i++) {
+    const v = values[i];
+    const b = v === null || v === undefined ? null : typeof v === 'string' ? encoder.encode(v) : v;
+    bytes[i] = b;
+    if (b === null) nullCount++;
+    else {
+      validity[i >> 3] |= 1 << (i & 7);
+      total += b.length;
+    }
+    valueOffsets[i + 1] = total;
+  }
+  const data = new Uint8Array(total);
+  for (let i = 0; i < length; i++) if (bytes[i]) data.set(bytes[i]!, valueOffsets[i]);
+  return makeVector(makeData({ type: new Utf8(), length, nullCount, nullBitmap: nullCount > 0 ? validity : undefined, valueOffsets, data }));
+}
+
+/** Strings nested in lists or structs, still bytes from the raw parser, become JS strings for Arrow's builders. */
+function decodeNested(value: unknown): unknown {
+  if (value instanceof Uint8Array) return textDecoder.decode(value);
+  if (Array.isArray(value)) return value.map(decodeNested);
+  if (value !== null && typeof value === 'object' && !ArrayBuffer.isView(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, decodeNested(v)]));
+  }
+  return value;
+}
+
+const textDecoder = new TextDecoder();
 
 type TypedArrayCtor = new (n: number) => ArrayBufferView & ArrayLike<number | bigint>;
 

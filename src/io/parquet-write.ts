@@ -105,8 +105,21 @@ function parquetValues(vector: Vector, field: Field): DecodedArray {
     }
     return out;
   }
+  if (type.typeId === Type.Utf8) return utf8Bytes(vector);
   if (type.typeId === Type.Date) return Array.from({ length: vector.length }, (_, i) => (vector.isValid(i) ? BigInt(vector.get(i) as number) : null));
   return columnValues(vector) as DecodedArray;
+}
+
+/** Each string as a view of Arrow's UTF-8 buffer: hyparquet-writer takes bytes, so no decode/encode round trip. */
+function utf8Bytes(vector: Vector): (Uint8Array | null)[] {
+  const out: (Uint8Array | null)[] = new Array(vector.length);
+  let k = 0;
+  for (const data of vector.data) {
+    const offsets = data.valueOffsets as Int32Array;
+    const values = data.values as Uint8Array;
+    for (let j = 0; j < data.length; j++, k++) out[k] = data.getValid(j) ? values.subarray(offsets[j], offsets[j + 1]) : null;
+  }
+  return out;
 }
 
 function byteSizeOf(table: Table): number {

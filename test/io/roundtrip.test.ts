@@ -28,6 +28,24 @@ describe('round trip keeps every column, type and value', () => {
     });
   }
 
+  for (const name of ['n.parquet', 'n.arrow']) {
+    it(`${name}: nested strings (List<Utf8>, Struct), binary and empty strings`, async () => {
+      const { Binary, Field: F, Int64: I64, List: L, Struct: S, Utf8: U, vectorFromArray: v } = await import('apache-arrow');
+      const n = 50;
+      const table = new Table({
+        tags: v(Array.from({ length: n }, (_, i) => (i % 5 === 0 ? null : ['a', `t${i}`, ''].slice(0, i % 4))), new L(new F('element', new U(), true))),
+        meta: v(Array.from({ length: n }, (_, i) => (i % 6 === 0 ? null : { source: `s${i % 3}`, year: BigInt(1990 + i) })), new S([new F('source', new U(), true), new F('year', new I64(), true)])),
+        raw: v(Array.from({ length: n }, (_, i) => (i % 7 === 0 ? null : new Uint8Array([i, 255, 0]))), new Binary()),
+        text: v(Array.from({ length: n }, (_, i) => (i % 2 ? '' : `é${i}`)), new U()),
+      });
+      const path = join(tempDir(), name);
+      await writeAll(path, [table]);
+      const back = await readTable(path);
+      expect(typesOf(back)).toEqual(typesOf(table));
+      expect(plainColumns(back)).toEqual(plainColumns(table));
+    });
+  }
+
   it('Parquet: zstd, row groups of rowGroupRows, values readable by hyparquet directly', async () => {
     const path = join(tempDir(), 'z.parquet');
     await writeAll(path, batches(), { rowGroupRows: 500 });
