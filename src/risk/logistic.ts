@@ -78,7 +78,7 @@ export function fitLogistic(x: Float64Array[], y: Uint8Array, options: LogisticO
   const lambda = 1 / C;
 
   let beta = new Float64Array(m);
-  let state = evaluate(x, y, beta, lambda, true);
+  let state = evaluate(x, y, beta, lambda);
   if (!Number.isFinite(state.loss)) throw new UserError('logistic regression: the features hold NaN or infinite values');
   for (let iteration = 1; iteration <= maxIterations; iteration++) {
     const step = solveCholesky(state.hessian, state.gradient, m);
@@ -87,14 +87,24 @@ export function fitLogistic(x: Float64Array[], y: Uint8Array, options: LogisticO
         `logistic regression: the Hessian is singular at iteration ${iteration} (features collinear or classes perfectly separated); check the features`,
       );
     }
-    // Armijo backtracking: Newton's full step is almost always accepted; halving guards early iterations
+    const scale = 1 + maxAbs(beta);
+    // at the optimum to within tolerance: the Newton step from here is negligible
+    if (maxAbs(step) <= tolerance * scale) return finish(beta, d, iteration - 1);
     const decrease = dot(state.gradient, step);
+    // predicted loss decrease (half the squared Newton decrement) below rounding noise of the loss: the
+    // quadratic model is exact here, so take the full step and stop (a line search cannot see a decrease)
+    if (decrease <= 1e-10 * (1 + Math.abs(state.loss))) {
+      for (let k = 0; k < m; k++) beta[k] -= step[k];
+      return finish(beta, d, iteration);
+    }
+    // Armijo backtracking: Newton's full step is almost always accepted; halving guards early iterations
     let t = 1;
-    let candidate = new Float64Array(m);
+    const candidate = new Float64Array(m);
     let next: Evaluation | undefined;
     for (let halvings = 0; halvings < 40; halvings++) {
       for (let k = 0; k < m; k++) candidate[k] = beta[k] - t * step[k];
-      const trial = evaluate(x, y, candidate, lambda, false);
+      // derivatives computed with the loss: the full step is almost always accepted, and they are needed next
+      const trial = evaluate(x, y, candidate, lambda);
       if (trial.loss <= state.loss - 1e-4 * t * decrease) {
         next = trial;
         break;
@@ -102,7 +112,6 @@ export function fitLogistic(x: Float64Array[], y: Uint8Array, options: LogisticO
       t /= 2;
     }
     const largestStep = t * maxAbs(step);
-    const scale = 1 + maxAbs(beta);
     if (!next) {
       // no decrease even for tiny steps: at the optimum to within rounding, or numerically stuck
       if (largestStep <= 1e-6 * scale) return finish(beta, d, iteration);
@@ -110,8 +119,7 @@ export function fitLogistic(x: Float64Array[], y: Uint8Array, options: LogisticO
     }
     beta = candidate;
     if (largestStep <= tolerance * scale) return finish(beta, d, iteration);
-    state = evaluate(x, y, beta, lambda, true);
-    candidate = new Float64Array(m);
+    state = next;
   }
   throw new UserError(`logistic regression did not converge in ${maxIterations} Newton iterations; the data may be degenerate (check features for extreme values)`);
 }
@@ -140,43 +148,60 @@ function finish(beta: Float64Array, d: number, iterations: number): LogisticFit 
   return { coefficients: beta.slice(0, d), intercept: beta[d], iterations };
 }
 
-// One pass over the rows: penalized loss, and with `derivatives` its gradient and Hessian.
-function evaluate(x: Float64Array[], y: Uint8Array, beta: Float64Array, lambda: number, derivatives: boolean): Evaluation {
+// Penalized loss with its gradient and Hessian. Column-wise passes over typed arrays: faster in V8
+// than a row loop with an inner loop over features.
+function evaluate(x: Float64Array[], y: Uint8Array, beta: Float64Array, lambda: number): Evaluation {
   const d = x.length;
   const m = d + 1;
   const n = y.length;
-  const gradient = new Float64Array(m);
-  const hessian = new Float64Array(m * m);
-  const row = new Float64Array(m);
-  row[d] = 1;
+  const z = new Float64Array(n).fill(beta[d]);
+  for (let j = 0; j < d; j++) {
+    const w = beta[j];
+    const col = x[j];
+    for (let i = 0; i < n; i++) z[i] += w * col[i];
+  }
+  // loss log(1 + e^z) − y z and p = sigmoid(z) from one exp(−|z|), without overflow;
+  // then z is reused for the residual p − y, and h holds the IRLS weights p(1 − p)
   let loss = 0;
+  const h = new Float64Array(n);
+  let gradientIntercept = 0;
+  let hessianIntercept = 0;
   for (let i = 0; i < n; i++) {
-    let z = beta[d];
-    for (let j = 0; j < d; j++) {
-      row[j] = x[j][i];
-      z += beta[j] * row[j];
-    }
-    // log(1 + e^z) − y z, without overflow
-    loss += (z > 0 ? z : 0) + Math.log1p(Math.exp(-Math.abs(z))) - y[i] * z;
-    if (!derivatives) continue;
-    const p = sigmoid(z);
-    const r = p - y[i];
-    const h = p * (1 - p);
-    for (let a = 0; a < m; a++) {
-      gradient[a] += r * row[a];
-      const hr = h * row[a];
-      for (let b = 0; b <= a; b++) hessian[a * m + b] += hr * row[b];
-    }
+    const zi = z[i];
+    const e = Math.exp(-Math.abs(zi));
+    loss += (zi > 0 ? zi : 0) + Math.log1p(e) - y[i] * zi;
+    const p = zi >= 0 ? 1 / (1 + e) : e / (1 + e);
+    h[i] = p * (1 - p);
+    z[i] = p - y[i];
+    gradientIntercept += z[i];
+    hessianIntercept += h[i];
   }
   let penalty = 0;
   for (let j = 0; j < d; j++) penalty += beta[j] * beta[j];
   loss += (lambda * penalty) / 2;
-  if (derivatives) {
-    for (let j = 0; j < d; j++) {
-      gradient[j] += lambda * beta[j];
-      hessian[j * m + j] += lambda;
+  const gradient = new Float64Array(m);
+  const hessian = new Float64Array(m * m);
+  gradient[d] = gradientIntercept;
+  hessian[d * m + d] = hessianIntercept;
+  const hx = new Float64Array(n);
+  for (let a = 0; a < d; a++) {
+    const xa = x[a];
+    let g = 0;
+    let ha = 0;
+    for (let i = 0; i < n; i++) {
+      g += z[i] * xa[i];
+      hx[i] = h[i] * xa[i];
+      ha += hx[i];
     }
-    for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) hessian[b * m + a] = hessian[a * m + b];
+    gradient[a] = g + lambda * beta[a];
+    hessian[a * m + d] = hessian[d * m + a] = ha;
+    for (let b = 0; b <= a; b++) {
+      const xb = x[b];
+      let s = 0;
+      for (let i = 0; i < n; i++) s += hx[i] * xb[i];
+      hessian[a * m + b] = hessian[b * m + a] = s;
+    }
+    hessian[a * m + a] += lambda;
   }
   return { loss, gradient, hessian };
 }

@@ -15,23 +15,32 @@ interface ThresholdCounts {
 function countAtThresholds(labels: Uint8Array, scores: Float64Array): ThresholdCounts {
   const n = labels.length;
   if (scores.length !== n) throw new Error(`metrics: ${scores.length} scores for ${n} labels`);
-  for (let i = 0; i < n; i++) if (Number.isNaN(scores[i])) throw new Error('metrics: NaN score');
-  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
+  // sort each class's scores natively (fast for millions of pooled test rows), then merge from the top
+  let positives = 0;
+  for (let i = 0; i < n; i++) {
+    if (Number.isNaN(scores[i])) throw new Error('metrics: NaN score');
+    positives += labels[i] ? 1 : 0;
+  }
+  const pos = new Float64Array(positives);
+  const neg = new Float64Array(n - positives);
+  for (let i = 0, a = 0, b = 0; i < n; i++) {
+    if (labels[i]) pos[a++] = scores[i];
+    else neg[b++] = scores[i];
+  }
+  pos.sort();
+  neg.sort();
   const fps: number[] = [];
   const tps: number[] = [];
   const thresholds: number[] = [];
-  let tp = 0;
-  let fp = 0;
-  for (let k = 0; k < n; k++) {
-    const i = order[k];
-    if (labels[i]) tp++;
-    else fp++;
-    // close a tie group at its last row
-    if (k === n - 1 || scores[order[k + 1]] !== scores[i]) {
-      fps.push(fp);
-      tps.push(tp);
-      thresholds.push(scores[i]);
-    }
+  let a = pos.length - 1;
+  let b = neg.length - 1;
+  while (a >= 0 || b >= 0) {
+    const threshold = Math.max(a >= 0 ? pos[a] : -Infinity, b >= 0 ? neg[b] : -Infinity);
+    while (a >= 0 && pos[a] === threshold) a--;
+    while (b >= 0 && neg[b] === threshold) b--;
+    tps.push(pos.length - 1 - a);
+    fps.push(neg.length - 1 - b);
+    thresholds.push(threshold);
   }
   return { fps: Float64Array.from(fps), tps: Float64Array.from(tps), thresholds: Float64Array.from(thresholds) };
 }
@@ -52,20 +61,21 @@ function checkBothClasses(counts: ThresholdCounts, what: string): void {
 export function rocCurve(labels: Uint8Array, scores: Float64Array, dropIntermediate = true): RocCurve {
   const counts = countAtThresholds(labels, scores);
   checkBothClasses(counts, 'ROC curve');
-  let keep = Array.from(counts.fps.keys());
-  if (dropIntermediate && counts.fps.length > 2) {
-    const { fps, tps } = counts;
-    keep = keep.filter(
-      (k) => k === 0 || k === fps.length - 1 || fps[k - 1] - 2 * fps[k] + fps[k + 1] !== 0 || tps[k - 1] - 2 * tps[k] + tps[k + 1] !== 0,
-    );
+  const { fps, tps, thresholds } = counts;
+  const last = fps.length - 1;
+  const negatives = fps[last];
+  const positives = tps[last];
+  const fpr = [0];
+  const tpr = [0];
+  const kept = [Infinity];
+  for (let k = 0; k <= last; k++) {
+    const straight = dropIntermediate && last >= 2 && k > 0 && k < last && fps[k - 1] - 2 * fps[k] + fps[k + 1] === 0 && tps[k - 1] - 2 * tps[k] + tps[k + 1] === 0;
+    if (straight) continue;
+    fpr.push(fps[k] / negatives);
+    tpr.push(tps[k] / positives);
+    kept.push(thresholds[k]);
   }
-  const negatives = counts.fps[counts.fps.length - 1];
-  const positives = counts.tps[counts.tps.length - 1];
-  return {
-    fpr: [0, ...keep.map((k) => counts.fps[k] / negatives)],
-    tpr: [0, ...keep.map((k) => counts.tps[k] / positives)],
-    thresholds: [Infinity, ...keep.map((k) => counts.thresholds[k])],
-  };
+  return { fpr, tpr, thresholds: kept };
 }
 
 /**

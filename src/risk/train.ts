@@ -14,7 +14,8 @@ import {
   thinRocCurve,
 } from './metrics.js';
 import { createRng, sampleWithoutReplacement, shuffle, type Rng } from './random.js';
-import { readColumns, sha256File, writeFileAtomic } from './read.js';
+import { sha256File, writeFileAtomic } from '../io/index.js';
+import { readColumns } from './read.js';
 import { RISK_SCHEMA, serializeRiskModel, type MeanStd, type PrCurve, type RiskMetrics, type RiskModel, type RocCurve } from './schema.js';
 
 export const DEFAULT_FEATURES = ['teacher_ppl', 'baseline_ppl', 'kl_teacher_baseline', 'zlib_entropy'];
@@ -33,9 +34,9 @@ export interface ProtocolOptions {
 }
 
 export interface TrainOptions extends ProtocolOptions {
-  /** scores file (Parquet) with the id and feature columns */
+  /** scores file (Parquet, Arrow IPC or JSONL) with the id and feature columns */
   scores: string;
-  /** labels file (Parquet, e.g. an audit) with the id and label columns */
+  /** labels file (Parquet, Arrow IPC or JSONL; e.g. an audit) with the id and label columns */
   labels: string;
   labelColumn?: string;
   idColumn?: string;
@@ -214,13 +215,28 @@ function toLabel(value: unknown, path: string, id: string, column: string): numb
   throw new UserError(`${path}: row id "${id}" has ${column} = ${value === null || value === undefined ? 'missing' : JSON.stringify(String(value))}; labels must be true/false or 1/0`);
 }
 
+/** Row indices of each class. */
+function indexClasses(labels: Uint8Array): { positives: Int32Array; negatives: Int32Array } {
+  let count = 0;
+  for (let i = 0; i < labels.length; i++) count += labels[i];
+  const positives = new Int32Array(count);
+  const negatives = new Int32Array(labels.length - count);
+  for (let i = 0, a = 0, b = 0; i < labels.length; i++) {
+    if (labels[i]) positives[a++] = i;
+    else negatives[b++] = i;
+  }
+  return { positives, negatives };
+}
+
 /** All positives and r× as many negatives (all when fewer), drawn with `rng`: positives first. */
-export function sampleRows(labels: Uint8Array, negativesPerPositive: number, rng: Rng): { rows: Int32Array; positives: number } {
-  const positives: number[] = [];
-  const negatives: number[] = [];
-  for (let i = 0; i < labels.length; i++) (labels[i] ? positives : negatives).push(i);
+export function sampleRows(
+  labels: Uint8Array | { positives: Int32Array; negatives: Int32Array },
+  negativesPerPositive: number,
+  rng: Rng,
+): { rows: Int32Array; positives: number } {
+  const { positives, negatives } = labels instanceof Uint8Array ? indexClasses(labels) : labels;
   const k = Math.min(negatives.length, Math.round(negativesPerPositive * positives.length));
-  const drawn = sampleWithoutReplacement(Int32Array.from(negatives), k, rng);
+  const drawn = sampleWithoutReplacement(negatives, k, rng);
   const rows = new Int32Array(positives.length + k);
   rows.set(positives);
   rows.set(drawn, positives.length);
@@ -267,16 +283,21 @@ export function runRiskProtocol(data: RiskData, options: ProtocolOptions = {}): 
   const coefficientsPerTrial: number[][] = data.featureNames.map(() => []);
   const pooledLabels: Uint8Array[] = [];
   const pooledScores: Float64Array[] = [];
+  const classes = indexClasses(data.labels);
   for (let trial = 1; trial <= trials; trial++) {
     const rng = createRng(seed, trial);
-    const sample = sampleRows(data.labels, negativesPerPositive, rng);
+    const sample = sampleRows(classes, negativesPerPositive, rng);
     const pos = shuffle(sample.rows.slice(0, sample.positives), rng);
     const neg = shuffle(sample.rows.slice(sample.positives), rng);
     const testCount = (n: number) => Math.min(n - 1, Math.max(1, Math.round(testFraction * n)));
     const nPos = testCount(pos.length);
     const nNeg = testCount(neg.length);
-    const testRows = Int32Array.from([...pos.subarray(0, nPos), ...neg.subarray(0, nNeg)]);
-    const trainRows = Int32Array.from([...pos.subarray(nPos), ...neg.subarray(nNeg)]);
+    const testRows = new Int32Array(nPos + nNeg);
+    testRows.set(pos.subarray(0, nPos));
+    testRows.set(neg.subarray(0, nNeg), nPos);
+    const trainRows = new Int32Array(pos.length - nPos + neg.length - nNeg);
+    trainRows.set(pos.subarray(nPos));
+    trainRows.set(neg.subarray(nNeg), pos.length - nPos);
     const train = take(data, trainRows);
     const { scaled, fit } = fitStandardized(train.x, train.y, data.featureNames, C);
     const test = take(data, testRows);
@@ -297,7 +318,7 @@ export function runRiskProtocol(data: RiskData, options: ProtocolOptions = {}): 
   const allScores = concat(pooledScores, Float64Array);
 
   const finalRng = createRng(seed, 0);
-  const final = sampleRows(data.labels, negativesPerPositive, finalRng);
+  const final = sampleRows(classes, negativesPerPositive, finalRng);
   const sampled = take(data, final.rows);
   const { scaled, fit } = fitStandardized(sampled.x, sampled.y, data.featureNames, C);
   return {
