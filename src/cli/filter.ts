@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { filterCorpus } from '../filter/filter.js';
 import { parseFraction } from '../filter/threshold.js';
+import { filterShard } from '../pipeline/filter-shard.js';
+import { addShardOptions, resolveShard } from '../pipeline/shard.js';
 
 function probability(option: string) {
   return (value: string): number => {
@@ -12,7 +14,7 @@ function probability(option: string) {
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('filter')
     .description('Split a corpus into D_clean and removed rows by predicted memorization risk; write an auditable removal report')
     .requiredOption('--input <files...>', 'corpus (Parquet, Arrow IPC or JSONL; several files are read in order)')
@@ -27,9 +29,11 @@ export function register(program: Command): void {
     .option('--id-column <name>', 'id column in corpus and scores', 'id')
     .option('--include-text', 'copy removed rows\' text into manifest.json (it may hold personal data)', false)
     .option('--text-column <name>', 'text column for --include-text', 'text')
-    .addHelpText('after', "\nWithout --threshold, --remove-top or --target-recall the model's default threshold applies.")
-    .action(async (options) => {
-      const { manifest, manifestPath, reportPath } = await filterCorpus({
+    .addHelpText('after', "\nWithout --threshold, --remove-top or --target-recall the model's default threshold applies.");
+  addShardOptions(command).action(async (options) => {
+      const shard = resolveShard(options);
+      const run = shard ? (o: Parameters<typeof filterCorpus>[0]) => filterShard(o, shard) : filterCorpus;
+      const { manifest, manifestPath, reportPath } = await run({
         input: options.input,
         scores: options.scores,
         model: options.model,

@@ -66,7 +66,10 @@ export async function runInProcess(kind: string, args: string[], stepId: string)
   if (!command) throw new UserError(`step "${stepId}": memsieve ${kind} is not available in this build`);
   command.exitOverride();
   const before = process.exitCode;
+  const argv = process.argv;
   process.exitCode = undefined;
+  // what the stage records as its command line (filter's manifest) is its own, not the runner's
+  process.argv = [argv[0], argv[1], kind, ...args];
   try {
     await program.parseAsync(['node', 'memsieve', kind, ...args]);
   } catch (error) {
@@ -74,6 +77,7 @@ export async function runInProcess(kind: string, args: string[], stepId: string)
     if (error instanceof UserError) throw new UserError(`step "${stepId}": ${error.message}`);
     throw error;
   } finally {
+    process.argv = argv;
     const code = process.exitCode;
     process.exitCode = before;
     if (code !== undefined && code !== 0) {

@@ -34,6 +34,10 @@ const mergeAuditSummary: MergeHook = async (markers, merged) => {
   await writeTextAtomic(summaryPath(output), `${JSON.stringify(summary, null, 1)}\n`);
 };
 
+/** filter: manifest.json and report.html for the merged files (src/pipeline/filter-shard.ts). */
+const mergeFilterReport: MergeHook = async (markers, merged) => (await import('./filter-shard.js')).mergeFilterReport(markers, merged);
+
 export const MERGE_HOOKS: Record<string, MergeHook | undefined> = {
   audit: mergeAuditSummary,
+  filter: mergeFilterReport,
 };

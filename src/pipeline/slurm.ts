@@ -119,6 +119,16 @@ export class SlurmExecutor implements Executor {
     return this.maxArraySize;
   }
 
+  /** JobState of a finished job while Slurm still remembers it (MinJobAge), e.g. CANCELLED. */
+  private async jobState(id: string): Promise<string | undefined> {
+    try {
+      const { stdout } = await run('scontrol', ['show', 'job', id], { env: this.options.env ?? process.env });
+      return /JobState=(\S+)/.exec(stdout)?.[1];
+    } catch {
+      return undefined;
+    }
+  }
+
   private common(step: Step, name: string): string[] {
     return [`--job-name=memsieve-${name}`, `--chdir=${process.cwd()}`, ...settingsArgs(step.slurm)];
   }
@@ -133,7 +143,10 @@ export class SlurmExecutor implements Executor {
       const script = await writeScript(join(task.logDir, 'step.sh'), [`exec ${cli} ${[step.kind, ...task.args].map(shellQuote).join(' ')}`]);
       const log = join(task.logDir, 'step.log');
       const job = await this.sbatch([...this.common(step, step.id), ...gres, `--output=${log}`, script], true);
-      if (job.code !== 0) throw new UserError(`step "${step.id}": Slurm job ${job.id} failed (exit ${job.code}); log: ${log}`);
+      const state = await this.jobState(job.id);
+      if (job.code !== 0 || (state && state !== 'COMPLETED')) {
+        throw new UserError(`step "${step.id}": Slurm job ${job.id} failed (${state ?? `exit ${job.code}`}); log: ${log}`);
+      }
       return;
     }
 
@@ -167,8 +180,10 @@ export class SlurmExecutor implements Executor {
     const mergeLog = join(task.logDir, 'merge.log');
     const dependency = arrays.length ? [`--dependency=afterok:${arrays.join(':')}`, '--kill-on-invalid-dep=yes'] : [];
     const merge = await this.sbatch([...this.common(step, `${step.id}-merge`), ...dependency, `--output=${mergeLog}`, mergeScript], true);
-    if (merge.code === 0) return;
+    // sbatch --wait exits 0 for a job cancelled before it ran: the markers say what happened
     const missing = await missingShards(primary, count);
+    if (merge.code === 0 && missing.length === 0) return;
+    const state = await this.jobState(merge.id);
     if (missing.length) {
       const logs = missing.map((i) => join(task.logDir, `shard-${i}.log`)).join(', ');
       throw new UserError(
@@ -176,6 +191,6 @@ export class SlurmExecutor implements Executor {
           `Run again to resubmit only them. Logs: ${logs}`,
       );
     }
-    throw new UserError(`step "${step.id}": merge job ${merge.id} failed (exit ${merge.code}); log: ${mergeLog}`);
+    throw new UserError(`step "${step.id}": merge job ${merge.id} failed (${state ?? `exit ${merge.code}`}); log: ${mergeLog}`);
   }
 }

@@ -1,0 +1,102 @@
+// filter as shards: each shard splits its units of the corpus (the threshold and the report's
+// distributions come from the whole scores file, so they are the same in every shard) and writes
+// clean/removed parts plus a partial report; the merge joins them into the report one process writes.
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UserError } from '../errors.js';
+import { filterCorpus, MANIFEST_FILE, REPORT_FILE, type FilterOptions, type FilterResult } from '../filter/filter.js';
+import { addFingerprints } from '../filter/fingerprint.js';
+import { loadManifest, type Manifest, type RemovedRow } from '../filter/manifest.js';
+import { relativeTo } from '../filter/paths.js';
+import { openReader, sha256File } from '../io/index.js';
+import { renderFilterReport } from '../report/filter-report.js';
+import type { MergeHook } from './merge.js';
+import { partPath, preparePart, ShardLedger, writeShardMarker, writeTextAtomic, type Shard } from './shard.js';
+
+/** Runs filter on one shard: parts under CLEAN.parts/, REMOVED.parts/ and REPORT.parts/, then the marker. */
+export async function filterShard(options: FilterOptions, shard: Shard): Promise<FilterResult> {
+  const ledger = new ShardLedger();
+  const result = await filterCorpus({
+    ...options,
+    clean: await preparePart(options.clean, shard),
+    removed: await preparePart(options.removed, shard),
+    report: await preparePart(options.report, shard),
+    shard,
+    ledger,
+  });
+  const { rows_in, kept, removed } = result.manifest.summary;
+  await writeShardMarker({
+    kind: 'filter',
+    shard,
+    inputs: Array.isArray(options.input) ? options.input : [options.input],
+    outputs: { clean: options.clean, removed: options.removed, report: options.report },
+    rows: { clean: kept, removed },
+    ledger,
+    stats: { rows_in, kept, removed },
+  });
+  return result;
+}
+
+/** The shard flags, dropped from the merged manifest's command line: it describes the whole run. */
+function withoutShardFlags(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--shard-index' || args[i] === '--shard-count') i++;
+    else if (!args[i].startsWith('--shard-index=') && !args[i].startsWith('--shard-count=')) out.push(args[i]);
+  }
+  return out;
+}
+
+/** filter: one manifest.json and report.html for the merged clean/removed files, as one process writes them. */
+export const mergeFilterReport: MergeHook = async (markers, merged) => {
+  const { clean, removed, report } = markers[0].outputs;
+  const parts: Manifest[] = [];
+  for (const m of markers) parts.push(await loadManifest(join(partPath(report, m.index, m.count), MANIFEST_FILE)));
+  const first = parts[0];
+  for (const [s, p] of parts.entries()) {
+    if (p.threshold.value !== first.threshold.value || p.model.sha256 !== first.model.sha256 || p.scores.files[0]?.sha256 !== first.scores.files[0]?.sha256) {
+      throw new UserError(`${partPath(report, s, parts.length)}: shard ${s} used another model, scores or threshold than shard 0; rerun the filter shards`);
+    }
+  }
+  const sum = (pick: (p: Manifest) => number) => parts.reduce((t, p) => t + pick(p), 0);
+  const fingerprint = (pick: (p: Manifest) => string) => parts.map(pick).reduce(addFingerprints);
+  const rowsIn = sum((p) => p.input.rows);
+  if (rowsIn !== first.scores.rows) {
+    throw new UserError(`${report}: the shards read ${rowsIn} corpus rows but the scores hold ${first.scores.rows}; pass the scores made from this corpus`);
+  }
+  // removed rows in input order: the order of the merged removed file
+  const byId = new Map<string, RemovedRow>();
+  for (const p of parts) for (const r of p.removed_rows) byId.set(r.id, r);
+  const removedRows: RemovedRow[] = [];
+  for await (const batch of openReader(removed)) {
+    const ids = batch.getChild(first.id_column);
+    for (let i = 0; i < batch.numRows; i++) {
+      const entry = byId.get(String(ids?.get(i)));
+      if (!entry) throw new UserError(`${removed}: row ${removedRows.length} is in no shard's manifest; rerun the filter shards`);
+      removedRows.push(entry);
+    }
+  }
+  const kept = merged.outputs.clean.rows;
+  const dropped = merged.outputs.removed.rows;
+  const entry = async (path: string) => ({ path: relativeTo(report, path), sha256: await sha256File(path) });
+  const manifest: Manifest = {
+    ...first,
+    created: new Date().toISOString(),
+    command_line: withoutShardFlags(first.command_line),
+    model: { ...first.model, path: relativeTo(report, join(partPath(report, 0, parts.length), first.model.path)) },
+    input: { files: first.input.files.map((f) => ({ ...f, path: relativeTo(report, join(partPath(report, 0, parts.length), f.path)) })), rows: rowsIn, fingerprint: fingerprint((p) => p.input.fingerprint) },
+    scores: { ...first.scores, files: first.scores.files.map((f) => ({ ...f, path: relativeTo(report, join(partPath(report, 0, parts.length), f.path)) })) },
+    clean: { files: [await entry(clean)], rows: kept, fingerprint: fingerprint((p) => p.clean.fingerprint) },
+    removed: { files: [await entry(removed)], rows: dropped, fingerprint: fingerprint((p) => p.removed.fingerprint) },
+    report: { path: REPORT_FILE, sha256: '' },
+    summary: { rows_in: rowsIn, kept, removed: dropped, removed_fraction: rowsIn === 0 ? 0 : dropped / rowsIn },
+    removed_rows: removedRows,
+  };
+  await mkdir(report, { recursive: true });
+  const manifestPath = join(report, MANIFEST_FILE);
+  await rm(manifestPath, { force: true }); // no manifest vouches for a half-written folder
+  const reportPath = join(report, REPORT_FILE);
+  await writeTextAtomic(reportPath, renderFilterReport(manifest));
+  manifest.report.sha256 = await sha256File(reportPath);
+  await writeTextAtomic(manifestPath, `${JSON.stringify(manifest, null, 1)}\n`);
+};
