@@ -5,7 +5,7 @@ import { parquetWriteFile } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { loadRiskModel, predictRisk, RISK_SCHEMA } from '../../src/risk/schema.js';
-import { runRiskProtocol, type RiskData } from '../../src/risk/train.js';
+import { joinRiskData, runRiskProtocol, type RiskData } from '../../src/risk/train.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/kit.js';
 import { rowsOf, sklearn, syntheticRiskRows } from './helpers.js';
@@ -219,5 +219,51 @@ describe('loadRiskModel', () => {
     await expect(loadRiskModel(broken)).rejects.toThrow(/"coefficients" must hold 4 finite numbers/);
     await expect(loadRiskModel(join(dir, 'absent.json'))).rejects.toThrow(/cannot read risk model .*ENOENT/);
     expect(existsSync(f.output)).toBe(true);
+  });
+});
+
+describe('joinRiskData and other inputs', () => {
+  const features = [[1, 2, 3]];
+  it('rejects duplicated ids and labels that are not booleans or 0/1', () => {
+    const scores = { path: 's.parquet', ids: ['a', 'b', 'c'], features };
+    expect(() => joinRiskData(scores, { path: 'l.parquet', ids: ['a', 'b', 'b'], labels: [1, 0, 1], labelColumn: 'memorized' }, ['x'])).toThrow(
+      /l\.parquet: id "b" occurs twice/,
+    );
+    expect(() => joinRiskData(scores, { path: 'l.parquet', ids: ['a', 'b', 'c'], labels: [1, 2, 0], labelColumn: 'memorized' }, ['x'])).toThrow(
+      /row id "b" has memorized = "2"; labels must be true\/false or 1\/0/,
+    );
+    expect(() => joinRiskData(scores, { path: 'l.parquet', ids: ['a', 'b', 'c'], labels: [1, null, 0], labelColumn: 'memorized' }, ['x'])).toThrow(
+      /row id "b" has memorized = missing/,
+    );
+  });
+
+  it('joins integer ids with string ids and keeps the scores order', () => {
+    const data = joinRiskData(
+      { path: 's', ids: [3n, 1n, 2n], features: [[30, 10, 20]] },
+      { path: 'l', ids: ['1', '2', '3'], labels: [true, false, 1n], labelColumn: 'm' },
+      ['x'],
+    );
+    expect(data.ids).toEqual(['3', '1', '2']);
+    expect(Array.from(data.labels)).toEqual([1, 1, 0]);
+    expect(Array.from(data.features[0])).toEqual([30, 10, 20]);
+  });
+
+  it('reads JSONL labels, and fails before training when the output folder is missing', async () => {
+    const dir = tempDir();
+    const f = writeInputs(dir);
+    const { labels } = syntheticRiskRows(400, 5);
+    const jsonl = join(dir, 'labels.jsonl');
+    writeFileSync(jsonl, Array.from(labels, (v, i) => JSON.stringify({ id: `row-${i}`, memorized: v === 1 })).join('\n') + '\n');
+    const fromParquet = runCli(trainArgs(f));
+    const fromJsonl = runCli(trainArgs({ ...f, labels: jsonl, output: join(dir, 'risk-jsonl.json') }));
+    expect(fromJsonl.status).toBe(0);
+    const a = await loadRiskModel(f.output);
+    const b = await loadRiskModel(join(dir, 'risk-jsonl.json'));
+    expect(fromParquet.status).toBe(0);
+    expect(b.coefficients).toEqual(a.coefficients);
+    expect(b.metrics).toEqual(a.metrics);
+    const missing = runCli(trainArgs({ ...f, output: join(dir, 'no-such-folder', 'risk.json') }));
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/no-such-folder.*does not exist/);
   });
 });
