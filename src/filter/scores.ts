@@ -45,8 +45,9 @@ export function featureColumns(batch: Parameters<typeof requireColumn>[0] & { nu
     for (let i = 0; i < batch.numRows; i++) {
       const v = column.get(i);
       const x = typeof v === 'bigint' ? Number(v) : (v as number | null);
-      if (x === null || x === undefined || typeof x !== 'number' || Number.isNaN(x)) {
-        throw new UserError(`${source}: id ${ids[i]}: feature "${name}" is ${x === null || x === undefined ? 'missing' : 'NaN'}; re-score that row or drop it from the corpus and the scores`);
+      if (typeof x !== 'number' || !Number.isFinite(x)) {
+        const what = x === null || x === undefined ? 'missing' : typeof x !== 'number' ? `not a number (${typeof x})` : Number.isNaN(x) ? 'NaN' : String(x);
+        throw new UserError(`${source}: id ${ids[i]}: feature "${name}" is ${what}; re-score that row or drop it from the corpus and the scores`);
       }
       values[i] = x;
     }

@@ -97,13 +97,16 @@ describe('memsieve filter rejects bad input', () => {
     expectRejected(filter({ scores }), 'no column "zlib_entropy"', scores);
   });
 
-  it('a NaN feature and a missing (null) feature, naming the row id', () => {
+  it('a NaN, a missing (null) and an infinite feature, naming the row id', () => {
     const nan = join(tempDir(), 'scores.parquet');
     writeScores(nan, kit, all(), { kl_teacher_baseline: kit.features.kl_teacher_baseline.map((v, i) => (i === 123 ? NaN : v)) });
     expectRejected(filter({ scores: nan }), `id ${kit.ids[123]}: feature "kl_teacher_baseline" is NaN`);
     const missing = join(tempDir(), 'scores.parquet');
     writeScores(missing, kit, all(), { teacher_ppl: kit.features.teacher_ppl.map((v, i) => (i === 77 ? null : v)) });
     expectRejected(filter({ scores: missing }), `id ${kit.ids[77]}: feature "teacher_ppl" is missing`);
+    const infinite = join(tempDir(), 'scores.parquet');
+    writeScores(infinite, kit, all(), { baseline_ppl: kit.features.baseline_ppl.map((v, i) => (i === 5 ? Infinity : v)) });
+    expectRejected(filter({ scores: infinite }), `id ${kit.ids[5]}: feature "baseline_ppl" is Infinity`);
   });
 
   it('a risk.json of another schema version', () => {
