@@ -110,14 +110,18 @@ function parquetValues(vector: Vector, field: Field): DecodedArray {
   return columnValues(vector) as DecodedArray;
 }
 
-/** Each string as a view of Arrow's UTF-8 buffer: hyparquet-writer takes bytes, so no decode/encode round trip. */
+/**
+ * Each string as UTF-8 bytes copied out of Arrow's buffer: hyparquet-writer takes bytes, so no
+ * decode/encode round trip. A copy, not a view: statistics keep min/max values until the footer,
+ * and a view would pin every row group's whole buffer (memory growing with rows).
+ */
 function utf8Bytes(vector: Vector): (Uint8Array | null)[] {
   const out: (Uint8Array | null)[] = new Array(vector.length);
   let k = 0;
   for (const data of vector.data) {
     const offsets = data.valueOffsets as Int32Array;
     const values = data.values as Uint8Array;
-    for (let j = 0; j < data.length; j++, k++) out[k] = data.getValid(j) ? values.subarray(offsets[j], offsets[j + 1]) : null;
+    for (let j = 0; j < data.length; j++, k++) out[k] = data.getValid(j) ? values.slice(offsets[j], offsets[j + 1]) : null;
   }
   return out;
 }

@@ -10,6 +10,8 @@ for await (const batch of openReader(input)) {
   const text = batch.getChild('text')!;
   for (let i = 0; i < batch.numRows; i++) chars += (text.get(i) as string).length;
   if (writer) await writer.write(batch);
+  // with --expose-gc: collect after each batch so peak RSS shows what is retained, not GC laziness
+  (globalThis as { gc?: () => void }).gc?.();
 }
 await writer?.close();
 process.stdout.write(JSON.stringify({ rows, chars, peak_rss_mb: process.resourceUsage().maxRSS / 1024 }));
