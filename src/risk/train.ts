@@ -150,8 +150,9 @@ function idKey(value: unknown, path: string, row: number): string {
 }
 
 /**
- * Joins scores and labels by id, in the scores' row order. Both must hold the same ids once each;
- * features must be finite numbers; labels booleans or 0/1.
+ * Joins scores and labels by id. Both must hold the same ids once each; features must be finite
+ * numbers; labels booleans or 0/1. Rows come out sorted by id (code-unit order), so samples, and
+ * the model, do not depend on the files' row order.
  */
 export function joinRiskData(
   scores: { path: string; ids: unknown[]; features: unknown[][] },
@@ -206,7 +207,13 @@ export function joinRiskData(
     }
     return values;
   });
-  return { ids, featureNames, features, labels: y };
+  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
+  return {
+    ids: Array.from(order, (i) => ids[i]),
+    featureNames,
+    features: features.map((column) => Float64Array.from(order, (i) => column[i])),
+    labels: Uint8Array.from(order, (i) => y[i]),
+  };
 }
 
 function toLabel(value: unknown, path: string, id: string, column: string): number {

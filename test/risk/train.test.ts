@@ -237,25 +237,29 @@ describe('joinRiskData and other inputs', () => {
     );
   });
 
-  it('joins integer ids with string ids and keeps the scores order', () => {
+  it('joins integer ids with string ids, rows sorted by id', () => {
     const data = joinRiskData(
       { path: 's', ids: [3n, 1n, 2n], features: [[30, 10, 20]] },
       { path: 'l', ids: ['1', '2', '3'], labels: [true, false, 1n], labelColumn: 'm' },
       ['x'],
     );
-    expect(data.ids).toEqual(['3', '1', '2']);
-    expect(Array.from(data.labels)).toEqual([1, 1, 0]);
-    expect(Array.from(data.features[0])).toEqual([30, 10, 20]);
+    expect(data.ids).toEqual(['1', '2', '3']);
+    expect(Array.from(data.labels)).toEqual([1, 0, 1]);
+    expect(Array.from(data.features[0])).toEqual([10, 20, 30]);
   });
 
-  it('reads JSONL labels, and fails before training when the output folder is missing', async () => {
+  it('reads JSONL; the model does not depend on row order; fails before training when the output folder is missing', async () => {
     const dir = tempDir();
     const f = writeInputs(dir);
-    const { labels } = syntheticRiskRows(400, 5);
-    const jsonl = join(dir, 'labels.jsonl');
-    writeFileSync(jsonl, Array.from(labels, (v, i) => JSON.stringify({ id: `row-${i}`, memorized: v === 1 })).join('\n') + '\n');
+    const { features, labels } = syntheticRiskRows(400, 5);
+    const lines = (row: (i: number) => object) => Array.from({ length: 400 }, (_, k) => JSON.stringify(row(399 - k))).join('\n') + '\n';
+    // both files reversed against the Parquet ones
+    const scoresJsonl = join(dir, 'scores.jsonl');
+    writeFileSync(scoresJsonl, lines((i) => ({ id: `row-${i}`, ...Object.fromEntries(FEATURES.map((name, j) => [name, features[j][i]])) })));
+    const labelsJsonl = join(dir, 'labels.jsonl');
+    writeFileSync(labelsJsonl, lines((i) => ({ id: `row-${i}`, memorized: labels[i] === 1 })));
     const fromParquet = runCli(trainArgs(f));
-    const fromJsonl = runCli(trainArgs({ ...f, labels: jsonl, output: join(dir, 'risk-jsonl.json') }));
+    const fromJsonl = runCli(trainArgs({ scores: scoresJsonl, labels: labelsJsonl, output: join(dir, 'risk-jsonl.json') }));
     expect(fromJsonl.status).toBe(0);
     const a = await loadRiskModel(f.output);
     const b = await loadRiskModel(join(dir, 'risk-jsonl.json'));
