@@ -7,6 +7,7 @@ Progress is JSON lines on stdout (docs/torch.md); the last line is {"event": "do
 """
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -124,7 +125,7 @@ def train(args):
     torch.use_deterministic_algorithms(True, warn_only=True)
 
     def autocast():
-        return torch.autocast("cuda", dtype=torch.bfloat16, enabled=args.bf16)
+        return torch.autocast("cuda", dtype=torch.bfloat16) if args.bf16 else contextlib.nullcontext()
 
     data = read_token_file(args.data)
     validation = read_token_file(args.validation) if args.validation else None

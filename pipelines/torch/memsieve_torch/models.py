@@ -206,6 +206,7 @@ def _transformers(what):
             "does not have (install it, or use a tiny checkpoint)"
         ) from None
     transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()  # stderr is the worker's error channel, keep it readable
     return transformers
 
 
