@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Table } from 'apache-arrow';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
-import { openReader, openWriter, readTable } from '../../src/io/index.js';
+import { columnValues, openReader, openWriter, readTable } from '../../src/io/index.js';
 import { tempDir } from '../helpers/kit.js';
 import { plainColumns, sampleTable, typesOf, withTimestamp } from './helpers.js';
 
@@ -92,6 +92,29 @@ describe('round trip keeps every column, type and value', () => {
     const sizes: number[] = [];
     for await (const batch of openReader(path, { batchRows: 3 })) sizes.push(batch.numRows);
     expect(sizes).toEqual([3, 1]);
+  });
+
+  it('JSONL .gz is decompressed while streaming', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const { writeFileSync } = await import('node:fs');
+    const path = join(tempDir(), 'c.jsonl.gz');
+    const lines = Array.from({ length: 2500 }, (_, i) => JSON.stringify({ id: i, text: `t${i}` })).join('\n');
+    writeFileSync(path, gzipSync(lines));
+    const back = await readTable(path, { batchRows: 1000 });
+    expect(back.numRows).toBe(2500);
+    expect(Array.from(columnValues(back.getChild('id')!))).toEqual(Array.from({ length: 2500 }, (_, i) => BigInt(i)));
+    expect(back.getChild('text')!.get(2499)).toBe('t2499');
+  });
+
+  it('an all-null column without a type (Arrow Null) is written to Parquet as nullable strings', async () => {
+    const { Null, vectorFromArray } = await import('apache-arrow');
+    const table = new Table({ id: vectorFromArray([1, 2, 3]), reason: vectorFromArray([null, null, null], new Null()) });
+    expect(String(table.getChild('reason')!.type)).toBe('Null');
+    const path = join(tempDir(), 'null.parquet');
+    await writeAll(path, [table]);
+    const back = await readTable(path);
+    expect(String(back.getChild('reason')!.type)).toBe('Utf8');
+    expect(columnValues(back.getChild('reason')!)).toEqual([null, null, null]);
   });
 
   it('close publishes exactly one file, no temp left behind', async () => {
