@@ -20,8 +20,9 @@ type Row = Record<string, unknown>;
 /**
  * A JSONL file ('-' = stdin, .gz decompressed) as chunks of `batchRows` non-blank lines. Lines are
  * split as bytes and decoded one by one with a fatal UTF-8 decoder, so errors name the line.
+ * `fixedSchema` (from an earlier file of the same input) skips inference.
  */
-export async function jsonlUnits(path: string, batchRows = DEFAULT_BATCH_ROWS): Promise<FileUnits> {
+export async function jsonlUnits(path: string, batchRows = DEFAULT_BATCH_ROWS, fixedSchema: Schema | null = null): Promise<FileUnits> {
   if (path !== '-') {
     try {
       if ((await stat(path)).isDirectory()) throw new UserError(`${path}: is a directory`);
@@ -30,7 +31,8 @@ export async function jsonlUnits(path: string, batchRows = DEFAULT_BATCH_ROWS): 
       throw new UserError(`${path}: no such file; check --input`);
     }
   }
-  let schema: Schema | null = null;
+  // later files of one input keep the first file's schema rather than inferring their own
+  let schema: Schema | null = fixedSchema;
   async function* units(): AsyncGenerator<ReadUnit> {
     for await (const chunk of lineChunks(path, openSource(path), batchRows)) {
       if (schema === null) {

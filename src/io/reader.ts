@@ -37,8 +37,12 @@ export function openReader(paths: string | string[], options: OpenReaderOptions 
     let yielded = 0;
     let schema: Schema | null = null;
     for (const [i, file] of files.entries()) {
-      const source = await unitsOf(file, formats[i], batchRows);
+      const source = await unitsOf(file, formats[i], batchRows, formats[0] === 'jsonl' ? schema : null);
+      let checked = false;
       for await (const unit of source.units) {
+        // one input, one schema: the writer downstream holds a single schema
+        if (!checked && schema && i > 0) checkSameColumns(files[0], schema, file, source.schema());
+        checked = true;
         const mine = unitIndex++ % shard.count === shard.index;
         if (!mine) continue;
         const table = await unit.load();
@@ -62,7 +66,15 @@ function checkShard({ index, count }: Shard) {
   }
 }
 
-function unitsOf(file: string, format: Format, batchRows: number): Promise<FileUnits> {
+function checkSameColumns(firstFile: string, first: Schema, file: string, schema: Schema | null) {
+  if (!schema) return;
+  const describe = (s: Schema) => s.fields.map((f) => `${f.name}: ${String(f.type)}`).join(', ');
+  if (describe(first) !== describe(schema)) {
+    throw new UserError(`${file}: columns [${describe(schema)}] differ from ${firstFile} [${describe(first)}]; inputs read together need the same columns and types`);
+  }
+}
+
+function unitsOf(file: string, format: Format, batchRows: number, schema: Schema | null): Promise<FileUnits> {
   switch (format) {
     case 'parquet':
       if (file === '-') throw new UserError("Parquet cannot be read from stdin ('-'); pass a file, or stream Arrow IPC");
@@ -70,7 +82,7 @@ function unitsOf(file: string, format: Format, batchRows: number): Promise<FileU
     case 'arrow':
       return arrowUnits(file);
     case 'jsonl':
-      return jsonlUnits(file, batchRows);
+      return jsonlUnits(file, batchRows, schema);
   }
 }
 

@@ -71,3 +71,28 @@ describe('shards', () => {
     expect(() => openReader(kitFile('corpus.parquet'), { shard: { index: 2, count: 2 } })).toThrow(/--shard 2\/2/);
   });
 });
+
+describe('several inputs', () => {
+  it('JSONL files after the first keep its inferred types (an all-null column stays Int64)', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const dir = tempDir();
+    writeFileSync(join(dir, 'a.jsonl'), '{"id":1,"n":5}\n{"id":2,"n":6}\n');
+    writeFileSync(join(dir, 'b.jsonl'), '{"id":3,"n":null}\n');
+    const types: string[] = [];
+    for await (const batch of openReader(dir)) types.push(String(batch.getChild('n')!.type));
+    expect(types).toEqual(['Int64', 'Int64']);
+  });
+
+  it('inputs with different columns are a UserError naming both files', async () => {
+    const dir = tempDir();
+    const a = join(dir, 'a.parquet');
+    const b = join(dir, 'b.parquet');
+    for (const [path, name] of [[a, 'id'], [b, 'doc_id']]) {
+      const writer = await openWriter(path);
+      const { vectorFromArray } = await import('apache-arrow');
+      await writer.write(new Table({ [name]: vectorFromArray(['x']) }));
+      await writer.close();
+    }
+    await expect(idsOf(openReader([a, b]))).rejects.toThrow(/b\.parquet: columns \[doc_id: .*\] differ from .*a\.parquet/);
+  });
+});
