@@ -89,6 +89,11 @@ for (const input of inputs) {
     const [, writeSeconds] = await time(() => writeOurs(out, batches));
     report(`write ${ext}: memsieve openWriter${ext === 'parquet' ? ' (hyparquet-writer, zstd-napi)' : ''}`, out, total, writeSeconds, { from: input.replace(dir, '$TMP').replace(ROOT, '.') });
   }
+  for (const ext of ['arrow', 'jsonl']) {
+    const written = join(dir, `out.${ext}`);
+    const [n, readSeconds] = await time(() => readOurs(written));
+    report(`read ${ext}: memsieve openReader`, written, n, readSeconds, { from: input.replace(dir, '$TMP').replace(ROOT, '.') });
+  }
   if (wasm) {
     const arrow = await import('apache-arrow');
     const out = join(dir, 'wasm.parquet');
