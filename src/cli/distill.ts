@@ -1,4 +1,49 @@
 import type { Command } from 'commander';
+import { describeDistillEvent, distill, type DistillOptions } from '../torch/index.js';
+import { collect, positiveInt, positiveNumber, nonNegativeInt } from './options.js';
 
-// placeholder until this command lands
-export function register(_program: Command): void {}
+interface DistillCommandOptions extends Omit<DistillOptions, 'data' | 'validation'> {
+  data: string[];
+  validation?: string[];
+  quiet?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('distill')
+    .description('Distill a student with PyTorch: soft (forward KL at temperature T, ×T²), hard (sequence-level KD on teacher greedy continuations) or ce (plain cross-entropy)')
+    .requiredOption('--mode <mode>', 'soft, hard or ce')
+    .requiredOption('-i, --data <path>', 'training data: Parquet, Arrow IPC or JSONL with a text column (repeatable)', collect)
+    .requiredOption('--tokenizer <path>', "the models' tokenizer.json")
+    .requiredOption('-o, --out <dir>', 'output checkpoint folder (Hugging Face: config.json + model.safetensors)')
+    .option('--teacher <dir>', 'teacher checkpoint folder (soft and hard)')
+    .option('--student <dir>', 'initialize the student from this checkpoint folder')
+    .option('--student-config <path>', 'or: random initialization from this config (checkpoint folder or config.json), seeded by --seed')
+    .option('--validation <path>', 'held-out data: validation loss and perplexity after each epoch (repeatable)', collect)
+    .option('--text-column <name>', 'column holding the text', 'text')
+    .option('--max-tokens <n>', 'truncate each text to its first n tokens', positiveInt, 128)
+    .option('--epochs <n>', 'passes over the data', positiveInt, 1)
+    .option('--lr <x>', 'peak learning rate (AdamW)', positiveNumber, 5e-5)
+    .option('--min-lr <x>', 'learning rate at the end of the cosine decay', Number, 0)
+    .option('--schedule <s>', 'cosine or constant (after warm-up)', 'cosine')
+    .option('--warmup-steps <n>', 'linear warm-up optimizer steps', nonNegativeInt, 0)
+    .option('--batch-size <n>', 'rows per optimizer step', positiveInt, 32)
+    .option('--grad-accum <n>', 'micro-batches per optimizer step (divides --batch-size)', positiveInt, 1)
+    .option('--weight-decay <x>', 'AdamW weight decay', Number, 0)
+    .option('--grad-clip <x>', 'gradient norm clip (0 = off)', Number, 1)
+    .option('--temperature <t>', 'soft KD temperature T', positiveNumber, 2)
+    .option('--prefix-tokens <k>', 'hard KD: prefix length the teacher continues', positiveInt, 50)
+    .option('--hard-data-out <file>', "hard KD: also save the teacher's sequences as a token file")
+    .option('--bf16', 'bfloat16 autocast (CUDA only)')
+    .option('--seed <n>', 'seed of initialization and data order', nonNegativeInt, 0)
+    .option('--device <device>', 'auto, cpu, cuda or cuda:N', 'auto')
+    .option('--log-every <n>', 'optimizer steps between progress lines', positiveInt, 10)
+    .option('-q, --quiet', 'no progress output (the JSON summary is still printed)')
+    .action(async (options: DistillCommandOptions) => {
+      const result = await distill(options, (event) => {
+        const line = options.quiet ? null : describeDistillEvent(event);
+        if (line) process.stderr.write(`distill: ${line}\n`);
+      });
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+    });
+}

@@ -1,0 +1,166 @@
+// `memsieve distill`: tokenize the data here, train in the Python trainer (pipelines/torch), report progress.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UserError } from '../errors.js';
+import { loadTokenizer } from '../text/tokenizer.js';
+import { runPythonModule, type PythonEvent } from './python.js';
+import { writeTokenFile } from './tokens.js';
+
+export type DistillMode = 'soft' | 'hard' | 'ce';
+
+export interface DistillOptions {
+  mode: DistillMode;
+  /** training data (Parquet, Arrow IPC, JSONL) with a text column */
+  data: string | string[];
+  /** held-out data: validation loss and perplexity after each epoch */
+  validation?: string | string[];
+  tokenizer: string;
+  textColumn?: string;
+  /** tokens per row (the kit: 128) */
+  maxTokens?: number;
+  teacher?: string;
+  /** initialize from this checkpoint ... */
+  student?: string;
+  /** ... or randomly from this config (a checkpoint folder or its config.json), seeded */
+  studentConfig?: string;
+  out: string;
+  epochs?: number;
+  lr?: number;
+  minLr?: number;
+  schedule?: 'cosine' | 'constant';
+  warmupSteps?: number;
+  /** rows per optimizer step */
+  batchSize?: number;
+  gradAccum?: number;
+  weightDecay?: number;
+  gradClip?: number;
+  temperature?: number;
+  /** hard KD: prefix the teacher continues */
+  prefixTokens?: number;
+  /** hard KD: also keep the teacher's sequences as a token file */
+  hardDataOut?: string;
+  bf16?: boolean;
+  seed?: number;
+  device?: string;
+  logEvery?: number;
+  python?: string;
+}
+
+export interface DistillEpoch {
+  epoch: number;
+  train_loss: number;
+  val_loss?: number;
+  val_ppl?: number;
+}
+
+export interface DistillResult {
+  out: string;
+  steps: number;
+  seconds: number;
+  train_loss: number;
+  val_loss?: number;
+  val_ppl?: number;
+  epochs: DistillEpoch[];
+}
+
+const FLAGS: [keyof DistillOptions, string][] = [
+  ['teacher', '--teacher'],
+  ['student', '--student'],
+  ['studentConfig', '--student-config'],
+  ['epochs', '--epochs'],
+  ['lr', '--lr'],
+  ['minLr', '--min-lr'],
+  ['schedule', '--schedule'],
+  ['warmupSteps', '--warmup-steps'],
+  ['batchSize', '--batch-size'],
+  ['gradAccum', '--grad-accum'],
+  ['weightDecay', '--weight-decay'],
+  ['gradClip', '--grad-clip'],
+  ['temperature', '--temperature'],
+  ['prefixTokens', '--prefix-tokens'],
+  ['hardDataOut', '--hard-data-out'],
+  ['seed', '--seed'],
+  ['device', '--device'],
+  ['logEvery', '--log-every'],
+];
+
+/** Trainer arguments for options whose data are already token files. */
+export function trainerArgs(options: DistillOptions, dataTokens: string, validationTokens?: string): string[] {
+  const args = ['--mode', options.mode, '--data', dataTokens, '--out', options.out];
+  if (validationTokens) args.push('--validation', validationTokens);
+  for (const [key, flag] of FLAGS) {
+    const value = options[key];
+    if (value !== undefined && value !== null && value !== '') args.push(flag, String(value));
+  }
+  if (options.bf16) args.push('--bf16');
+  return args;
+}
+
+/**
+ * Distill a student. `onEvent` sees the trainer's progress events (start, hard_data, step, epoch).
+ * The checkpoint folder appears only when training finished (the trainer renames it into place).
+ */
+export async function distill(options: DistillOptions, onEvent: (event: PythonEvent) => void = () => {}): Promise<DistillResult> {
+  if (!['soft', 'hard', 'ce'].includes(options.mode)) throw new UserError(`--mode ${options.mode}: use soft, hard or ce`);
+  if (options.mode !== 'ce' && !options.teacher) throw new UserError(`--mode ${options.mode} needs --teacher`);
+  if (Boolean(options.student) === Boolean(options.studentConfig)) {
+    throw new UserError('give exactly one of --student (a checkpoint) or --student-config (random initialization)');
+  }
+  const tokenizer = await loadTokenizer(options.tokenizer);
+  const scratch = await mkdtemp(join(tmpdir(), 'memsieve-distill-'));
+  try {
+    const tokenOptions = { textColumn: options.textColumn, maxTokens: options.maxTokens };
+    const train = await writeTokenFile(options.data, tokenizer, join(scratch, 'train.tokens'), tokenOptions);
+    if (train.rows === 0) throw new UserError(`${String(options.data)}: no rows to train on`);
+    onEvent({ event: 'tokenized', split: 'train', rows: train.rows, tokens: train.tokens });
+    let validation: string | undefined;
+    if (options.validation) {
+      const v = await writeTokenFile(options.validation, tokenizer, join(scratch, 'validation.tokens'), tokenOptions);
+      onEvent({ event: 'tokenized', split: 'validation', rows: v.rows, tokens: v.tokens });
+      validation = v.path;
+    }
+    const epochs: DistillEpoch[] = [];
+    const done = await runPythonModule(
+      'memsieve_torch.distill',
+      trainerArgs(options, train.path, validation),
+      (event) => {
+        if (event.event === 'epoch') epochs.push(event as unknown as DistillEpoch);
+        onEvent(event);
+      },
+      options.python,
+    );
+    return {
+      out: String(done.out),
+      steps: Number(done.steps),
+      seconds: Number(done.seconds),
+      train_loss: Number(done.train_loss),
+      val_loss: done.val_loss === undefined ? undefined : Number(done.val_loss),
+      val_ppl: done.val_ppl === undefined ? undefined : Number(done.val_ppl),
+      epochs,
+    };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** One human line per trainer event (the CLI prints these on stderr), or null for events not shown. */
+export function describeDistillEvent(e: PythonEvent): string | null {
+  const n = (v: unknown, digits = 4) => (typeof v === 'number' ? v.toPrecision(digits) : String(v));
+  switch (e.event) {
+    case 'tokenized':
+      return `tokenized ${String(e.split)}: ${String(e.rows)} rows, ${String(e.tokens)} tokens`;
+    case 'hard_data':
+      return `teacher generated ${String(e.rows)} sequences for hard KD (${n(e.seconds, 3)} s)`;
+    case 'start':
+      return `training (${String(e.mode)}) on ${String(e.device)}: ${String(e.rows)} rows, ${String(e.epochs)} epochs, ${String(e.steps)} steps, ${String(e.student_parameters)} student parameters`;
+    case 'step':
+      return `epoch ${String(e.epoch)} step ${String(e.step)}/${String(e.steps)} loss ${n(e.loss)} lr ${n(e.lr, 3)} (${n(e.seconds, 3)} s)`;
+    case 'epoch':
+      return `epoch ${String(e.epoch)}: train loss ${n(e.train_loss)}${e.val_loss === undefined ? '' : `, validation loss ${n(e.val_loss)}, perplexity ${n(e.val_ppl)}`}`;
+    case 'graph':
+      return `${String(e.file)}: max abs logit diff vs PyTorch ${n(e.max_abs_diff, 3)}`;
+    default:
+      return null;
+  }
+}
