@@ -4,17 +4,14 @@ import {
   makeVector, Utf8,
 } from 'apache-arrow';
 import { parquetMetadataAsync, parquetRead, type ColumnData, type DecodedArray, type FileMetaData } from 'hyparquet';
-import { compressors as jsDecompressors } from 'hyparquet-compressors';
-import { decompress as zstdDecompress } from 'zstd-napi';
 import { UserError } from '../errors.js';
 import { asyncBufferFromHandle } from './file-buffer.js';
+import { parquetDecompressors } from './zstd.js';
 import { arrowSchemaOf } from './parquet-types.js';
 import type { FileUnits, ReadUnit } from './units.js';
 
 const MAGIC = 'PAR1';
 
-// native zstd decodes ~2.7x faster than hyparquet-compressors' JS one (docs/io.md); the rest stay JS
-const compressors = { ...jsDecompressors, ZSTD: (input: Uint8Array) => zstdDecompress(input) };
 
 // Raw values for temporal and JSON columns: Arrow stores the integers, so converting to Date and back would lose precision.
 const RAW_PARSERS = {
@@ -98,7 +95,7 @@ async function readRowGroup({ path, file, metadata, schema, index, rowStart, row
       metadata,
       rowStart,
       rowEnd,
-      compressors,
+      compressors: parquetDecompressors(),
       utf8: false,
       parsers: RAW_PARSERS,
       onChunk: (chunk) => {

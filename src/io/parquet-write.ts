@@ -1,12 +1,12 @@
 import { DataType, Table, Type, type Field, type Schema, type Vector } from 'apache-arrow';
 import type { DecodedArray } from 'hyparquet';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
-import { compress as zstdCompress } from 'zstd-napi';
 import { columnValues } from './columns.js';
 import { parquetSchemaOf } from './parquet-types.js';
 import { checkSameSchema } from './schema-check.js';
 import type { ByteSink } from './sink.js';
 import type { Batch, BatchWriter } from './types.js';
+import { parquetCompression } from './zstd.js';
 
 /** Row groups close at whichever limit comes first: enough rows for shards to split on, bounded bytes. */
 export const ROW_GROUP_ROWS = 10_000;
@@ -69,8 +69,7 @@ export class ParquetBatchWriter implements BatchWriter {
     this.parquet = new ParquetWriter({
       writer: this.bytes,
       schema: parquetSchemaOf(schema, this.path),
-      codec: 'ZSTD',
-      compressors: { ZSTD: (input: Uint8Array) => zstdCompress(input) },
+      ...parquetCompression(),
       kvMetadata: [...schema.metadata].map(([key, value]) => ({ key, value })),
       createdBy: 'memsieve (hyparquet-writer)',
     });

@@ -1,0 +1,42 @@
+// zstd through the native zstd-napi when it is installed (it builds with node-gyp); without it, reads
+// fall back to hyparquet-compressors' pure-JS decoder and writes to gzip (node:zlib), so a machine that
+// could not build the addon still reads and writes Parquet.
+import { createRequire } from 'node:module';
+import { gzipSync } from 'node:zlib';
+import { compressors as jsDecompressors } from 'hyparquet-compressors';
+
+type ZstdNapi = { compress(data: Uint8Array): Uint8Array; decompress(data: Uint8Array): Uint8Array };
+
+let loaded: ZstdNapi | null | undefined;
+
+function zstdNapi(): ZstdNapi | null {
+  if (loaded === undefined) {
+    try {
+      loaded = createRequire(import.meta.url)('zstd-napi') as ZstdNapi;
+    } catch {
+      loaded = null;
+    }
+  }
+  return loaded;
+}
+
+/** Decompressors for hyparquet: every Parquet codec; ZSTD native (~2.7x the JS decoder, docs/io.md) when available. */
+export function parquetDecompressors() {
+  const napi = zstdNapi();
+  return napi ? { ...jsDecompressors, ZSTD: (input: Uint8Array) => napi.decompress(input) } : jsDecompressors;
+}
+
+/** Codec and compressor for hyparquet-writer: zstd, or gzip when zstd-napi is not installed. */
+export function parquetCompression(): { codec: 'ZSTD' | 'GZIP'; compressors: Record<string, (input: Uint8Array) => Uint8Array> } {
+  const napi = zstdNapi();
+  if (napi) return { codec: 'ZSTD', compressors: { ZSTD: (input) => napi.compress(input) } };
+  warnOnce();
+  return { codec: 'GZIP', compressors: { GZIP: (input) => gzipSync(input) } };
+}
+
+let warned = false;
+function warnOnce() {
+  if (warned) return;
+  warned = true;
+  process.emitWarning('zstd-napi is not installed (native build failed?): writing Parquet with gzip instead of zstd', { code: 'MEMSIEVE_NO_ZSTD' });
+}
