@@ -67,6 +67,17 @@ describe('shards', () => {
     expect(batches[0].schema.fields.map((f) => f.name)).toEqual(['id', 'text', 'copies']);
   });
 
+  it('an empty shard still writes a Parquet file with the input columns', async () => {
+    const path = join(tempDir(), 'shard-7.parquet');
+    const writer = await openWriter(path);
+    for await (const batch of openReader(kitFile('corpus.parquet'), { shard: { index: 7, count: 8 } })) await writer.write(batch);
+    await writer.close();
+    const { readTable } = await import('../../src/io/index.js');
+    const back = await readTable(path);
+    expect(back.numRows).toBe(0);
+    expect(back.schema.fields.map((f) => `${f.name}: ${String(f.type)}`)).toEqual(['id: Utf8', 'text: Utf8', 'copies: Int64']);
+  });
+
   it('rejects a shard index outside [0, count)', () => {
     expect(() => openReader(kitFile('corpus.parquet'), { shard: { index: 2, count: 2 } })).toThrow(/--shard 2\/2/);
   });
