@@ -83,7 +83,9 @@ export async function greedyWithCache(
   const byLength = new Map<number, number[]>();
   prefixes.forEach((prefix, r) => {
     if (prefix.length === 0) throw new Error(`prefix ${r} is empty; greedy decoding needs at least one token`);
-    byLength.set(prefix.length, [...(byLength.get(prefix.length) ?? []), r]);
+    const group = byLength.get(prefix.length);
+    if (group) group.push(r);
+    else byLength.set(prefix.length, [r]);
   });
   for (const rows of byLength.values()) {
     const tokens = await decodeGroup(session, kv, rows.map((r) => prefixes[r]), steps, pick);
