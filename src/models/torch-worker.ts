@@ -191,6 +191,11 @@ export async function startTorchWorker(options: TorchWorkerOptions): Promise<Tor
 
 export class TorchWorker implements PairScorer, Generator {
   readonly ready: Promise<TorchWorkerInfo>;
+  /** the Python process id (for signals from the caller) */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   info: TorchWorkerInfo | undefined;
   private readonly decoder = new FrameDecoder();
   private readonly waiters: Waiter[] = [];

@@ -1,0 +1,39 @@
+// Python side of the torch tests: Debian's /usr/bin/python3 (or MEMSIEVE_PYTHON) with pipelines/torch on the path.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+export const PYTHON = process.env.MEMSIEVE_PYTHON ?? '/usr/bin/python3';
+
+export function runPython(args: string[], timeoutMs = 600_000) {
+  const result = spawnSync(PYTHON, args, {
+    cwd: ROOT,
+    env: { ...process.env, PYTHONPATH: join(ROOT, 'pipelines', 'torch') },
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.error) throw result.error;
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A random tiny checkpoint folder (and its ONNX logits graph when `onnx` is given). */
+export function makeTiny(out: string, options: { vocab?: number; layers?: number; seed?: number; onnx?: string } = {}): void {
+  const args = ['-m', 'memsieve_torch.tiny', '--out', out, '--vocab', String(options.vocab ?? 2048), '--layers', String(options.layers ?? 1), '--seed', String(options.seed ?? 0)];
+  if (options.onnx) args.push('--onnx', options.onnx);
+  const r = runPython(args);
+  if (r.status !== 0) throw new Error(`making a tiny checkpoint failed:\n${r.stderr}`);
+}
+
+/** Rows of a token file, parsed here by hand from its documented layout (docs/torch.md). */
+export function readTokenFile(path: string): Int32Array[] {
+  const bytes = readFileSync(path);
+  const nl = bytes.indexOf(10);
+  const header = JSON.parse(bytes.subarray(0, nl).toString('utf8'));
+  const rows = header.rows as number;
+  const copy = (start: number, length: number) => bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + start + length);
+  const offsets = new BigInt64Array(copy(nl + 1, 8 * (rows + 1)));
+  const ids = new Int32Array(copy(nl + 1 + 8 * (rows + 1), 4 * Number(offsets[rows])));
+  return Array.from({ length: rows }, (_, i) => ids.slice(Number(offsets[i]), Number(offsets[i + 1])));
+}
