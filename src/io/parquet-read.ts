@@ -12,8 +12,7 @@ import type { FileUnits, ReadUnit } from './units.js';
 
 const MAGIC = 'PAR1';
 
-
-// Raw values for temporal and JSON columns: Arrow stores the integers, so converting to Date and back would lose precision.
+// Values as Arrow stores them: temporal integers (a JS Date would round ns/us), JSON as text.
 const RAW_PARSERS = {
   timestampFromMilliseconds: (v: bigint) => v,
   timestampFromMicroseconds: (v: bigint) => v,
