@@ -18,7 +18,7 @@ export interface AtomicFile {
   discard(): Promise<void>;
 }
 
-/** Fails with a UserError naming the folder when the output's folder is missing or not a folder. */
+/** Fails with a UserError naming the path when the output's folder is missing, or the output itself is a folder. */
 export async function checkOutputFolder(path: string): Promise<void> {
   const folder = dirname(resolve(path));
   let isDirectory = false;
@@ -28,6 +28,8 @@ export async function checkOutputFolder(path: string): Promise<void> {
     throw new UserError(`${path}: output folder ${folder} does not exist; create it first`);
   }
   if (!isDirectory) throw new UserError(`${path}: ${folder} is not a folder`);
+  const existing = await stat(path).catch(() => null);
+  if (existing?.isDirectory()) throw new UserError(`${path}: is a folder; give a file name for the output`);
 }
 
 export function tempPathFor(path: string): string {

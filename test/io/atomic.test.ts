@@ -53,4 +53,12 @@ describe('atomic outputs', () => {
     await expect(writeFileAtomic(path, 'x')).rejects.toThrow(UserError);
     expect(readdirSync(dir)).toEqual([]);
   });
+
+  it('an output path that is a folder is a UserError', async () => {
+    const dir = tempDir();
+    const folder = join(dir, 'out.parquet');
+    (await import('node:fs')).mkdirSync(folder);
+    await expect(openWriter(folder)).rejects.toThrow(UserError);
+    await expect(openWriter(folder)).rejects.toThrow(`${folder}: is a folder`);
+  });
 });
