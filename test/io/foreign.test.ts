@@ -76,3 +76,40 @@ describe('reads Parquet written by other implementations', () => {
     expect(meta).toEqual({ groups: 3n, codec: 'ZSTD' });
   });
 });
+
+describe('Parquet logical types read from DuckDB keep their Arrow types and exact values', () => {
+  it('TIMESTAMP, TIMESTAMPTZ, DATE, TINYINT, SMALLINT, UINTEGER, UBIGINT, FLOAT, DECIMAL, BLOB', async () => {
+    const db = await duckdb();
+    const path = join(tempDir(), 'types.parquet');
+    await db.run(`COPY (SELECT
+        TIMESTAMP '2024-01-02 03:04:05.123456' + INTERVAL (i) SECOND AS ts,
+        TIMESTAMPTZ '2024-01-02 03:04:05.5+00' + INTERVAL (i) MINUTE AS tstz,
+        DATE '2020-02-29' + i::INTEGER AS day,
+        (i % 100 - 50)::TINYINT AS tiny, (i * 3)::SMALLINT AS small,
+        (4000000000 + i)::UINTEGER AS u32, (18000000000000000000 + i)::UBIGINT AS u64,
+        (i / 4)::FLOAT AS f32, (i * 1.25)::DECIMAL(9, 2) AS dec,
+        CASE WHEN i % 3 = 0 THEN NULL ELSE ('\\x00\\xFF' || i)::BLOB END AS blob
+      FROM range(300) t(i)) TO '${path}' (FORMAT parquet)`);
+    const want = await db.rows(`SELECT epoch_us(ts) AS ts, epoch_us(tstz) AS tstz, (day - DATE '1970-01-01')::INTEGER AS day,
+        tiny::INTEGER AS tiny, small::INTEGER AS small, u32::BIGINT AS u32, u64::VARCHAR AS u64, f32::DOUBLE AS f32, dec::DOUBLE AS dec,
+        octet_length(blob) AS blob_len FROM read_parquet('${path}')`);
+    db.close();
+    const table = await readTable(path);
+    const types = Object.fromEntries(table.schema.fields.map((f) => [f.name, String(f.type)]));
+    expect(types).toEqual({
+      ts: 'Timestamp<MICROSECOND>', tstz: 'Timestamp<MICROSECOND, UTC>', day: 'Date32<DAY>', tiny: 'Int8', small: 'Int16',
+      u32: 'Uint32', u64: 'Uint64', f32: 'Float32', dec: 'Float64', blob: 'Binary',
+    });
+    const raw = (name: string) => Array.from(table.getChild(name)!.data.flatMap((d) => Array.from(d.values as ArrayLike<unknown>).slice(0, d.length)));
+    expect(raw('ts')).toEqual(want.map((r) => r.ts));
+    expect(raw('tstz')).toEqual(want.map((r) => r.tstz));
+    expect(raw('day')).toEqual(want.map((r) => r.day));
+    expect(Array.from(columnValues(table.getChild('tiny')!))).toEqual(want.map((r) => r.tiny));
+    expect(Array.from(columnValues(table.getChild('small')!))).toEqual(want.map((r) => r.small));
+    expect(Array.from(columnValues(table.getChild('u32')!)).map(Number)).toEqual(want.map((r) => Number(r.u32)));
+    expect(Array.from(columnValues(table.getChild('u64')!)).map(String)).toEqual(want.map((r) => r.u64));
+    expect(Array.from(columnValues(table.getChild('f32')!))).toEqual(want.map((r) => r.f32));
+    expect(Array.from(columnValues(table.getChild('dec')!))).toEqual(want.map((r) => r.dec));
+    expect(Array.from(columnValues(table.getChild('blob')!), (b) => (b === null ? null : (b as Uint8Array).length))).toEqual(want.map((r) => (r.blob_len === null ? null : Number(r.blob_len))));
+  });
+});
