@@ -45,21 +45,21 @@ def new_columns(names, n):
     return {name: np.full(n, np.nan, dtype=np.float64) for name in names}
 
 
-def model_features_into(logits, input_ids, lengths, rows, prefix_tokens, suffix_tokens, out):
+def model_features_into(logits, input_ids, lengths, rows, prefix_tokens, suffix_tokens, out, budget_bytes=256 << 20):
     """One model's columns for a right-padded batch (lengths ≥ 2); rows = output indices."""
-    step = chunk_rows_for(logits.shape[1], logits.shape[2])
+    step = chunk_rows_for(logits.shape[1], logits.shape[2], budget_bytes)
     for a in range(0, logits.shape[0], step):
         b = slice(a, a + step)
         logprobs = F.log_softmax(logits[b, :-1].float(), dim=-1)
         _model_stats(logprobs, input_ids[b], lengths[b], prefix_tokens, suffix_tokens, out, rows[b])
 
 
-def pair_features_into(teacher_logits, baseline_logits, input_ids, lengths, rows, temperature, prefix_tokens, suffix_tokens, out):
+def pair_features_into(teacher_logits, baseline_logits, input_ids, lengths, rows, temperature, prefix_tokens, suffix_tokens, out, budget_bytes=256 << 20):
     """Teacher and baseline columns plus kl_teacher_baseline: mean over predicting positions of
     KL(softmax(z_t/τ) ‖ softmax(z_b/τ)), no τ² factor."""
     if teacher_logits.shape[-1] != baseline_logits.shape[-1]:
         raise ValueError(f"teacher and baseline vocabularies differ ({teacher_logits.shape[-1]} vs {baseline_logits.shape[-1]})")
-    step = max(1, chunk_rows_for(teacher_logits.shape[1], teacher_logits.shape[2]) // 2)
+    step = max(1, chunk_rows_for(teacher_logits.shape[1], teacher_logits.shape[2], budget_bytes) // 2)
     for a in range(0, teacher_logits.shape[0], step):
         b = slice(a, a + step)
         stats = {}

@@ -7,6 +7,11 @@ from .data import DataError, length_buckets, pad_batch
 from .features import MODEL_COLUMNS, PAIR_COLUMNS, model_features_into, new_columns, pair_features_into
 
 
+def _chunk_budget(model):
+    """Bytes of float32 log-probabilities held at once: more on a GPU, where memory is plentiful."""
+    return (1 << 30) if model.device.type == "cuda" else (256 << 20)
+
+
 def _batches(rows, batch_tokens):
     lengths = np.array([len(r) for r in rows], dtype=np.int64)
     scorable = np.nonzero(lengths >= 2)[0]  # a row needs two tokens to predict one; shorter rows stay NaN
@@ -39,7 +44,7 @@ def score_pairs(teacher, baseline, rows, temperature=1.0, prefix_tokens=50, suff
         pair_features_into(
             teacher.logits(input_ids, mask),
             baseline.logits(input_ids.to(baseline.device), mask.to(baseline.device)).to(device),
-            input_ids, lengths, index, temperature, prefix_tokens, suffix_tokens, out,
+            input_ids, lengths, index, temperature, prefix_tokens, suffix_tokens, out, _chunk_budget(teacher),
         )
     return out
 
@@ -51,7 +56,8 @@ def score_model(model, rows, prefix_tokens=50, suffix_tokens=50, batch_tokens=32
     out = new_columns(MODEL_COLUMNS, len(rows))
     for index, batch in _batches(rows, batch_tokens):
         input_ids, mask = pad_batch(batch, device=model.device)
-        model_features_into(model.logits(input_ids, mask), input_ids, mask.sum(dim=1), index, prefix_tokens, suffix_tokens, out)
+        model_features_into(model.logits(input_ids, mask), input_ids, mask.sum(dim=1), index, prefix_tokens, suffix_tokens, out,
+                            _chunk_budget(model))
     return out
 
 
