@@ -44,7 +44,7 @@ export class LocalExecutor implements Executor {
       await new Promise<void>((resolve) => out.once('open', () => resolve()));
       const child = spawn(process.execPath, ['--import', guard, entry, step.kind, ...task.args, ...shardArgs(index, count)], {
         stdio: ['ignore', out, out],
-        env: { ...(this.options.env ?? process.env), MEMSIEVE_EXIT_WITH_PARENT: '1' },
+        env: { ...(this.options.env ?? process.env), MEMSIEVE_EXIT_WITH_PARENT: String(process.pid) },
       });
       const code = await new Promise<number | null>((resolve) => child.once('close', (c, signal) => resolve(signal ? null : c)));
       out.close();

@@ -2,6 +2,7 @@
 // a log per task), then `memsieve merge` as a job that depends on the array (`afterok`) and dies
 // with it (`--kill-on-invalid-dep=yes`); `--wait` on that job. Whole steps are one job.
 import { execFile, spawn } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -22,14 +23,15 @@ export interface SlurmOptions {
   sbatch?: string;
 }
 
-/** Contiguous runs of pending indexes, each small enough for MaxArraySize once offset. */
+/** Pending indexes grouped into arrays whose task ids stay below MaxArraySize: rank = offset + task id. */
 export function arrayChunks(pending: number[], maxArraySize: number): Array<{ offset: number; spec: string }> {
   const sorted = [...pending].sort((a, b) => a - b);
   const chunks: Array<{ offset: number; indexes: number[] }> = [];
   for (const index of sorted) {
+    const offset = Math.floor(index / maxArraySize) * maxArraySize;
     const last = chunks[chunks.length - 1];
-    if (last && index - last.offset < maxArraySize) last.indexes.push(index);
-    else chunks.push({ offset: index, indexes: [index] });
+    if (last && last.offset === offset) last.indexes.push(index);
+    else chunks.push({ offset, indexes: [index] });
   }
   return chunks.map(({ offset, indexes }) => ({ offset, spec: compressRanges(indexes.map((i) => i - offset)) }));
 }
@@ -156,6 +158,9 @@ export class SlurmExecutor implements Executor {
       // the task's rank: the array index plus this chunk's offset (arrays are capped at MaxArraySize)
       const shardScript = await writeScript(join(task.logDir, 'shard.sh'), [
         'I=$(( ${MEMSIEVE_SHARD_OFFSET:-0} + SLURM_ARRAY_TASK_ID ))',
+        // one log per rank, appended across attempts (the array index differs from the rank past MaxArraySize)
+        `exec >>${shellQuote(task.logDir)}/shard-$I.log 2>&1`,
+        'echo "== $(date -u +%FT%TZ) job ${SLURM_JOB_ID:-?} on $(hostname -s): shard $I"',
         `exec ${cli} ${[step.kind, ...task.args].map(shellQuote).join(' ')} --shard-index "$I" --shard-count ${count}`,
       ]);
       const limit = await this.arrayLimit();
@@ -167,8 +172,8 @@ export class SlurmExecutor implements Executor {
           ...gres,
           '--requeue',
           `--export=ALL,MEMSIEVE_SHARD_OFFSET=${chunk.offset}`,
-          // %a is the array index; with an offset the log name carries the index, the rank is offset + index
-          `--output=${join(task.logDir, chunk.offset ? `shard-${chunk.offset}+%a.log` : 'shard-%a.log')}`,
+          // Slurm's own messages; the task's output goes to shard-RANK.log
+          `--output=${join(task.logDir, 'slurm-%A_%a.out')}`,
           shardScript,
         ]);
         arrays.push(job.id);
@@ -178,16 +183,19 @@ export class SlurmExecutor implements Executor {
       `exec ${cli} merge ${shellQuote(primary)} --shard-count ${count}`,
     ]);
     const mergeLog = join(task.logDir, 'merge.log');
+    const submitted = Date.now() - 1000;
     const dependency = arrays.length ? [`--dependency=afterok:${arrays.join(':')}`, '--kill-on-invalid-dep=yes'] : [];
     const merge = await this.sbatch([...this.common(step, `${step.id}-merge`), ...dependency, `--output=${mergeLog}`, mergeScript], true);
-    // sbatch --wait exits 0 for a job cancelled before it ran: the markers say what happened
-    const missing = await missingShards(primary, count);
-    if (merge.code === 0 && missing.length === 0) return;
+    // sbatch --wait also exits 0 for a job cancelled before it ran: ask Slurm how it ended
     const state = await this.jobState(merge.id);
+    // (a job Slurm has already forgotten succeeded if it wrote the output after submission)
+    const written = existsSync(primary) && statSync(primary).mtimeMs >= submitted;
+    if (merge.code === 0 && (state === 'COMPLETED' || (state === undefined && written))) return;
+    const missing = await missingShards(primary, count);
     if (missing.length) {
       const logs = missing.map((i) => join(task.logDir, `shard-${i}.log`)).join(', ');
       throw new UserError(
-        `step "${step.id}": shards ${missing.join(', ')} of ${count} failed; merge job ${merge.id} was cancelled. ` +
+        `step "${step.id}": shards ${missing.join(', ')} of ${count} failed; merge job ${merge.id} ${state ? `ended ${state}` : 'did not run'}. ` +
           `Run again to resubmit only them. Logs: ${logs}`,
       );
     }

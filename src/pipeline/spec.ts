@@ -67,7 +67,7 @@ class Checker {
     this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false });
     const [error] = this.doc.errors;
     if (error) {
-      const at = error.linePos ? ` (line ${error.linePos[0].line})` : '';
+      const at = ` (line ${error.linePos?.[0].line ?? this.lines.linePos(error.pos[0]).line})`;
       throw new UserError(`${file}${at}: not valid YAML: ${error.message.split('\n')[0]}`);
     }
   }
@@ -80,8 +80,9 @@ class Checker {
   where(path: Path, stepId?: string): string {
     const node = this.doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
     const line = node?.range ? ` (line ${this.lines.linePos(node.range[0]).line})` : '';
-    const step = path[0] === 'steps' && typeof path[1] === 'number' ? `steps[${path[1]}]${stepId ? ` (id "${stepId}")` : ''}` : '';
-    const rest = path[0] === 'steps' ? path.slice(2) : path;
+    const inStep = path[0] === 'steps' && typeof path[1] === 'number';
+    const step = inStep ? `steps[${path[1]}]${stepId ? ` (id "${stepId}")` : ''}` : '';
+    const rest = inStep ? path.slice(2) : path;
     const key = rest.length ? `key "${rest.join('.')}"` : '';
     return `${this.file}${line}: ${[step, key].filter(Boolean).join(': ')}`;
   }
@@ -271,7 +272,7 @@ export function loadPipeline(file: string, options: LoadOptions = {}): Pipeline 
     throw new UserError(`--set ${unknown[0]}: ${file} has no variable "${unknown[0]}" (vars: ${Object.keys(vars).filter((v) => v !== 'pipeline_dir').join(', ')})`);
   }
 
-  const name = raw.name === undefined ? basename(path, extname(path)) : raw.name;
+  const name = raw.name === undefined ? basename(path, extname(path)).replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'pipeline' : raw.name;
   if (typeof name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) c.fail(['name'], 'expected letters, digits, "_", "-" or "."');
   const workdirRaw = raw.workdir === undefined ? `.memsieve/${name}` : raw.workdir;
   if (typeof workdirRaw !== 'string') c.fail(['workdir'], 'expected a path');

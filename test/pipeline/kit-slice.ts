@@ -2,7 +2,7 @@
 // rows the kit's student memorized (so train has both labels), in 8 row groups of 25 rows (so
 // 4 shards own two units each and the merge must interleave them).
 import { join } from 'node:path';
-import { makeTable, vectorFromArray, Utf8, Int64 } from 'apache-arrow';
+import { Int64, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { openWriter } from '../../src/io/index.js';
 import { kitCorpus, kitGolden } from '../helpers/kit.js';
 
@@ -21,7 +21,7 @@ export async function writeKitSlice(dir: string, name = 'corpus.parquet'): Promi
   for (let i = 0; i < rows.length; i += SLICE_GROUP_ROWS) {
     const part = rows.slice(i, i + SLICE_GROUP_ROWS);
     await writer.write(
-      makeTable({
+      new Table({
         id: vectorFromArray(part.map((r) => r.id as string), new Utf8()),
         text: vectorFromArray(part.map((r) => r.text as string), new Utf8()),
         copies: vectorFromArray(part.map((r) => BigInt(r.copies)), new Int64()),

@@ -1,0 +1,209 @@
+// The kit pipeline (score → audit → train → filter → verify) on a 200-row slice: sharded runs, runs
+// killed with SIGKILL and resumed, and runs through a real single-node Slurm must all give the
+// single-process result row for row.
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { missingShards } from '../../src/pipeline/shard.js';
+import { tempDir } from '../helpers/kit.js';
+import { buildOnce, CLI, ROOT } from './build.js';
+import { readRows, writeKitSlice } from './kit-slice.js';
+import { slurmUnavailable, startSlurmCluster, type SlurmCluster } from './slurm-cluster.js';
+
+const KIT_YAML = join(ROOT, 'pipelines', 'kit.yaml');
+const ROW_FILES = ['scores.parquet', 'audit-student.parquet', 'clean.parquet', 'removed.parquet'];
+
+interface Run {
+  status: number | null;
+  stderr: string;
+}
+
+function memsieve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> & { pid: number } {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<Run>((resolve) => child.once('close', (status) => resolve({ status, stderr })));
+  return Object.assign(done, { pid: child.pid! });
+}
+
+const kitArgs = (corpus: string, out: string, ...more: string[]) => ['run', KIT_YAML, '--set', `corpus=${corpus}`, '--set', `out=${out}`, ...more];
+
+function stable(value: unknown): string {
+  return JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? `${v}n` : v));
+}
+
+/** Every row file, the risk model's fit and the removal manifest equal the reference's. */
+async function expectSameResults(out: string, reference: string): Promise<void> {
+  for (const name of ROW_FILES) {
+    const [got, want] = await Promise.all([readRows(join(out, name)), readRows(join(reference, name))]);
+    expect(want.length, name).toBeGreaterThan(0);
+    expect(got.map(stable), name).toEqual(want.map(stable));
+  }
+  const risk = (dir: string) => {
+    const { provenance: _, ...fit } = JSON.parse(readFileSync(join(dir, 'risk.json'), 'utf8'));
+    return fit;
+  };
+  expect(risk(out)).toEqual(risk(reference));
+  const manifest = (dir: string) => JSON.parse(readFileSync(join(dir, 'report', 'manifest.json'), 'utf8'));
+  const [got, want] = [manifest(out), manifest(reference)];
+  for (const key of ['summary', 'threshold', 'removed_rows', 'distributions', 'fingerprint'] as const) expect(got[key], key).toEqual(want[key]);
+  for (const key of ['input', 'clean', 'removed'] as const) {
+    expect(got[key].rows, key).toBe(want[key].rows);
+    expect(got[key].fingerprint, key).toBe(want[key].fingerprint);
+  }
+  expect(got.command_line).not.toContain('--shard-index');
+}
+
+/** Files a killed writer could leave: temp files, parts folders, the run lock. */
+function leftovers(dir: string): string[] {
+  const found: string[] = [];
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const path = join(d, entry.name);
+      if (/\.tmp-|\.partial-|\.parts$|^run\.lock$/.test(entry.name)) found.push(relative(dir, path));
+      if (entry.isDirectory()) walk(path);
+    }
+  };
+  walk(dir);
+  return found;
+}
+
+/** Live (not zombie) processes with `needle` in their command line, read from /proc. */
+function processesWith(needle: string): number[] {
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        const state = /^State:\s+(\S)/m.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1];
+        return state !== 'Z' && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(needle);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** Waits up to `seconds` for the processes with `needle` in their command line to end; returns those left. */
+async function processesLeft(needle: string, seconds: number): Promise<number[]> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const left = processesWith(needle);
+    if (left.length === 0 || Date.now() > deadline) return left;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+let dir: string;
+let corpus: string;
+let reference: string;
+
+beforeAll(async () => {
+  await buildOnce();
+  dir = tempDir('memsieve-pipeline-');
+  corpus = await writeKitSlice(dir);
+  reference = join(dir, 'reference');
+  const run = await memsieve(kitArgs(corpus, reference));
+  expect(run.status, run.stderr).toBe(0);
+  expect(run.stderr).toMatch(/verified: 200 input rows/);
+}, 600_000);
+
+describe('memsieve run, local executor', () => {
+  it('resumes a sharded run killed with SIGKILL to the single-process result, leaving no temp files', async () => {
+    const out = join(dir, 'killed');
+    const first = memsieve(kitArgs(corpus, out, '--shards', '4', '--workers', '2'));
+    // kill the runner once audit has finished a shard: score merged, audit half done
+    const auditParts = join(out, 'audit-student.parquet.parts');
+    for (;;) {
+      if (existsSync(auditParts) && readdirSync(auditParts).some((n) => n.endsWith('.done.json'))) break;
+      const exited = await Promise.race([first, new Promise((r) => setTimeout(() => r(null), 200))]);
+      if (exited) throw new Error(`the run ended before it could be killed:\n${(exited as Run).stderr}`);
+    }
+    process.kill(first.pid, 'SIGKILL');
+    expect((await first).status).toBe(null);
+    // its shard processes die with it (orphan guard) instead of racing the next run; a busy
+    // machine may delay their timers by some seconds
+    expect(await processesLeft(out, 20)).toEqual([]);
+    const pending = await missingShards(join(out, 'audit-student.parquet'), 4);
+    expect(pending.length).toBeLessThan(4);
+
+    const second = await memsieve(kitArgs(corpus, out, '--shards', '4', '--workers', '2'));
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/step score \(score\): complete, skipped/);
+    expect(second.stderr).toContain(`running shards ${pending.join(', ')} of 4`);
+    await expectSameResults(out, reference);
+    expect(leftovers(out)).toEqual([]);
+  }, 900_000);
+
+  it('skips complete steps and reruns the ones whose configuration changed', async () => {
+    const out = join(dir, 'killed');
+    const again = await memsieve(kitArgs(corpus, out));
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr.match(/complete, skipped/g)).toHaveLength(5);
+
+    // one more train option: train reruns, filter and verify follow (their input changed), score and audit stay
+    const changed = join(dir, 'kit-changed.yaml');
+    writeFileSync(changed, readFileSync(KIT_YAML, 'utf8').replace('label-column: memorized', 'label-column: memorized\n      trials: 20').replaceAll('${pipeline_dir}', join(ROOT, 'pipelines')));
+    const rerun = await memsieve(['run', changed, '--set', `corpus=${corpus}`, '--set', `out=${out}`]);
+    expect(rerun.status, rerun.stderr).toBe(0);
+    expect(rerun.stderr).toMatch(/step score \(score\): complete, skipped/);
+    expect(rerun.stderr).toMatch(/step audit \(audit\): complete, skipped/);
+    expect(rerun.stderr).toMatch(/step train \(train\): its configuration changed; running/);
+    expect(rerun.stderr).toMatch(/step filter \(filter\): an input changed; running/);
+    expect(rerun.stderr).toMatch(/step verify \(verify\): an input changed; running/);
+    expect(JSON.parse(readFileSync(join(out, 'risk.json'), 'utf8')).provenance.trials).toBe(20);
+  }, 600_000);
+});
+
+// CI and `npm run test:slurm` set MEMSIEVE_REQUIRE_SLURM=1: there a missing Slurm fails instead of skipping
+const noSlurm = slurmUnavailable();
+const requireSlurm = process.env.MEMSIEVE_REQUIRE_SLURM === '1';
+if (noSlurm && !requireSlurm) console.warn(`memsieve: Slurm pipeline test skipped: ${noSlurm}`);
+
+describe.skipIf(noSlurm !== null && !requireSlurm)('memsieve run --executor slurm, on a real single-node Slurm', () => {
+  let cluster: SlurmCluster;
+  beforeAll(async () => {
+    if (noSlurm) throw new Error(`MEMSIEVE_REQUIRE_SLURM=1 but ${noSlurm}`);
+    cluster = await startSlurmCluster();
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('runs 4 shards per step; a failed shard cancels the merge; the rerun submits only it and equals one process', async () => {
+    const out = join(dir, 'slurm');
+    const env = {
+      NODE_OPTIONS: `--import ${join(import.meta.dirname, 'fail-once.mjs')}`,
+      MEMSIEVE_TEST_FAIL: 'score:2',
+      MEMSIEVE_TEST_FAIL_MARK: join(dir, 'score-2-failed-once'),
+    };
+    const args = kitArgs(corpus, out, '--executor', 'slurm', '--shards', '4', '--workers', '2');
+    const first = await memsieve(args, env);
+    expect(first.status, first.stderr).toBe(2);
+    expect(existsSync(env.MEMSIEVE_TEST_FAIL_MARK)).toBe(true);
+    expect(first.stderr).toMatch(/step "score": shards 2 of 4 failed; merge job \d+ (ended CANCELLED|did not run)/);
+    const submitted = first.stderr.split('\n').filter((l) => l.includes('submit: sbatch'));
+    expect(submitted[0]).toMatch(/--array=0-3%2 .*--requeue/);
+    expect(submitted[1]).toMatch(/--dependency=afterok:\d+ --kill-on-invalid-dep=yes/);
+    expect(await missingShards(join(out, 'scores.parquet'), 4)).toEqual([2]);
+    expect(existsSync(join(out, 'scores.parquet'))).toBe(false);
+    // nothing left pending: the merge job was cancelled, not hung
+    expect(spawnSync('squeue', ['-h'], { encoding: 'utf8' }).stdout.trim()).toBe('');
+
+    const second = await memsieve(args, env);
+    expect(second.status, `${second.stderr}\n${cluster.logs().slice(-2000)}`).toBe(0);
+    const resubmitted = second.stderr.split('\n').filter((l) => l.includes('submit: sbatch'));
+    expect(resubmitted[0]).toMatch(/--job-name=memsieve-score .*--array=2%2 /);
+    expect(resubmitted.filter((l) => l.includes('--job-name=memsieve-score '))).toHaveLength(1);
+    expect(second.stderr).toMatch(/step score \(score\): not run yet; 4 shards, 3 already complete/);
+    expect(resubmitted.filter((l) => l.includes('--job-name=memsieve-audit '))[0]).toMatch(/--array=0-3%2 /);
+    expect(second.stderr).toMatch(/verified: 200 input rows/);
+    await expectSameResults(out, reference);
+    expect(leftovers(out)).toEqual([]);
+    for (const step of ['score', 'audit', 'filter']) expect(existsSync(join(out, '.memsieve', 'logs', step, 'shard-3.log'))).toBe(true);
+    // shard 2's log holds both attempts: the injected failure, then the run that completed
+    const log = readFileSync(join(out, '.memsieve', 'logs', 'score', 'shard-2.log'), 'utf8');
+    expect(log).toMatch(/injected failure: score shard 2, first attempt[\s\S]*== .* shard 2[\s\S]*"command":"score"/);
+  }, 900_000);
+});
