@@ -130,12 +130,11 @@ function parquetElementsOf(field: Field, path: string): SchemaElement[] {
       return [{ name, type: 'BOOLEAN', repetition_type }];
     case Type.Int: {
       const { bitWidth, isSigned } = type as unknown as { bitWidth: number; isSigned: boolean };
-      if (bitWidth === 64) {
-        return [isSigned ? { name, type: 'INT64', repetition_type } : { name, type: 'INT64', converted_type: 'UINT_64', logical_type: { type: 'INTEGER', bitWidth: 64, isSigned: false }, repetition_type }];
-      }
+      // converted type only: hyparquet-writer 0.17 writes INTEGER's bitWidth with the wrong Thrift type and DuckDB rejects the file
+      if (bitWidth === 64) return [isSigned ? { name, type: 'INT64', repetition_type } : { name, type: 'INT64', converted_type: 'UINT_64', repetition_type }];
       if (bitWidth === 32 && isSigned) return [{ name, type: 'INT32', repetition_type }];
       const converted_type = `${isSigned ? '' : 'U'}INT_${bitWidth}` as SchemaElement['converted_type'];
-      return [{ name, type: 'INT32', converted_type, logical_type: { type: 'INTEGER', bitWidth, isSigned }, repetition_type }];
+      return [{ name, type: 'INT32', converted_type, repetition_type }];
     }
     case Type.Float:
       return [{ name, type: (type as Float32).precision === Precision.DOUBLE ? 'DOUBLE' : 'FLOAT', repetition_type }];

@@ -105,6 +105,8 @@ function parquetValues(vector: Vector, field: Field): DecodedArray {
     return out;
   }
   if (type.typeId === Type.Utf8) return utf8Bytes(vector);
+  // hyparquet-writer maps UINT_32 into int32 range only from a plain array (a Uint32Array fails its int32 check)
+  if (DataType.isInt(type) && !type.isSigned && type.bitWidth === 32) return Array.from(columnValues(vector));
   if (type.typeId === Type.Date) return Array.from({ length: vector.length }, (_, i) => (vector.isValid(i) ? BigInt(vector.get(i) as number) : null));
   return columnValues(vector) as DecodedArray;
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { parquetMetadataAsync } from 'hyparquet';
 import { asyncBufferFromFile } from 'hyparquet/src/node.js';
 import { describe, expect, it } from 'vitest';
-import { columnValues, openReader, readTable } from '../../src/io/index.js';
+import { columnValues, openReader, openWriter, readTable } from '../../src/io/index.js';
 import { kitCorpus, kitFile, tempDir } from '../helpers/kit.js';
 import { duckdb } from './duckdb.js';
 
@@ -111,5 +111,29 @@ describe('Parquet logical types read from DuckDB keep their Arrow types and exac
     expect(Array.from(columnValues(table.getChild('f32')!))).toEqual(want.map((r) => r.f32));
     expect(Array.from(columnValues(table.getChild('dec')!))).toEqual(want.map((r) => r.dec));
     expect(Array.from(columnValues(table.getChild('blob')!), (b) => (b === null ? null : (b as Uint8Array).length))).toEqual(want.map((r) => (r.blob_len === null ? null : Number(r.blob_len))));
+  });
+
+  it('written back by memsieve, DuckDB reads every one of those columns equal', async () => {
+    const db = await duckdb();
+    const dir = tempDir();
+    const source = join(dir, 'types.parquet');
+    await db.run(`COPY (SELECT
+        TIMESTAMP '2024-01-02 03:04:05.123456' + INTERVAL (i) SECOND AS ts, TIMESTAMP_NS '2024-01-02 03:04:05.123456789' AS tsns,
+        TIMESTAMPTZ '2024-01-02 03:04:05.5+00' + INTERVAL (i) MINUTE AS tstz, DATE '2020-02-29' + i::INTEGER AS day,
+        (i % 100 - 50)::TINYINT AS tiny, (4000000000 + i)::UINTEGER AS u32, (18000000000000000000 + i)::UBIGINT AS u64,
+        (i / 4)::FLOAT AS f32, CASE WHEN i % 3 = 0 THEN NULL ELSE ('\\x00\\xFF' || i)::BLOB END AS blob,
+        {'source': 'web', 'year': i} AS meta, ['a', NULL, 'c' || i] AS tags
+      FROM range(300) t(i)) TO '${source}' (FORMAT parquet)`);
+    const out = join(dir, 'ours.parquet');
+    const writer = await openWriter(out);
+    for await (const batch of openReader(source)) await writer.write(batch);
+    await writer.close();
+    const columns = ['ts', 'tsns', 'tstz', 'day', 'tiny', 'u32', 'u64', 'f32', 'blob', 'meta', 'tags'];
+    const [same] = await db.rows(`SELECT count(*) AS n, ${columns.map((c) => `count(*) FILTER (WHERE a.${c} IS NOT DISTINCT FROM b.${c}) AS ${c}`).join(', ')}
+      FROM read_parquet('${source}') a POSITIONAL JOIN read_parquet('${out}') b`);
+    const [types] = await db.rows(`SELECT ${columns.map((c) => `(SELECT typeof(${c}) FROM read_parquet('${source}') LIMIT 1) = (SELECT typeof(${c}) FROM read_parquet('${out}') LIMIT 1) AS ${c}`).join(', ')}`);
+    db.close();
+    expect(same).toEqual({ n: 300n, ...Object.fromEntries(columns.map((c) => [c, 300n])) });
+    expect(types).toEqual(Object.fromEntries(columns.map((c) => [c, true])));
   });
 });
