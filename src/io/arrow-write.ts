@@ -1,4 +1,5 @@
-import { AsyncByteQueue, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, Table, type Schema } from 'apache-arrow';
+import { AsyncByteQueue, DataType, Field, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, Schema, Table, vectorFromArray, type Dictionary, type Vector } from 'apache-arrow';
+import { columnValues } from './columns.js';
 import { checkSameSchema } from './schema-check.js';
 import type { ByteSink } from './sink.js';
 import type { Batch, BatchWriter } from './types.js';
@@ -26,14 +27,15 @@ export class ArrowBatchWriter implements BatchWriter {
   constructor(
     readonly path: string,
     private readonly sink: ByteSink,
-    stream: boolean,
+    private readonly stream: boolean,
   ) {
     // autoDestroy off: a schema change must be our error, not a silent early close
     this.ipc = stream ? new RecordBatchStreamWriter({ autoDestroy: false }) : new RecordBatchFileWriter({ autoDestroy: false });
     this.ipc.reset(this.queue);
   }
 
-  async write(batch: Batch): Promise<void> {
+  async write(input: Batch): Promise<void> {
+    const batch = this.stream ? input : decodeDictionaries(input);
     if (this.schema) checkSameSchema(this.path, this.schema, batch.schema);
     else {
       this.schema = batch.schema;
@@ -59,4 +61,26 @@ export class ArrowBatchWriter implements BatchWriter {
   private async drain() {
     for (const chunk of this.queue.take()) await this.sink.write(chunk);
   }
+}
+
+/**
+ * Dictionary columns as their value type. The IPC file format cannot replace a dictionary between
+ * batches, and batches built separately (vectorFromArray of strings) each carry their own.
+ */
+function decodeDictionaries(table: Table): Table {
+  const fields = table.schema.fields;
+  if (!fields.some((f) => DataType.isDictionary(f.type))) return table;
+  const columns: Record<string, Vector> = {};
+  const plain = fields.map((f, i) => {
+    const column = table.getChildAt(i)!;
+    if (!DataType.isDictionary(f.type)) {
+      columns[f.name] = column;
+      return f;
+    }
+    const valueType = (f.type as Dictionary).dictionary;
+    columns[f.name] = vectorFromArray(Array.from(columnValues(column)), valueType);
+    return new Field(f.name, valueType, f.nullable, f.metadata);
+  });
+  const schema = new Schema(plain, table.schema.metadata);
+  return new Table(schema, new Table(columns).batches.map((rb) => new RecordBatch(schema, rb.data)));
 }

@@ -77,15 +77,35 @@ export class ParquetBatchWriter implements BatchWriter {
 
   private async flushRowGroup() {
     if (this.pendingRows === 0) return;
-    const table = new Table(this.pending.flatMap((t) => t.batches));
+    const tables = this.pending;
     const rows = this.pendingRows;
     this.pending = [];
     this.pendingRows = 0;
     this.pendingBytes = 0;
-    const columnData = this.schema!.fields.map((field, i) => ({ name: field.name, data: parquetValues(table.getChildAt(i)!, field) }));
+    // per table, then joined: batches may differ in dictionary ids, so they cannot share one Table
+    const columnData = this.schema!.fields.map((field, i) => ({
+      name: field.name,
+      data: concatValues(tables.map((t) => parquetValues(t.getChildAt(i)!, field))),
+    }));
     await this.parquet!.write({ columnData, rowGroupSize: this.rowGroupRows });
     this.rowsWritten += rows;
   }
+}
+
+function concatValues(parts: DecodedArray[]): DecodedArray {
+  if (parts.length === 1) return parts[0];
+  const first = parts[0];
+  if (ArrayBuffer.isView(first) && parts.every((p) => p.constructor === first.constructor)) {
+    const Ctor = first.constructor as new (n: number) => DecodedArray & { set(a: ArrayLike<unknown>, o: number): void };
+    const out = new Ctor(parts.reduce((n, p) => n + p.length, 0));
+    let offset = 0;
+    for (const p of parts) {
+      out.set(p as ArrayLike<unknown>, offset);
+      offset += p.length;
+    }
+    return out;
+  }
+  return parts.flatMap((p) => Array.from(p as ArrayLike<unknown>));
 }
 
 /** Values in the form hyparquet-writer encodes for the field's Parquet type (see parquetSchemaOf). */

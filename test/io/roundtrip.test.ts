@@ -117,6 +117,21 @@ describe('round trip keeps every column, type and value', () => {
     expect(columnValues(back.getChild('reason')!)).toEqual([null, null, null]);
   });
 
+  for (const name of ['d.parquet', 'd.arrow', 'd.arrows', 'd.jsonl']) {
+    it(`${name}: string columns built per batch (each its own Arrow dictionary) keep their values`, async () => {
+      const { vectorFromArray } = await import('apache-arrow');
+      const a = new Table({ reason: vectorFromArray(['x', 'y', null]) });
+      const b = new Table({ reason: vectorFromArray(['z', 'x']) });
+      expect(String(a.schema.fields[0].type)).toBe('Dictionary<Int32, Utf8>');
+      const path = join(tempDir(), name);
+      await writeAll(path, [a, b]);
+      const back = await readTable(path);
+      expect(columnValues(back.getChild('reason')!)).toEqual(['x', 'y', null, 'z', 'x']);
+      // only the Arrow stream format can carry a new dictionary per batch
+      expect(String(back.schema.fields[0].type)).toBe(name.endsWith('.arrows') ? 'Dictionary<Int32, Utf8>' : 'Utf8');
+    });
+  }
+
   it('close publishes exactly one file, no temp left behind', async () => {
     const dir = tempDir();
     await writeAll(join(dir, 'out.parquet'), batches());
