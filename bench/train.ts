@@ -1,8 +1,13 @@
-// Benchmark of `memsieve train`'s math: the logistic fit on 1M rows × 4 features, and the whole protocol
-// (100 trials + final fit) on 1M rows with 5% memorized. Synthetic data with the scales of real features.
+// Benchmark of `memsieve train`: the logistic fit on 1M rows × 4 features, the whole protocol (100 trials +
+// final fit) on 1M rows with 6% memorized, and the same end to end from Parquet files (read, join, protocol).
+// Synthetic data with the scales of real features.
 // Run: npm run bench:train   (prints one JSON line per measurement)
 import { fitLogistic, standardize } from '../src/risk/logistic.js';
-import { runRiskProtocol } from '../src/risk/train.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parquetWriteFile } from 'hyparquet-writer';
+import { runRiskProtocol, trainRiskModel } from '../src/risk/train.js';
 import { createRng } from '../src/risk/random.js';
 
 const n = Number(process.env.BENCH_ROWS ?? 1_000_000);
@@ -53,4 +58,42 @@ function report(name: string, fields: Record<string, unknown>): void {
     roc_auc: +result.metrics.roc_auc.mean.toFixed(4),
     roc_points: result.roc.fpr.length,
   });
+}
+
+// 3. end to end from files, as `memsieve train` runs: scores (id, 4 features, a 200-byte text column) and labels
+{
+  const labels = labelsWithIntercept(-3.2);
+  const dir = mkdtempSync(join(tmpdir(), 'memsieve-bench-train-'));
+  const ids = Array.from({ length: n }, (_, i) => `doc-${String(i).padStart(8, '0')}`);
+  const scores = join(dir, 'scores.parquet');
+  const labelsPath = join(dir, 'labels.parquet');
+  const rowGroupSize = 100_000;
+  parquetWriteFile({
+    filename: scores,
+    rowGroupSize,
+    columnData: [
+      { name: 'id', data: ids, type: 'STRING' },
+      ...names.map((name, j) => ({ name, data: features[j], type: 'DOUBLE' as const })),
+      { name: 'text', data: ids.map((id) => `${id} `.repeat(16).padEnd(200, '.')), type: 'STRING' },
+    ],
+  });
+  parquetWriteFile({
+    filename: labelsPath,
+    rowGroupSize,
+    columnData: [
+      { name: 'id', data: ids, type: 'STRING' },
+      { name: 'memorized', data: Array.from(labels, (v) => v === 1), type: 'BOOLEAN' },
+    ],
+  });
+  const rssBefore = process.memoryUsage().rss;
+  const start = performance.now();
+  const model = await trainRiskModel({ scores, labels: labelsPath, trials: 100, seed: 0 });
+  report('train.end_to_end', {
+    seconds: (performance.now() - start) / 1000,
+    trials: 100,
+    positives: model.provenance.positives,
+    roc_auc: +model.metrics.roc_auc.mean.toFixed(4),
+    rss_growth_mb: Math.round((process.memoryUsage().rss - rssBefore) / 2 ** 20),
+  });
+  rmSync(dir, { recursive: true, force: true });
 }
