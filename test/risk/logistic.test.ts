@@ -66,7 +66,24 @@ describe('fitLogistic agrees with scikit-learn LogisticRegression(C=1, l2) on st
   });
 });
 
+describe('fitLogistic on hard but valid data', () => {
+  it('perfectly collinear features: the L2 penalty splits the weight, as scikit-learn does', () => {
+    const { features, labels } = syntheticRiskRows(600, 13);
+    const x = [features[0], features[0].map((v) => 2 * v + 1), features[2]];
+    const scaled = standardize(x, ['a', 'a2', 'c']);
+    const fit = fitLogistic(scaled.columns, labels);
+    const ref = sklearn<SklearnFit>({ task: 'fit', x: rowsOf(x), y: Array.from(labels) });
+    for (let j = 0; j < 3; j++) expect(relativeError(fit.coefficients[j], ref.coef[j])).toBeLessThan(1e-3);
+    expect(fit.coefficients[0]).toBeCloseTo(fit.coefficients[1], 6);
+  });
+});
+
 describe('fitLogistic rejects degenerate data', () => {
+  it('stops at the iteration cap with an error, never a silent half-fit', () => {
+    const { features, labels } = syntheticRiskRows(300, 3);
+    const scaled = standardize(features, ['a', 'b', 'c', 'd']);
+    expect(() => fitLogistic(scaled.columns, labels, { maxIterations: 2 })).toThrow(/did not converge in 2 Newton iterations/);
+  });
   it('one class only', () => {
     expect(() => fitLogistic([Float64Array.of(1, 2, 3)], Uint8Array.of(1, 1, 1))).toThrow(/both classes/);
   });
