@@ -17,7 +17,9 @@ import * as merge from './merge.js';
 const program = new Command('memsieve')
   .description('Find and remove the training examples a distilled student would memorize.')
   .version(VERSION)
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // usage errors (bad option values, missing options) exit 2, like every other input error
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 
 for (const command of [score, audit, compare, train, filter, verify, distill, exportCmd, run, merge]) {
   command.register(program);

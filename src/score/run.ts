@@ -1,0 +1,93 @@
+import { UserError } from '../errors.js';
+import type { Format } from '../io/types.js';
+import type { Device, PairScorer } from '../models/types.js';
+import type { OnnxCausalLM } from '../models/onnx.js';
+import { loadTokenizer } from '../text/tokenizer.js';
+import { preparePart, resolveShard, writeShardMarker } from '../pipeline/shard.js';
+import { checkScoreOptions, SCORE_DEFAULTS, scoreCorpus, type ScoreSummary } from './score.js';
+
+/** Options of `memsieve score`, as the CLI and the pipeline runner pass them. */
+export interface ScoreCommandOptions {
+  input: string[];
+  output: string;
+  teacher: string;
+  baseline: string;
+  tokenizer: string;
+  maxTokens?: number;
+  temperature?: number;
+  prefixTokens?: number;
+  suffixTokens?: number;
+  textColumn?: string;
+  idColumn?: string;
+  format?: Format;
+  outputFormat?: Format;
+  backend?: string;
+  device?: Device;
+  dtype?: string;
+  threads?: number;
+  batchSize?: number;
+  shardIndex?: number;
+  shardCount?: number;
+  quiet?: boolean;
+}
+
+/** `memsieve score`: load the tokenizer and the backend (lazily: only here), then stream the corpus. */
+export async function score(options: ScoreCommandOptions): Promise<ScoreSummary> {
+  const { maxTokens, prefixTokens, suffixTokens, temperature } = SCORE_DEFAULTS;
+  checkScoreOptions({
+    maxTokens: options.maxTokens ?? maxTokens,
+    prefixTokens: options.prefixTokens ?? prefixTokens,
+    suffixTokens: options.suffixTokens ?? suffixTokens,
+    temperature: options.temperature ?? temperature,
+  });
+  // a shard writes OUTPUT.parts/part-IIIII-of-NNNNN.* and then its marker; `memsieve merge` joins them
+  const shard = resolveShard(options);
+  const output = shard ? await preparePart(options.output, shard) : options.output;
+  const tokenizer = await loadTokenizer(options.tokenizer);
+  const scorer = await openPairScorer(options, tokenizer.vocabSize);
+  try {
+    const summary = await scoreCorpus(scorer, tokenizer, {
+      input: options.input,
+      output,
+      inputFormat: options.format,
+      outputFormat: options.outputFormat,
+      textColumn: options.textColumn,
+      idColumn: options.idColumn,
+      maxTokens: options.maxTokens,
+      temperature: options.temperature,
+      prefixTokens: options.prefixTokens,
+      suffixTokens: options.suffixTokens,
+      batchSize: options.batchSize,
+      shard,
+      quiet: options.quiet,
+    });
+    if (shard) {
+      const stats = { rows: summary.rows, tokens: summary.tokens, short_rows: summary.short_rows };
+      await writeShardMarker({ kind: 'score', shard, inputs: options.input, outputs: { output: options.output }, rows: { output: summary.rows }, stats });
+    }
+    return summary;
+  } finally {
+    await scorer.close();
+  }
+}
+
+async function openPairScorer(options: ScoreCommandOptions, tokenizerVocab: number): Promise<PairScorer> {
+  const backend = options.backend ?? 'onnx';
+  if (backend === 'onnx') {
+    const { loadOnnxModel } = await import('../models/onnx.js');
+    const { OnnxPairScorer } = await import('./onnx-pair-scorer.js');
+    const common = { device: options.device, threads: options.threads, tokenizerVocab };
+    const loads = await Promise.allSettled([
+      loadOnnxModel(options.teacher, { ...common, label: '--teacher' }),
+      loadOnnxModel(options.baseline, { ...common, label: '--baseline' }),
+    ]);
+    const failed = loads.find((load) => load.status === 'rejected');
+    if (failed) {
+      await Promise.all(loads.map((load) => (load.status === 'fulfilled' ? load.value.close() : undefined)));
+      throw failed.reason;
+    }
+    const [teacher, baseline] = loads.map((load) => (load as PromiseFulfilledResult<OnnxCausalLM>).value);
+    return new OnnxPairScorer(teacher, baseline);
+  }
+  throw new UserError(`--backend ${backend}: unknown backend; use onnx or torch`);
+}

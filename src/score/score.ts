@@ -1,0 +1,196 @@
+import { openReader, openWriter, withColumns } from '../io/index.js';
+import type { Batch, Format } from '../io/types.js';
+import type { PairScorer, PairScores, TokenIds } from '../models/types.js';
+import { Progress } from '../progress.js';
+import { textsOf, hasIdColumn } from '../text/column.js';
+import type { Tokenizer } from '../text/tokenizer.js';
+import { zlibBytes, zlibEntropy } from '../text/zlib.js';
+import { float64Column, int32Column } from './columns.js';
+import { UserError } from '../errors.js';
+
+export interface ScoreOptions {
+  input: string | string[];
+  output: string;
+  inputFormat?: Format;
+  outputFormat?: Format;
+  textColumn?: string;
+  idColumn?: string;
+  maxTokens?: number;
+  temperature?: number;
+  prefixTokens?: number;
+  suffixTokens?: number;
+  /** rows per model call */
+  batchSize?: number;
+  shard?: { index: number; count: number };
+  quiet?: boolean;
+}
+
+export interface ScoreSummary {
+  command: 'score';
+  output: string;
+  rows: number;
+  tokens: number;
+  /** rows shorter than prefix + suffix tokens: suffix columns null */
+  short_rows: number;
+  seconds: number;
+  tokens_per_s: number;
+}
+
+/** Defaults of the paper: 256-token rows, 50-token prefix and suffix, KL at τ = 1. */
+export const SCORE_DEFAULTS = { maxTokens: 256, temperature: 1, prefixTokens: 50, suffixTokens: 50, batchSize: 16 };
+
+/** Model calls kept in flight so neither model waits on the main thread. */
+const IN_FLIGHT = 3;
+const SHORT_ROWS_NAMED = 5;
+
+interface PendingChunk {
+  batch: Batch;
+  ids: TokenIds[];
+  zlib: Int32Array;
+  scores: PairScores;
+  remaining: number;
+}
+
+/**
+ * Stream a corpus, tokenize, score every row with the teacher/baseline pair and write the input
+ * columns plus SCORE_COLUMNS. Memory holds a few chunks and IN_FLIGHT model calls, whatever the corpus size.
+ */
+export async function scoreCorpus(scorer: PairScorer, tokenizer: Tokenizer, options: ScoreOptions): Promise<ScoreSummary> {
+  const textColumn = options.textColumn ?? 'text';
+  const idColumn = options.idColumn ?? 'id';
+  const { maxTokens, temperature, prefixTokens, suffixTokens, batchSize } = { ...SCORE_DEFAULTS, ...definedOnly(options) };
+  checkScoreOptions({ maxTokens, prefixTokens, suffixTokens, temperature });
+
+  const reader = openReader(options.input, { format: options.inputFormat, shard: options.shard });
+  const writer = await openWriter(options.output, { format: options.outputFormat });
+  const progress = new Progress({ label: 'score', quiet: options.quiet });
+  const chunks: PendingChunk[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let rowsSeen = 0;
+  let tokens = 0;
+  let shortRows = 0;
+  let saidIdMissing = false;
+  let writing: Promise<void> = Promise.resolve();
+
+  const flushDone = () => {
+    while (chunks.length > 0 && chunks[0].remaining === 0) {
+      const chunk = chunks.shift()!;
+      const out = withColumns(chunk.batch, assembleColumns(chunk));
+      writing = writing.then(() => writer.write(out));
+    }
+  };
+
+  try {
+    let rowOffset = 0;
+    for await (const batch of reader) {
+      if (!saidIdMissing && !hasIdColumn(batch, idColumn)) {
+        saidIdMissing = true;
+        progress.note(`no id column '${idColumn}': row indices identify rows in messages`);
+      }
+      const texts = textsOf(batch, textColumn, hasIdColumn(batch, idColumn) ? idColumn : undefined, {
+        path: reader.path,
+        firstRow: rowOffset,
+      });
+      const ids = texts.map((text) => tokenizer.encodeTruncated(text, maxTokens));
+      const zlib = Int32Array.from(texts, zlibBytes);
+      const n = batch.numRows;
+      const chunk: PendingChunk = { batch, ids, zlib, scores: emptyScores(n), remaining: 0 };
+      for (let i = 0; i < n; i++) {
+        if (ids[i].length < prefixTokens + suffixTokens) {
+          shortRows++;
+          if (shortRows <= SHORT_ROWS_NAMED) {
+            progress.note(`row ${rowOffset + i}: ${ids[i].length} tokens < prefix ${prefixTokens} + suffix ${suffixTokens}; suffix columns null`);
+          }
+        }
+        tokens += ids[i].length;
+      }
+      rowOffset += n;
+      chunks.push(chunk);
+      // length bucketing: similar lengths share a padded batch
+      const order = Array.from(ids.keys()).sort((a, b) => ids[a].length - ids[b].length);
+      for (let start = 0; start < n; start += batchSize) {
+        const rows = order.slice(start, start + batchSize);
+        chunk.remaining++;
+        while (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+        const job = scorer
+          .scorePairs(rows.map((r) => ids[r]), { temperature, prefixTokens, suffixTokens })
+          .then((scores) => {
+            for (const key of Object.keys(scores) as (keyof PairScores)[]) {
+              rows.forEach((r, k) => (chunk.scores[key][r] = scores[key][k]));
+            }
+            chunk.remaining--;
+            progress.add(rows.length, rows.reduce((sum, r) => sum + ids[r].length, 0));
+            flushDone();
+          });
+        const tracked = job.finally(() => inFlight.delete(tracked));
+        tracked.catch(() => {}); // surfaced by the next race/all; avoids an unhandled rejection meanwhile
+        inFlight.add(tracked);
+      }
+      rowsSeen += n;
+      flushDone();
+    }
+    await Promise.all(inFlight);
+    flushDone();
+    await writing;
+    await writer.close();
+  } catch (error) {
+    await Promise.allSettled(inFlight);
+    await writer.abort();
+    throw error;
+  }
+  const seconds = progress.seconds;
+  const summary: ScoreSummary = {
+    command: 'score',
+    output: options.output,
+    rows: rowsSeen,
+    tokens,
+    short_rows: shortRows,
+    seconds: Math.round(seconds * 1000) / 1000,
+    tokens_per_s: Math.round(tokens / Math.max(seconds, 1e-9)),
+  };
+  progress.finish(summary);
+  return summary;
+}
+
+function emptyScores(n: number): PairScores {
+  return {
+    teacher_nll: new Float64Array(n),
+    baseline_nll: new Float64Array(n),
+    kl_teacher_baseline: new Float64Array(n),
+    teacher_suffix_entropy: new Float64Array(n),
+    baseline_suffix_entropy: new Float64Array(n),
+    teacher_suffix_logprob: new Float64Array(n),
+    baseline_suffix_logprob: new Float64Array(n),
+  };
+}
+
+function assembleColumns(chunk: PendingChunk) {
+  const { ids, zlib, scores } = chunk;
+  const nTokens = Int32Array.from(ids, (row) => row.length);
+  return {
+    n_tokens: int32Column(nTokens),
+    teacher_nll: float64Column(scores.teacher_nll),
+    baseline_nll: float64Column(scores.baseline_nll),
+    teacher_ppl: float64Column(scores.teacher_nll.map(Math.exp)),
+    baseline_ppl: float64Column(scores.baseline_nll.map(Math.exp)),
+    kl_teacher_baseline: float64Column(scores.kl_teacher_baseline),
+    zlib_bytes: int32Column(zlib),
+    zlib_entropy: float64Column(Float64Array.from(zlib, (bytes, i) => zlibEntropy(bytes, nTokens[i]))),
+    teacher_suffix_entropy: float64Column(scores.teacher_suffix_entropy),
+    baseline_suffix_entropy: float64Column(scores.baseline_suffix_entropy),
+    teacher_suffix_logprob: float64Column(scores.teacher_suffix_logprob),
+    baseline_suffix_logprob: float64Column(scores.baseline_suffix_logprob),
+  };
+}
+
+/** Option errors found before any model is loaded. */
+export function checkScoreOptions(o: { maxTokens: number; prefixTokens: number; suffixTokens: number; temperature: number }): void {
+  if (o.prefixTokens + o.suffixTokens > o.maxTokens) {
+    throw new UserError(`--prefix-tokens ${o.prefixTokens} + --suffix-tokens ${o.suffixTokens} exceed --max-tokens ${o.maxTokens}`);
+  }
+  if (!(o.temperature > 0)) throw new UserError(`--temperature must be positive (got ${o.temperature})`);
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
