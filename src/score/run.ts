@@ -89,5 +89,15 @@ async function openPairScorer(options: ScoreCommandOptions, tokenizerVocab: numb
     const [teacher, baseline] = loads.map((load) => (load as PromiseFulfilledResult<OnnxCausalLM>).value);
     return new OnnxPairScorer(teacher, baseline);
   }
+  if (backend === 'torch') {
+    const { startTorchWorker } = await import('../models/torch-worker.js');
+    const worker = await startTorchWorker({ teacher: options.teacher, baseline: options.baseline, device: options.device, dtype: options.dtype });
+    const vocab = worker.info?.vocab_size ?? Infinity;
+    if (tokenizerVocab > vocab) {
+      await worker.close();
+      throw new UserError(`--teacher ${options.teacher}: the tokenizer has ${tokenizerVocab} tokens but the model's logits cover only ${vocab}`);
+    }
+    return worker;
+  }
   throw new UserError(`--backend ${backend}: unknown backend; use onnx or torch`);
 }
