@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../errors.js';
+import type { StepKind } from './kinds.js';
 import type { Step } from './spec.js';
 
 /** One step as the runner hands it to an executor. */
@@ -57,12 +58,28 @@ export function cliEntry(): string {
   return entry;
 }
 
+type CommandModule = { register(program: Command): void };
+// static imports, one per kind, so bundlers and test transforms see them; loaded only when used
+const COMMANDS: Record<StepKind, () => Promise<CommandModule>> = {
+  score: () => import('../cli/score.js'),
+  audit: () => import('../cli/audit.js'),
+  train: () => import('../cli/train.js'),
+  filter: () => import('../cli/filter.js'),
+  verify: () => import('../cli/verify.js'),
+  distill: () => import('../cli/distill.js'),
+  compare: () => import('../cli/compare.js'),
+};
+
+/** The commander command of a stage, or undefined when this build does not have it. */
+export async function loadCommand(kind: StepKind, program = new Command('memsieve')): Promise<Command | undefined> {
+  (await COMMANDS[kind]()).register(program);
+  return program.commands.find((c) => c.name() === kind);
+}
+
 /** The same stage command as `memsieve KIND ARGS`, run inside this process. */
-export async function runInProcess(kind: string, args: string[], stepId: string): Promise<void> {
+export async function runInProcess(kind: StepKind, args: string[], stepId: string): Promise<void> {
   const program = new Command('memsieve').exitOverride();
-  const module = (await import(`../cli/${kind}.js`)) as { register(program: Command): void };
-  module.register(program);
-  const command = program.commands.find((c) => c.name() === kind);
+  const command = await loadCommand(kind, program);
   if (!command) throw new UserError(`step "${stepId}": memsieve ${kind} is not available in this build`);
   command.exitOverride();
   const before = process.exitCode;

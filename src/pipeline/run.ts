@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { stepArgs } from './args.js';
 import type { Executor, Log } from './executor.js';
+import { checkStepFlags } from './flags.js';
 import { KINDS } from './kinds.js';
 import { LocalExecutor } from './local.js';
 import { externalInputs, planSteps } from './plan.js';
@@ -78,6 +79,7 @@ export async function runPipeline(file: string, options: RunOptions = {}): Promi
       if (!pipeline.steps.some((s) => s.id === id)) throw new UserError(`--only ${id}: ${file} has no step "${id}" (steps: ${pipeline.steps.map((s) => s.id).join(', ')})`);
     }
   }
+  await checkStepFlags(pipeline, file);
   const missing = externalInputs(pipeline).filter((i) => !existsSync(i.path));
   if (missing.length) {
     const lines = missing.map((m) => `  step "${m.step.id}" input ${m.key}: ${m.path}`);

@@ -160,7 +160,7 @@ export class SlurmExecutor implements Executor {
         'I=$(( ${MEMSIEVE_SHARD_OFFSET:-0} + SLURM_ARRAY_TASK_ID ))',
         // one log per rank, appended across attempts (the array index differs from the rank past MaxArraySize)
         `exec >>${shellQuote(task.logDir)}/shard-$I.log 2>&1`,
-        'echo "== $(date -u +%FT%TZ) job ${SLURM_JOB_ID:-?} on $(hostname -s): shard $I"',
+        'echo "== $(date -u +%FT%TZ) job ${SLURM_JOB_ID:-?} on $(hostname -s): shard $I, GPUs ${CUDA_VISIBLE_DEVICES:-none}"',
         `exec ${cli} ${[step.kind, ...task.args].map(shellQuote).join(' ')} --shard-index "$I" --shard-count ${count}`,
       ]);
       const limit = await this.arrayLimit();

@@ -223,7 +223,8 @@ function checkStep(
     if (!Number.isInteger(raw.shards) || (raw.shards as number) < 1) c.fail([...at, 'shards'], 'expected a whole number >= 1', id);
     shards = raw.shards as number;
   }
-  let gpus = 0;
+  // a step told to run on CUDA needs a GPU per task unless it says otherwise
+  let gpus = options.device === 'cuda' ? 1 : 0;
   if (raw.gpus !== undefined) {
     if (!Number.isInteger(raw.gpus) || (raw.gpus as number) < 0) c.fail([...at, 'gpus'], 'expected a whole number >= 0', id);
     gpus = raw.gpus as number;

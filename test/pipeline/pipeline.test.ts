@@ -178,13 +178,16 @@ describe.skipIf(noSlurm !== null && !requireSlurm)('memsieve run --executor slur
       MEMSIEVE_TEST_FAIL: 'score:2',
       MEMSIEVE_TEST_FAIL_MARK: join(dir, 'score-2-failed-once'),
     };
-    const args = kitArgs(corpus, out, '--executor', 'slurm', '--shards', '4', '--workers', '2');
+    // the kit pipeline with one GPU per score task (the test node's GPUs are /dev/null and /dev/zero)
+    const gpuKit = join(dir, 'kit-gpu.yaml');
+    writeFileSync(gpuKit, readFileSync(KIT_YAML, 'utf8').replace('    kind: score\n', '    kind: score\n    gpus: 1\n').replaceAll('${pipeline_dir}', join(ROOT, 'pipelines')));
+    const args = ['run', gpuKit, '--set', `corpus=${corpus}`, '--set', `out=${out}`, '--executor', 'slurm', '--shards', '4', '--workers', '2'];
     const first = await memsieve(args, env);
     expect(first.status, first.stderr).toBe(2);
     expect(existsSync(env.MEMSIEVE_TEST_FAIL_MARK)).toBe(true);
     expect(first.stderr).toMatch(/step "score": shards 2 of 4 failed; merge job \d+ (ended CANCELLED|did not run)/);
     const submitted = first.stderr.split('\n').filter((l) => l.includes('submit: sbatch'));
-    expect(submitted[0]).toMatch(/--array=0-3%2 .*--requeue/);
+    expect(submitted[0]).toMatch(/--job-name=memsieve-score .*--array=0-3%2 --gres=gpu:1 --requeue/);
     expect(submitted[1]).toMatch(/--dependency=afterok:\d+ --kill-on-invalid-dep=yes/);
     expect(await missingShards(join(out, 'scores.parquet'), 4)).toEqual([2]);
     expect(existsSync(join(out, 'scores.parquet'))).toBe(false);
@@ -198,7 +201,11 @@ describe.skipIf(noSlurm !== null && !requireSlurm)('memsieve run --executor slur
     expect(resubmitted.filter((l) => l.includes('--job-name=memsieve-score '))).toHaveLength(1);
     expect(second.stderr).toMatch(/step score \(score\): not run yet; 4 shards, 3 already complete/);
     expect(resubmitted.filter((l) => l.includes('--job-name=memsieve-audit '))[0]).toMatch(/--array=0-3%2 /);
-    expect(second.stderr).toMatch(/verified: 200 input rows/);
+    expect(resubmitted.filter((l) => l.includes('--job-name=memsieve-audit '))[0]).not.toContain('--gres');
+    const logs = join(out, '.memsieve', 'logs');
+    expect(readFileSync(join(logs, 'verify', 'step.log'), 'utf8')).toMatch(/verified: 200 input rows/);
+    expect(readFileSync(join(logs, 'score', 'shard-0.log'), 'utf8')).toMatch(/shard 0, GPUs \d/);
+    expect(readFileSync(join(logs, 'audit', 'shard-0.log'), 'utf8')).toMatch(/shard 0, GPUs none/);
     await expectSameResults(out, reference);
     expect(leftovers(out)).toEqual([]);
     for (const step of ['score', 'audit', 'filter']) expect(existsSync(join(out, '.memsieve', 'logs', step, 'shard-3.log'))).toBe(true);

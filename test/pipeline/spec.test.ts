@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stepArgs } from '../../src/pipeline/args.js';
+import { checkStepFlags } from '../../src/pipeline/flags.js';
 import { planSteps } from '../../src/pipeline/plan.js';
 import { arrayChunks, compressRanges } from '../../src/pipeline/slurm.js';
 import { loadPipeline } from '../../src/pipeline/spec.js';
@@ -91,6 +92,16 @@ steps:
     const path = write('vars.yaml', 'vars: {out: o}\nsteps:\n  - {id: a, kind: train, outputs: {output: "${out}/x.json"}}\n');
     expect(loadPipeline(path, { cwd: dir, set: { out: 'p' } }).steps[0].outputs.output).toBe(join(dir, 'p', 'x.json'));
     expect(() => loadPipeline(path, { cwd: dir, set: { ouy: 'p' } })).toThrow(/--set ouy: .* has no variable "ouy" \(vars: out\)/);
+  });
+});
+
+describe('checkStepFlags', () => {
+  it("accepts the kit pipeline and names a flag the step's command does not have", async () => {
+    await expect(checkStepFlags(loadPipeline(join(ROOT, 'pipelines', 'kit.yaml'), { cwd: dir }), 'kit.yaml')).resolves.toBeUndefined();
+    const path = write('typo.yaml', 'steps:\n  - {id: t, kind: train, inputs: {scores: s.parquet, labels: a.parquet}, outputs: {output: r.json}, options: {trails: 5}}\n');
+    await expect(checkStepFlags(loadPipeline(path, { cwd: dir }), 'typo.yaml')).rejects.toThrow(
+      /typo\.yaml: steps\[0\] \(id "t"\): key "options\.trails": memsieve train has no option --trails \(options: .*--trials/,
+    );
   });
 });
 
