@@ -52,7 +52,8 @@ export class LocalExecutor implements Executor {
       else failed.push({ index, log });
     };
     const workers = Math.max(1, Math.min(this.options.workers, pending.length));
-    this.options.log(`  ${step.id}: running shards ${pending.join(', ')} of ${count} on ${workers} local worker(s); logs in ${task.logDir}`);
+    if (pending.length) this.options.log(`  ${step.id}: running shards ${pending.join(', ')} of ${count} on ${workers} local worker(s); logs in ${task.logDir}`);
+    else this.options.log(`  ${step.id}: all ${count} shards complete; merging`);
     await Promise.all(
       Array.from({ length: workers }, async () => {
         for (let next = queue.shift(); next !== undefined; next = queue.shift()) await runOne(next);

@@ -147,3 +147,15 @@ describe('resolveShard', () => {
     expect(() => resolveShard({}, { JOB_COMPLETION_INDEX: '1' })).toThrow(/MEMSIEVE_SHARD_COUNT/);
   });
 });
+
+describe('memsieve merge (CLI)', () => {
+  it('exits 2 naming the missing shards', async () => {
+    const { runCli } = await import('../helpers/cli.js');
+    const output = join(dir, 'cli-gaps.parquet');
+    await lengthShard(output, { index: 1, count: 3 }, true);
+    const result = runCli(['merge', output]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/memsieve: error: .*cli-gaps\.parquet: 2 of 3 shards are not complete: 0, 2 .*rerun them with --shard-index I --shard-count 3/);
+    expect(existsSync(output)).toBe(false);
+  });
+});
