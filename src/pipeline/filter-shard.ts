@@ -11,7 +11,8 @@ import { relativeTo } from '../filter/paths.js';
 import { openReader, sha256File } from '../io/index.js';
 import { renderFilterReport } from '../report/filter-report.js';
 import type { MergeHook } from './merge.js';
-import { partPath, preparePart, ShardLedger, writeShardMarker, writeTextAtomic, type Shard } from './shard.js';
+import { partPath, preparePart, ShardLedger, writeShardMarker, type Shard } from './shard.js';
+import { writeFileAtomic } from '../io/atomic.js';
 
 /** Runs filter on one shard: parts under CLEAN.parts/, REMOVED.parts/ and REPORT.parts/, then the marker. */
 export async function filterShard(options: FilterOptions, shard: Shard): Promise<FilterResult> {
@@ -96,7 +97,7 @@ export const mergeFilterReport: MergeHook = async (markers, merged) => {
   const manifestPath = join(report, MANIFEST_FILE);
   await rm(manifestPath, { force: true }); // no manifest vouches for a half-written folder
   const reportPath = join(report, REPORT_FILE);
-  await writeTextAtomic(reportPath, renderFilterReport(manifest));
+  await writeFileAtomic(reportPath, renderFilterReport(manifest));
   manifest.report.sha256 = await sha256File(reportPath);
-  await writeTextAtomic(manifestPath, `${JSON.stringify(manifest, null, 1)}\n`);
+  await writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 1)}\n`);
 };

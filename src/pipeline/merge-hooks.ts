@@ -2,7 +2,8 @@
 // lazily: merging scores must not load the audit or filter code.
 import { readFile } from 'node:fs/promises';
 import type { MergeHook } from './merge.js';
-import { partPath, writeTextAtomic } from './shard.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { partPath } from './shard.js';
 
 /** audit: `<output>.summary.json` from the shards' summaries (counts summed, rates recomputed). */
 const mergeAuditSummary: MergeHook = async (markers, merged) => {
@@ -31,7 +32,7 @@ const mergeAuditSummary: MergeHook = async (markers, merged) => {
     prefixes_per_s: Math.round((audited / Math.max(seconds, 1e-9)) * 100) / 100,
     shards: markers.length,
   };
-  await writeTextAtomic(summaryPath(output), `${JSON.stringify(summary, null, 1)}\n`);
+  await writeFileAtomic(summaryPath(output), `${JSON.stringify(summary, null, 1)}\n`);
 };
 
 /** filter: manifest.json and report.html for the merged files (src/pipeline/filter-shard.ts). */

@@ -11,10 +11,11 @@ import { checkStepFlags } from './flags.js';
 import { KINDS } from './kinds.js';
 import { LocalExecutor } from './local.js';
 import { externalInputs, planSteps } from './plan.js';
-import { missingShards, partsDir, writeTextAtomic } from './shard.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { missingShards, partsDir } from './shard.js';
 import { SlurmExecutor } from './slurm.js';
 import { loadPipeline, type Step } from './spec.js';
-import { clearStepMarker, configHash, lockWorkdir, removeStrayTemps, staleReason, writeStepMarker } from './state.js';
+import { clearStepMarker, configHash, lockWorkdir, removeStrayTemps, removeTempsIn, staleReason, writeStepMarker } from './state.js';
 
 export type ExecutorName = 'local' | 'slurm';
 
@@ -60,7 +61,7 @@ async function resetStaleParts(workdir: string, step: Step, count: number): Prom
   if (previous.trim() === current) return;
   for (const key of KINDS[step.kind].shardOutputs) await rm(partsDir(step.outputs[key]), { recursive: true, force: true });
   await mkdir(dirname(path), { recursive: true });
-  await writeTextAtomic(path, `${current}\n`);
+  await writeFileAtomic(path, `${current}\n`);
 }
 
 export async function runPipeline(file: string, options: RunOptions = {}): Promise<RunSummary> {
@@ -89,6 +90,7 @@ export async function runPipeline(file: string, options: RunOptions = {}): Promi
   const unlock = await lockWorkdir(pipeline.workdir);
   const summary: RunSummary = { pipeline: pipeline.name, executor: executorName, steps: [] };
   try {
+    await removeTempsIn(join(pipeline.workdir, 'steps'));
     log(`memsieve run ${pipeline.name}: ${plan.length} steps, executor ${executor.name}, workdir ${pipeline.workdir}`);
     for (const { step } of plan) {
       if (options.only && !options.only.includes(step.id)) continue;

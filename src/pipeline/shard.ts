@@ -1,11 +1,11 @@
 // Shards, the datatrove contract: rank I of a fixed count N processes units [I::N] (sorted input files,
 // then row groups), writes `part-IIIII-of-NNNNN.parquet` atomically, then its completion marker, last.
 // Stage commands call these helpers so every stage names, finds and completes parts the same way.
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { extname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
 
 /** Rank `index` of `count` ranks. */
 export interface Shard {
@@ -153,18 +153,6 @@ export interface ShardCompletion {
   extra?: Record<string, unknown>;
 }
 
-/** Writes `path` through a temp file and a rename, so a crash never leaves a complete-looking file. */
-export async function writeTextAtomic(path: string, text: string): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  try {
-    await writeFile(temp, text);
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-}
-
 /** Makes the parts folder of `output` (call before writing a part). */
 export async function preparePart(output: string, shard: Shard): Promise<string> {
   await mkdir(partsDir(output), { recursive: true });
@@ -192,7 +180,7 @@ export async function writeShardMarker(completion: ShardCompletion): Promise<str
   const primary = outputs[keys[0]];
   await mkdir(partsDir(primary), { recursive: true });
   const path = markerPath(primary, completion.shard.index, completion.shard.count);
-  await writeTextAtomic(path, `${JSON.stringify(marker, null, 1)}\n`);
+  await writeFileAtomic(path, `${JSON.stringify(marker, null, 1)}\n`);
   return path;
 }
 

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
-import { writeTextAtomic } from './shard.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import { filePaths, type Step } from './spec.js';
 
 /** path → "size:mtime" for files; folders list their files (hidden temp files left out). */
@@ -96,45 +96,43 @@ export async function writeStepMarker(workdir: string, step: Step): Promise<void
   };
   const path = stepMarkerPath(workdir, step);
   await mkdir(dirname(path), { recursive: true });
-  await writeTextAtomic(path, `${JSON.stringify(marker, null, 1)}\n`);
+  await writeFileAtomic(path, `${JSON.stringify(marker, null, 1)}\n`);
+}
+
+async function namesIn(folder: string): Promise<string[]> {
+  return readdir(folder).catch(() => []);
+}
+
+const TEMP = /\.tmp-|\.partial-/;
+
+/** Removes temp files of killed writers directly inside `folder`; returns their paths. */
+export async function removeTempsIn(folder: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const n of await namesIn(folder)) {
+    if (!TEMP.test(n)) continue;
+    await rm(join(folder, n), { recursive: true, force: true });
+    removed.push(join(folder, n));
+  }
+  return removed;
 }
 
 /**
  * Removes what a killed run left beside the step's outputs: temp files of the atomic writers
- * (`OUT.tmp-*`, `.OUT.partial-*`, `.OUT.tmp-*`). Parts and their markers stay: they resume.
+ * (`OUT.tmp-*`, `.OUT.partial-*`), also inside the parts folder and folder outputs. Parts and
+ * their markers stay: they resume.
  */
 export async function removeStrayTemps(step: Step): Promise<string[]> {
   const removed: string[] = [];
   for (const out of outputPaths(step)) {
     const folder = dirname(out);
     const name = basename(out);
-    let names: string[];
-    try {
-      names = await readdir(folder);
-    } catch {
-      continue;
-    }
-    for (const n of names) {
+    for (const n of await namesIn(folder)) {
       if (n.startsWith(`${name}.tmp-`) || n.startsWith(`.${name}.partial-`) || n.startsWith(`.${name}.tmp-`)) {
         await rm(join(folder, n), { recursive: true, force: true });
         removed.push(join(folder, n));
       }
     }
-    // inside the parts folder and inside folder outputs, any temp file is a killed writer's
-    for (const inner of [`${out}.parts`, out]) {
-      let entries: string[];
-      try {
-        entries = await readdir(inner);
-      } catch {
-        continue;
-      }
-      for (const n of entries) {
-        if (/\.tmp-|\.partial-/.test(n)) {
-          await rm(join(inner, n), { recursive: true, force: true });
-          removed.push(join(inner, n));
-        }
-      }
-    }
+    for (const inner of [`${out}.parts`, out]) removed.push(...(await removeTempsIn(inner)));
   }
   return removed;
 }
