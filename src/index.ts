@@ -1,5 +1,23 @@
-// The typed public API: the same verbs as the CLI.
+// The typed public API: the same verbs as the CLI (score, audit, compareAuditFiles, trainRiskModel,
+// filterCorpus, verifyReport, distill, exportOnnx, runPipeline, mergeShards) and the pieces they are built from.
 export { UserError } from './errors.js';
 export { VERSION } from './version.js';
-export type * from './io/types.js';
 export type * from './models/types.js';
+
+export * from './io/index.js';
+export { loadTokenizer, type Tokenizer } from './text/tokenizer.js';
+export { zlibBytes, zlibEntropy } from './text/zlib.js';
+export { loadOnnxModel, OnnxCausalLM, type OnnxLoadOptions } from './models/onnx.js';
+
+export { score, type ScoreCommandOptions } from './score/run.js';
+export { scoreCorpus, SCORE_DEFAULTS, type ScoreOptions, type ScoreSummary } from './score/score.js';
+export { SCORE_COLUMNS, type ScoreColumn } from './score/columns.js';
+export { OnnxPairScorer } from './score/onnx-pair-scorer.js';
+export * from './score/features.js';
+
+export * from './audit/index.js';
+export * from './risk/index.js';
+export * from './filter/index.js';
+export * from './report/index.js';
+export * from './torch/index.js';
+export * as pipeline from './pipeline/index.js';
