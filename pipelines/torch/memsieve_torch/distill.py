@@ -44,7 +44,7 @@ def learning_rate(step, total_steps, lr, warmup_steps, min_lr, schedule):
 def hard_kd_data(teacher, data, prefix_tokens, batch_tokens=16384):
     """Each row's first k tokens, continued greedily by the teacher to the row's own length
     (sequence-level KD, Kim & Rush 2016). Rows of ≤ k tokens are kept as they are."""
-    rows = [data.row(i) for i in range(len(data))]
+    rows = [data.row(i).astype(np.int32) for i in range(len(data))]
     long_rows = [i for i, r in enumerate(rows) if len(r) > prefix_tokens]
     by_length = {}
     for i in long_rows:
@@ -52,7 +52,7 @@ def hard_kd_data(teacher, data, prefix_tokens, batch_tokens=16384):
     for n, index in sorted(by_length.items()):
         generated = greedy_rows(teacher, [rows[i][:prefix_tokens] for i in index], n - prefix_tokens, batch_tokens)
         for j, i in enumerate(index):
-            rows[i] = np.concatenate([rows[i][:prefix_tokens], generated[j].astype(np.int64)])
+            rows[i] = np.concatenate([rows[i][:prefix_tokens], generated[j]])
     return TokenData.from_rows(rows)
 
 

@@ -241,7 +241,11 @@ def init_model(config_path, seed, device):
     transformers = _transformers(config_path)
     folder = config_path if os.path.isdir(config_path) else os.path.dirname(os.path.abspath(config_path))
     hf_config = transformers.AutoConfig.from_pretrained(folder)
-    return CausalLM(transformers.AutoModelForCausalLM.from_config(hf_config).to(device=device, dtype=torch.float32), "hf")
+    try:  # initialize in float32, whatever dtype the config was saved with (the kit's: float16)
+        module = transformers.AutoModelForCausalLM.from_config(hf_config, dtype=torch.float32)
+    except TypeError:
+        module = transformers.AutoModelForCausalLM.from_config(hf_config)
+    return CausalLM(module.to(device=device, dtype=torch.float32), "hf")
 
 
 def save_model(model, folder):
