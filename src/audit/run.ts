@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 // The audit command as the CLI and the pipeline runner call it: load tokenizer and backend (lazily,
 // only here), then stream the corpus through auditCorpus.
 import { UserError } from '../errors.js';
@@ -25,6 +26,8 @@ export interface AuditCommandOptions {
   outputFormat?: Format;
   backend?: string;
   device?: Device;
+  /** torch backend weights: auto, float32, bfloat16 */
+  dtype?: string;
   threads?: number;
   shardIndex?: number;
   shardCount?: number;
@@ -77,10 +80,19 @@ async function openGenerator(options: AuditCommandOptions, tokenizerVocab: numbe
   const backend = options.backend ?? 'onnx';
   if (backend === 'onnx') {
     const { loadOnnxModel } = await import('../models/onnx.js');
-    return loadOnnxModel(options.model, { device: options.device, threads: options.threads, tokenizerVocab, label: '--model' });
+    // one model: it may use every core
+    const threads = options.threads ?? availableParallelism();
+    return loadOnnxModel(options.model, { device: options.device, threads, tokenizerVocab, label: '--model' });
   }
   if (backend === 'torch') {
-    throw new UserError('--backend torch: the PyTorch worker client is not part of this build yet; use --backend onnx');
+    const { startTorchWorker } = await import('../models/torch-worker.js');
+    const worker = await startTorchWorker({ model: options.model, device: options.device, dtype: options.dtype });
+    const vocab = worker.info?.vocab_size ?? Infinity;
+    if (tokenizerVocab > vocab) {
+      await worker.close();
+      throw new UserError(`--model ${options.model}: the tokenizer has ${tokenizerVocab} tokens but the model's logits cover only ${vocab}`);
+    }
+    return worker;
   }
   throw new UserError(`--backend ${backend}: unknown backend; use onnx or torch`);
 }
