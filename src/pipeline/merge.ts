@@ -5,7 +5,8 @@ import { readdir, rm } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Table } from 'apache-arrow';
 import { UserError } from '../errors.js';
-import { openReader, openWriter } from '../io/index.js';
+import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
+import { detectFormat, expandInputs, openReader, openWriter } from '../io/index.js';
 import type { Batch, BatchWriter } from '../io/types.js';
 import { MERGE_HOOKS } from './merge-hooks.js';
 import { markerPath, partPath, partsDir, readShardMarker, type ShardMarker } from './shard.js';
@@ -80,9 +81,23 @@ async function unitRows(marker: ShardMarker, key: string, path: string): Promise
       return n;
     });
   }
-  // a one-row-per-input-row stage without a ledger: its units are the input's, re-read to count them
+  // a one-row-per-input-row stage without a ledger: its units are the input's
+  const fromFooters = await parquetUnitRows(marker.inputs).catch(() => null);
+  if (fromFooters) return fromFooters.filter((_, u) => u % marker.count === marker.index);
   const rows: number[] = [];
   for await (const batch of openReader(marker.inputs, { shard: { index: marker.index, count: marker.count } })) rows.push(batch.numRows);
+  return rows;
+}
+
+/** Rows of every unit (row group) of all-Parquet inputs, in openReader's unit order, from the footers alone. */
+async function parquetUnitRows(inputs: string[]): Promise<number[] | null> {
+  const files = expandInputs(inputs);
+  if (!files.every((f) => f !== '-' && detectFormat(f) === 'parquet')) return null;
+  const rows: number[] = [];
+  for (const file of files) {
+    const metadata = await parquetMetadataAsync(await asyncBufferFromFile(file));
+    for (const group of metadata.row_groups) rows.push(Number(group.num_rows));
+  }
   return rows;
 }
 
