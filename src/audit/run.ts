@@ -1,6 +1,6 @@
-import { availableParallelism } from 'node:os';
 // The audit command as the CLI and the pipeline runner call it: load tokenizer and backend (lazily,
 // only here), then stream the corpus through auditCorpus.
+import { availableParallelism } from 'node:os';
 import { UserError } from '../errors.js';
 import type { Format } from '../io/types.js';
 import type { Device, Generator } from '../models/types.js';
