@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { UserError } from '../errors.js';
 import { packRows } from './batch-pack.js';
-import type { FeaturesResult, WorkerInit, WorkerRequest } from './onnx-worker.js';
+import type { FeaturesResult, KlRole, WorkerInit, WorkerRequest } from './onnx-worker.js';
 import type { BatchLogits, CausalLM, Device, TokenIds } from './types.js';
 
 export interface OnnxLoadOptions {
@@ -79,8 +79,8 @@ export class OnnxCausalLM implements CausalLM {
   }
 
   /** Per-row nll and suffix stats plus log-probabilities at the KL temperature (see onnx-worker.ts). */
-  features(batch: TokenIds[], temperature: number, prefixTokens: number, suffixTokens: number): Promise<FeaturesResult> {
-    return this.request({ op: 'features', rows: packRows(batch), temperature, prefixTokens, suffixTokens });
+  features(batch: TokenIds[], temperature: number, prefixTokens: number, suffixTokens: number, klRole: KlRole): Promise<FeaturesResult> {
+    return this.request({ op: 'features', rows: packRows(batch), temperature, prefixTokens, suffixTokens, klRole });
   }
 
   async greedy(prefixes: TokenIds[], n: number): Promise<TokenIds[]> {

@@ -1,4 +1,6 @@
 // Per-example features from logits (pure math, no IO). Definitions: docs/features.md.
+// Everything is derived from one softmax pass per position (one exp per vocabulary entry):
+//   log p(v) = z_v/τ − logZ,  H = logZ − Σ p·z (τ = 1),  KL(p‖q) = (Σ p·z_p − Σ p·z_q)/τ − logZ_p + logZ_q.
 
 /** Which positions of a row feed the §5 suffix quantities: those predicting ids[k .. k+m). */
 export interface SuffixWindow {
@@ -6,96 +8,92 @@ export interface SuffixWindow {
   suffixTokens: number;
 }
 
-/** Per-model statistics of one row, from the model's own (τ = 1) distribution. */
-export interface ModelRowStats {
-  nll: number;
-  suffixEntropy: number;
-  suffixLogprob: number;
+/** logZ and Σ p·z of softmax(z/τ) at one position (Σ in float64). */
+export interface SoftmaxStats {
+  logZ: number;
+  /** expected raw logit under p: Σ_v p_v z_v */
+  meanLogit: number;
 }
 
 /**
- * log-softmax(z / temperature) of one position, written to `out` (float32, as the kit's reference).
- * Sums run in float64 so long vocabularies do not lose precision.
+ * Softmax of z/τ at one position. When `probs` is given, the probabilities are written there (float32).
  */
-export function logSoftmaxInto(
+export function softmaxStats(
   logits: Float32Array,
   offset: number,
   vocab: number,
   temperature: number,
-  out: Float32Array,
-  outOffset: number,
-): void {
-  const invT = 1 / temperature;
+  probs: Float32Array | null = null,
+  probsOffset = 0,
+): SoftmaxStats {
   let max = -Infinity;
-  for (let v = 0; v < vocab; v++) {
-    const z = logits[offset + v] * invT;
-    if (z > max) max = z;
-  }
+  for (let v = 0; v < vocab; v++) if (logits[offset + v] > max) max = logits[offset + v];
+  const invT = 1 / temperature;
   let sum = 0;
-  for (let v = 0; v < vocab; v++) sum += Math.exp(logits[offset + v] * invT - max);
-  const logZ = max + Math.log(sum);
-  for (let v = 0; v < vocab; v++) out[outOffset + v] = logits[offset + v] * invT - logZ;
+  let weighted = 0;
+  for (let v = 0; v < vocab; v++) {
+    const z = logits[offset + v];
+    const e = Math.exp((z - max) * invT);
+    sum += e;
+    weighted += e * z;
+    if (probs) probs[probsOffset + v] = e;
+  }
+  if (probs) {
+    const scale = 1 / sum;
+    for (let v = 0; v < vocab; v++) probs[probsOffset + v] *= scale;
+  }
+  return { logZ: max * invT + Math.log(sum), meanLogit: weighted / sum };
 }
 
-/** Shannon entropy (nats) of one position's distribution given its log-probabilities. */
-export function entropyAt(logprobs: Float32Array, offset: number, vocab: number): number {
-  let h = 0;
-  for (let v = 0; v < vocab; v++) {
-    const lp = logprobs[offset + v];
-    h -= Math.exp(lp) * lp;
+/** Per-row nll and suffix quantities of one model, from its τ = 1 softmax at each position. */
+export class RowStatsAccumulator {
+  private nllSum = 0;
+  private entropySum = 0;
+  private logprobSum = 0;
+
+  constructor(
+    private readonly ids: Int32Array,
+    private readonly window: SuffixWindow,
+  ) {}
+
+  /** position j predicts ids[j + 1] */
+  add(j: number, stats: SoftmaxStats, targetLogit: number): void {
+    const logprob = targetLogit - stats.logZ;
+    this.nllSum -= logprob;
+    const { prefixTokens: k, suffixTokens: m } = this.window;
+    if (j >= k - 1 && j < k + m - 1) {
+      this.entropySum += stats.logZ - stats.meanLogit;
+      this.logprobSum += logprob;
+    }
   }
-  return h;
+
+  /** NaN where undefined: nll of a one-token row, suffix values of a row shorter than k + m */
+  result(): { nll: number; suffixEntropy: number; suffixLogprob: number } {
+    const n = this.ids.length;
+    const { prefixTokens: k, suffixTokens: m } = this.window;
+    const hasSuffix = n >= k + m;
+    return {
+      nll: n > 1 ? this.nllSum / (n - 1) : NaN,
+      suffixEntropy: hasSuffix ? this.entropySum / m : NaN,
+      suffixLogprob: hasSuffix ? this.logprobSum : NaN,
+    };
+  }
 }
 
 /**
- * Stats of one row from its packed log-probabilities: position j (0 ≤ j < n−1) holds log p(· | ids[≤ j])
- * at `offset + j·vocab`. NaN suffix values when the row is shorter than prefix + suffix tokens.
+ * KL(p ‖ q) at one position at temperature τ, from p's probabilities and stats and q's raw logits and logZ.
  */
-export function modelRowStats(
-  logprobs: Float32Array,
-  offset: number,
+export function klAt(
+  pProbs: Float32Array,
+  pOffset: number,
+  p: SoftmaxStats,
+  qLogits: Float32Array,
+  qOffset: number,
+  qLogZ: number,
   vocab: number,
-  ids: Int32Array,
-  window: SuffixWindow,
-): ModelRowStats {
-  const n = ids.length;
-  let nllSum = 0;
-  for (let j = 0; j < n - 1; j++) nllSum -= logprobs[offset + j * vocab + ids[j + 1]];
-  const { prefixTokens: k, suffixTokens: m } = window;
-  let suffixEntropy = NaN;
-  let suffixLogprob = NaN;
-  if (n >= k + m) {
-    let h = 0;
-    let lp = 0;
-    for (let j = k - 1; j < k + m - 1; j++) {
-      const at = offset + j * vocab;
-      h += entropyAt(logprobs, at, vocab);
-      lp += logprobs[at + ids[j + 1]];
-    }
-    suffixEntropy = h / m;
-    suffixLogprob = lp;
-  }
-  return { nll: n > 1 ? nllSum / (n - 1) : NaN, suffixEntropy, suffixLogprob };
-}
-
-/** Mean over `positions` of KL(p ‖ q), given packed log-probabilities of both models (nats). */
-export function meanKl(
-  teacherLogprobs: Float32Array,
-  baselineLogprobs: Float32Array,
-  offset: number,
-  positions: number,
-  vocab: number,
+  temperature: number,
 ): number {
-  if (positions <= 0) return NaN;
-  let total = 0;
-  for (let j = 0; j < positions; j++) {
-    const at = offset + j * vocab;
-    let kl = 0;
-    for (let v = 0; v < vocab; v++) {
-      const lt = teacherLogprobs[at + v];
-      kl += Math.exp(lt) * (lt - baselineLogprobs[at + v]);
-    }
-    total += kl;
-  }
-  return total / positions;
+  let cross = 0;
+  for (let v = 0; v < vocab; v++) cross += pProbs[pOffset + v] * qLogits[qOffset + v];
+  return (p.meanLogit - cross) / temperature - p.logZ + qLogZ;
 }

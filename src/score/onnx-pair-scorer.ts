@@ -1,4 +1,4 @@
-import { meanKl } from './features.js';
+import { klAt } from './features.js';
 import type { OnnxCausalLM } from '../models/onnx.js';
 import type { PairScoreOptions, PairScorer, PairScores, TokenIds } from '../models/types.js';
 
@@ -15,17 +15,25 @@ export class OnnxPairScorer implements PairScorer {
   async scorePairs(rows: TokenIds[], options: PairScoreOptions): Promise<PairScores> {
     const { temperature, prefixTokens, suffixTokens } = options;
     const [t, b] = await Promise.all([
-      this.teacher.features(rows, temperature, prefixTokens, suffixTokens),
-      this.baseline.features(rows, temperature, prefixTokens, suffixTokens),
+      this.teacher.features(rows, temperature, prefixTokens, suffixTokens, 'p'),
+      this.baseline.features(rows, temperature, prefixTokens, suffixTokens, 'q'),
     ]);
-    const vocab = Math.min(t.vocab, b.vocab);
+    const vocab = t.vocab;
     if (t.vocab !== b.vocab) {
       throw new Error(`teacher and baseline logits differ in size (${t.vocab} vs ${b.vocab}); they must share a vocabulary`);
     }
     const kl = new Float64Array(rows.length);
+    const teacherProbs = t.klProbs!;
+    const baselineLogits = b.logits!;
     for (let r = 0; r < rows.length; r++) {
-      const start = t.positionOffsets[r];
-      kl[r] = meanKl(t.klLogprobs, b.klLogprobs, start * vocab, t.positionOffsets[r + 1] - start, vocab);
+      const positions = rows[r].length - 1;
+      let sum = 0;
+      for (let j = 0; j < positions; j++) {
+        const position = t.positionOffsets[r] + j;
+        const teacherStats = { logZ: t.klLogZ[position], meanLogit: t.klMeanLogit[position] };
+        sum += klAt(teacherProbs, position * vocab, teacherStats, baselineLogits, (r * b.seqLen + j) * vocab, b.klLogZ[position], vocab, temperature);
+      }
+      kl[r] = positions > 0 ? sum / positions : NaN;
     }
     return {
       teacher_nll: t.nll,
