@@ -85,14 +85,9 @@ async function openGenerator(options: AuditCommandOptions, tokenizerVocab: numbe
     return loadOnnxModel(options.model, { device: options.device, threads, tokenizerVocab, label: '--model' });
   }
   if (backend === 'torch') {
-    const { startTorchWorker } = await import('../models/torch-worker.js');
-    const worker = await startTorchWorker({ model: options.model, device: options.device, dtype: options.dtype });
-    const vocab = worker.info?.vocab_size ?? Infinity;
-    if (tokenizerVocab > vocab) {
-      await worker.close();
-      throw new UserError(`--model ${options.model}: the tokenizer has ${tokenizerVocab} tokens but the model's logits cover only ${vocab}`);
-    }
-    return worker;
+    const { startTorchBackend } = await import('../models/torch-worker.js');
+    const { model, device, dtype } = options;
+    return startTorchBackend({ model, device, dtype }, tokenizerVocab, `--model ${model}`);
   }
   throw new UserError(`--backend ${backend}: unknown backend; use onnx or torch`);
 }

@@ -189,6 +189,17 @@ export async function startTorchWorker(options: TorchWorkerOptions): Promise<Tor
   return worker;
 }
 
+/** Start the worker for a stage and check that the tokenizer's ids fit the models' logits. */
+export async function startTorchBackend(options: TorchWorkerOptions, tokenizerVocab: number, label: string): Promise<TorchWorker> {
+  const worker = await startTorchWorker(options);
+  const vocab = worker.info?.vocab_size ?? Infinity;
+  if (tokenizerVocab > vocab) {
+    await worker.close();
+    throw new UserError(`${label}: the tokenizer has ${tokenizerVocab} tokens but the model's logits cover only ${vocab}; use the tokenizer the model was trained with`);
+  }
+  return worker;
+}
+
 export class TorchWorker implements PairScorer, Generator {
   readonly ready: Promise<TorchWorkerInfo>;
   /** the Python process id (for signals from the caller) */

@@ -90,14 +90,9 @@ async function openPairScorer(options: ScoreCommandOptions, tokenizerVocab: numb
     return new OnnxPairScorer(teacher, baseline);
   }
   if (backend === 'torch') {
-    const { startTorchWorker } = await import('../models/torch-worker.js');
-    const worker = await startTorchWorker({ teacher: options.teacher, baseline: options.baseline, device: options.device, dtype: options.dtype });
-    const vocab = worker.info?.vocab_size ?? Infinity;
-    if (tokenizerVocab > vocab) {
-      await worker.close();
-      throw new UserError(`--teacher ${options.teacher}: the tokenizer has ${tokenizerVocab} tokens but the model's logits cover only ${vocab}`);
-    }
-    return worker;
+    const { startTorchBackend } = await import('../models/torch-worker.js');
+    const { teacher, baseline, device, dtype } = options;
+    return startTorchBackend({ teacher, baseline, device, dtype }, tokenizerVocab, `--teacher ${teacher}`);
   }
   throw new UserError(`--backend ${backend}: unknown backend; use onnx or torch`);
 }
