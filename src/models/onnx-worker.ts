@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createSession, ModelFileError, runLogits, type LoadedSession } from './onnx-session.js';
 import { unpackRows, type PackedRows } from './batch-pack.js';
 import { greedyWithCache } from './onnx-kv.js';
-import { RowStatsAccumulator, softmaxStats } from '../score/features.js';
+import { postTransferring } from '../worker-thread.js';
 import type { Device } from './types.js';
 
 export interface WorkerInit {
@@ -15,30 +15,7 @@ export interface WorkerInit {
 
 export type WorkerRequest =
   | { id: number; op: 'logits'; rows: PackedRows }
-  | { id: number; op: 'features'; rows: PackedRows; temperature: number; prefixTokens: number; suffixTokens: number; klRole: KlRole }
   | { id: number; op: 'greedy'; rows: PackedRows; steps: number };
-
-/** In a KL(p ‖ q) pair, p (the teacher) returns probabilities at τ; q (the baseline) its raw logits. */
-export type KlRole = 'p' | 'q';
-
-/** Per-row stats of one model plus what the KL between two models needs (see score/features.ts). */
-export interface FeaturesResult {
-  nll: Float64Array;
-  suffixEntropy: Float64Array;
-  suffixLogprob: Float64Array;
-  /** start (in predicting positions) of each row in the per-position arrays */
-  positionOffsets: Int32Array;
-  vocab: number;
-  /** padded sequence length of `logits` */
-  seqLen: number;
-  /** logZ and Σ p·z of softmax(z/τ), per predicting position */
-  klLogZ: Float64Array;
-  klMeanLogit: Float64Array;
-  /** role p: softmax(z/τ) of the predicting positions, rows back to back */
-  klProbs?: Float32Array;
-  /** role q: the raw logits, [batch, seqLen, vocab] */
-  logits?: Float32Array;
-}
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
@@ -56,11 +33,7 @@ port.on('message', async (request: WorkerRequest) => {
     const rows = unpackRows(request.rows);
     if (request.op === 'logits') {
       const logits = await runLogits(loaded, rows);
-      port.postMessage({ id: request.id, result: logits }, [logits.data.buffer as ArrayBuffer]);
-    } else if (request.op === 'features') {
-      const result = await features(request, rows);
-      const big = (result.klProbs ?? result.logits)!;
-      port.postMessage({ id: request.id, result }, [big.buffer as ArrayBuffer]);
+      postTransferring((transfer) => port.postMessage({ id: request.id, result: logits }, transfer), [logits.data.buffer as ArrayBuffer]);
     } else {
       const tokens = loaded.kv
         ? await greedyWithCache(loaded.session, loaded.kv, rows, request.steps, argmax)
@@ -71,38 +44,6 @@ port.on('message', async (request: WorkerRequest) => {
     port.postMessage({ id: request.id, message: (error as Error).message });
   }
 });
-
-async function features(request: Extract<WorkerRequest, { op: 'features' }>, rows: Int32Array[]): Promise<FeaturesResult> {
-  const { temperature, klRole } = request;
-  const window = { prefixTokens: request.prefixTokens, suffixTokens: request.suffixTokens };
-  const { data, seqLen, vocab } = await runLogits(loaded, rows);
-  const positionOffsets = new Int32Array(rows.length + 1);
-  for (let r = 0; r < rows.length; r++) positionOffsets[r + 1] = positionOffsets[r] + Math.max(rows[r].length - 1, 0);
-  const positions = positionOffsets[rows.length];
-  const klProbs = klRole === 'p' ? new Float32Array(positions * vocab) : undefined;
-  const klLogZ = new Float64Array(positions);
-  const klMeanLogit = new Float64Array(positions);
-  const nll = new Float64Array(rows.length);
-  const suffixEntropy = new Float64Array(rows.length);
-  const suffixLogprob = new Float64Array(rows.length);
-  for (let r = 0; r < rows.length; r++) {
-    const ids = rows[r];
-    const accumulator = new RowStatsAccumulator(ids, window);
-    for (let j = 0; j < ids.length - 1; j++) {
-      const at = (r * seqLen + j) * vocab;
-      const position = positionOffsets[r] + j;
-      const probs = klProbs && temperature === 1 ? klProbs : null;
-      const stats = softmaxStats(data, at, vocab, 1, probs, position * vocab);
-      accumulator.add(j, stats, data[at + ids[j + 1]]);
-      const klStats = temperature === 1 ? stats : softmaxStats(data, at, vocab, temperature, klProbs ?? null, position * vocab);
-      klLogZ[position] = klStats.logZ;
-      klMeanLogit[position] = klStats.meanLogit;
-    }
-    ({ nll: nll[r], suffixEntropy: suffixEntropy[r], suffixLogprob: suffixLogprob[r] } = accumulator.result());
-  }
-  const kl = klRole === 'p' ? { klProbs } : { logits: data };
-  return { nll, suffixEntropy, suffixLogprob, positionOffsets, vocab, seqLen, klLogZ, klMeanLogit, ...kl };
-}
 
 /** Greedy decoding without a KV cache: one full forward pass per new token. */
 async function greedyRecompute(prefixes: Int32Array[], steps: number): Promise<Int32Array> {

@@ -1,10 +1,9 @@
 import { access } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { UserError } from '../errors.js';
 import { packRows } from './batch-pack.js';
-import type { FeaturesResult, KlRole, WorkerInit, WorkerRequest } from './onnx-worker.js';
+import type { WorkerInit, WorkerRequest } from './onnx-worker.js';
+import { siblingModule, startWorker, WorkerRpc } from '../worker-thread.js';
 import type { BatchLogits, CausalLM, Device, TokenIds } from './types.js';
 
 export interface OnnxLoadOptions {
@@ -26,25 +25,11 @@ type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 /** A causal LM on onnxruntime-node, running in its own worker thread. */
 export class OnnxCausalLM implements CausalLM {
-  private nextId = 0;
-  private readonly pending = new Map<number, { resolve: (value: any) => void; reject: (error: Error) => void }>();
-  private failure: Error | undefined;
-
   private constructor(
     readonly name: string,
     readonly vocabSize: number,
-    private readonly worker: Worker,
-  ) {
-    worker.on('message', (message: { id: number; result?: unknown; message?: string }) => {
-      const waiter = this.pending.get(message.id);
-      if (!waiter) return;
-      this.pending.delete(message.id);
-      if (message.message !== undefined) waiter.reject(new Error(`${this.name}: ${message.message}`));
-      else waiter.resolve(message.result);
-    });
-    worker.on('error', (error) => this.failAll(error));
-    worker.on('exit', (code) => this.failAll(new Error(`${this.name}: model worker exited (code ${code})`)));
-  }
+    private readonly rpc: WorkerRpc,
+  ) {}
 
   static async load(path: string, options: OnnxLoadOptions = {}): Promise<OnnxCausalLM> {
     const label = options.label ? `${options.label} ${path}` : path;
@@ -54,7 +39,7 @@ export class OnnxCausalLM implements CausalLM {
       throw new UserError(`${label}: file not found`);
     }
     const init: WorkerInit = { path, device: options.device ?? 'cpu', threads: options.threads ?? defaultThreads() };
-    const worker = startWorker(init);
+    const worker = startWorker(siblingModule(import.meta.url, 'onnx-worker'), init);
     const ready = await new Promise<{ ready: boolean; vocab?: number; userError?: boolean; message?: string }>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
@@ -71,16 +56,11 @@ export class OnnxCausalLM implements CausalLM {
         `${label}: the tokenizer has ${options.tokenizerVocab} tokens but the model's logits cover only ${vocab}; use the tokenizer the model was trained with`,
       );
     }
-    return new OnnxCausalLM(label, vocab, worker);
+    return new OnnxCausalLM(label, vocab, new WorkerRpc(worker, label));
   }
 
   logits(batch: TokenIds[]): Promise<BatchLogits> {
     return this.request({ op: 'logits', rows: packRows(batch) });
-  }
-
-  /** Per-row nll and suffix stats plus log-probabilities at the KL temperature (see onnx-worker.ts). */
-  features(batch: TokenIds[], temperature: number, prefixTokens: number, suffixTokens: number, klRole: KlRole): Promise<FeaturesResult> {
-    return this.request({ op: 'features', rows: packRows(batch), temperature, prefixTokens, suffixTokens, klRole });
   }
 
   async greedy(prefixes: TokenIds[], n: number): Promise<TokenIds[]> {
@@ -88,38 +68,15 @@ export class OnnxCausalLM implements CausalLM {
     return prefixes.map((_, r) => flat.slice(r * n, (r + 1) * n));
   }
 
-  async close(): Promise<void> {
-    this.worker.removeAllListeners('exit');
-    await this.worker.terminate();
+  close(): Promise<void> {
+    return this.rpc.close();
   }
 
   private request<T>(request: Distribute<WorkerRequest>): Promise<T> {
-    if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      const message = { ...request, id } as WorkerRequest;
-      this.worker.postMessage(message, [message.rows.flat.buffer as ArrayBuffer, message.rows.offsets.buffer as ArrayBuffer]);
-    });
-  }
-
-  private failAll(error: Error): void {
-    this.failure = error;
-    for (const waiter of this.pending.values()) waiter.reject(error);
-    this.pending.clear();
+    return this.rpc.request<T>(request, [request.rows.flat.buffer as ArrayBuffer, request.rows.offsets.buffer as ArrayBuffer]);
   }
 }
 
 export function loadOnnxModel(path: string, options: OnnxLoadOptions = {}): Promise<OnnxCausalLM> {
   return OnnxCausalLM.load(path, options);
-}
-
-function startWorker(init: WorkerInit): Worker {
-  const here = fileURLToPath(import.meta.url);
-  const file = here.replace(/onnx\.(ts|js)$/, 'onnx-worker.$1');
-  if (file.endsWith('.js')) return new Worker(file, { workerData: init });
-  // Under vitest/tsx the sources are .ts: register tsx's loader inside the worker first (dev only).
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(file).href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: init });
 }

@@ -1,4 +1,5 @@
 // Per-example features from logits (pure math, no IO). Definitions: docs/features.md.
+import type { BatchLogits, PairScoreOptions, PairScores } from '../models/types.js';
 // Everything is derived from one softmax pass per position (one exp per vocabulary entry):
 //   log p(v) = z_v/τ − logZ,  H = logZ − Σ p·z (τ = 1),  KL(p‖q) = (Σ p·z_p − Σ p·z_q)/τ − logZ_p + logZ_q.
 
@@ -81,19 +82,60 @@ export class RowStatsAccumulator {
 }
 
 /**
- * KL(p ‖ q) at one position at temperature τ, from p's probabilities and stats and q's raw logits and logZ.
+ * Every PairScores column of a batch from the two models' logits ([batch, seqLen, vocab] each, right-padded).
+ * One softmax pass per model and position at τ = 1, a second at τ when τ ≠ 1.
  */
-export function klAt(
-  pProbs: Float32Array,
-  pOffset: number,
-  p: SoftmaxStats,
-  qLogits: Float32Array,
-  qOffset: number,
-  qLogZ: number,
-  vocab: number,
-  temperature: number,
-): number {
-  let cross = 0;
-  for (let v = 0; v < vocab; v++) cross += pProbs[pOffset + v] * qLogits[qOffset + v];
-  return (p.meanLogit - cross) / temperature - p.logZ + qLogZ;
+export function pairScoresFromLogits(
+  teacher: BatchLogits,
+  baseline: BatchLogits,
+  rows: Int32Array[],
+  options: PairScoreOptions,
+): PairScores {
+  const { temperature } = options;
+  const vocab = teacher.vocab;
+  if (baseline.vocab !== vocab) {
+    throw new Error(`teacher and baseline logits differ in size (${vocab} vs ${baseline.vocab}); they must share a vocabulary`);
+  }
+  const n = rows.length;
+  const out: PairScores = {
+    teacher_nll: new Float64Array(n),
+    baseline_nll: new Float64Array(n),
+    kl_teacher_baseline: new Float64Array(n),
+    teacher_suffix_entropy: new Float64Array(n),
+    baseline_suffix_entropy: new Float64Array(n),
+    teacher_suffix_logprob: new Float64Array(n),
+    baseline_suffix_logprob: new Float64Array(n),
+  };
+  const teacherProbs = new Float32Array(vocab);
+  for (let r = 0; r < n; r++) {
+    const ids = rows[r];
+    const teacherRow = new RowStatsAccumulator(ids, options);
+    const baselineRow = new RowStatsAccumulator(ids, options);
+    let klSum = 0;
+    for (let j = 0; j < ids.length - 1; j++) {
+      const t = (r * teacher.seqLen + j) * vocab;
+      const b = (r * baseline.seqLen + j) * vocab;
+      const target = ids[j + 1];
+      const teacherStats = softmaxStats(teacher.data, t, vocab, 1, temperature === 1 ? teacherProbs : null);
+      const baselineStats = softmaxStats(baseline.data, b, vocab, 1);
+      teacherRow.add(j, teacherStats, teacher.data[t + target]);
+      baselineRow.add(j, baselineStats, baseline.data[b + target]);
+      // KL(p ‖ q) = (Σ p·z_p − Σ p·z_q)/τ − logZ_p + logZ_q, with p, q = softmax(z/τ)
+      const p = temperature === 1 ? teacherStats : softmaxStats(teacher.data, t, vocab, temperature, teacherProbs);
+      const qLogZ = temperature === 1 ? baselineStats.logZ : softmaxStats(baseline.data, b, vocab, temperature).logZ;
+      let cross = 0;
+      for (let v = 0; v < vocab; v++) cross += teacherProbs[v] * baseline.data[b + v];
+      klSum += (p.meanLogit - cross) / temperature - p.logZ + qLogZ;
+    }
+    const teacherResult = teacherRow.result();
+    const baselineResult = baselineRow.result();
+    out.teacher_nll[r] = teacherResult.nll;
+    out.baseline_nll[r] = baselineResult.nll;
+    out.teacher_suffix_entropy[r] = teacherResult.suffixEntropy;
+    out.baseline_suffix_entropy[r] = baselineResult.suffixEntropy;
+    out.teacher_suffix_logprob[r] = teacherResult.suffixLogprob;
+    out.baseline_suffix_logprob[r] = baselineResult.suffixLogprob;
+    out.kl_teacher_baseline[r] = ids.length > 1 ? klSum / (ids.length - 1) : NaN;
+  }
+  return out;
 }
