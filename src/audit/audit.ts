@@ -3,6 +3,7 @@
 import { Bool, Field, Float64, Int32, List, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
 import { UserError } from '../errors.js';
 import { openReader, openWriter, withColumns, writeFileAtomic } from '../io/index.js';
+import { OrderedOutput, type PendingChunk } from '../io/ordered-output.js';
 import type { Batch, Format } from '../io/types.js';
 import type { Generator, TokenIds } from '../models/types.js';
 import { Progress } from '../progress.js';
@@ -85,12 +86,11 @@ export function summaryPath(output: string): string {
 const IN_FLIGHT = 2;
 const SHORT_ROWS_NAMED = 5;
 
-interface PendingChunk {
+interface AuditChunk extends PendingChunk {
   batch: Batch;
   ids: TokenIds[];
   measures: (MemorizationMeasures | null)[];
   generated: (TokenIds | null)[];
-  remaining: number;
 }
 
 /**
@@ -105,31 +105,20 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
   const window = prefixTokens + suffixTokens;
 
   const reader = openReader(options.input, { format: options.inputFormat, shard: options.shard });
-  const writer = await openWriter(options.output, { format: options.outputFormat });
+  const keepTokenizer = options.keepGenerations ? tokenizer : undefined;
+  const output = new OrderedOutput<AuditChunk>(await openWriter(options.output, { format: options.outputFormat }), (chunk) => withColumns(chunk.batch, auditColumns(chunk, keepTokenizer)), IN_FLIGHT);
   const progress = new Progress({ label: 'audit', quiet: options.quiet });
-  const chunks: PendingChunk[] = [];
-  const inFlight = new Set<Promise<void>>();
   let rows = 0;
   let tooShort = 0;
   let memorized = 0;
   let approx = 0;
-  let writing: Promise<void> = Promise.resolve();
-
-  const flushDone = () => {
-    while (chunks.length > 0 && chunks[0].remaining === 0) {
-      const chunk = chunks.shift()!;
-      const out = withColumns(chunk.batch, auditColumns(chunk, options.keepGenerations ? tokenizer : undefined));
-      writing = writing.then(() => writer.write(out));
-    }
-  };
-
   try {
     for await (const batch of reader) {
       const named = hasIdColumn(batch, idColumn);
       const texts = textsOf(batch, textColumn, named ? idColumn : undefined, { path: reader.path, firstRow: rows });
       const ids = texts.map((text) => tokenizer.encodeTruncated(text, maxTokens));
       const n = batch.numRows;
-      const chunk: PendingChunk = { batch, ids, measures: new Array(n).fill(null), generated: new Array(n).fill(null), remaining: 0 };
+      const chunk: AuditChunk = { batch, ids, measures: new Array(n).fill(null), generated: new Array(n).fill(null), remaining: 0 };
       const eligible: number[] = [];
       for (let i = 0; i < n; i++) {
         if (ids[i].length >= window) {
@@ -143,13 +132,12 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
         }
       }
       rows += n;
-      chunks.push(chunk);
+      output.add(chunk);
       for (let start = 0; start < eligible.length; start += batchSize) {
         const members = eligible.slice(start, start + batchSize);
-        chunk.remaining++;
-        while (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
         // every prefix has exactly k tokens, so a batch needs no padding
-        const job = generator.greedy(members.map((r) => ids[r].subarray(0, prefixTokens)), suffixTokens).then((outputs) => {
+        await output.run(chunk, async () => {
+          const outputs = await generator.greedy(members.map((r) => ids[r].subarray(0, prefixTokens)), suffixTokens);
           members.forEach((r, j) => {
             const m = measureMemorization(ids[r].subarray(prefixTokens, window), outputs[j], approxThreshold);
             chunk.measures[r] = m;
@@ -157,23 +145,14 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
             if (m.memorized) memorized++;
             if (m.approx_memorized) approx++;
           });
-          chunk.remaining--;
           progress.add(members.length, members.length * suffixTokens);
-          flushDone();
         });
-        const tracked = job.finally(() => inFlight.delete(tracked));
-        tracked.catch(() => {}); // surfaced by the next race/all; avoids an unhandled rejection meanwhile
-        inFlight.add(tracked);
       }
-      flushDone();
+      output.flush();
     }
-    await Promise.all(inFlight);
-    flushDone();
-    await writing;
-    await writer.close();
+    await output.close();
   } catch (error) {
-    await Promise.allSettled(inFlight);
-    await writer.abort();
+    await output.abort();
     throw error;
   }
   const audited = rows - tooShort;
@@ -201,7 +180,7 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
   return summary;
 }
 
-function auditColumns(chunk: PendingChunk, decoder: Pick<Tokenizer, 'decode'> | undefined): Record<string, Vector> {
+function auditColumns(chunk: AuditChunk, decoder: Pick<Tokenizer, 'decode'> | undefined): Record<string, Vector> {
   const { measures, generated } = chunk;
   const columns: Record<string, Vector> = {
     memorized: vectorFromArray(measures.map((m) => (m ? m.memorized : null)), new Bool()),

@@ -1,0 +1,64 @@
+import type { Batch, BatchWriter } from './types.js';
+
+/** A chunk of input rows whose model calls may finish in any order. */
+export interface PendingChunk {
+  /** model calls of this chunk not finished yet */
+  remaining: number;
+}
+
+/**
+ * Model calls for consecutive chunks run with at most `limit` in flight (so neither model waits on the
+ * main thread); finished chunks are written strictly in input order. Shared by score and audit.
+ */
+export class OrderedOutput<C extends PendingChunk> {
+  private readonly chunks: C[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly writer: BatchWriter,
+    private readonly toBatch: (chunk: C) => Batch,
+    private readonly limit: number,
+  ) {}
+
+  /** Queue a chunk; its calls are added with `run`. */
+  add(chunk: C): void {
+    this.chunks.push(chunk);
+  }
+
+  /** Start one model call of `chunk` once a slot is free; `call` stores its results in the chunk. */
+  async run(chunk: C, call: () => Promise<void>): Promise<void> {
+    chunk.remaining++;
+    while (this.inFlight.size >= this.limit) await Promise.race(this.inFlight);
+    const job = call().then(() => {
+      chunk.remaining--;
+      this.flush();
+    });
+    const tracked = job.finally(() => this.inFlight.delete(tracked));
+    tracked.catch(() => {}); // surfaced by the next race/all; avoids an unhandled rejection meanwhile
+    this.inFlight.add(tracked);
+  }
+
+  /** Write the chunks at the head of the queue that are complete. */
+  flush(): void {
+    while (this.chunks.length > 0 && this.chunks[0].remaining === 0) {
+      const batch = this.toBatch(this.chunks.shift()!);
+      this.writing = this.writing.then(() => this.writer.write(batch));
+    }
+  }
+
+  /** Wait for every call and write, then publish the output. */
+  async close(): Promise<void> {
+    await Promise.all(this.inFlight);
+    this.flush();
+    await this.writing;
+    await this.writer.close();
+  }
+
+  /** After a failure: let calls settle, remove the partial output. */
+  async abort(): Promise<void> {
+    await Promise.allSettled(this.inFlight);
+    await this.writing.catch(() => {});
+    await this.writer.abort();
+  }
+}
