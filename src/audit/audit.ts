@@ -1,5 +1,6 @@
 // Discoverable memorization (Carlini et al. 2023): greedy-continue each row's first k tokens for
 // exactly m tokens and compare with the row's own tokens k..k+m. Streams; any Generator backend.
+import { withDefaults } from '../defaults.js';
 import { Bool, Field, Float64, Int32, List, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
 import { UserError } from '../errors.js';
 import { openReader, openWriter, withColumns, writeFileAtomic } from '../io/index.js';
@@ -100,7 +101,7 @@ interface AuditChunk extends PendingChunk {
 export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, options: AuditOptions): Promise<AuditSummary> {
   const textColumn = options.textColumn ?? 'text';
   const idColumn = options.idColumn ?? 'id';
-  const { maxTokens, prefixTokens, suffixTokens, batchSize, approxThreshold } = { ...AUDIT_DEFAULTS, ...definedOnly(options) };
+  const { maxTokens, prefixTokens, suffixTokens, batchSize, approxThreshold } = withDefaults(AUDIT_DEFAULTS, options);
   checkAuditOptions({ maxTokens, prefixTokens, suffixTokens, approxThreshold });
   const window = prefixTokens + suffixTokens;
 
@@ -196,8 +197,4 @@ function auditColumns(chunk: AuditChunk, decoder: Pick<Tokenizer, 'decode'> | un
     columns.generated_text = vectorFromArray(generated.map((g) => (g ? decoder.decode(g) : null)), new Utf8());
   }
   return columns;
-}
-
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -1,5 +1,6 @@
 // The audit command as the CLI and the pipeline runner call it: load tokenizer and backend (lazily,
 // only here), then stream the corpus through auditCorpus.
+import { withDefaults } from '../defaults.js';
 import { availableParallelism } from 'node:os';
 import { UserError } from '../errors.js';
 import type { Format } from '../io/types.js';
@@ -35,12 +36,7 @@ export interface AuditCommandOptions {
 }
 
 export async function audit(options: AuditCommandOptions): Promise<AuditSummary> {
-  checkAuditOptions({
-    maxTokens: options.maxTokens ?? AUDIT_DEFAULTS.maxTokens,
-    prefixTokens: options.prefixTokens ?? AUDIT_DEFAULTS.prefixTokens,
-    suffixTokens: options.suffixTokens ?? AUDIT_DEFAULTS.suffixTokens,
-    approxThreshold: options.approxThreshold ?? AUDIT_DEFAULTS.approxThreshold,
-  });
+  checkAuditOptions(withDefaults(AUDIT_DEFAULTS, options));
   // a shard writes OUTPUT.parts/part-IIIII-of-NNNNN.* and then its marker; `memsieve merge` joins them
   const shard = resolveShard(options);
   const output = shard ? await preparePart(options.output, shard) : options.output;

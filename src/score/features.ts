@@ -97,15 +97,7 @@ export function pairScoresFromLogits(
     throw new Error(`teacher and baseline logits differ in size (${vocab} vs ${baseline.vocab}); they must share a vocabulary`);
   }
   const n = rows.length;
-  const out: PairScores = {
-    teacher_nll: new Float64Array(n),
-    baseline_nll: new Float64Array(n),
-    kl_teacher_baseline: new Float64Array(n),
-    teacher_suffix_entropy: new Float64Array(n),
-    baseline_suffix_entropy: new Float64Array(n),
-    teacher_suffix_logprob: new Float64Array(n),
-    baseline_suffix_logprob: new Float64Array(n),
-  };
+  const out = emptyPairScores(n);
   const teacherProbs = new Float32Array(vocab);
   for (let r = 0; r < n; r++) {
     const ids = rows[r];
@@ -138,4 +130,16 @@ export function pairScoresFromLogits(
     out.kl_teacher_baseline[r] = ids.length > 1 ? klSum / (ids.length - 1) : NaN;
   }
   return out;
+}
+
+export function emptyPairScores(n: number): PairScores {
+  return {
+    teacher_nll: new Float64Array(n),
+    baseline_nll: new Float64Array(n),
+    kl_teacher_baseline: new Float64Array(n),
+    teacher_suffix_entropy: new Float64Array(n),
+    baseline_suffix_entropy: new Float64Array(n),
+    teacher_suffix_logprob: new Float64Array(n),
+    baseline_suffix_logprob: new Float64Array(n),
+  };
 }

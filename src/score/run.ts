@@ -1,3 +1,4 @@
+import { withDefaults } from '../defaults.js';
 import { UserError } from '../errors.js';
 import type { Format } from '../io/types.js';
 import type { Device, PairScorer } from '../models/types.js';
@@ -33,13 +34,7 @@ export interface ScoreCommandOptions {
 
 /** `memsieve score`: load the tokenizer and the backend (lazily: only here), then stream the corpus. */
 export async function score(options: ScoreCommandOptions): Promise<ScoreSummary> {
-  const { maxTokens, prefixTokens, suffixTokens, temperature } = SCORE_DEFAULTS;
-  checkScoreOptions({
-    maxTokens: options.maxTokens ?? maxTokens,
-    prefixTokens: options.prefixTokens ?? prefixTokens,
-    suffixTokens: options.suffixTokens ?? suffixTokens,
-    temperature: options.temperature ?? temperature,
-  });
+  checkScoreOptions(withDefaults(SCORE_DEFAULTS, options));
   // a shard writes OUTPUT.parts/part-IIIII-of-NNNNN.* and then its marker; `memsieve merge` joins them
   const shard = resolveShard(options);
   const output = shard ? await preparePart(options.output, shard) : options.output;

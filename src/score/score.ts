@@ -1,4 +1,6 @@
+import { withDefaults } from '../defaults.js';
 import { openReader, openWriter, withColumns } from '../io/index.js';
+import { OrderedOutput, type PendingChunk } from '../io/ordered-output.js';
 import type { Batch, Format } from '../io/types.js';
 import type { PairScorer, PairScores, TokenIds } from '../models/types.js';
 import { Progress } from '../progress.js';
@@ -6,6 +8,7 @@ import { textsOf, hasIdColumn } from '../text/column.js';
 import type { Tokenizer } from '../text/tokenizer.js';
 import { zlibBytes, zlibEntropy } from '../text/zlib.js';
 import { float64Column, int32Column } from './columns.js';
+import { emptyPairScores } from './features.js';
 import { UserError } from '../errors.js';
 
 export interface ScoreOptions {
@@ -43,12 +46,11 @@ export const SCORE_DEFAULTS = { maxTokens: 256, temperature: 1, prefixTokens: 50
 const IN_FLIGHT = 3;
 const SHORT_ROWS_NAMED = 5;
 
-interface PendingChunk {
+interface ScoreChunk extends PendingChunk {
   batch: Batch;
   ids: TokenIds[];
   zlib: Int32Array;
   scores: PairScores;
-  remaining: number;
 }
 
 /**
@@ -58,30 +60,18 @@ interface PendingChunk {
 export async function scoreCorpus(scorer: PairScorer, tokenizer: Tokenizer, options: ScoreOptions): Promise<ScoreSummary> {
   const textColumn = options.textColumn ?? 'text';
   const idColumn = options.idColumn ?? 'id';
-  const { maxTokens, temperature, prefixTokens, suffixTokens, batchSize } = { ...SCORE_DEFAULTS, ...definedOnly(options) };
+  const { maxTokens, temperature, prefixTokens, suffixTokens, batchSize } = withDefaults(SCORE_DEFAULTS, options);
   checkScoreOptions({ maxTokens, prefixTokens, suffixTokens, temperature });
 
   const reader = openReader(options.input, { format: options.inputFormat, shard: options.shard });
   const writer = await openWriter(options.output, { format: options.outputFormat });
+  const output = new OrderedOutput<ScoreChunk>(writer, (chunk) => withColumns(chunk.batch, assembleColumns(chunk)), IN_FLIGHT);
   const progress = new Progress({ label: 'score', quiet: options.quiet });
-  const chunks: PendingChunk[] = [];
-  const inFlight = new Set<Promise<void>>();
-  let rowsSeen = 0;
   let tokens = 0;
   let shortRows = 0;
   let saidIdMissing = false;
-  let writing: Promise<void> = Promise.resolve();
-
-  const flushDone = () => {
-    while (chunks.length > 0 && chunks[0].remaining === 0) {
-      const chunk = chunks.shift()!;
-      const out = withColumns(chunk.batch, assembleColumns(chunk));
-      writing = writing.then(() => writer.write(out));
-    }
-  };
-
+  let rowOffset = 0;
   try {
-    let rowOffset = 0;
     for await (const batch of reader) {
       if (!saidIdMissing && !hasIdColumn(batch, idColumn)) {
         saidIdMissing = true;
@@ -94,7 +84,7 @@ export async function scoreCorpus(scorer: PairScorer, tokenizer: Tokenizer, opti
       const ids = texts.map((text) => tokenizer.encodeTruncated(text, maxTokens));
       const zlib = Int32Array.from(texts, zlibBytes);
       const n = batch.numRows;
-      const chunk: PendingChunk = { batch, ids, zlib, scores: emptyScores(n), remaining: 0 };
+      const chunk: ScoreChunk = { batch, ids, zlib, scores: emptyPairScores(n), remaining: 0 };
       for (let i = 0; i < n; i++) {
         if (ids[i].length < prefixTokens + suffixTokens) {
           shortRows++;
@@ -105,44 +95,31 @@ export async function scoreCorpus(scorer: PairScorer, tokenizer: Tokenizer, opti
         tokens += ids[i].length;
       }
       rowOffset += n;
-      chunks.push(chunk);
+      output.add(chunk);
       // length bucketing: similar lengths share a padded batch
       const order = Array.from(ids.keys()).sort((a, b) => ids[a].length - ids[b].length);
       for (let start = 0; start < n; start += batchSize) {
         const rows = order.slice(start, start + batchSize);
-        chunk.remaining++;
-        while (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
-        const job = scorer
-          .scorePairs(rows.map((r) => ids[r]), { temperature, prefixTokens, suffixTokens })
-          .then((scores) => {
-            for (const key of Object.keys(scores) as (keyof PairScores)[]) {
-              rows.forEach((r, k) => (chunk.scores[key][r] = scores[key][k]));
-            }
-            chunk.remaining--;
-            progress.add(rows.length, rows.reduce((sum, r) => sum + ids[r].length, 0));
-            flushDone();
-          });
-        const tracked = job.finally(() => inFlight.delete(tracked));
-        tracked.catch(() => {}); // surfaced by the next race/all; avoids an unhandled rejection meanwhile
-        inFlight.add(tracked);
+        await output.run(chunk, async () => {
+          const scores = await scorer.scorePairs(rows.map((r) => ids[r]), { temperature, prefixTokens, suffixTokens });
+          for (const key of Object.keys(scores) as (keyof PairScores)[]) {
+            rows.forEach((r, k) => (chunk.scores[key][r] = scores[key][k]));
+          }
+          progress.add(rows.length, rows.reduce((sum, r) => sum + ids[r].length, 0));
+        });
       }
-      rowsSeen += n;
-      flushDone();
+      output.flush();
     }
-    await Promise.all(inFlight);
-    flushDone();
-    await writing;
-    await writer.close();
+    await output.close();
   } catch (error) {
-    await Promise.allSettled(inFlight);
-    await writer.abort();
+    await output.abort();
     throw error;
   }
   const seconds = progress.seconds;
   const summary: ScoreSummary = {
     command: 'score',
     output: options.output,
-    rows: rowsSeen,
+    rows: rowOffset,
     tokens,
     short_rows: shortRows,
     seconds: Math.round(seconds * 1000) / 1000,
@@ -152,19 +129,7 @@ export async function scoreCorpus(scorer: PairScorer, tokenizer: Tokenizer, opti
   return summary;
 }
 
-function emptyScores(n: number): PairScores {
-  return {
-    teacher_nll: new Float64Array(n),
-    baseline_nll: new Float64Array(n),
-    kl_teacher_baseline: new Float64Array(n),
-    teacher_suffix_entropy: new Float64Array(n),
-    baseline_suffix_entropy: new Float64Array(n),
-    teacher_suffix_logprob: new Float64Array(n),
-    baseline_suffix_logprob: new Float64Array(n),
-  };
-}
-
-function assembleColumns(chunk: PendingChunk) {
+function assembleColumns(chunk: ScoreChunk) {
   const { ids, zlib, scores } = chunk;
   const nTokens = Int32Array.from(ids, (row) => row.length);
   return {
@@ -189,8 +154,4 @@ export function checkScoreOptions(o: { maxTokens: number; prefixTokens: number; 
     throw new UserError(`--prefix-tokens ${o.prefixTokens} + --suffix-tokens ${o.suffixTokens} exceed --max-tokens ${o.maxTokens}`);
   }
   if (!(o.temperature > 0)) throw new UserError(`--temperature must be positive (got ${o.temperature})`);
-}
-
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
