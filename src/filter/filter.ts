@@ -172,7 +172,7 @@ async function profileScores(scores: string, model: RiskModel, index: RiskIndex,
   const histograms = model.features.map((_, j) => new SplitHistogramBuilder(robustEdges(index.featureSample[j], HISTOGRAM_BINS)));
   const removedFeatures = new Map<string, Record<string, number>>();
   let row = 0;
-  for await (const batch of openReader(scores)) {
+  for await (const batch of openReader(scores, { columns: [idColumn, ...model.features] })) {
     const idVector = requireColumn(batch, idColumn, `--scores ${scores}`, 'pass --id-column');
     const ids = Array.from({ length: batch.numRows }, (_, i) => idAt(idVector, i, `--scores ${scores}`, row + i, idColumn));
     const features = featureColumns(batch, model, ids, `--scores ${scores}`);

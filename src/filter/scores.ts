@@ -63,7 +63,7 @@ export async function readRiskIndex(scores: string, model: RiskModel, idColumn: 
   const d = model.features.length;
   const featureSample = Array.from({ length: d }, () => new Float64Array(RANGE_SAMPLE));
   const rng = createRng(0, 7);
-  for await (const batch of openReader(scores)) {
+  for await (const batch of openReader(scores, { columns: [idColumn, ...model.features] })) {
     const idVector = requireColumn(batch, idColumn, `--scores ${scores}`, 'pass --id-column');
     const ids = new Array<string>(batch.numRows);
     for (let i = 0; i < batch.numRows; i++) ids[i] = idAt(idVector, i, `--scores ${scores}`, rows + i, idColumn);

@@ -78,3 +78,8 @@ export function tableColumnValues(table: Table, name: string): ArrayLike<unknown
   const column = table.getChild(name);
   return column ? columnValues(column) : null;
 }
+
+/** The requested columns the schema has, in the schema's order. */
+export function projectSchema(schema: Schema, columns: string[]): Schema {
+  return new Schema(schema.fields.filter((field) => columns.includes(field.name)), schema.metadata);
+}

@@ -9,6 +9,7 @@ import { asyncBufferFromHandle } from './file-buffer.js';
 import { parquetDecompressors } from './zstd.js';
 import { arrowSchemaOf } from './parquet-types.js';
 import type { FileUnits, ReadUnit } from './units.js';
+import { projectSchema } from './columns.js';
 
 const MAGIC = 'PAR1';
 
@@ -24,7 +25,7 @@ const RAW_PARSERS = {
 };
 
 /** A Parquet file as row-group units: only the footer is read up front, then one row group per `load()`. */
-export async function parquetUnits(path: string): Promise<FileUnits> {
+export async function parquetUnits(path: string, columns?: string[]): Promise<FileUnits> {
   const handle = await openOrFail(path);
   const { size } = await handle.stat();
   const file = asyncBufferFromHandle(handle, size);
@@ -34,6 +35,7 @@ export async function parquetUnits(path: string): Promise<FileUnits> {
     await checkMagic(path, file, size);
     metadata = await parquetMetadataAsync(file);
     schema = arrowSchemaOf(metadata, path);
+    if (columns) schema = projectSchema(schema, columns);
   } catch (error) {
     await handle.close();
     throw asUserError(path, error);
@@ -92,6 +94,7 @@ async function readRowGroup({ path, file, metadata, schema, index, rowStart, row
     await parquetRead({
       file,
       metadata,
+      columns: schema.fields.map((field) => field.name),
       rowStart,
       rowEnd,
       compressors: parquetDecompressors(),

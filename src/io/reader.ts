@@ -4,6 +4,7 @@ import { arrowUnits } from './arrow-read.js';
 import { detectFormat, expandInputs } from './format.js';
 import { DEFAULT_BATCH_ROWS, jsonlUnits } from './jsonl-read.js';
 import { parquetUnits } from './parquet-read.js';
+import { projectSchema } from './columns.js';
 import type { Batch, BatchReader, Format, ReadOptions } from './types.js';
 import type { FileUnits } from './units.js';
 
@@ -37,7 +38,7 @@ export function openReader(paths: string | string[], options: OpenReaderOptions 
     let yielded = 0;
     let schema: Schema | null = null;
     for (const [i, file] of files.entries()) {
-      const source = await unitsOf(file, formats[i], batchRows, formats[0] === 'jsonl' ? schema : null);
+      const source = await unitsOf(file, formats[i], batchRows, formats[0] === 'jsonl' ? schema : null, options.columns);
       let checked = false;
       for await (const unit of source.units) {
         // one input, one schema: the writer downstream holds a single schema
@@ -47,11 +48,11 @@ export function openReader(paths: string | string[], options: OpenReaderOptions 
         if (!mine) continue;
         const table = await unit.load();
         yielded++;
-        yield table;
+        yield options.columns ? projectTable(table, options.columns) : table;
       }
       schema ??= source.schema();
     }
-    if (yielded === 0 && schema) yield emptyTable(schema);
+    if (yielded === 0 && schema) yield emptyTable(options.columns ? projectSchema(schema, options.columns) : schema);
   }
   return {
     path: files.length === 1 ? files[0] : `${files[0]} (+${files.length - 1} more)`,
@@ -74,16 +75,21 @@ function checkSameColumns(firstFile: string, first: Schema, file: string, schema
   }
 }
 
-function unitsOf(file: string, format: Format, batchRows: number, schema: Schema | null): Promise<FileUnits> {
+function unitsOf(file: string, format: Format, batchRows: number, schema: Schema | null, columns?: string[]): Promise<FileUnits> {
   switch (format) {
     case 'parquet':
       if (file === '-') throw new UserError("Parquet cannot be read from stdin ('-'); pass a file, or stream Arrow IPC");
-      return parquetUnits(file);
+      return parquetUnits(file, columns);
     case 'arrow':
       return arrowUnits(file);
     case 'jsonl':
       return jsonlUnits(file, batchRows, schema);
   }
+}
+
+function projectTable(table: Table, columns: string[]): Table {
+  const keep = table.schema.fields.map((f) => f.name).filter((name) => columns.includes(name));
+  return keep.length === table.schema.fields.length ? table : table.select(keep);
 }
 
 export function emptyTable(schema: Schema): Table {

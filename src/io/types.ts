@@ -10,6 +10,11 @@ export interface ReadOptions {
   format?: Format;
   /** rows per yielded batch for formats without natural chunks (JSONL); Parquet yields per row group */
   batchRows?: number;
+  /**
+   * Keep only these columns (those the input has; callers check for missing ones with their own message).
+   * Parquet then decodes only these column chunks, so a text column nobody needs is never read.
+   */
+  columns?: string[];
 }
 
 export interface BatchReader extends AsyncIterable<Batch> {

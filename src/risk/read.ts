@@ -15,7 +15,7 @@ export async function readColumns(path: string, names: string[], option: string)
   const columns: Record<string, unknown[]> = Object.fromEntries(names.map((name) => [name, []]));
   let rows = 0;
   let checked = false;
-  for await (const batch of openReader(path)) {
+  for await (const batch of openReader(path, { columns: names })) {
     if (!checked) {
       const available = batch.schema.fields.map((f) => f.name);
       for (const name of names) {
