@@ -5,7 +5,7 @@ import { Bool, Field, Float64, Int32, List, Utf8, vectorFromArray, type Vector }
 import { UserError } from '../errors.js';
 import { openReader, openWriter, withColumns, writeFileAtomic } from '../io/index.js';
 import { OrderedOutput, type PendingChunk } from '../io/ordered-output.js';
-import type { Batch, Format } from '../io/types.js';
+import type { Batch, TextStreamOptions } from '../io/types.js';
 import type { Generator, TokenIds } from '../models/types.js';
 import { Progress } from '../progress.js';
 import { hasIdColumn, textsOf } from '../text/column.js';
@@ -25,24 +25,13 @@ export const AUDIT_DEFAULTS = {
 export const AUDIT_COLUMNS = ['memorized', 'lead', 'match_fraction', 'approx_memorized'] as const;
 export const GENERATION_COLUMNS = ['generated_ids', 'generated_text'] as const;
 
-export interface AuditOptions {
-  input: string | string[];
-  output: string;
-  inputFormat?: Format;
-  outputFormat?: Format;
-  textColumn?: string;
-  idColumn?: string;
-  maxTokens?: number;
+export interface AuditOptions extends TextStreamOptions {
   prefixTokens?: number;
   suffixTokens?: number;
-  /** prefixes per generator call */
-  batchSize?: number;
   approxThreshold?: number;
   keepGenerations?: boolean;
   /** what the summary names as the audited model (e.g. the --model path) */
   model?: string;
-  shard?: { index: number; count: number };
-  quiet?: boolean;
 }
 
 export interface AuditSummary {

@@ -1,5 +1,6 @@
 // Option parsers shared by the commands: each names the option in its error.
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { addShardOptions } from '../pipeline/shard.js';
 import type { Format } from '../io/types.js';
 import type { Device } from '../models/types.js';
 
@@ -33,4 +34,19 @@ export function device(value: string): Device {
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** Options every model stage (score, audit) takes after its own: columns, formats, backend, batching, shards. */
+export function addModelStageOptions(command: Command, batch: { help: string; default: number }): Command {
+  command
+    .option('--text-column <name>', 'column holding the text', 'text')
+    .option('--id-column <name>', 'column identifying rows in messages (row index if absent)', 'id')
+    .option('--format <format>', 'input format, when the extension does not say it (parquet|arrow|jsonl)', format)
+    .option('--output-format <format>', 'output format, when the extension does not say it', format)
+    .option('--backend <backend>', 'onnx (onnxruntime-node) or torch (PyTorch worker, for GPUs)', 'onnx')
+    .option('--device <device>', 'cpu, cuda or webgpu (default: cpu for onnx; CUDA when present for torch)', device)
+    .option('--dtype <dtype>', 'torch backend weights: auto (bfloat16 on CUDA, float32 on CPU), float32, bfloat16')
+    .option('--threads <n>', 'intra-op threads per model (onnx)', positiveInt)
+    .option('--batch-size <n>', batch.help, positiveInt, batch.default);
+  return addShardOptions(command).option('-q, --quiet', 'no progress output (the JSON summary is still printed)');
 }

@@ -22,6 +22,22 @@ export interface BatchReader extends AsyncIterable<Batch> {
   readonly format: Format;
 }
 
+/** What a stage streaming a text corpus to one output takes (score, audit). */
+export interface TextStreamOptions {
+  input: string | string[];
+  output: string;
+  inputFormat?: Format;
+  outputFormat?: Format;
+  textColumn?: string;
+  idColumn?: string;
+  /** truncate each text to its first maxTokens tokens */
+  maxTokens?: number;
+  /** rows per model call */
+  batchSize?: number;
+  shard?: { index: number; count: number };
+  quiet?: boolean;
+}
+
 export interface WriteOptions {
   format?: Format;
   /** Parquet: rows per row group (default 10,000; a group also closes at 64 MiB) */

@@ -1,69 +1,44 @@
 import { withDefaults } from '../defaults.js';
 import { UserError } from '../errors.js';
-import type { Format } from '../io/types.js';
-import type { Device, PairScorer } from '../models/types.js';
+import type { PairScorer } from '../models/types.js';
 import type { OnnxCausalLM } from '../models/onnx.js';
-import { loadTokenizer } from '../text/tokenizer.js';
-import { preparePart, resolveShard, writeShardMarker } from '../pipeline/shard.js';
+import { runModelStage, type ModelStageOptions } from '../pipeline/model-stage.js';
 import { checkScoreOptions, SCORE_DEFAULTS, scoreCorpus, type ScoreSummary } from './score.js';
 
 /** Options of `memsieve score`, as the CLI and the pipeline runner pass them. */
-export interface ScoreCommandOptions {
-  input: string[];
-  output: string;
+export interface ScoreCommandOptions extends ModelStageOptions {
   teacher: string;
   baseline: string;
-  tokenizer: string;
   maxTokens?: number;
   temperature?: number;
   prefixTokens?: number;
   suffixTokens?: number;
-  textColumn?: string;
-  idColumn?: string;
-  format?: Format;
-  outputFormat?: Format;
-  backend?: string;
-  device?: Device;
-  dtype?: string;
-  threads?: number;
-  batchSize?: number;
-  shardIndex?: number;
-  shardCount?: number;
-  quiet?: boolean;
 }
 
 /** `memsieve score`: load the tokenizer and the backend (lazily: only here), then stream the corpus. */
 export async function score(options: ScoreCommandOptions): Promise<ScoreSummary> {
   checkScoreOptions(withDefaults(SCORE_DEFAULTS, options));
-  // a shard writes OUTPUT.parts/part-IIIII-of-NNNNN.* and then its marker; `memsieve merge` joins them
-  const shard = resolveShard(options);
-  const output = shard ? await preparePart(options.output, shard) : options.output;
-  const tokenizer = await loadTokenizer(options.tokenizer);
-  const scorer = await openPairScorer(options, tokenizer.vocabSize);
-  try {
-    const summary = await scoreCorpus(scorer, tokenizer, {
-      input: options.input,
-      output,
-      inputFormat: options.format,
-      outputFormat: options.outputFormat,
-      textColumn: options.textColumn,
-      idColumn: options.idColumn,
-      maxTokens: options.maxTokens,
-      temperature: options.temperature,
-      prefixTokens: options.prefixTokens,
-      suffixTokens: options.suffixTokens,
-      batchSize: options.batchSize,
-      shard,
-      quiet: options.quiet,
-    });
-    if (shard) {
-      const stats = { rows: summary.rows, tokens: summary.tokens, short_rows: summary.short_rows };
-      await writeShardMarker({ kind: 'score', shard, inputs: options.input, outputs: { output: options.output }, rows: { output: summary.rows }, stats });
-    }
-    return summary;
-  } finally {
-    await scorer.close();
-  }
+  return runModelStage(options, {
+    kind: 'score',
+    openBackend: (tokenizerVocab) => openPairScorer(options, tokenizerVocab),
+    run: (scorer, tokenizer, output, shard) =>
+      scoreCorpus(scorer, tokenizer, {
+        input: options.input,
+        output,
+        inputFormat: options.format,
+        outputFormat: options.outputFormat,
+        textColumn: options.textColumn,
+        idColumn: options.idColumn,
+        maxTokens: options.maxTokens,
+        temperature: options.temperature,
+        prefixTokens: options.prefixTokens,
+        suffixTokens: options.suffixTokens,
+        batchSize: options.batchSize,
+        shard,
+        quiet: options.quiet,
+      }),
+    shardStats: ({ rows, tokens, short_rows }) => ({ rows, stats: { rows, tokens, short_rows } }),
+  });
 }
 
 async function openPairScorer(options: ScoreCommandOptions, tokenizerVocab: number): Promise<PairScorer> {

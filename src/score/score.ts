@@ -1,7 +1,7 @@
 import { withDefaults } from '../defaults.js';
 import { openReader, openWriter, withColumns } from '../io/index.js';
 import { OrderedOutput, type PendingChunk } from '../io/ordered-output.js';
-import type { Batch, Format } from '../io/types.js';
+import type { Batch, TextStreamOptions } from '../io/types.js';
 import type { PairScorer, PairScores, TokenIds } from '../models/types.js';
 import { Progress } from '../progress.js';
 import { textsOf, hasIdColumn } from '../text/column.js';
@@ -11,21 +11,10 @@ import { float64Column, int32Column } from './columns.js';
 import { emptyPairScores } from './features.js';
 import { UserError } from '../errors.js';
 
-export interface ScoreOptions {
-  input: string | string[];
-  output: string;
-  inputFormat?: Format;
-  outputFormat?: Format;
-  textColumn?: string;
-  idColumn?: string;
-  maxTokens?: number;
+export interface ScoreOptions extends TextStreamOptions {
   temperature?: number;
   prefixTokens?: number;
   suffixTokens?: number;
-  /** rows per model call */
-  batchSize?: number;
-  shard?: { index: number; count: number };
-  quiet?: boolean;
 }
 
 export interface ScoreSummary {

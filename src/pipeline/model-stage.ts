@@ -1,0 +1,51 @@
+// The frame shared by the stages that stream tokenized rows through a model backend (score, audit):
+// shard part and completion marker, tokenizer, backend opened only here and always closed.
+import type { Format } from '../io/types.js';
+import type { Device } from '../models/types.js';
+import { loadTokenizer, type Tokenizer } from '../text/tokenizer.js';
+import { preparePart, resolveShard, writeShardMarker, type Shard, type ShardOptions } from './shard.js';
+
+/** Command options every model stage takes, as the CLI and the pipeline runner pass them. */
+export interface ModelStageOptions extends ShardOptions {
+  input: string[];
+  output: string;
+  tokenizer: string;
+  textColumn?: string;
+  idColumn?: string;
+  format?: Format;
+  outputFormat?: Format;
+  backend?: string;
+  device?: Device;
+  /** torch backend weights: auto, float32, bfloat16 */
+  dtype?: string;
+  threads?: number;
+  batchSize?: number;
+  quiet?: boolean;
+}
+
+export interface ModelStage<B extends { close(): Promise<void> }, S> {
+  kind: string;
+  openBackend(tokenizerVocab: number): Promise<B>;
+  /** stream the corpus to `output` (a part file when sharded) */
+  run(backend: B, tokenizer: Tokenizer, output: string, shard: Shard | undefined): Promise<S>;
+  /** rows written and the counters merged across shards */
+  shardStats(summary: S): { rows: number; stats: Record<string, number> };
+}
+
+export async function runModelStage<B extends { close(): Promise<void> }, S>(options: ModelStageOptions, stage: ModelStage<B, S>): Promise<S> {
+  // a shard writes OUTPUT.parts/part-IIIII-of-NNNNN.* and then its marker; `memsieve merge` joins them
+  const shard = resolveShard(options);
+  const output = shard ? await preparePart(options.output, shard) : options.output;
+  const tokenizer = await loadTokenizer(options.tokenizer);
+  const backend = await stage.openBackend(tokenizer.vocabSize);
+  try {
+    const summary = await stage.run(backend, tokenizer, output, shard);
+    if (shard) {
+      const { rows, stats } = stage.shardStats(summary);
+      await writeShardMarker({ kind: stage.kind, shard, inputs: options.input, outputs: { output: options.output }, rows: { output: rows }, stats });
+    }
+    return summary;
+  } finally {
+    await backend.close();
+  }
+}
