@@ -62,11 +62,12 @@ export async function scoreCorpus(scorer: PairScorer, tokenizer: Tokenizer, opti
   let rowOffset = 0;
   try {
     for await (const batch of reader) {
-      if (!saidIdMissing && !hasIdColumn(batch, idColumn)) {
+      const named = hasIdColumn(batch, idColumn);
+      if (!saidIdMissing && !named) {
         saidIdMissing = true;
         progress.note(`no id column '${idColumn}': row indices identify rows in messages`);
       }
-      const texts = textsOf(batch, textColumn, hasIdColumn(batch, idColumn) ? idColumn : undefined, {
+      const texts = textsOf(batch, textColumn, named ? idColumn : undefined, {
         path: reader.path,
         firstRow: rowOffset,
       });
