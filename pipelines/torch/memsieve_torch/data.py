@@ -5,12 +5,13 @@ then int64 offsets[N+1] and int32 ids[offsets[N]]; row i is ids[offsets[i]:offse
 Read through a memory map, so a corpus is never loaded whole.
 """
 
+import contextlib
 import os
 
 import numpy as np
 import torch
 
-from .framing import DTYPES, FramingError, encode_message, parse_header
+from .framing import DTYPES, FramingError, encode_message, header_line, parse_header
 
 TOKEN_FORMAT = "memsieve-tokens"
 
@@ -54,6 +55,37 @@ def write_token_file(path, data):
     with open(tmp, "wb") as f:
         f.write(encode_message(header, arrays))
     os.replace(tmp, path)
+
+
+class TokenFileFill:
+    """A token file with known offsets, its ids filled in place through a writable memory map, so a
+    corpus-sized file is written without holding it in memory. `publish()` renames it into place."""
+
+    def __init__(self, path, offsets):
+        offsets = np.asarray(offsets, dtype=np.int64)
+        n_ids = int(offsets[-1])
+        self.path, self.tmp = path, f"{path}.tmp-{os.getpid()}"
+        header = {"format": TOKEN_FORMAT, "version": 1, "rows": len(offsets) - 1}
+        line = header_line(header, [{"name": "offsets", "dtype": "int64", "length": len(offsets)},
+                                    {"name": "ids", "dtype": "int32", "length": n_ids}])
+        with open(self.tmp, "wb") as f:
+            f.write(line)
+            f.write(offsets.astype("<i8").tobytes())
+            f.truncate(len(line) + 8 * len(offsets) + 4 * n_ids)
+        self.ids = (np.memmap(self.tmp, dtype=DTYPES["int32"], mode="r+", offset=len(line) + 8 * len(offsets), shape=(n_ids,))
+                    if n_ids else np.zeros(0, np.int32))
+
+    def publish(self):
+        if isinstance(self.ids, np.memmap):
+            self.ids.flush()
+        self.ids = None
+        os.replace(self.tmp, self.path)
+        return read_token_file(self.path)
+
+    def discard(self):
+        self.ids = None
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(self.tmp)
 
 
 def read_token_file(path):

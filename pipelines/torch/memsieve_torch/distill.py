@@ -18,7 +18,7 @@ import time
 import numpy as np
 import torch
 
-from .data import DataError, TokenData, pad_batch, read_token_file, write_token_file
+from .data import DataError, TokenFileFill, pad_batch, read_token_file
 from .losses import ce_loss_sum, soft_kd_loss_sum
 from .models import init_model, load_model, resolve_device, save_model
 from .score import greedy_rows
@@ -41,19 +41,27 @@ def learning_rate(step, total_steps, lr, warmup_steps, min_lr, schedule):
     return min_lr + 0.5 * (lr - min_lr) * (1 + math.cos(math.pi * min(1.0, progress)))
 
 
-def hard_kd_data(teacher, data, prefix_tokens, batch_tokens=16384):
+def hard_kd_data(teacher, data, prefix_tokens, path, batch_tokens=16384):
     """Each row's first k tokens, continued greedily by the teacher to the row's own length
-    (sequence-level KD, Kim & Rush 2016). Rows of ≤ k tokens are kept as they are."""
-    rows = [data.row(i).astype(np.int32) for i in range(len(data))]
-    long_rows = [i for i, r in enumerate(rows) if len(r) > prefix_tokens]
-    by_length = {}
-    for i in long_rows:
-        by_length.setdefault(len(rows[i]), []).append(i)
-    for n, index in sorted(by_length.items()):
-        generated = greedy_rows(teacher, [rows[i][:prefix_tokens] for i in index], n - prefix_tokens, batch_tokens)
-        for j, i in enumerate(index):
-            rows[i] = np.concatenate([rows[i][:prefix_tokens], generated[j]])
-    return TokenData.from_rows(rows)
+    (sequence-level KD, Kim & Rush 2016); rows of ≤ k tokens are kept as they are. Written to the
+    token file `path` one batch at a time (rows keep their lengths, so the offsets are the input's)."""
+    fill = TokenFileFill(path, data.offsets)
+    try:
+        for a in range(0, len(data.ids), 1 << 24):
+            fill.ids[a : a + (1 << 24)] = data.ids[a : a + (1 << 24)]
+        lengths = data.lengths()
+        for n in np.unique(lengths[lengths > prefix_tokens]):
+            index = np.nonzero(lengths == n)[0]
+            rows_per_batch = max(1, batch_tokens // int(n))
+            for a in range(0, len(index), rows_per_batch):
+                batch = index[a : a + rows_per_batch]
+                generated = greedy_rows(teacher, [data.row(i)[:prefix_tokens] for i in batch], int(n) - prefix_tokens, batch_tokens)
+                for j, i in enumerate(batch):
+                    fill.ids[data.offsets[i] + prefix_tokens : data.offsets[i + 1]] = generated[j]
+        return fill.publish()
+    except BaseException:
+        fill.discard()
+        raise
 
 
 @torch.no_grad()
@@ -145,9 +153,10 @@ def train(args):
     started = time.perf_counter()
     if args.mode == "hard":
         teacher.module.eval()
-        data = hard_kd_data(teacher, data, args.prefix_tokens)
-        if args.hard_data_out:
-            write_token_file(args.hard_data_out, data)
+        hard_path = args.hard_data_out or f"{args.out.rstrip('/')}.hard-{os.getpid()}.tokens"
+        data = hard_kd_data(teacher, data, args.prefix_tokens, hard_path)
+        if not args.hard_data_out:
+            os.remove(hard_path)  # the memory map keeps the data readable until training ends
         emit("hard_data", rows=len(data), seconds=round(time.perf_counter() - started, 3))
         teacher = None  # not needed for cross-entropy on its sequences
 

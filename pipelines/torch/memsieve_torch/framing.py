@@ -22,6 +22,11 @@ def _dtype_name(array):
     raise FramingError(f"array dtype {array.dtype} cannot be framed (use one of {', '.join(DTYPES)})")
 
 
+def header_line(header, specs):
+    """The header line (bytes) of a message whose arrays are `specs`: [{"name", "dtype", "length"}]."""
+    return (json.dumps(dict(header, arrays=specs), separators=(",", ":"), allow_nan=False) + "\n").encode("utf-8")
+
+
 def encode_message(header, arrays=None):
     """Bytes of one message: header (a dict, without `arrays`) plus named numpy arrays."""
     specs, payload = [], []
@@ -30,8 +35,7 @@ def encode_message(header, arrays=None):
         flat = np.ascontiguousarray(array, dtype=DTYPES[dtype_name]).reshape(-1)
         specs.append({"name": name, "dtype": dtype_name, "length": int(flat.size)})
         payload.append(flat.tobytes())
-    line = json.dumps(dict(header, arrays=specs), separators=(",", ":"), allow_nan=False) + "\n"
-    return line.encode("utf-8") + b"".join(payload)
+    return header_line(header, specs) + b"".join(payload)
 
 
 def write_message(stream, header, arrays=None):

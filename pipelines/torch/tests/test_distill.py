@@ -25,11 +25,18 @@ def run_distill(*args):
     return p.returncode, events, p.stderr
 
 
-def test_hard_kd_data_is_the_teachers_greedy_continuation_of_each_prefix(tiny_dir):
+@pytest.mark.parametrize("batch_tokens", [16384, 20])
+def test_hard_kd_data_is_the_teachers_greedy_continuation_of_each_prefix(tiny_dir, tmp_path, batch_tokens):
     _, teacher = tiny_dir
-    rows = random_rows(7, 37, 3, 20, seed=11)
+    rows = random_rows(7, 37, 3, 20, seed=11) + random_rows(5, 37, 12, 12, seed=12)
     k = 6
-    out = hard_kd_data(teacher, TokenData.from_rows(rows), k)
+    work = tmp_path / "work"
+    work.mkdir()
+    source, path = str(work / "in.tokens"), str(work / "hard.tokens")
+    write_token_file(source, TokenData.from_rows(rows))
+    out = hard_kd_data(teacher, read_token_file(source), k, path, batch_tokens=batch_tokens)
+    assert out.path == path and sorted(os.listdir(work)) == ["hard.tokens", "in.tokens"]
+    assert read_token_file(path).offsets.tolist() == read_token_file(source).offsets.tolist()
     assert len(out) == len(rows)
     for i, r in enumerate(rows):
         got = out.row(i).tolist()
@@ -39,6 +46,16 @@ def test_hard_kd_data_is_the_teachers_greedy_continuation_of_each_prefix(tiny_di
         else:
             assert got[:k] == r[:k].tolist()
             assert got[k:] == naive_greedy(teacher, r[:k], len(r) - k)
+
+
+def test_hard_kd_data_failure_leaves_no_file(tiny_dir, tmp_path):
+    _, teacher = tiny_dir
+    rows = [np.arange(10, dtype=np.int64), np.full(10, 999, dtype=np.int64)]  # 999: outside the vocabulary
+    work = tmp_path / "work"
+    work.mkdir()
+    with pytest.raises(Exception, match="vocabulary"):
+        hard_kd_data(teacher, TokenData.from_rows(rows), 4, str(work / "hard.tokens"), batch_tokens=10)
+    assert os.listdir(work) == []
 
 
 def test_learning_rate_warms_up_then_decays_by_cosine():
@@ -85,6 +102,7 @@ def test_distill_lowers_validation_loss_and_is_deterministic(tmp_path, tiny_dir,
             assert epochs[-1]["val_loss"] < epochs[0]["val_loss"]
         assert os.path.exists(os.path.join(out, "model.pt")) and os.path.exists(os.path.join(out, "distill.json"))
         outs.append(out)
+    assert not [f for f in os.listdir(tmp_path) if ".hard-" in f or ".tmp-" in f]  # the hard-KD token file is removed
     a, b = (load_model(o, torch.device("cpu")).module.state_dict() for o in outs)
     for name in a:
         assert torch.equal(a[name], b[name]), name
