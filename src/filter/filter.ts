@@ -2,7 +2,6 @@
 // Passes: scores (risk by id), scores again (removed rows' features, the report's histograms), corpus
 // (split, fingerprint). Outputs go to temporary names and are renamed only once all succeeded; the
 // manifest is written last, so a folder with a manifest.json holds a complete run.
-import { makeVector } from 'apache-arrow';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
@@ -15,7 +14,8 @@ import { VERSION } from '../version.js';
 import { FINGERPRINT_ALGORITHM, MultisetHash, ROW_ENCODING, RowHasher } from './fingerprint.js';
 import { SplitHistogramBuilder, fixedEdges, robustEdges } from './histogram.js';
 import { MANIFEST_SCHEMA, type FileEntry, type Manifest, type RemovedRow } from './manifest.js';
-import { featureColumns, idAt, readRiskIndex, requireColumn, type RiskIndex } from './scores.js';
+import { featureColumns, idAt, readRiskIndex, requireColumn, scoresColumns, type RiskIndex } from './scores.js';
+import { float64Column } from '../score/columns.js';
 import { chooseThreshold, type ThresholdChoice } from './threshold.js';
 import { relativeTo } from './paths.js';
 import { splitRows } from './take.js';
@@ -69,7 +69,10 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
 
   const model = await loadRiskModel(options.model);
   const index = await readRiskIndex(options.scores, model, idColumn);
-  const threshold = chooseThreshold(options, model, index.risk);
+  if (index.unscored === index.rows) {
+    throw new UserError(`--scores ${options.scores}: no row has the 2 tokens a score needs (all ${index.rows} have their features null); there is nothing to filter`);
+  }
+  const threshold = chooseThreshold(options, model, index.unscored ? index.risk.filter((r) => !Number.isNaN(r)) : index.risk);
   const profile = await profileScores(options.scores, model, index, threshold.value, idColumn);
 
   await mkdir(options.report, { recursive: true });
@@ -111,7 +114,13 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
       clean: { files: [await fileEntry(options.clean, cleanTemp)], rows: split.kept, fingerprint: split.cleanFingerprint },
       removed: { files: [await fileEntry(options.removed, removedTemp)], rows: split.removed, fingerprint: split.removedFingerprint },
       report: { path: REPORT_FILE, sha256: '' },
-      summary: { rows_in: rowsIn, kept: split.kept, removed: split.removed, removed_fraction: rowsIn === 0 ? 0 : split.removed / rowsIn },
+      summary: {
+        rows_in: rowsIn,
+        kept: split.kept,
+        removed: split.removed,
+        removed_fraction: rowsIn === 0 ? 0 : split.removed / rowsIn,
+        unscored: split.unscored,
+      },
       distributions: { risk: profile.risk, features: profile.features },
       removed_rows: split.removedRows,
     };
@@ -168,17 +177,18 @@ interface ScoresProfile {
 /** Second pass over the scores, now that the threshold is known: kept-vs-removed histograms and removed rows' features. */
 async function profileScores(scores: string, model: RiskModel, index: RiskIndex, threshold: number, idColumn: string): Promise<ScoresProfile> {
   const riskHistogram = new SplitHistogramBuilder(fixedEdges(0, 1, 50));
-  for (const r of index.risk) riskHistogram.add(r, r >= threshold);
+  for (const r of index.risk) if (!Number.isNaN(r)) riskHistogram.add(r, r >= threshold);
   const histograms = model.features.map((_, j) => new SplitHistogramBuilder(robustEdges(index.featureSample[j], HISTOGRAM_BINS)));
   const removedFeatures = new Map<string, Record<string, number>>();
   let row = 0;
-  for await (const batch of openReader(scores, { columns: [idColumn, ...model.features] })) {
+  for await (const batch of openReader(scores, { columns: scoresColumns(idColumn, model) })) {
     const idVector = requireColumn(batch, idColumn, `--scores ${scores}`, 'pass --id-column');
     const ids = Array.from({ length: batch.numRows }, (_, i) => idAt(idVector, i, `--scores ${scores}`, row + i, idColumn));
     const features = featureColumns(batch, model, ids, `--scores ${scores}`);
     for (let i = 0; i < batch.numRows; i++) {
       const at = index.rowOf.get(ids[i]);
       if (at === undefined) throw new UserError(`--scores ${scores} changed while filter was reading it (id ${ids[i]}); run filter again`);
+      if (Number.isNaN(index.risk[at])) continue; // unscored: kept, in no histogram
       const removed = index.risk[at] >= threshold;
       for (let j = 0; j < features.length; j++) histograms[j].add(features[j][i], removed);
       if (removed) removedFeatures.set(ids[i], Object.fromEntries(model.features.map((name, j) => [name, features[j][i]])));
@@ -196,6 +206,8 @@ interface SplitResult {
   columns: string[];
   kept: number;
   removed: number;
+  /** kept rows too short to score (risk null) */
+  unscored: number;
   inputFingerprint: string;
   cleanFingerprint: string;
   removedFingerprint: string;
@@ -224,6 +236,7 @@ async function splitCorpus(
   let columns: string[] = [];
   let kept = 0;
   let dropped = 0;
+  let unscored = 0;
   let row = 0;
   const source = inputs.length === 1 ? `--input ${inputs[0]}` : `--input ${inputs.join(' ')}`;
   for await (const batch of openReader(inputs, { shard })) {
@@ -271,10 +284,11 @@ async function splitCorpus(
       } else {
         cleanHash.add(digests[i]);
         kept++;
+        if (Number.isNaN(risk[i])) unscored++;
       }
     }
     const removedFlags = Uint8Array.from(risk, (r) => (r >= threshold ? 1 : 0));
-    const withRisk = withColumns(batch, { risk: makeVector(risk) });
+    const withRisk = withColumns(batch, { risk: float64Column(risk) });
     const [keepPart, removePart] = splitRows(withRisk, removedFlags);
     // a zero-row slice still gives the writer the columns, so an output with no rows keeps them
     await clean.write(keepPart ?? withRisk.slice(0, 0));
@@ -298,5 +312,5 @@ async function splitCorpus(
   check.addHex(cleanHash.hex());
   check.addHex(removedHash.hex());
   if (check.hex() !== input.hex() || kept + dropped !== row) throw new Error('internal error: clean + removed rows do not add up to the input');
-  return { columns, kept, removed: dropped, inputFingerprint: input.hex(), cleanFingerprint: cleanHash.hex(), removedFingerprint: removedHash.hex(), removedRows };
+  return { columns, kept, removed: dropped, unscored, inputFingerprint: input.hex(), cleanFingerprint: cleanHash.hex(), removedFingerprint: removedHash.hex(), removedRows };
 }

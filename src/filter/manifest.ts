@@ -69,7 +69,8 @@ export interface Manifest {
   clean: DatasetEntry;
   removed: DatasetEntry;
   report: FileEntry;
-  summary: { rows_in: number; kept: number; removed: number; removed_fraction: number };
+  /** unscored: kept rows with fewer than 2 tokens, which no feature describes (risk null in D_clean) */
+  summary: { rows_in: number; kept: number; removed: number; removed_fraction: number; unscored?: number };
   /** risk of every row, kept vs removed, and each feature likewise (the report's figures) */
   distributions: { risk: SplitHistogram; features: Record<string, SplitHistogram> };
   /** every removed row, in input order */

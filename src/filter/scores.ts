@@ -10,13 +10,17 @@ import { createRng } from '../risk/random.js';
 
 /** Rows sampled per feature to place the report's histogram bins. */
 const RANGE_SAMPLE = 10_000;
+/** The scores column that tells a row too short to score (null features, by design) from a damaged one. */
+export const N_TOKENS_COLUMN = 'n_tokens';
 
 export interface RiskIndex {
   /** id → row number in the scores file */
   rowOf: Map<string, number>;
-  /** risk by row number */
+  /** risk by row number; NaN for a row too short to score (kept, risk null) */
   risk: Float64Array;
   rows: number;
+  /** rows too short to score: fewer than 2 tokens, so `score` left their features null */
+  unscored: number;
   /** a uniform sample of each feature's values (reservoir), for histogram ranges */
   featureSample: Float64Array[];
 }
@@ -37,14 +41,23 @@ export function requireColumn(batch: { getChild(name: string): Vector | null; sc
   return column;
 }
 
-/** The model's feature columns of one batch as float64, rejecting missing and NaN values by id. */
+/**
+ * The model's feature columns of one batch as float64. A null feature of a row with fewer than 2
+ * tokens (`score` predicts nothing there) becomes NaN: the row cannot be scored. Any other missing,
+ * NaN or infinite value is an error naming the id.
+ */
 export function featureColumns(batch: Parameters<typeof requireColumn>[0] & { numRows: number }, model: RiskModel, ids: string[], source: string): Float64Array[] {
+  const nTokens = batch.getChild(N_TOKENS_COLUMN);
   return model.features.map((name) => {
     const column = requireColumn(batch, name, source, `the model needs ${model.features.join(', ')}; score with 'memsieve score' or pass the matching --model`);
     const values = new Float64Array(batch.numRows);
     for (let i = 0; i < batch.numRows; i++) {
       const v = column.get(i);
       const x = typeof v === 'bigint' ? Number(v) : (v as number | null);
+      if ((x === null || x === undefined) && nTokens && Number(nTokens.get(i)) < 2) {
+        values[i] = NaN;
+        continue;
+      }
       if (typeof x !== 'number' || !Number.isFinite(x)) {
         const what = x === null || x === undefined ? 'missing' : typeof x !== 'number' ? `not a number (${typeof x})` : Number.isNaN(x) ? 'NaN' : String(x);
         throw new UserError(`${source}: id ${ids[i]}: feature "${name}" is ${what}; re-score that row or drop it from the corpus and the scores`);
@@ -63,7 +76,8 @@ export async function readRiskIndex(scores: string, model: RiskModel, idColumn: 
   const d = model.features.length;
   const featureSample = Array.from({ length: d }, () => new Float64Array(RANGE_SAMPLE));
   const rng = createRng(0, 7);
-  for await (const batch of openReader(scores, { columns: [idColumn, ...model.features] })) {
+  let unscored = 0;
+  for await (const batch of openReader(scores, { columns: scoresColumns(idColumn, model) })) {
     const idVector = requireColumn(batch, idColumn, `--scores ${scores}`, 'pass --id-column');
     const ids = new Array<string>(batch.numRows);
     for (let i = 0; i < batch.numRows; i++) ids[i] = idAt(idVector, i, `--scores ${scores}`, rows + i, idColumn);
@@ -80,13 +94,23 @@ export async function readRiskIndex(scores: string, model: RiskModel, idColumn: 
       if (previous !== undefined) throw new UserError(`--scores ${scores}: id ${ids[i]} appears twice (rows ${previous} and ${row}); ids must be unique`);
       rowOf.set(ids[i], row);
       risk[row] = batchRisk[i];
-      // reservoir sampling (Algorithm R), one draw per row for all features
-      const slot = row < RANGE_SAMPLE ? row : rng.int(row + 1);
+      if (Number.isNaN(batchRisk[i])) {
+        unscored++;
+        continue;
+      }
+      // reservoir sampling (Algorithm R) over the scored rows, one draw per row for all features
+      const scored = row - unscored;
+      const slot = scored < RANGE_SAMPLE ? scored : rng.int(scored + 1);
       if (slot < RANGE_SAMPLE) for (let j = 0; j < d; j++) featureSample[j][slot] = features[j][i];
     }
     rows += batch.numRows;
   }
   if (rows === 0) throw new UserError(`--scores ${scores} has no rows`);
-  const kept = Math.min(rows, RANGE_SAMPLE);
-  return { rowOf, risk: risk.subarray(0, rows), rows, featureSample: featureSample.map((s) => s.subarray(0, kept)) };
+  const sampled = Math.min(rows - unscored, RANGE_SAMPLE);
+  return { rowOf, risk: risk.subarray(0, rows), rows, unscored, featureSample: featureSample.map((s) => s.subarray(0, sampled)) };
+}
+
+/** The scores columns filter reads: the id, the model's features, and n_tokens where the file has it. */
+export function scoresColumns(idColumn: string, model: RiskModel): string[] {
+  return [idColumn, ...model.features, N_TOKENS_COLUMN];
 }

@@ -53,8 +53,10 @@ export interface RiskProvenance {
   inputs: { scores: InputFile; labels: InputFile };
   id_column: string;
   label_column: string;
-  /** rows after joining scores and labels by id */
+  /** rows after joining scores and labels by id, without the unlabelled ones */
   joined_rows: number;
+  /** joined rows with a null label (unaudited, e.g. too short for the audit): not used for training */
+  unlabelled_rows?: number;
   positives: number;
   negatives: number;
   seed: number;

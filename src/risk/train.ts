@@ -51,6 +51,8 @@ export interface RiskData {
   features: Float64Array[];
   /** 1 = memorized */
   labels: Uint8Array;
+  /** ids with a null label (an audit leaves rows shorter than prefix + suffix unaudited): not used */
+  unlabelled: number;
 }
 
 export interface ProtocolResult {
@@ -114,6 +116,7 @@ export async function trainRiskModel(options: TrainOptions): Promise<RiskModel> 
       id_column: idColumn,
       label_column: labelColumn,
       joined_rows: data.ids.length,
+      unlabelled_rows: data.unlabelled,
       positives,
       negatives: data.ids.length - positives,
       seed,
@@ -150,16 +153,16 @@ function idKey(value: unknown, path: string, row: number): string {
 }
 
 /**
- * Joins scores and labels by id. Both must hold the same ids once each; features must be finite
- * numbers; labels booleans or 0/1. Rows come out sorted by id (code-unit order), so samples, and
- * the model, do not depend on the files' row order.
+ * Joins scores and labels by id. Both must hold the same ids once each; labels are booleans, 0/1 or
+ * null (unaudited: left out and counted); labelled rows need finite features. Rows come out sorted by
+ * id (code-unit order), so samples, and the model, do not depend on the files' row order.
  */
 export function joinRiskData(
   scores: { path: string; ids: unknown[]; features: unknown[][] },
   labels: { path: string; ids: unknown[]; labels: unknown[]; labelColumn: string },
   featureNames: string[],
 ): RiskData {
-  const labelById = new Map<string, number>();
+  const labelById = new Map<string, number>(); // UNLABELLED for a null label
   for (let i = 0; i < labels.ids.length; i++) {
     const id = idKey(labels.ids[i], labels.path, i);
     if (labelById.has(id)) throw new UserError(`${labels.path}: id "${id}" occurs twice; labels need one row per id`);
@@ -192,9 +195,10 @@ export function joinRiskData(
         'Score and audit the same corpus, or check --id-column',
     );
   }
+  const labelled = Int32Array.from({ length: n }, (_, i) => i).filter((i) => y[i] !== UNLABELLED);
   const features = scores.features.map((column, j) => {
     const values = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
+    for (const i of labelled) {
       const v = column[i];
       const x = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : NaN;
       if (!Number.isFinite(x)) {
@@ -207,19 +211,23 @@ export function joinRiskData(
     }
     return values;
   });
-  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
+  const order = labelled.sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
   return {
     ids: Array.from(order, (i) => ids[i]),
     featureNames,
     features: features.map((column) => Float64Array.from(order, (i) => column[i])),
     labels: Uint8Array.from(order, (i) => y[i]),
+    unlabelled: n - labelled.length,
   };
 }
+
+const UNLABELLED = 2;
 
 function toLabel(value: unknown, path: string, id: string, column: string): number {
   if (value === true || value === 1 || value === 1n) return 1;
   if (value === false || value === 0 || value === 0n) return 0;
-  throw new UserError(`${path}: row id "${id}" has ${column} = ${value === null || value === undefined ? 'missing' : JSON.stringify(String(value))}; labels must be true/false or 1/0`);
+  if (value === null || value === undefined) return UNLABELLED;
+  throw new UserError(`${path}: row id "${id}" has ${column} = ${JSON.stringify(String(value))}; labels must be true/false, 1/0 or null (unaudited)`);
 }
 
 /** Row indices of each class. */
@@ -366,7 +374,8 @@ export function summarizeRiskModel(model: RiskModel, output: string): string {
   const f = (s: { mean: number; std: number }) => `${s.mean.toFixed(3)} ± ${s.std.toFixed(3)}`;
   const p = model.provenance;
   const lines = [
-    `trained on ${p.final_sample.positives} memorized + ${p.final_sample.negatives} sampled rows of ${p.joined_rows}; ${p.trials} trials (${Math.round(p.test_fraction * 100)}% held out, seed ${p.seed})`,
+    `trained on ${p.final_sample.positives} memorized + ${p.final_sample.negatives} sampled rows of ${p.joined_rows}; ${p.trials} trials (${Math.round(p.test_fraction * 100)}% held out, seed ${p.seed})` +
+      (p.unlabelled_rows ? `; ${p.unlabelled_rows} rows without a label (unaudited: too short for the audit) left out` : ''),
     `ROC-AUC ${f(m.roc_auc)}  AP ${f(m.average_precision)}  precision ${f(m.precision)}  recall ${f(m.recall)}  F1 ${f(m.f1)}  accuracy ${f(m.accuracy)}  (threshold ${model.threshold})`,
     'standardized coefficients (final model; trials mean ± std):',
     ...model.features.map((name, j) => `  ${name.padEnd(22)} ${model.coefficients[j].toFixed(4).padStart(9)}   (${f(m.coefficients[name])})`),

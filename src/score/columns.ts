@@ -1,4 +1,4 @@
-import { Float64, Int32, vectorFromArray, type Vector } from 'apache-arrow';
+import { Float64, Int32, makeData, makeVector, vectorFromArray, type Vector } from 'apache-arrow';
 
 /** The columns `score` appends, in order. Definitions: docs/features.md. */
 export const SCORE_COLUMNS = [
@@ -20,9 +20,17 @@ export type ScoreColumn = (typeof SCORE_COLUMNS)[number];
 
 /** NaN (undefined for the row) becomes null in the output. */
 export function float64Column(values: ArrayLike<number>): Vector {
-  const out: (number | null)[] = new Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = Number.isNaN(values[i]) ? null : values[i];
-  return vectorFromArray(out, new Float64());
+  const n = values.length;
+  const data = Float64Array.from(values);
+  const validity = new Uint8Array((n + 7) >> 3);
+  let nullCount = 0;
+  for (let i = 0; i < n; i++) {
+    if (Number.isNaN(data[i])) {
+      data[i] = 0;
+      nullCount++;
+    } else validity[i >> 3] |= 1 << (i & 7);
+  }
+  return makeVector(makeData({ type: new Float64(), length: n, nullCount, nullBitmap: nullCount ? validity : undefined, data }));
 }
 
 export function int32Column(values: ArrayLike<number>): Vector {

@@ -6,7 +6,7 @@ import { parquetWriteFile } from 'hyparquet-writer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/kit.js';
-import { FEATURES, makeKitInputs, writeScores, type KitInputs } from './kit-setup.js';
+import { FEATURES, makeKitInputs, readParquetRows, writeScores, type KitInputs } from './kit-setup.js';
 
 let kit: KitInputs;
 beforeAll(async () => {
@@ -27,7 +27,7 @@ function filter(args: { corpus?: string; scores?: string; model?: string; extra?
     ...(args.extra ?? []),
   ]);
   const left = [...readdirSync(out), ...(existsSync(join(out, 'report')) ? readdirSync(join(out, 'report')).map((f) => `report/${f}`) : [])].filter((f) => f !== 'report');
-  return { ...result, left };
+  return { ...result, left, out };
 }
 
 function expectRejected(result: ReturnType<typeof filter>, ...fragments: string[]) {
@@ -104,6 +104,9 @@ describe('memsieve filter rejects bad input', () => {
     const missing = join(tempDir(), 'scores.parquet');
     writeScores(missing, kit, all(), { teacher_ppl: kit.features.teacher_ppl.map((v, i) => (i === 77 ? null : v)) });
     expectRejected(filter({ scores: missing }), `id ${kit.ids[77]}: feature "teacher_ppl" is missing`);
+    const longRow = join(tempDir(), 'scores.parquet');
+    writeScores(longRow, kit, all(), { n_tokens: kit.ids.map(() => 128), teacher_ppl: kit.features.teacher_ppl.map((v, i) => (i === 77 ? null : v)) });
+    expectRejected(filter({ scores: longRow }), `id ${kit.ids[77]}: feature "teacher_ppl" is missing`);
     const infinite = join(tempDir(), 'scores.parquet');
     writeScores(infinite, kit, all(), { baseline_ppl: kit.features.baseline_ppl.map((v, i) => (i === 5 ? Infinity : v)) });
     expectRejected(filter({ scores: infinite }), `id ${kit.ids[5]}: feature "baseline_ppl" is Infinity`);
@@ -124,6 +127,36 @@ describe('memsieve filter rejects bad input', () => {
     const corpus = join(tempDir(), 'corpus.parquet');
     writeCorpus(corpus, corpusRows(), { name: 'risk', data: kit.ids.map(() => 0) });
     expectRejected(filter({ corpus }), 'already has a column "risk"');
+  });
+});
+
+describe('memsieve filter on rows too short to score', () => {
+  it('keeps rows of one token unscored (score leaves their features null), risk null, outside --remove-top', async () => {
+    const short = new Set([10, 20]);
+    const scores = join(tempDir(), 'scores.parquet');
+    const nullShort = (values: number[]) => values.map((v, i) => (short.has(i) ? null : v));
+    writeScores(scores, kit, all(), {
+      n_tokens: kit.ids.map((_, i) => (short.has(i) ? 1 : 128)),
+      ...Object.fromEntries(FEATURES.map((name) => [name, nullShort(kit.features[name])])),
+    });
+    const result = filter({ scores, extra: ['--remove-top', '10%'] });
+    expect(result.status, result.stderr).toBe(0);
+    const out = result.out;
+    const manifest = JSON.parse(readFileSync(join(out, 'report', 'manifest.json'), 'utf8'));
+    // the 10% riskiest of the 5,298 scored rows: the ceil(529.8) = 530th largest risk and every row tied
+    // with it (the kit repeats rows), risk computed here from risk.json's coefficients
+    const m = JSON.parse(readFileSync(kit.model, 'utf8'));
+    const risk = all()
+      .filter((i) => !short.has(i))
+      .map((i) => 1 / (1 + Math.exp(-FEATURES.reduce((z, name, j) => z + (m.coefficients[j] * (kit.features[name][i] - m.scaler.mean[j])) / m.scaler.std[j], m.intercept))));
+    const cut = [...risk].sort((a, b) => b - a)[529];
+    const removed = risk.filter((r) => r >= cut).length;
+    expect(removed).toBeGreaterThanOrEqual(530);
+    expect(manifest.summary).toMatchObject({ rows_in: kit.ids.length, removed, kept: kit.ids.length - removed, unscored: 2 });
+    const clean = await readParquetRows(join(out, 'clean.parquet'));
+    for (const i of short) expect(clean.find((r) => r.id === kit.ids[i])).toMatchObject({ risk: null });
+    expect(clean.filter((r) => r.risk === null)).toHaveLength(2);
+    expect(runCli(['verify', '--report', join(out, 'report')]).status).toBe(0);
   });
 });
 

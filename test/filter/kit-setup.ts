@@ -22,12 +22,13 @@ export interface KitInputs {
   corpusRows: Record<string, any>[];
 }
 
-/** Writes a scores file with the given rows (indices into the kit) in that order. */
+/** Writes a scores file with the given rows (indices into the kit) in that order; n_tokens only when given. */
 export function writeScores(path: string, inputs: Pick<KitInputs, 'ids' | 'features'>, order: number[], override: Partial<Record<string, (number | null)[]>> = {}): void {
   parquetWriteFile({
     filename: path,
     columnData: [
       { name: 'id', data: order.map((i) => inputs.ids[i]), type: 'STRING' },
+      ...(override.n_tokens ? [{ name: 'n_tokens', data: override.n_tokens, type: 'INT32' as const }] : []),
       ...FEATURES.map((name) => ({ name, data: override[name] ?? order.map((i) => inputs.features[name][i]), type: 'DOUBLE' as const })),
     ],
   });

@@ -82,20 +82,22 @@ describe('runRiskProtocol', () => {
 });
 
 /** A scores and a labels Parquet file for the CLI. */
-function writeInputs(dir: string, options: { n?: number; labelIds?: string[]; labels?: boolean[]; teacher?: (number | null)[] } = {}) {
-  const n = options.n ?? 400;
-  const { features, labels } = syntheticRiskRows(n, 5);
-  const ids = Array.from({ length: n }, (_, i) => `row-${i}`);
+function writeInputs(dir: string, options: { n?: number; labelIds?: string[]; labels?: (boolean | null)[]; teacher?: (number | null)[]; keep?: (i: number) => boolean } = {}) {
+  const { features, labels } = syntheticRiskRows(options.n ?? 400, 5);
+  const rows = Array.from({ length: labels.length }, (_, i) => i).filter(options.keep ?? (() => true));
+  const n = rows.length;
+  const pick = <T,>(values: ArrayLike<T>) => rows.map((i) => values[i]);
+  const ids = rows.map((i) => `row-${i}`);
   const scores = join(dir, 'scores.parquet');
   const labelsPath = join(dir, 'audit.parquet');
   parquetWriteFile({
     filename: scores,
     columnData: [
       { name: 'id', data: ids, type: 'STRING' },
-      { name: 'teacher_ppl', data: options.teacher ?? Array.from(features[0]), type: 'DOUBLE', nullable: true },
-      { name: 'baseline_ppl', data: Array.from(features[1]), type: 'DOUBLE' },
-      { name: 'kl_teacher_baseline', data: Array.from(features[2]), type: 'DOUBLE' },
-      { name: 'zlib_entropy', data: Array.from(features[3]), type: 'DOUBLE' },
+      { name: 'teacher_ppl', data: options.teacher ?? pick(features[0]), type: 'DOUBLE', nullable: true },
+      { name: 'baseline_ppl', data: pick(features[1]), type: 'DOUBLE' },
+      { name: 'kl_teacher_baseline', data: pick(features[2]), type: 'DOUBLE' },
+      { name: 'zlib_entropy', data: pick(features[3]), type: 'DOUBLE' },
       { name: 'text', data: ids.map((id) => `text of ${id}`), type: 'STRING' },
     ],
   });
@@ -103,10 +105,10 @@ function writeInputs(dir: string, options: { n?: number; labelIds?: string[]; la
     filename: labelsPath,
     columnData: [
       { name: 'id', data: options.labelIds ?? ids, type: 'STRING' },
-      { name: 'memorized', data: options.labels ?? Array.from(labels, (v) => v === 1), type: 'BOOLEAN' },
+      { name: 'memorized', data: options.labels ?? pick(labels).map((v) => v === 1), type: 'BOOLEAN', nullable: true },
     ],
   });
-  return { scores, labels: labelsPath, output: join(dir, 'risk.json'), n, positives: labels.reduce((s, v) => s + v, 0) };
+  return { scores, labels: labelsPath, output: join(dir, 'risk.json'), n, positives: pick(labels).reduce((s, v) => s + v, 0) };
 }
 
 const trainArgs = (f: { scores: string; labels: string; output: string }, extra: string[] = []) => [
@@ -123,6 +125,24 @@ const trainArgs = (f: { scores: string; labels: string; output: string }, extra:
 ];
 
 describe('memsieve train (CLI)', () => {
+  it('leaves out rows an audit left unlabelled (too short), with their null features, and says so', async () => {
+    const short = (i: number) => i % 9 === 4;
+    const { features, labels } = syntheticRiskRows(400, 5);
+    const withShort = writeInputs(tempDir(), {
+      labels: Array.from(labels, (v, i) => (short(i) ? null : v === 1)),
+      teacher: Array.from(features[0], (v, i) => (short(i) ? null : v)),
+    });
+    const withoutShort = writeInputs(tempDir(), { keep: (i) => !short(i) });
+    const result = runCli(trainArgs(withShort));
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain('44 rows without a label (unaudited: too short for the audit) left out');
+    expect(runCli(trainArgs(withoutShort)).status).toBe(0);
+    const [a, b] = await Promise.all([loadRiskModel(withShort.output), loadRiskModel(withoutShort.output)]);
+    expect(a.provenance).toMatchObject({ joined_rows: 356, unlabelled_rows: 44 });
+    expect(a.coefficients).toEqual(b.coefficients);
+    expect(a.metrics.roc_auc).toEqual(b.metrics.roc_auc);
+  });
+
   it('writes a loadable risk.json with metrics, curves and provenance, and prints a summary', async () => {
     const dir = tempDir();
     const f = writeInputs(dir);
@@ -230,11 +250,20 @@ describe('joinRiskData and other inputs', () => {
       /l\.parquet: id "b" occurs twice/,
     );
     expect(() => joinRiskData(scores, { path: 'l.parquet', ids: ['a', 'b', 'c'], labels: [1, 2, 0], labelColumn: 'memorized' }, ['x'])).toThrow(
-      /row id "b" has memorized = "2"; labels must be true\/false or 1\/0/,
+      /row id "b" has memorized = "2"; labels must be true\/false, 1\/0 or null/,
     );
-    expect(() => joinRiskData(scores, { path: 'l.parquet', ids: ['a', 'b', 'c'], labels: [1, null, 0], labelColumn: 'memorized' }, ['x'])).toThrow(
-      /row id "b" has memorized = missing/,
+  });
+
+  it('leaves out and counts rows with a null label (unaudited), whatever their features', () => {
+    const data = joinRiskData(
+      { path: 's', ids: ['c', 'a', 'b', 'd'], features: [[3, 1, null, 4]] },
+      { path: 'l', ids: ['a', 'b', 'c', 'd'], labels: [1, null, 0, undefined], labelColumn: 'm' },
+      ['x'],
     );
+    expect(data.ids).toEqual(['a', 'c']);
+    expect(Array.from(data.labels)).toEqual([1, 0]);
+    expect(Array.from(data.features[0])).toEqual([1, 3]);
+    expect(data.unlabelled).toBe(2);
   });
 
   it('joins integer ids with string ids, rows sorted by id', () => {
