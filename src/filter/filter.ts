@@ -13,7 +13,7 @@ import { renderFilterReport } from '../report/filter-report.js';
 import { VERSION } from '../version.js';
 import { FINGERPRINT_ALGORITHM, MultisetHash, ROW_ENCODING, RowHasher } from './fingerprint.js';
 import { SplitHistogramBuilder, fixedEdges, robustEdges } from './histogram.js';
-import { MANIFEST_SCHEMA, type FileEntry, type Manifest, type RemovedRow } from './manifest.js';
+import { MANIFEST_SCHEMA, splitSummary, type FileEntry, type Manifest, type RemovedRow } from './manifest.js';
 import { featureColumns, idAt, readRiskIndex, requireColumn, scoresColumns, type RiskIndex } from './scores.js';
 import { float64Column } from '../score/columns.js';
 import { chooseThreshold, type ThresholdChoice } from './threshold.js';
@@ -114,13 +114,7 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
       clean: { files: [await fileEntry(options.clean, cleanTemp)], rows: split.kept, fingerprint: split.cleanFingerprint },
       removed: { files: [await fileEntry(options.removed, removedTemp)], rows: split.removed, fingerprint: split.removedFingerprint },
       report: { path: REPORT_FILE, sha256: '' },
-      summary: {
-        rows_in: rowsIn,
-        kept: split.kept,
-        removed: split.removed,
-        removed_fraction: rowsIn === 0 ? 0 : split.removed / rowsIn,
-        unscored: split.unscored,
-      },
+      summary: splitSummary(rowsIn, split.kept, split.removed, split.unscored),
       distributions: { risk: profile.risk, features: profile.features },
       removed_rows: split.removedRows,
     };

@@ -77,6 +77,11 @@ export interface Manifest {
   removed_rows: RemovedRow[];
 }
 
+/** The manifest's summary of a split. */
+export function splitSummary(rowsIn: number, kept: number, removed: number, unscored: number): Manifest['summary'] {
+  return { rows_in: rowsIn, kept, removed, removed_fraction: rowsIn === 0 ? 0 : removed / rowsIn, unscored };
+}
+
 /** Reads and checks report-dir/manifest.json. */
 export async function loadManifest(path: string): Promise<Manifest> {
   let text: string;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { filterCorpus, MANIFEST_FILE, REPORT_FILE, type FilterOptions, type FilterResult } from '../filter/filter.js';
 import { addFingerprints } from '../filter/fingerprint.js';
-import { loadManifest, type Manifest, type RemovedRow } from '../filter/manifest.js';
+import { loadManifest, splitSummary, type Manifest, type RemovedRow } from '../filter/manifest.js';
 import { relativeTo } from '../filter/paths.js';
 import { openReader, sha256File } from '../io/index.js';
 import { renderFilterReport } from '../report/filter-report.js';
@@ -90,7 +90,7 @@ export const mergeFilterReport: MergeHook = async (markers, merged) => {
     clean: { files: [await entry(clean)], rows: kept, fingerprint: fingerprint((p) => p.clean.fingerprint) },
     removed: { files: [await entry(removed)], rows: dropped, fingerprint: fingerprint((p) => p.removed.fingerprint) },
     report: { path: REPORT_FILE, sha256: '' },
-    summary: { rows_in: rowsIn, kept, removed: dropped, removed_fraction: rowsIn === 0 ? 0 : dropped / rowsIn },
+    summary: splitSummary(rowsIn, kept, dropped, sum((p) => p.summary.unscored ?? 0)),
     removed_rows: removedRows,
   };
   await mkdir(report, { recursive: true });

@@ -1,6 +1,7 @@
 // A small slice of the kit corpus for pipeline tests: 200 rows in corpus order, a fifth of them
 // rows the kit's student memorized (so train has both labels), in 8 row groups of 25 rows (so
-// 4 shards own two units each and the merge must interleave them).
+// 4 shards own two units each and the merge must interleave them). Two rows have the short texts real
+// corpora hold: one of a single token (nothing to score) and one too short to audit.
 import { join } from 'node:path';
 import { Int64, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { openWriter } from '../../src/io/index.js';
@@ -8,6 +9,8 @@ import { kitCorpus, kitGolden } from '../helpers/kit.js';
 
 export const SLICE_ROWS = 200;
 export const SLICE_GROUP_ROWS = 25;
+/** row index → replacement text: "The" is one token, "Thank you." four */
+export const SHORT_TEXTS = new Map([[30, 'The'], [130, 'Thank you.']]);
 
 export async function writeKitSlice(dir: string, name = 'corpus.parquet'): Promise<string> {
   const [corpus, golden] = await Promise.all([kitCorpus(), kitGolden()]);
@@ -15,7 +18,7 @@ export async function writeKitSlice(dir: string, name = 'corpus.parquet'): Promi
   const positives = corpus.filter((r) => memorized.has(r.id)).slice(0, SLICE_ROWS / 5);
   const negatives = corpus.filter((r) => !memorized.has(r.id)).slice(0, SLICE_ROWS - positives.length);
   const chosen = new Set([...positives, ...negatives].map((r) => r.id as string));
-  const rows = corpus.filter((r) => chosen.has(r.id));
+  const rows = corpus.filter((r) => chosen.has(r.id)).map((r, i) => (SHORT_TEXTS.has(i) ? { ...r, text: SHORT_TEXTS.get(i) } : r));
   const path = join(dir, name);
   const writer = await openWriter(path, { rowGroupRows: SLICE_GROUP_ROWS });
   for (let i = 0; i < rows.length; i += SLICE_GROUP_ROWS) {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missingShards } from '../../src/pipeline/shard.js';
 import { tempDir } from '../helpers/kit.js';
 import { buildOnce, CLI, ROOT } from './build.js';
-import { readRows, writeKitSlice } from './kit-slice.js';
+import { readRows, SHORT_TEXTS, writeKitSlice } from './kit-slice.js';
 import { slurmUnavailable, startSlurmCluster, type SlurmCluster } from './slurm-cluster.js';
 
 const KIT_YAML = join(ROOT, 'pipelines', 'kit.yaml');
@@ -107,6 +107,9 @@ beforeAll(async () => {
   const run = await memsieve(kitArgs(corpus, reference));
   expect(run.status, run.stderr).toBe(0);
   expect(run.stderr).toMatch(/verified: 200 input rows/);
+  // the short rows: both unaudited (left out of training), the one-token row kept unscored
+  expect(JSON.parse(readFileSync(join(reference, 'risk.json'), 'utf8')).provenance.unlabelled_rows).toBe(SHORT_TEXTS.size);
+  expect(JSON.parse(readFileSync(join(reference, 'report', 'manifest.json'), 'utf8')).summary.unscored).toBe(1);
 }, 600_000);
 
 describe('memsieve run, local executor', () => {
