@@ -10,7 +10,6 @@ import { AUDIT_DEFAULTS, auditCorpus, checkAuditOptions, type AuditSummary } fro
 /** Options of `memsieve audit`, as the CLI and the pipeline runner pass them. */
 export interface AuditCommandOptions extends ModelStageOptions {
   model: string;
-  maxTokens?: number;
   prefixTokens?: number;
   suffixTokens?: number;
   approxThreshold?: number;
@@ -22,23 +21,14 @@ export async function audit(options: AuditCommandOptions): Promise<AuditSummary>
   return runModelStage(options, {
     kind: 'audit',
     openBackend: (tokenizerVocab) => openGenerator(options, tokenizerVocab),
-    run: (generator, tokenizer, output, shard) =>
+    run: (generator, tokenizer, stream) =>
       auditCorpus(generator, tokenizer, {
-        input: options.input,
-        output,
-        inputFormat: options.format,
-        outputFormat: options.outputFormat,
-        textColumn: options.textColumn,
-        idColumn: options.idColumn,
-        maxTokens: options.maxTokens,
+        ...stream,
         prefixTokens: options.prefixTokens,
         suffixTokens: options.suffixTokens,
-        batchSize: options.batchSize,
         approxThreshold: options.approxThreshold,
         keepGenerations: options.keepGenerations,
         model: options.model,
-        shard,
-        quiet: options.quiet,
       }),
     shardStats: ({ rows, audited, memorized, approx_memorized, skipped }) => ({
       rows,

@@ -1,9 +1,9 @@
 // The frame shared by the stages that stream tokenized rows through a model backend (score, audit):
 // shard part and completion marker, tokenizer, backend opened only here and always closed.
-import type { Format } from '../io/types.js';
+import type { Format, TextStreamOptions } from '../io/types.js';
 import type { Device } from '../models/types.js';
 import { loadTokenizer, type Tokenizer } from '../text/tokenizer.js';
-import { preparePart, resolveShard, writeShardMarker, type Shard, type ShardOptions } from './shard.js';
+import { preparePart, resolveShard, writeShardMarker, type ShardOptions } from './shard.js';
 
 /** Command options every model stage takes, as the CLI and the pipeline runner pass them. */
 export interface ModelStageOptions extends ShardOptions {
@@ -21,13 +21,14 @@ export interface ModelStageOptions extends ShardOptions {
   threads?: number;
   batchSize?: number;
   quiet?: boolean;
+  maxTokens?: number;
 }
 
 export interface ModelStage<B extends { close(): Promise<void> }, S> {
   kind: string;
   openBackend(tokenizerVocab: number): Promise<B>;
-  /** stream the corpus to `output` (a part file when sharded) */
-  run(backend: B, tokenizer: Tokenizer, output: string, shard: Shard | undefined): Promise<S>;
+  /** stream the corpus to `stream.output` (a part file when sharded) */
+  run(backend: B, tokenizer: Tokenizer, stream: TextStreamOptions): Promise<S>;
   /** rows written and the counters merged across shards */
   shardStats(summary: S): { rows: number; stats: Record<string, number> };
 }
@@ -39,7 +40,19 @@ export async function runModelStage<B extends { close(): Promise<void> }, S>(opt
   const tokenizer = await loadTokenizer(options.tokenizer);
   const backend = await stage.openBackend(tokenizer.vocabSize);
   try {
-    const summary = await stage.run(backend, tokenizer, output, shard);
+    const stream: TextStreamOptions = {
+      input: options.input,
+      output,
+      inputFormat: options.format,
+      outputFormat: options.outputFormat,
+      textColumn: options.textColumn,
+      idColumn: options.idColumn,
+      maxTokens: options.maxTokens,
+      batchSize: options.batchSize,
+      shard,
+      quiet: options.quiet,
+    };
+    const summary = await stage.run(backend, tokenizer, stream);
     if (shard) {
       const { rows, stats } = stage.shardStats(summary);
       await writeShardMarker({ kind: stage.kind, shard, inputs: options.input, outputs: { output: options.output }, rows: { output: rows }, stats });

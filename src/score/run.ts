@@ -9,7 +9,6 @@ import { checkScoreOptions, SCORE_DEFAULTS, scoreCorpus, type ScoreSummary } fro
 export interface ScoreCommandOptions extends ModelStageOptions {
   teacher: string;
   baseline: string;
-  maxTokens?: number;
   temperature?: number;
   prefixTokens?: number;
   suffixTokens?: number;
@@ -21,21 +20,12 @@ export async function score(options: ScoreCommandOptions): Promise<ScoreSummary>
   return runModelStage(options, {
     kind: 'score',
     openBackend: (tokenizerVocab) => openPairScorer(options, tokenizerVocab),
-    run: (scorer, tokenizer, output, shard) =>
+    run: (scorer, tokenizer, stream) =>
       scoreCorpus(scorer, tokenizer, {
-        input: options.input,
-        output,
-        inputFormat: options.format,
-        outputFormat: options.outputFormat,
-        textColumn: options.textColumn,
-        idColumn: options.idColumn,
-        maxTokens: options.maxTokens,
+        ...stream,
         temperature: options.temperature,
         prefixTokens: options.prefixTokens,
         suffixTokens: options.suffixTokens,
-        batchSize: options.batchSize,
-        shard,
-        quiet: options.quiet,
       }),
     shardStats: ({ rows, tokens, short_rows }) => ({ rows, stats: { rows, tokens, short_rows } }),
   });
