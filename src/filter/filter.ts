@@ -1,7 +1,7 @@
 // memsieve filter: split a corpus into D_clean and removed rows by risk, and write the removal report.
 // Passes: scores (risk by id), scores again (removed rows' features, the report's histograms), corpus
-// (split, fingerprint). Outputs go to temporary names and are renamed only once all succeeded; the
-// manifest is written last, so a folder with a manifest.json holds a complete run.
+// (split, fingerprint, removed-rows list). Outputs go to temporary names and are renamed only once all
+// succeeded; the manifest is written last, so a folder with a manifest.json holds a complete run.
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
@@ -18,6 +18,7 @@ import { featureColumns, idAt, readRiskIndex, requireColumn, scoresColumns, type
 import { float64Column } from '../score/columns.js';
 import { chooseThreshold, type ThresholdChoice } from './threshold.js';
 import { relativeTo } from './paths.js';
+import { REMOVED_LIST_FILE, RemovedListWriter } from './removed-list.js';
 import { splitRows } from './take.js';
 import type { Shard, ShardLedger } from '../pipeline/shard.js';
 
@@ -80,15 +81,19 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
   const cleanTemp = temporaryName(options.clean);
   const removedTemp = temporaryName(options.removed);
   const reportTemp = temporaryName(join(reportDir, REPORT_FILE));
-  const writers: BatchWriter[] = [];
+  const listTemp = temporaryName(join(reportDir, REMOVED_LIST_FILE));
+  const writers: { abort(): Promise<void> }[] = [];
   try {
     const clean = await openWriter(cleanTemp, { format: cleanFormat });
     writers.push(clean);
     const removed = await openWriter(removedTemp, { format: removedFormat });
     writers.push(removed);
-    const split = await splitCorpus(inputs, index, threshold.value, idColumn, textColumn, clean, removed, profile.removedFeatures, options.shard, options.ledger);
+    const list = await RemovedListWriter.create(listTemp);
+    writers.push(list);
+    const split = await splitCorpus(inputs, options.scores, index, threshold.value, idColumn, textColumn, { clean, removed, list }, profile.removedFeatures, options.shard, options.ledger);
     await clean.close();
     await removed.close();
+    await list.close();
 
     const fileEntry = async (path: string, hashed = path): Promise<FileEntry> => ({ path: relativeTo(reportDir, path), sha256: await sha256File(hashed) });
     const rowsIn = split.kept + split.removed;
@@ -116,9 +121,9 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
       report: { path: REPORT_FILE, sha256: '' },
       summary: splitSummary(rowsIn, split.kept, split.removed, split.unscored),
       distributions: { risk: profile.risk, features: profile.features },
-      removed_rows: split.removedRows,
+      removed_rows: { ...(await fileEntry(join(reportDir, REMOVED_LIST_FILE), listTemp)), rows: list.rows },
     };
-    const html = renderFilterReport(manifest);
+    const html = renderFilterReport(manifest, list.top.result());
     await writeFileAtomic(reportTemp, html);
     manifest.report.sha256 = await sha256File(reportTemp);
 
@@ -129,11 +134,12 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
     await rename(removedTemp, options.removed);
     const reportPath = join(reportDir, REPORT_FILE);
     await rename(reportTemp, reportPath);
+    await rename(listTemp, join(reportDir, REMOVED_LIST_FILE));
     await writeFileAtomic(manifestPath, JSON.stringify(manifest, null, 1) + '\n');
     return { manifest, manifestPath, reportPath };
   } catch (error) {
     for (const writer of writers) await writer.abort().catch(() => undefined);
-    for (const temp of [cleanTemp, removedTemp, reportTemp]) await rm(temp, { force: true });
+    for (const temp of [cleanTemp, removedTemp, reportTemp, listTemp]) await rm(temp, { force: true });
     throw error;
   }
 }
@@ -164,8 +170,39 @@ function operatingPoint(model: RiskModel, t: number): { fpr: number; tpr: number
 interface ScoresProfile {
   risk: ReturnType<SplitHistogramBuilder['result']>;
   features: Record<string, ReturnType<SplitHistogramBuilder['result']>>;
-  /** raw features of the rows to remove, by id */
-  removedFeatures: Map<string, Record<string, number>>;
+  removedFeatures: RemovedFeatures;
+}
+
+/** Raw model features of the rows to remove, by scores row: 4 bytes a row plus the removed rows' values. */
+class RemovedFeatures {
+  private readonly ordinal: Int32Array;
+  private values: Float64Array;
+  private count = 0;
+
+  constructor(
+    rows: number,
+    private readonly names: string[],
+  ) {
+    this.ordinal = new Int32Array(rows).fill(-1);
+    this.values = new Float64Array(names.length * 1024);
+  }
+
+  add(row: number, features: Float64Array[], i: number): void {
+    const d = this.names.length;
+    if ((this.count + 1) * d > this.values.length) {
+      const grown = new Float64Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    for (let j = 0; j < d; j++) this.values[this.count * d + j] = features[j][i];
+    this.ordinal[row] = this.count++;
+  }
+
+  get(row: number): Record<string, number> {
+    const k = this.ordinal[row];
+    const d = this.names.length;
+    return k < 0 ? {} : Object.fromEntries(this.names.map((name, j) => [name, this.values[k * d + j]]));
+  }
 }
 
 /** Second pass over the scores, now that the threshold is known: kept-vs-removed histograms and removed rows' features. */
@@ -173,22 +210,23 @@ async function profileScores(scores: string, model: RiskModel, index: RiskIndex,
   const riskHistogram = new SplitHistogramBuilder(fixedEdges(0, 1, 50));
   for (const r of index.risk) if (!Number.isNaN(r)) riskHistogram.add(r, r >= threshold);
   const histograms = model.features.map((_, j) => new SplitHistogramBuilder(robustEdges(index.featureSample[j], HISTOGRAM_BINS)));
-  const removedFeatures = new Map<string, Record<string, number>>();
+  const removedFeatures = new RemovedFeatures(index.rows, model.features);
   let row = 0;
   for await (const batch of openReader(scores, { columns: scoresColumns(idColumn, model) })) {
     const idVector = requireColumn(batch, idColumn, `--scores ${scores}`, 'pass --id-column');
     const ids = Array.from({ length: batch.numRows }, (_, i) => idAt(idVector, i, `--scores ${scores}`, row + i, idColumn));
     const features = featureColumns(batch, model, ids, `--scores ${scores}`);
-    for (let i = 0; i < batch.numRows; i++) {
-      const at = index.rowOf.get(ids[i]);
-      if (at === undefined) throw new UserError(`--scores ${scores} changed while filter was reading it (id ${ids[i]}); run filter again`);
+    // the same file as the first pass: row numbers are positions
+    for (let i = 0; i < batch.numRows && row + i < index.rows; i++) {
+      const at = row + i;
       if (Number.isNaN(index.risk[at])) continue; // unscored: kept, in no histogram
       const removed = index.risk[at] >= threshold;
       for (let j = 0; j < features.length; j++) histograms[j].add(features[j][i], removed);
-      if (removed) removedFeatures.set(ids[i], Object.fromEntries(model.features.map((name, j) => [name, features[j][i]])));
+      if (removed) removedFeatures.add(at, features, i);
     }
     row += batch.numRows;
   }
+  if (row !== index.rows) throw new UserError(`--scores ${scores} changed while filter was reading it (${index.rows} rows, then ${row}); run filter again`);
   return {
     risk: riskHistogram.result(),
     features: Object.fromEntries(model.features.map((name, j) => [name, histograms[j].result()])),
@@ -205,19 +243,24 @@ interface SplitResult {
   inputFingerprint: string;
   cleanFingerprint: string;
   removedFingerprint: string;
-  removedRows: RemovedRow[];
+}
+
+interface SplitWriters {
+  clean: BatchWriter;
+  removed: BatchWriter;
+  list: RemovedListWriter;
 }
 
 /** The corpus pass: every row to exactly one writer, with its risk appended, fingerprinted on the way. */
 async function splitCorpus(
   inputs: string[],
+  scores: string,
   index: RiskIndex,
   threshold: number,
   idColumn: string,
   textColumn: string | null,
-  clean: BatchWriter,
-  removed: BatchWriter,
-  removedFeatures: Map<string, Record<string, number>>,
+  { clean, removed, list }: SplitWriters,
+  removedFeatures: RemovedFeatures,
   shard?: Shard,
   ledger?: ShardLedger,
 ): Promise<SplitResult> {
@@ -225,7 +268,6 @@ async function splitCorpus(
   const input = new MultisetHash();
   const cleanHash = new MultisetHash();
   const removedHash = new MultisetHash();
-  const removedRows: RemovedRow[] = [];
   let hasher: RowHasher | null = null;
   let columns: string[] = [];
   let kept = 0;
@@ -246,6 +288,7 @@ async function splitCorpus(
     const idVector = requireColumn(batch, idColumn, source, 'pass --id-column');
     const n = batch.numRows;
     const risk = new Float64Array(n);
+    const scoresRow = new Int32Array(n);
     const missing: string[] = [];
     let missingCount = 0;
     const ids = new Array<string>(n);
@@ -253,13 +296,14 @@ async function splitCorpus(
       const id = idAt(idVector, i, source, row + i, idColumn);
       ids[i] = id;
       const at = index.rowOf.get(id);
-      if (at === undefined) {
+      if (at < 0) {
         if (missing.length < NAMED_IDS) missing.push(id);
         missingCount++;
         continue;
       }
       if (seen[at]) throw new UserError(`${source}: id ${id} appears twice (second time at row ${row + i}); ids must be unique`);
       seen[at] = 1;
+      scoresRow[i] = at;
       risk[i] = index.risk[at];
     }
     if (missingCount > 0) {
@@ -271,9 +315,9 @@ async function splitCorpus(
       input.add(digests[i]);
       if (risk[i] >= threshold) {
         removedHash.add(digests[i]);
-        const entry: RemovedRow = { id: ids[i], risk: risk[i], row_sha256: digests[i].toString('hex'), features: removedFeatures.get(ids[i]) ?? {} };
+        const entry: RemovedRow = { id: ids[i], risk: risk[i], row_sha256: digests[i].toString('hex'), features: removedFeatures.get(scoresRow[i]) };
         if (textVector) entry.text = (textVector.get(i) as string | null) ?? null;
-        removedRows.push(entry);
+        await list.add(entry);
         dropped++;
       } else {
         cleanHash.add(digests[i]);
@@ -296,8 +340,11 @@ async function splitCorpus(
   for (let r = 0; r < index.rows; r++) if (!seen[r]) unseenCount++;
   // a shard sees only its part of the corpus; the merge checks the total against the scores
   if (unseenCount > 0 && !shard) {
-    for (const [id, at] of index.rowOf) {
-      if (!seen[at]) unseen.push(id);
+    // the index keeps no ids: read the first few unseen ones back from the scores
+    let at = 0;
+    for await (const batch of openReader(scores, { columns: [idColumn] })) {
+      const ids = batch.getChild(idColumn)!;
+      for (let i = 0; i < batch.numRows && unseen.length < NAMED_IDS; i++, at++) if (!seen[at]) unseen.push(String(ids.get(i)));
       if (unseen.length >= NAMED_IDS) break;
     }
     throw new UserError(`the scores hold ${unseenCount} id(s) that are not in ${source} (${unseen.join(', ')}${unseenCount > unseen.length ? ', …' : ''}); pass the scores made from this corpus`);
@@ -306,5 +353,5 @@ async function splitCorpus(
   check.addHex(cleanHash.hex());
   check.addHex(removedHash.hex());
   if (check.hex() !== input.hex() || kept + dropped !== row) throw new Error('internal error: clean + removed rows do not add up to the input');
-  return { columns, kept, removed: dropped, unscored, inputFingerprint: input.hex(), cleanFingerprint: cleanHash.hex(), removedFingerprint: removedHash.hex(), removedRows };
+  return { columns, kept, removed: dropped, unscored, inputFingerprint: input.hex(), cleanFingerprint: cleanHash.hex(), removedFingerprint: removedHash.hex() };
 }

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 import type { MeanStd } from '../risk/index.js';
 
-export const MANIFEST_SCHEMA = 'memsieve.manifest/v1';
+export const MANIFEST_SCHEMA = 'memsieve.manifest/v2';
 
 /** How the threshold was chosen: the option given, or the model's default. */
 export type ThresholdMethod = 'threshold' | 'remove_top' | 'target_recall' | 'model_default';
@@ -73,8 +73,8 @@ export interface Manifest {
   summary: { rows_in: number; kept: number; removed: number; removed_fraction: number; unscored?: number };
   /** risk of every row, kept vs removed, and each feature likewise (the report's figures) */
   distributions: { risk: SplitHistogram; features: Record<string, SplitHistogram> };
-  /** every removed row, in input order */
-  removed_rows: RemovedRow[];
+  /** every removed row (RemovedRow, one JSON object a line), in the removed file's order */
+  removed_rows: FileEntry & { rows: number };
 }
 
 /** The manifest's summary of a split. */
@@ -102,7 +102,7 @@ export async function loadManifest(path: string): Promise<Manifest> {
     throw new UserError(`${path}: manifest schema is ${JSON.stringify(m.schema ?? null)}, this memsieve reads "${MANIFEST_SCHEMA}"`);
   }
   const datasetOk = (d: DatasetEntry | undefined) => !!d && Array.isArray(d.files) && typeof d.rows === 'number' && typeof d.fingerprint === 'string';
-  if (!datasetOk(m.input) || !datasetOk(m.clean) || !datasetOk(m.removed) || !Array.isArray(m.removed_rows) || !m.fingerprint || !m.threshold || !m.model || !m.report) {
+  if (!datasetOk(m.input) || !datasetOk(m.clean) || !datasetOk(m.removed) || typeof m.removed_rows?.path !== 'string' || !m.fingerprint || !m.threshold || !m.model || !m.report) {
     throw new UserError(`${path}: manifest is missing fields (input, clean, removed, removed_rows, fingerprint, threshold, model, report); the report folder was edited`);
   }
   return m as Manifest;

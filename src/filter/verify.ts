@@ -1,6 +1,7 @@
 // memsieve verify: prove from the files alone that D_clean ⊎ removed = input, as the manifest says.
-// Streams every file once with O(1) memory (hashes, counts, multiset fingerprints). Only when the
-// fingerprints disagree does it hold an id → row digest map of the input, to name the rows that differ.
+// Streams every file once with O(1) memory (hashes, counts, multiset fingerprints; the removed-rows list
+// in step with the removed file). Only when the fingerprints disagree does it hold an id → row digest map
+// of the input, to name the rows that differ.
 import { join } from 'node:path';
 import { openReader, sha256File } from '../io/index.js';
 import type { Batch } from '../io/types.js';
@@ -8,6 +9,7 @@ import { addFingerprints, MissingColumnError, MultisetHash, RowHasher } from './
 import { MANIFEST_FILE } from './filter.js';
 import { loadManifest, type FileEntry, type Manifest, type RemovedRow } from './manifest.js';
 import { resolveFrom } from './paths.js';
+import { readRemovedList } from './removed-list.js';
 
 /** at most this many discrepancies of one kind are listed */
 const LISTED = 5;
@@ -33,6 +35,7 @@ export async function verifyReport(reportDir: string): Promise<VerifyResult> {
     ...manifest.scores.files.map((f) => ['scores', f] as [string, FileEntry]),
     ...manifest.clean.files.map((f) => ['clean', f] as [string, FileEntry]),
     ...manifest.removed.files.map((f) => ['removed', f] as [string, FileEntry]),
+    ['removed-rows list', manifest.removed_rows],
     ['report', manifest.report],
   ];
   for (const [role, entry] of entries) {
@@ -48,29 +51,50 @@ export async function verifyReport(reportDir: string): Promise<VerifyResult> {
   const columns = manifest.fingerprint.columns;
   const threshold = manifest.threshold.value;
   const tally = new Tally();
-  const listed = new Map<string, RemovedRow>(manifest.removed_rows.map((r) => [r.id, r]));
+  const listed = readRemovedList(where(manifest.removed_rows.path))[Symbol.asyncIterator]();
+  let listedRows = 0;
+  let listProblem: string | null = null;
+  const nextListed = async (): Promise<RemovedRow | null> => {
+    if (listProblem !== null) return null;
+    try {
+      const next = await listed.next();
+      if (next.done) return null;
+      listedRows++;
+      return next.value;
+    } catch (error) {
+      listProblem = `removed-rows list ${manifest.removed_rows.path}: ${(error as Error).message}`;
+      return null;
+    }
+  };
   const input = await scan('input', manifest.input.files, columns, manifest, where, problems);
   const clean = await scan('clean', manifest.clean.files, columns, manifest, where, problems, (ids, risk) => {
     for (let i = 0; i < ids.length; i++) {
       if (!(risk![i] < threshold)) tally.note('clean-risk', `clean row id ${ids[i]} has risk ${risk![i]} >= threshold ${threshold}`);
     }
   });
-  const seenListed = new Set<string>();
-  const removed = await scan('removed', manifest.removed.files, columns, manifest, where, problems, (ids, risk, digests) => {
+  // the list holds the removed rows in the removed file's order: line k describes row k
+  const removed = await scan('removed', manifest.removed.files, columns, manifest, where, problems, async (ids, risk, digests) => {
     for (let i = 0; i < ids.length; i++) {
-      const entry = listed.get(ids[i]);
+      const entry = await nextListed();
       if (!entry) {
-        tally.note('unlisted', `removed row id ${ids[i]} is not listed in the manifest's removed_rows`);
+        tally.note('unlisted', `removed row id ${ids[i]} is not in the removed-rows list (it ends earlier)`);
         continue;
       }
-      seenListed.add(ids[i]);
+      if (entry.id !== ids[i]) {
+        tally.note('unlisted', `removed row id ${ids[i]}: the removed-rows list has id ${entry.id} at its place`);
+        continue;
+      }
       if (entry.risk !== risk![i]) tally.note('risk', `removed row id ${ids[i]}: risk ${risk![i]} in the file, ${entry.risk} in the manifest`);
       if (entry.row_sha256 !== digests[i]) tally.note('row-hash', `removed row id ${ids[i]}: content differs from the manifest's row_sha256`);
       if (!(risk![i] >= threshold)) tally.note('removed-risk', `removed row id ${ids[i]} has risk ${risk![i]} < threshold ${threshold}`);
     }
   });
   if (removed.read) {
-    for (const entry of manifest.removed_rows) if (!seenListed.has(entry.id)) tally.note('listed-missing', `manifest lists removed id ${entry.id}, the removed file does not hold it`);
+    for (let entry = await nextListed(); entry; entry = await nextListed()) {
+      tally.note('listed-missing', `the removed-rows list names id ${entry.id}, the removed file does not hold it`);
+    }
+    if (listProblem) problems.push(listProblem);
+    else if (listedRows !== manifest.removed_rows.rows) problems.push(`removed-rows list: ${listedRows} rows, the manifest says ${manifest.removed_rows.rows}`);
   }
   problems.push(...tally.lines());
 
@@ -101,7 +125,7 @@ interface Scan {
   fingerprint: string;
 }
 
-type RowCheck = (ids: string[], risk: Float64Array | null, digests: string[]) => void;
+type RowCheck = (ids: string[], risk: Float64Array | null, digests: string[]) => void | Promise<void>;
 
 async function scan(name: string, files: FileEntry[], columns: string[], manifest: Manifest, where: (p: string) => string, problems: string[], check?: RowCheck): Promise<Scan> {
   const hasher = new RowHasher(columns);
@@ -114,7 +138,7 @@ async function scan(name: string, files: FileEntry[], columns: string[], manifes
       if (check) {
         const riskVector = batch.getChild('risk');
         if (!riskVector) throw new MissingColumnError(name, 'risk');
-        check(idsOf(batch, manifest.id_column, name), Float64Array.from(riskVector.toArray() as ArrayLike<number>), digests.map((d) => d.toString('hex')));
+        await check(idsOf(batch, manifest.id_column, name), Float64Array.from(riskVector.toArray() as ArrayLike<number>), digests.map((d) => d.toString('hex')));
       }
       rows += batch.numRows;
     }

@@ -1,13 +1,14 @@
 // filter as shards: each shard splits its units of the corpus (the threshold and the report's
 // distributions come from the whole scores file, so they are the same in every shard) and writes
 // clean/removed parts plus a partial report; the merge joins them into the report one process writes.
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { filterCorpus, MANIFEST_FILE, REPORT_FILE, type FilterOptions, type FilterResult } from '../filter/filter.js';
 import { addFingerprints } from '../filter/fingerprint.js';
 import { loadManifest, splitSummary, type Manifest, type RemovedRow } from '../filter/manifest.js';
-import { relativeTo } from '../filter/paths.js';
+import { relativeTo, resolveFrom } from '../filter/paths.js';
+import { readRemovedList, REMOVED_LIST_FILE, RemovedListWriter } from '../filter/removed-list.js';
 import { openReader, sha256File } from '../io/index.js';
 import { renderFilterReport } from '../report/filter-report.js';
 import type { MergeHook } from './merge.js';
@@ -65,17 +66,16 @@ export const mergeFilterReport: MergeHook = async (markers, merged) => {
   if (rowsIn !== first.scores.rows) {
     throw new UserError(`${report}: the shards read ${rowsIn} corpus rows but the scores hold ${first.scores.rows}; pass the scores made from this corpus`);
   }
-  // removed rows in input order: the order of the merged removed file
-  const byId = new Map<string, RemovedRow>();
-  for (const p of parts) for (const r of p.removed_rows) byId.set(r.id, r);
-  const removedRows: RemovedRow[] = [];
-  for await (const batch of openReader(removed)) {
-    const ids = batch.getChild(first.id_column);
-    for (let i = 0; i < batch.numRows; i++) {
-      const entry = byId.get(String(ids?.get(i)));
-      if (!entry) throw new UserError(`${removed}: row ${removedRows.length} is in no shard's manifest; rerun the filter shards`);
-      removedRows.push(entry);
-    }
+  await mkdir(report, { recursive: true });
+  const listTemp = join(report, `.partial-${process.pid}-${REMOVED_LIST_FILE}`);
+  const list = await RemovedListWriter.create(listTemp);
+  try {
+    await mergeRemovedLists(markers.map((m, s) => resolveFrom(partPath(report, m.index, m.count), parts[s].removed_rows.path)), removed, first.id_column, list);
+    await list.close();
+  } catch (error) {
+    await list.abort();
+    await rm(listTemp, { force: true });
+    throw error;
   }
   const kept = merged.outputs.clean.rows;
   const dropped = merged.outputs.removed.rows;
@@ -91,13 +91,35 @@ export const mergeFilterReport: MergeHook = async (markers, merged) => {
     removed: { files: [await entry(removed)], rows: dropped, fingerprint: fingerprint((p) => p.removed.fingerprint) },
     report: { path: REPORT_FILE, sha256: '' },
     summary: splitSummary(rowsIn, kept, dropped, sum((p) => p.summary.unscored ?? 0)),
-    removed_rows: removedRows,
+    removed_rows: { path: REMOVED_LIST_FILE, sha256: await sha256File(listTemp), rows: list.rows },
   };
-  await mkdir(report, { recursive: true });
   const manifestPath = join(report, MANIFEST_FILE);
   await rm(manifestPath, { force: true }); // no manifest vouches for a half-written folder
+  await rename(listTemp, join(report, REMOVED_LIST_FILE));
   const reportPath = join(report, REPORT_FILE);
-  await writeFileAtomic(reportPath, renderFilterReport(manifest));
+  await writeFileAtomic(reportPath, renderFilterReport(manifest, list.top.result()));
   manifest.report.sha256 = await sha256File(reportPath);
   await writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 1)}\n`);
 };
+
+/**
+ * The shards' removed-rows lists in the merged removed file's order. Each list is in its shard's order
+ * and the merge interleaves whole shard units, so the next merged row is always at the head of one list.
+ */
+async function mergeRemovedLists(paths: string[], removed: string, idColumn: string, out: RemovedListWriter): Promise<void> {
+  const lists = paths.map((path) => readRemovedList(path)[Symbol.asyncIterator]());
+  const next = async (s: number) => ((await lists[s].next()).value as RemovedRow | undefined) ?? null;
+  const heads = await Promise.all(lists.map((_, s) => next(s)));
+  for await (const batch of openReader(removed, { columns: [idColumn] })) {
+    const ids = batch.getChild(idColumn);
+    for (let i = 0; i < batch.numRows; i++) {
+      const id = String(ids?.get(i));
+      const s = heads.findIndex((head) => head?.id === id);
+      if (s < 0) throw new UserError(`${removed}: row ${out.rows} (id ${id}) is next in no shard's removed-rows list; rerun the filter shards`);
+      await out.add(heads[s]!);
+      heads[s] = await next(s);
+    }
+  }
+  const left = heads.findIndex((head) => head !== null);
+  if (left >= 0) throw new UserError(`${paths[left]}: lists removed id ${heads[left]!.id}, which the merged ${removed} lacks; rerun the filter shards`);
+}

@@ -1,14 +1,12 @@
 // report.html of `memsieve filter`, built from the manifest alone: summary, risk histogram with the
 // threshold, the model's validation ROC curve, and each feature's distribution for kept vs removed
 // rows (Borkar et al. 2026, Figure 7).
-import type { Manifest, SplitHistogram } from '../filter/manifest.js';
+import type { Manifest, RemovedRow, SplitHistogram } from '../filter/manifest.js';
 import { escapeHtml, figure, keyValueTable, page } from './html.js';
 import { formatTick, histogramChart, lineChart } from './svg.js';
 
 const KEPT = '#2b6cb0';
 const REMOVED = '#c53030';
-/** the removed-rows table lists this many (highest risk first); manifest.json has them all */
-const LISTED_ROWS = 200;
 
 const METHOD: Record<Manifest['threshold']['method'], string> = {
   threshold: '--threshold',
@@ -17,7 +15,8 @@ const METHOD: Record<Manifest['threshold']['method'], string> = {
   model_default: "the model's default threshold",
 };
 
-export function renderFilterReport(manifest: Manifest): string {
+/** The report page from the manifest and the highest-risk removed rows (the removed-rows list has them all). */
+export function renderFilterReport(manifest: Manifest, topRemoved: RemovedRow[]): string {
   const s = manifest.summary;
   const t = manifest.threshold;
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
@@ -88,7 +87,7 @@ export function renderFilterReport(manifest: Manifest): string {
     ),
   );
 
-  const rows = [...manifest.removed_rows].sort((a, b) => b.risk - a.risk).slice(0, LISTED_ROWS);
+  const rows = topRemoved;
   const features = manifest.model.features;
   const table =
     `<table><tr><th>id</th><th class="n">risk</th>${features.map((f) => `<th class="n">${escapeHtml(f)}</th>`).join('')}</tr>` +
@@ -103,7 +102,7 @@ export function renderFilterReport(manifest: Manifest): string {
     `<div class="figures">${riskFigure}${rocFigure}</div>`,
     '<h2>Features of kept vs removed rows</h2>',
     `<div class="figures">${featureFigures.join('')}</div>`,
-    `<h2>Removed rows</h2><p class="sub">${rows.length < manifest.removed_rows.length ? `The ${rows.length} highest-risk of ${manifest.removed_rows.length}; ` : ''}manifest.json lists every removed row with its content hash.</p>`,
+    `<h2>Removed rows</h2><p class="sub">${rows.length < manifest.removed_rows.rows ? `The ${rows.length} highest-risk of ${manifest.removed_rows.rows}; ` : ''}<code>${escapeHtml(manifest.removed_rows.path)}</code> lists every removed row with its content hash.</p>`,
     table,
   ]);
 }

@@ -11,6 +11,8 @@ import { tempDir } from '../helpers/kit.js';
 import { FEATURES, makeKitInputs, readParquetRows, type KitInputs } from './kit-setup.js';
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+/** a report folder's removed-rows list, parsed line by line */
+const removedList = (report: string) => readFileSync(join(report, 'removed-rows.jsonl'), 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line));
 
 /** docs/filter.md's row encoding for the kit's (id string, text string, copies int64) rows, written out by hand */
 function kitRowDigest(row: Record<string, any>): bigint {
@@ -104,7 +106,7 @@ describe('memsieve filter on the brown-tiny kit', () => {
   });
 
   it('writes a manifest whose hashes, counts and fingerprints match the files', () => {
-    expect(manifest.schema).toBe('memsieve.manifest/v1');
+    expect(manifest.schema).toBe('memsieve.manifest/v2');
     expect(manifest.threshold.method).toBe('target_recall');
     expect(manifest.threshold.requested).toBe(1);
     expect(manifest.model.sha256).toBe(sha256(kit.model));
@@ -117,10 +119,13 @@ describe('memsieve filter on the brown-tiny kit', () => {
     expect(manifest.input.fingerprint).toBe(fingerprint(kit.corpusRows));
     expect(manifest.clean.fingerprint).toBe(fingerprint(clean));
     expect(manifest.removed.fingerprint).toBe(fingerprint(removed));
-    // per removed row: id, risk, features, content hash; no text without --include-text
-    expect(manifest.removed_rows.map((r: any) => r.id)).toEqual(removed.map((r) => String(r.id)));
+    // per removed row, in the removed file's order: id, risk, features, content hash; no text without --include-text
+    const listPath = join(dir, 'report', 'removed-rows.jsonl');
+    expect(manifest.removed_rows).toEqual({ path: 'removed-rows.jsonl', sha256: sha256(listPath), rows: removed.length });
+    const listed = removedList(join(dir, 'report'));
+    expect(listed.map((r: any) => r.id)).toEqual(removed.map((r) => String(r.id)));
     const index = new Map(kit.ids.map((id, i) => [id, i]));
-    for (const [k, entry] of manifest.removed_rows.entries()) {
+    for (const [k, entry] of listed.entries()) {
       expect(entry.risk).toBe(removed[k].risk);
       expect(entry.row_sha256).toBe(kitRowDigest(removed[k]).toString(16).padStart(64, '0'));
       expect(entry.features.teacher_ppl).toBe(kit.features.teacher_ppl[index.get(entry.id)!]);
@@ -178,15 +183,21 @@ describe('memsieve filter on the brown-tiny kit', () => {
     expect(result.stderr).toContain(`row id ${altered} in clean differs from the input row (altered)`);
   });
 
-  it('verify rejects a manifest whose removed-row risk was edited', () => {
+  it('verify rejects a removed-rows list whose risk was edited, or that lost a row', () => {
     const copy = copyRun();
-    const manifestPath = join(copy, 'report', 'manifest.json');
-    const m = JSON.parse(readFileSync(manifestPath, 'utf8'));
-    m.removed_rows[0].risk = 0.01;
-    writeFileSync(manifestPath, JSON.stringify(m));
-    const result = runCli(['verify', '--report', join(copy, 'report')]);
-    expect(result.status).toBe(1);
-    expect(result.stderr).toContain(`removed row id ${m.removed_rows[0].id}: risk`);
+    const listPath = join(copy, 'report', 'removed-rows.jsonl');
+    const lines = readFileSync(listPath, 'utf8').trimEnd().split('\n');
+    const first = JSON.parse(lines[0]);
+    writeFileSync(listPath, [JSON.stringify({ ...first, risk: 0.01 }), ...lines.slice(1)].join('\n') + '\n');
+    const edited = runCli(['verify', '--report', join(copy, 'report')]);
+    expect(edited.status).toBe(1);
+    expect(edited.stderr).toContain('removed-rows list file removed-rows.jsonl: sha256');
+    expect(edited.stderr).toContain(`removed row id ${first.id}: risk`);
+    writeFileSync(listPath, lines.slice(0, -1).join('\n') + '\n');
+    const lost = runCli(['verify', '--report', join(copy, 'report')]);
+    expect(lost.status).toBe(1);
+    expect(lost.stderr).toContain(`removed row id ${JSON.parse(lines[lines.length - 1]).id} is not in the removed-rows list`);
+    expect(lost.stderr).toContain(`removed-rows list: ${lines.length - 1} rows, the manifest says ${lines.length}`);
   });
 
   it('--remove-top 5% removes the ceil(5%) riskiest rows; the default threshold is the model\'s', async () => {
@@ -202,6 +213,8 @@ describe('memsieve filter on the brown-tiny kit', () => {
     expect(byDefault.manifest.summary.removed).toBe(risks.filter((r) => r >= model.threshold - 1e-12).length);
     // --include-text copies the removed rows' text, exactly
     const text = new Map(kit.corpusRows.map((r) => [String(r.id), r.text]));
-    for (const entry of byDefault.manifest.removed_rows) expect(entry.text).toBe(text.get(entry.id));
+    const listed = removedList(join(dir, 'report3'));
+    expect(listed).toHaveLength(byDefault.manifest.summary.removed);
+    for (const entry of listed) expect(entry.text).toBe(text.get(entry.id));
   });
 });

@@ -49,6 +49,10 @@ async function expectSameResults(out: string, reference: string): Promise<void> 
   const manifest = (dir: string) => JSON.parse(readFileSync(join(dir, 'report', 'manifest.json'), 'utf8'));
   const [got, want] = [manifest(out), manifest(reference)];
   for (const key of ['summary', 'threshold', 'removed_rows', 'distributions', 'fingerprint'] as const) expect(got[key], key).toEqual(want[key]);
+  const removedList = (dir: string) => readFileSync(join(dir, 'report', 'removed-rows.jsonl'), 'utf8');
+  expect(removedList(out)).toBe(removedList(reference));
+  const topRows = (dir: string) => readFileSync(join(dir, 'report', 'report.html'), 'utf8').split('<h2>Removed rows</h2>')[1];
+  expect(topRows(out)).toBe(topRows(reference));
   for (const key of ['input', 'clean', 'removed'] as const) {
     expect(got[key].rows, key).toBe(want[key].rows);
     expect(got[key].fingerprint, key).toBe(want[key].fingerprint);
