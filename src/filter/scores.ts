@@ -7,7 +7,7 @@ import { openReader } from '../io/index.js';
 import type { RiskModel } from '../risk/index.js';
 import { predictRisk } from '../risk/index.js';
 import { createRng } from '../risk/random.js';
-import { IdIndex } from './id-index.js';
+import { IdIndex } from '../id-index.js';
 
 /** Rows sampled per feature to place the report's histogram bins. */
 const RANGE_SAMPLE = 10_000;

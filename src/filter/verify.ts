@@ -10,9 +10,12 @@ import { MANIFEST_FILE } from './filter.js';
 import { loadManifest, type FileEntry, type Manifest, type RemovedRow } from './manifest.js';
 import { resolveFrom } from './paths.js';
 import { readRemovedList } from './removed-list.js';
+import { IdIndex } from '../id-index.js';
 
 /** at most this many discrepancies of one kind are listed */
 const LISTED = 5;
+/** bytes of a row's SHA-256 kept to tell an altered row (a 2^-128 chance to miss one) */
+const DIGEST_PREFIX = 16;
 
 export interface VerifyResult {
   ok: boolean;
@@ -176,37 +179,59 @@ class Tally {
   }
 }
 
-/** Names lost, added, duplicated and altered rows by id: holds the input's id → row digest map. */
+/**
+ * Names lost, added, duplicated and altered rows by id. Holds an id → input row index and the first
+ * 16 bytes of each input row's digest (~75 bytes a row); runs only when the fingerprints disagree.
+ */
 async function diagnoseRows(manifest: Manifest, where: (p: string) => string): Promise<string[]> {
-  const out: string[] = [];
   const hasher = new RowHasher(manifest.fingerprint.columns);
-  const digestOf = new Map<string, string>();
+  const inputFiles = manifest.input.files.map((f) => where(f.path));
+  const rowOf = new IdIndex();
+  let digests = new Uint8Array(DIGEST_PREFIX * 1024);
+  let rows = 0;
   try {
-    for await (const batch of openReader(manifest.input.files.map((f) => where(f.path)))) {
-      const digests = hasher.digests(batch, 'input');
-      idsOf(batch, manifest.id_column, 'input').forEach((id, i) => digestOf.set(id, digests[i].toString('hex')));
+    for await (const batch of openReader(inputFiles)) {
+      const batchDigests = hasher.digests(batch, 'input');
+      if ((rows + batch.numRows) * DIGEST_PREFIX > digests.length) {
+        const grown = new Uint8Array(Math.max(digests.length * 2, (rows + batch.numRows) * DIGEST_PREFIX));
+        grown.set(digests);
+        digests = grown;
+      }
+      idsOf(batch, manifest.id_column, 'input').forEach((id, i) => {
+        rowOf.add(id, rows + i);
+        digests.set(batchDigests[i].subarray(0, DIGEST_PREFIX), (rows + i) * DIGEST_PREFIX);
+      });
+      rows += batch.numRows;
     }
   } catch {
-    return out; // the input itself is unreadable: already reported
+    return []; // the input itself is unreadable: already reported
   }
-  const seen = new Set<string>();
+  const seen = new Uint8Array(rows);
   const tally = new Tally();
   for (const name of ['clean', 'removed'] as const) {
     try {
       for await (const batch of openReader(manifest[name].files.map((f) => where(f.path)))) {
-        const digests = hasher.digests(batch, name);
+        const batchDigests = hasher.digests(batch, name);
         idsOf(batch, manifest.id_column, name).forEach((id, i) => {
-          const expected = digestOf.get(id);
-          if (expected === undefined) tally.note('added', `row id ${id} in ${name} is not in the input (added)`);
-          else if (seen.has(id)) tally.note('duplicated', `row id ${id} appears more than once in clean/removed (duplicated)`);
-          else if (expected !== digests[i].toString('hex')) tally.note('altered', `row id ${id} in ${name} differs from the input row (altered)`);
-          seen.add(id);
+          const at = rowOf.get(id);
+          if (at < 0) tally.note('added', `row id ${id} in ${name} is not in the input (added)`);
+          else if (seen[at]) tally.note('duplicated', `row id ${id} appears more than once in clean/removed (duplicated)`);
+          else if (Buffer.compare(batchDigests[i].subarray(0, DIGEST_PREFIX), digests.subarray(at * DIGEST_PREFIX, (at + 1) * DIGEST_PREFIX)) !== 0) {
+            tally.note('altered', `row id ${id} in ${name} differs from the input row (altered)`);
+          }
+          if (at >= 0) seen[at] = 1;
         });
       }
     } catch {
       // unreadable output: already reported by the scan
     }
   }
-  for (const id of digestOf.keys()) if (!seen.has(id)) tally.note('lost', `input row id ${id} is in neither clean nor removed (lost)`);
-  return [...out, ...tally.lines()];
+  if (seen.includes(0)) {
+    // the index keeps no ids: name the lost rows from a last read of the input's ids
+    let at = 0;
+    for await (const batch of openReader(inputFiles, { columns: [manifest.id_column] })) {
+      for (const id of idsOf(batch, manifest.id_column, 'input')) if (!seen[at++]) tally.note('lost', `input row id ${id} is in neither clean nor removed (lost)`);
+    }
+  }
+  return tally.lines();
 }

@@ -16,6 +16,7 @@ import {
 import { createRng, sampleWithoutReplacement, shuffle, type Rng } from './random.js';
 import { sha256File, writeFileAtomic } from '../io/index.js';
 import { readColumns } from './read.js';
+import { IdIndex } from '../id-index.js';
 import { RISK_SCHEMA, serializeRiskModel, type MeanStd, type PrCurve, type RiskMetrics, type RiskModel, type RocCurve } from './schema.js';
 
 export const DEFAULT_FEATURES = ['teacher_ppl', 'baseline_ppl', 'kl_teacher_baseline', 'zlib_entropy'];
@@ -162,30 +163,36 @@ export function joinRiskData(
   labels: { path: string; ids: unknown[]; labels: unknown[]; labelColumn: string },
   featureNames: string[],
 ): RiskData {
-  const labelById = new Map<string, number>(); // UNLABELLED for a null label
+  // IdIndex rather than Map/Set: no 2^24-entry limit
+  const labelRowOf = new IdIndex();
+  const labelOf = new Uint8Array(labels.ids.length); // UNLABELLED for a null label
   for (let i = 0; i < labels.ids.length; i++) {
     const id = idKey(labels.ids[i], labels.path, i);
-    if (labelById.has(id)) throw new UserError(`${labels.path}: id "${id}" occurs twice; labels need one row per id`);
-    labelById.set(id, toLabel(labels.labels[i], labels.path, id, labels.labelColumn));
+    if (labelRowOf.add(id, i) >= 0) throw new UserError(`${labels.path}: id "${id}" occurs twice; labels need one row per id`);
+    labelOf[i] = toLabel(labels.labels[i], labels.path, id, labels.labelColumn);
   }
   const n = scores.ids.length;
   const ids: string[] = new Array(n);
   const y = new Uint8Array(n);
-  const seen = new Set<string>();
+  const scoresRowOf = new IdIndex();
+  const labelMatched = new Uint8Array(labels.ids.length);
   const missing: string[] = [];
   let missingCount = 0;
   for (let i = 0; i < n; i++) {
     const id = idKey(scores.ids[i], scores.path, i);
-    if (seen.has(id)) throw new UserError(`${scores.path}: id "${id}" occurs twice; scores need one row per id`);
-    seen.add(id);
+    if (scoresRowOf.add(id, i) >= 0) throw new UserError(`${scores.path}: id "${id}" occurs twice; scores need one row per id`);
     ids[i] = id;
-    const label = labelById.get(id);
-    if (label === undefined) {
+    const at = labelRowOf.get(id);
+    if (at < 0) {
       missingCount++;
       if (missing.length < 3) missing.push(id);
-    } else y[i] = label;
+    } else {
+      y[i] = labelOf[at];
+      labelMatched[at] = 1;
+    }
   }
-  const extra = [...labelById.keys()].filter((id) => !seen.has(id));
+  const extra: string[] = [];
+  for (let i = 0; i < labels.ids.length; i++) if (!labelMatched[i]) extra.push(String(labels.ids[i]));
   if (missingCount > 0 || extra.length > 0) {
     const parts: string[] = [];
     if (missingCount > 0) parts.push(`${missingCount} scored ids have no label (first: ${missing.map((s) => JSON.stringify(s)).join(', ')})`);

@@ -183,6 +183,17 @@ describe('memsieve filter on the brown-tiny kit', () => {
     expect(result.stderr).toContain(`row id ${altered} in clean differs from the input row (altered)`);
   });
 
+  it('verify names a duplicated row and an added row in D_clean', async () => {
+    const copy = copyRun();
+    const twice = String(clean[5].id);
+    await rewrite(join(copy, 'clean.parquet'), (rows) => [...rows, rows[5], { ...rows[6], id: 'not-in-the-input' }]);
+    const result = runCli(['verify', '--report', join(copy, 'report')]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`row id ${twice} appears more than once in clean/removed (duplicated)`);
+    expect(result.stderr).toContain('row id not-in-the-input in clean is not in the input (added)');
+    expect(result.stderr).not.toContain('(lost)');
+  });
+
   it('verify rejects a removed-rows list whose risk was edited, or that lost a row', () => {
     const copy = copyRun();
     const listPath = join(copy, 'report', 'removed-rows.jsonl');

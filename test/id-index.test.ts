@@ -1,6 +1,6 @@
 // IdIndex (filter's id → scores row join) against a JS Map holding the same ids.
 import { describe, expect, it } from 'vitest';
-import { IdIndex } from '../../src/filter/id-index.js';
+import { IdIndex } from '../src/id-index.js';
 
 /** Deterministic PRNG (mulberry32), so a failure reproduces. */
 function random(seed: number): () => number {

@@ -1,5 +1,6 @@
-// id → scores row for `filter`'s join, for any number of ids. A JS Map stops at 2^24 entries ("Map maximum
-// size exceeded") and costs ~100 bytes a row; this table holds 20 bytes a slot in typed arrays.
+// id → row number for the joins by id (filter, train, verify), for any number of ids. A JS Map stops at
+// 2^24 entries ("Map maximum size exceeded") and costs ~100 bytes a row; this table holds 20 bytes a slot
+// in typed arrays.
 //
 // An id is keyed by the first 128 bits of its SHA-1 (UTF-8 bytes), so the ids themselves are never kept.
 // Two distinct ids share a key with probability ~n²/2^129 (about 1e-23 for 100M ids): far below any
