@@ -4,6 +4,7 @@ import { UserError } from '../errors.js';
 import { openReader, writeFileAtomic } from '../io/index.js';
 import { renderOverlapSvg } from './figure.js';
 import { compareAudits, type AuditLabels, type OverlapReport } from './overlap.js';
+import { IdIndex } from '../id-index.js';
 
 export interface CompareOptions {
   /** "name=path" pairs, e.g. teacher=t.parquet */
@@ -28,7 +29,7 @@ export async function readAuditLabels(name: string, path: string, idColumn = 'id
   const reader = openReader(path);
   const ids: string[] = [];
   const labels: (boolean | null)[] = [];
-  const seen = new Map<string, number>();
+  const seen = new IdIndex(); // not a Map: no 2^24-entry limit
   for await (const batch of reader) {
     const columnNames = () => batch.schema.fields.map((f) => f.name).join(', ');
     const idVector = batch.getChild(idColumn);
@@ -42,11 +43,10 @@ export async function readAuditLabels(name: string, path: string, idColumn = 'id
       const rawId = idVector.get(i);
       if (rawId === null || rawId === undefined) throw new UserError(`--audit ${name}=${path}: row ${row} has a null id in '${idColumn}'`);
       const id = String(rawId);
-      const first = seen.get(id);
-      if (first !== undefined) {
+      const first = seen.add(id, row);
+      if (first >= 0) {
         throw new UserError(`--audit ${name}=${path}: id '${id}' appears twice (rows ${first} and ${row}); ids must be unique to join audits`);
       }
-      seen.set(id, row);
       ids.push(id);
       labels.push(toLabel(labelVector.get(i), () => `--audit ${name}=${path}: row ${row} (id ${id})`, labelColumn));
     }

@@ -1,6 +1,7 @@
 // Overlap of memorization across models (the paper's sets), from per-model labels joined by id.
 // Pure: callers read the audits (compare.ts) and pass ids and labels here.
 import { UserError } from '../errors.js';
+import { IdIndex } from '../id-index.js';
 
 /** One audit's labels: `memorized` per row (null = not audited, e.g. too short), keyed by id. */
 export interface AuditLabels {
@@ -63,15 +64,20 @@ export function compareAudits(audits: AuditLabels[]): OverlapReport {
     names.add(audit.name);
   }
 
-  // Index every audit by id; the first audit's order is the output order.
-  const indexes = audits.map((audit) => new Map(audit.ids.map((id, row) => [id, row])));
-  const common = audits[0].ids.filter((id) => indexes.every((index) => index.has(id)));
+  // Index every audit by id (IdIndex, not Map: no 2^24-entry limit); the first audit's order is the output order.
+  const indexes = audits.map((audit) => {
+    const index = new IdIndex();
+    audit.ids.forEach((id, row) => index.add(id, row));
+    return index;
+  });
+  const inEvery = (id: string) => indexes.every((index) => index.get(id) >= 0);
+  const common = audits[0].ids.filter(inEvery);
   if (common.length === 0) {
     const sample = audits.map((a) => `${a.name}: ${a.ids.slice(0, 2).join(', ') || '(no rows)'}`).join('; ');
     throw new UserError(`--audit: the audits share no id (${sample}); compare audits of the same corpus, and check --id-column`);
   }
 
-  const columns = audits.map((audit, a) => common.map((id) => audit.labels[indexes[a].get(id)!]));
+  const columns = audits.map((audit, a) => common.map((id) => audit.labels[indexes[a].get(id)]));
   const compared: string[] = [];
   const member: boolean[][] = audits.map(() => []);
   let nullRows = 0;
@@ -98,15 +104,19 @@ export function compareAudits(audits: AuditLabels[]): OverlapReport {
     students: {},
     patterns: {},
   };
-  const notInEvery = new Set<string>();
+  let notInEvery = 0;
   audits.forEach((audit, a) => {
-    const missing = audit.ids.filter((id) => !indexes.every((index) => index.has(id))).length;
-    for (const id of audit.ids) if (!indexes.every((index) => index.has(id))) notInEvery.add(id);
+    let missing = 0;
+    for (const id of audit.ids) {
+      if (inEvery(id)) continue;
+      missing++;
+      if (!indexes.slice(0, a).some((index) => index.get(id) >= 0)) notInEvery++; // counted once, at its first audit
+    }
     const nullCount = audit.labels.filter((label) => label === null).length;
     report.audits[audit.name] = { path: audit.path, rows: audit.ids.length, null_rows: nullCount, rows_not_in_every_audit: missing };
     report.memorized[audit.name] = idSet((i) => member[a][i]);
   });
-  report.excluded.not_in_every_audit = notInEvery.size;
+  report.excluded.not_in_every_audit = notInEvery;
 
   const teacher = names.has('teacher') ? of('teacher') : undefined;
   const baseline = names.has('baseline') ? of('baseline') : undefined;

@@ -53,6 +53,19 @@ describe('compareAudits on golden flags', () => {
     expect(report.audits.teacher.rows_not_in_every_audit).toBe(300);
   });
 
+  it('counts an id missing from several audits once, and ids only one audit has', () => {
+    const [teacher, baselineAll, studentAll] = audits;
+    const baseline: AuditLabels = { ...baselineAll, ids: baselineAll.ids.slice(10), labels: baselineAll.labels.slice(10) };
+    const student: AuditLabels = { ...studentAll, ids: [...studentAll.ids.slice(0, 5000), 'x1', 'x2', 'x3'], labels: [...studentAll.labels.slice(0, 5000), true, false, true] };
+    student.labels[20] = null;
+    student.labels[21] = null;
+    const report = compareAudits([teacher, baseline, student]);
+    // compared: rows 10..4999 less the two nulls; not in every audit: rows 0..9 and 5000..5299, and x1..x3
+    expect(report.rows_compared).toBe(4988);
+    expect(report.excluded).toEqual({ null_in_some_audit: 2, not_in_every_audit: 313 });
+    expect([teacher, baseline, student].map((a) => report.audits[a.name].rows_not_in_every_audit)).toEqual([310, 300, 13]);
+  });
+
   it('draws an SVG with one bar per membership pattern', () => {
     const report = compareAudits(audits);
     const svg = renderOverlapSvg(report);
