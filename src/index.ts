@@ -7,6 +7,7 @@ export type * from './models/types.js';
 export * from './io/index.js';
 export { loadTokenizer, type Tokenizer } from './text/tokenizer.js';
 export { zlibBytes, zlibEntropy } from './text/zlib.js';
+export { IdIndex } from './id-index.js';
 export { loadOnnxModel, OnnxCausalLM, type OnnxLoadOptions } from './models/onnx.js';
 
 export { score, type ScoreCommandOptions } from './score/run.js';

@@ -8,3 +8,4 @@ export type { Manifest, RemovedRow, DatasetEntry, FileEntry, SplitHistogram, Thr
 export { chooseThreshold, parseFraction } from './threshold.js';
 export type { ThresholdChoice, Threshold } from './threshold.js';
 export { MultisetHash, RowHasher, rowDigest, addFingerprints, FINGERPRINT_ALGORITHM, ROW_ENCODING } from './fingerprint.js';
+export { readRemovedList, REMOVED_LIST_FILE } from './removed-list.js';
