@@ -1,6 +1,8 @@
 // Greedy decoding with a KV cache for graphs in the Hugging Face Optimum / transformers.js
 // decoder-with-past layout: inputs past_key_values.{i}.key/value [batch, heads, past, head_dim],
-// outputs present.{i}.key/value. Runs inside the model worker thread (see onnx-worker.ts).
+// outputs present.{i}.key/value. Optimum's merged decoders (decoder_model_merged.onnx) add a boolean
+// use_cache_branch input choosing between their no-past and with-past subgraphs (an If node): false on
+// a run without past, true after. Runs inside the model worker thread (see onnx-worker.ts).
 // Each new token then costs one position instead of a pass over the whole sequence.
 import * as ort from 'onnxruntime-node';
 
@@ -14,6 +16,8 @@ export interface KvLayout {
   headDim: number;
   pastType: 'float32' | 'float16';
   hasPositionIds: boolean;
+  /** an Optimum merged decoder: feed use_cache_branch */
+  hasUseCacheBranch: boolean;
 }
 
 /** Chooses the next token from one row of logits (the worker's argmax, ties to the lowest id). */
@@ -54,12 +58,26 @@ export function detectKvCache(session: ort.InferenceSession): KvLayout | undefin
   if (type !== 'float32' && type !== 'float16') {
     throw new Error(`'${pastNames[0]}' holds ${type}; the cache decoder supports float32 and float16 caches`);
   }
-  return { pastNames, presentNames, heads, headDim, pastType: type, hasPositionIds: session.inputNames.includes('position_ids') };
+  return {
+    pastNames,
+    presentNames,
+    heads,
+    headDim,
+    pastType: type,
+    hasPositionIds: session.inputNames.includes('position_ids'),
+    hasUseCacheBranch: session.inputNames.includes(USE_CACHE_BRANCH),
+  };
+}
+
+const USE_CACHE_BRANCH = 'use_cache_branch';
+
+function useCacheBranch(kv: KvLayout, value: boolean): Record<string, ort.Tensor> {
+  return kv.hasUseCacheBranch ? { [USE_CACHE_BRANCH]: new ort.Tensor('bool', Uint8Array.of(value ? 1 : 0), [1]) } : {};
 }
 
 /** Zero-length past tensors: a KV graph run over a whole sequence at once (logits, first decoding step). */
 export function emptyPastFeeds(kv: KvLayout, batch: number): Record<string, ort.Tensor> {
-  const feeds: Record<string, ort.Tensor> = {};
+  const feeds: Record<string, ort.Tensor> = useCacheBranch(kv, false);
   const dims = [batch, kv.heads, 0, kv.headDim];
   for (const name of kv.pastNames) {
     feeds[name] = kv.pastType === 'float32' ? new ort.Tensor('float32', new Float32Array(0), dims) : new ort.Tensor('float16', new Uint16Array(0), dims);
@@ -131,7 +149,7 @@ async function decodeGroup(
       generated[r * steps + step] = token;
       next[r] = BigInt(token);
     }
-    past = {};
+    past = useCacheBranch(kv, true);
     kv.presentNames.forEach((name, i) => (past[kv.pastNames[i]] = output[name]));
     pastLength += seq;
     ids = next;
