@@ -161,6 +161,24 @@ describe('memsieve run, local executor', () => {
     expect(rerun.stderr).toMatch(/step verify \(verify\): an input changed; running/);
     expect(JSON.parse(readFileSync(join(out, 'risk.json'), 'utf8')).provenance.trials).toBe(20);
   }, 600_000);
+
+  it('pipelines/apply.yaml applies the trained risk model: the same scores, the rows at the target recall removed', async () => {
+    const out = join(dir, 'apply');
+    const risk = join(reference, 'risk.json');
+    const run = await memsieve(['run', join(ROOT, 'pipelines', 'apply.yaml'), '--set', `corpus=${corpus}`, '--set', `risk=${risk}`, '--set', `out=${out}`]);
+    expect(run.status, run.stderr).toBe(0);
+    const [scores, referenceScores] = await Promise.all([readRows(join(out, 'scores.parquet')), readRows(join(reference, 'scores.parquet'))]);
+    expect(scores.map(stable)).toEqual(referenceScores.map(stable));
+    // the threshold of recall 0.99 on the model's validation ROC (highest first), and every scored row at or above it
+    const model = JSON.parse(readFileSync(risk, 'utf8'));
+    const threshold = model.roc.thresholds[model.roc.tpr.findIndex((tpr: number, i: number) => tpr >= 0.99 && Number.isFinite(model.roc.thresholds[i]))];
+    const riskOf = (row: Record<string, any>) =>
+      1 / (1 + Math.exp(-model.features.reduce((z: number, name: string, j: number) => z + (model.coefficients[j] * (row[name] - model.scaler.mean[j])) / model.scaler.std[j], model.intercept)));
+    const expected = scores.filter((row) => row.teacher_ppl !== null && riskOf(row) >= threshold).map((row) => row.id);
+    const removed = await readRows(join(out, 'removed.parquet'));
+    expect(removed.map((row) => row.id)).toEqual(expected);
+    expect(JSON.parse(readFileSync(join(out, 'report', 'manifest.json'), 'utf8')).threshold).toMatchObject({ method: 'target_recall', requested: 0.99, value: threshold });
+  }, 600_000);
 });
 
 // CI and `npm run test:slurm` set MEMSIEVE_REQUIRE_SLURM=1: there a missing Slurm fails instead of skipping
