@@ -53,7 +53,7 @@ export interface RiskData {
   /** 1 = memorized */
   labels: Uint8Array;
   /** ids with a null label (an audit leaves rows shorter than prefix + suffix unaudited): not used */
-  unlabelled: number;
+  unlabelled?: number;
 }
 
 export interface ProtocolResult {
