@@ -38,6 +38,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed of initialization and data order', nonNegativeInt, 0)
     .option('--device <device>', 'auto, cpu, cuda or cuda:N', 'auto')
     .option('--log-every <n>', 'optimizer steps between progress lines', positiveInt, 10)
+    .option('--checkpoint-epochs <n>', 'save a resume point (OUT.resume/) every n epochs; a rerun continues from it (0: never)', nonNegativeInt, 1)
     .option('-q, --quiet', 'no progress output (the JSON summary is still printed)')
     .action(async (options: DistillCommandOptions) => {
       const result = await distill(options, (event) => {

@@ -44,6 +44,8 @@ export interface DistillOptions {
   seed?: number;
   device?: string;
   logEvery?: number;
+  /** save a resume point (OUT.resume/) every n epochs; 0: never */
+  checkpointEpochs?: number;
   python?: string;
 }
 
@@ -83,6 +85,7 @@ const FLAGS: [keyof DistillOptions, string][] = [
   ['seed', '--seed'],
   ['device', '--device'],
   ['logEvery', '--log-every'],
+  ['checkpointEpochs', '--checkpoint-epochs'],
 ];
 
 /** Trainer arguments for options whose data are already token files. */
@@ -98,8 +101,9 @@ export function trainerArgs(options: DistillOptions, dataTokens: string, validat
 }
 
 /**
- * Distill a student. `onEvent` sees the trainer's progress events (start, hard_data, step, epoch).
- * The checkpoint folder appears only when training finished (the trainer renames it into place).
+ * Distill a student. `onEvent` sees the trainer's progress events (start, hard_data, resume, step, epoch).
+ * The checkpoint folder appears only when training finished (the trainer renames it into place); a rerun
+ * of an interrupted run with the same options and data resumes from OUT.resume/.
  */
 export async function distill(options: DistillOptions, onEvent: (event: PythonEvent) => void = () => {}): Promise<DistillResult> {
   if (!['soft', 'hard', 'ce'].includes(options.mode)) throw new UserError(`--mode ${options.mode}: use soft, hard or ce`);
@@ -151,7 +155,9 @@ export function describeDistillEvent(e: PythonEvent): string | null {
     case 'tokenized':
       return `tokenized ${String(e.split)}: ${String(e.rows)} rows, ${String(e.tokens)} tokens`;
     case 'hard_data':
-      return `teacher generated ${String(e.rows)} sequences for hard KD (${n(e.seconds, 3)} s)`;
+      return e.reused ? `reusing the teacher's ${String(e.rows)} sequences from the interrupted run` : `teacher generated ${String(e.rows)} sequences for hard KD (${n(e.seconds, 3)} s)`;
+    case 'resume':
+      return `resuming an interrupted run after epoch ${String(e.epoch)} (step ${String(e.step)})`;
     case 'start':
       return `training (${String(e.mode)}) on ${String(e.device)}: ${String(e.rows)} rows, ${String(e.epochs)} epochs, ${String(e.steps)} steps, ${String(e.student_parameters)} student parameters`;
     case 'step':

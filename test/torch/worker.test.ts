@@ -1,6 +1,7 @@
 // The PyTorch worker and trainer driven from TypeScript through their real process boundaries, with tiny
 // models on CPU. Independent numbers: the same tiny models exported to ONNX and run by onnxruntime-node
 // with the TypeScript feature math (OnnxPairScorer), and greedy decoding by full recomputation there.
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -159,6 +160,31 @@ describe('memsieve distill (CLI → trainer process)', () => {
     } finally {
       await student.close();
     }
+  });
+
+  it('a run killed after epoch 2 resumes there and ends as the uninterrupted run', async () => {
+    const out = join(dir, 'student-resumed');
+    const args = ['--import', 'tsx', join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts'), 'distill', '--mode', 'soft', '--teacher', teacherDir,
+      '--student-config', baselineDir, '--validation', validation, '--out', out, '--epochs', '3', '--lr', '3e-3', '--warmup-steps', '1', ...common()];
+    // the CLI and its trainer in one process group, killed together as soon as epoch 2 is reported
+    const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (/distill: epoch 2: train loss/.test(stderr)) process.kill(-child.pid!, 'SIGKILL');
+      });
+      child.once('close', () => resolve());
+    });
+    expect(existsSync(out)).toBe(false);
+    const r = runCli(args.slice(3));
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/distill: resuming an interrupted run after epoch 2 \(step 4\)/);
+    expect(r.stderr).not.toMatch(/distill: epoch 1:/);
+    // the same trajectory as the uninterrupted soft-KD run above (same options and data)
+    const history = (folder: string) => JSON.parse(readFileSync(join(folder, 'distill.json'), 'utf8')).history;
+    expect(history(out)).toEqual(history(join(dir, 'student-soft')));
+    expect(existsSync(`${out}.resume`)).toBe(false);
   });
 
   it('hard KD trains on the teacher\'s greedy continuations of each prefix', async () => {

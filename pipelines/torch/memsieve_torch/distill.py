@@ -4,10 +4,16 @@ teacher's greedy continuations of each k-token prefix) or plain cross-entropy on
     python -m memsieve_torch.distill --mode soft --teacher DIR --student-config DIR --data train.tokens --out DIR
 
 Progress is JSON lines on stdout (docs/torch.md); the last line is {"event": "done", ...}.
+
+Resumable: after every --checkpoint-epochs epochs the student, optimizer, step and RNG states go to
+OUT.resume/state.pt (hard KD keeps its teacher sequences there too). A rerun with the same arguments and
+data continues from the last one and ends with the weights an uninterrupted run gives; the folder is
+removed once the student is published.
 """
 
 import argparse
 import contextlib
+import hashlib
 import json
 import math
 import os
@@ -104,7 +110,56 @@ def parse_args(argv):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto")
     p.add_argument("--log-every", type=int, default=10, help="optimizer steps between progress lines")
+    p.add_argument("--checkpoint-epochs", type=int, default=1, help="save a resume point every N epochs (0: never)")
     return p.parse_args(argv)
+
+
+# what changes the trained weights; the output folder, device and logging do not
+RUN_ARGS = ("mode", "teacher", "student", "student_config", "epochs", "lr", "min_lr", "schedule", "warmup_steps", "batch_size",
+            "grad_accum", "weight_decay", "grad_clip", "temperature", "prefix_tokens", "bf16", "seed")
+
+
+def file_sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class Resume:
+    """OUT.resume/: the last epoch's training state, valid only for the run that wrote it."""
+
+    def __init__(self, args):
+        self.folder = f"{args.out.rstrip('/')}.resume"
+        identity = {name: getattr(args, name) for name in RUN_ARGS}
+        identity["data"] = file_sha256(args.data)  # the token file's path is a fresh temporary one each run
+        identity["validation"] = file_sha256(args.validation) if args.validation else None
+        self.fingerprint = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+        self.state = None
+        try:
+            with open(self.path("fingerprint")) as f:
+                matches = f.read().strip() == self.fingerprint
+        except OSError:
+            matches = False
+        if not matches:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            os.makedirs(self.folder)
+            with open(self.path("fingerprint"), "w") as f:
+                f.write(self.fingerprint)
+        elif os.path.exists(self.path("state.pt")):
+            self.state = torch.load(self.path("state.pt"), map_location="cpu")
+
+    def path(self, name):
+        return os.path.join(self.folder, name)
+
+    def save(self, **state):
+        tmp = self.path(f"state.pt.tmp-{os.getpid()}")
+        torch.save(state, tmp)
+        os.replace(tmp, self.path("state.pt"))
+
+    def remove(self):
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def check_args(args):
@@ -112,6 +167,8 @@ def check_args(args):
         raise DataError(f"--mode {args.mode} needs --teacher")
     if bool(args.student) == bool(args.student_config):
         raise DataError("give exactly one of --student (a checkpoint) or --student-config (random initialization)")
+    if args.checkpoint_epochs < 0:
+        raise DataError("--checkpoint-epochs must be ≥ 0")
     for name in ("epochs", "batch_size", "grad_accum"):
         if getattr(args, name) < 1:
             raise DataError(f"--{name.replace('_', '-')} must be ≥ 1")
@@ -151,13 +208,17 @@ def train(args):
             raise DataError(f"{name} {d.path}: token id {d.max_id()} is outside the student's vocabulary of {student.vocab_size}")
 
     started = time.perf_counter()
+    resume = Resume(args)
     if args.mode == "hard":
-        teacher.module.eval()
-        hard_path = args.hard_data_out or f"{args.out.rstrip('/')}.hard-{os.getpid()}.tokens"
-        data = hard_kd_data(teacher, data, args.prefix_tokens, hard_path)
-        if not args.hard_data_out:
-            os.remove(hard_path)  # the memory map keeps the data readable until training ends
-        emit("hard_data", rows=len(data), seconds=round(time.perf_counter() - started, 3))
+        # the teacher's sequences live in the resume folder until the student is published
+        hard_path = resume.path("hard.tokens")
+        reused = os.path.exists(hard_path)
+        if reused:
+            data = read_token_file(hard_path)
+        else:
+            teacher.module.eval()
+            data = hard_kd_data(teacher, data, args.prefix_tokens, hard_path)
+        emit("hard_data", rows=len(data), seconds=round(time.perf_counter() - started, 3), reused=reused)
         teacher = None  # not needed for cross-entropy on its sequences
 
     torch.manual_seed(args.seed)
@@ -168,8 +229,17 @@ def train(args):
     micro = args.batch_size // args.grad_accum
     emit("start", mode=args.mode, rows=len(data), epochs=args.epochs, steps=total_steps, device=str(device),
          student_parameters=sum(p.numel() for p in student.module.parameters()))
-    history, step = [], 0
-    for epoch in range(args.epochs):
+    history, step, first_epoch = [], 0, 0
+    if resume.state is not None:
+        state = resume.state
+        student.module.load_state_dict(state["student"])
+        optimizer.load_state_dict(state["optimizer"])
+        torch.set_rng_state(state["torch_rng"])
+        if state["cuda_rng"] is not None and device.type == "cuda":
+            torch.cuda.set_rng_state_all(state["cuda_rng"])
+        history, step, first_epoch = state["history"], state["step"], state["epoch"]
+        emit("resume", epoch=first_epoch, step=step)
+    for epoch in range(first_epoch, args.epochs):
         order = torch.randperm(len(data), generator=torch.Generator().manual_seed(args.seed * 100003 + epoch)).tolist()
         epoch_loss, epoch_positions = 0.0, 0
         for first in range(0, len(order), args.batch_size):
@@ -207,6 +277,10 @@ def train(args):
             val_loss = evaluate(student, validation, micro, device, autocast)
             record.update(val_loss=val_loss, val_ppl=math.exp(min(val_loss, 700)))
         history.append(record)
+        if args.checkpoint_epochs and (epoch + 1) % args.checkpoint_epochs == 0 and epoch + 1 < args.epochs:
+            resume.save(epoch=epoch + 1, step=step, history=history, student=student.module.state_dict(),
+                        optimizer=optimizer.state_dict(), torch_rng=torch.get_rng_state(),
+                        cuda_rng=torch.cuda.get_rng_state_all() if device.type == "cuda" else None)
         emit("epoch", **record)
 
     summary = {
@@ -219,6 +293,9 @@ def train(args):
         "device": str(device),
     }
     publish(student, args.out, summary)
+    if args.hard_data_out:
+        shutil.move(resume.path("hard.tokens"), args.hard_data_out)
+    resume.remove()
     emit("done", out=args.out, **{k: v for k, v in history[-1].items() if k != "epoch"}, steps=step, seconds=summary["seconds"])
 
 

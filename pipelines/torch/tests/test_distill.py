@@ -102,7 +102,7 @@ def test_distill_lowers_validation_loss_and_is_deterministic(tmp_path, tiny_dir,
             assert epochs[-1]["val_loss"] < epochs[0]["val_loss"]
         assert os.path.exists(os.path.join(out, "model.pt")) and os.path.exists(os.path.join(out, "distill.json"))
         outs.append(out)
-    assert not [f for f in os.listdir(tmp_path) if ".hard-" in f or ".tmp-" in f]  # the hard-KD token file is removed
+    assert not [f for f in os.listdir(tmp_path) if ".resume" in f or ".tmp-" in f]  # resume folder and temp files removed
     a, b = (load_model(o, torch.device("cpu")).module.state_dict() for o in outs)
     for name in a:
         assert torch.equal(a[name], b[name]), name
@@ -147,3 +147,57 @@ def test_bad_input_gives_one_clear_error(tmp_path, tiny_dir, corpus):
                                            "--out", str(tmp_path / "o3"), "--device", "cuda")
         assert code == 2 and "no CUDA device" in events[-1]["message"] and "Traceback" not in stderr
     assert not any(p.name.startswith(("o1", "o2", "o3")) for p in tmp_path.iterdir())  # no output after a failure
+
+
+@pytest.mark.parametrize("mode", ["soft", "hard"])
+def test_a_killed_run_resumes_from_its_last_epoch_to_the_uninterrupted_weights(tmp_path, tiny_dir, corpus, mode):
+    teacher_dir, _ = tiny_dir
+    train, val = corpus
+    env = dict(os.environ, PYTHONPATH=PKG)
+
+    def args(out):
+        return [sys.executable, "-m", "memsieve_torch.distill", "--mode", mode, "--teacher", teacher_dir, "--student-config", teacher_dir,
+                "--data", train, "--validation", val, "--out", out, "--epochs", "4", "--lr", "3e-3", "--batch-size", "8",
+                "--warmup-steps", "2", "--seed", "5", "--device", "cpu", "--prefix-tokens", "8"]
+
+    whole = str(tmp_path / "whole")
+    assert subprocess.run(args(whole), capture_output=True, env=env, timeout=300).returncode == 0
+
+    # kill -9 as soon as epoch 2 is reported (its resume point is written before the report)
+    out = str(tmp_path / "resumed")
+    p = subprocess.Popen(args(out), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    for line in p.stdout:
+        if json.loads(line).get("epoch") == 2 and json.loads(line)["event"] == "epoch":
+            p.kill()
+            break
+    p.wait(timeout=60)
+    assert not os.path.exists(out) and os.path.exists(out + ".resume/state.pt")
+
+    code, events, stderr = run_distill(*args(out)[3:])
+    assert code == 0, stderr
+    kinds = [e["event"] for e in events]
+    assert {"event": "resume", "epoch": 2, "step": 8} in events  # 32 rows / 8 per step: 4 steps an epoch
+    assert [e["epoch"] for e in events if e["event"] == "epoch"] == [3, 4]
+    if mode == "hard":
+        assert [e["reused"] for e in events if e["event"] == "hard_data"] == [True]
+    assert kinds[-1] == "done" and not os.path.exists(out + ".resume")
+    a, b = (load_model(o, torch.device("cpu")).module.state_dict() for o in (whole, out))
+    for name in a:
+        assert torch.equal(a[name], b[name]), name
+    history = lambda o: json.load(open(os.path.join(o, "distill.json")))["history"]
+    assert history(out) == history(whole)
+
+
+def test_a_resume_point_of_other_arguments_is_not_used(tmp_path, tiny_dir, corpus):
+    teacher_dir, _ = tiny_dir
+    train, _ = corpus
+    out = str(tmp_path / "student")
+    common = ["--mode", "ce", "--student-config", teacher_dir, "--data", train, "--out", out, "--epochs", "2", "--batch-size", "8", "--device", "cpu"]
+    os.makedirs(out + ".resume")
+    with open(out + ".resume/fingerprint", "w") as f:
+        f.write("another run")
+    torch.save({"epoch": 1}, out + ".resume/state.pt")
+    code, events, stderr = run_distill(*common)
+    assert code == 0, stderr
+    assert "resume" not in [e["event"] for e in events]
+    assert len([e for e in events if e["event"] == "epoch"]) == 2
