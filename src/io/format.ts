@@ -5,7 +5,7 @@ import type { Format } from './types.js';
 
 const FORMATS: readonly Format[] = ['parquet', 'arrow', 'jsonl'];
 
-/** Extensions memsieve recognises; `.gz` is allowed on JSONL only. */
+/** Extensions memsieve recognises; compression (`.gz`, `.zst`) is allowed on JSONL only. */
 const EXTENSIONS: ReadonlyArray<[string, Format]> = [
   ['.parquet', 'parquet'],
   ['.pq', 'parquet'],
@@ -17,6 +17,8 @@ const EXTENSIONS: ReadonlyArray<[string, Format]> = [
   ['.ndjson', 'jsonl'],
   ['.jsonl.gz', 'jsonl'],
   ['.ndjson.gz', 'jsonl'],
+  ['.jsonl.zst', 'jsonl'],
+  ['.ndjson.zst', 'jsonl'],
 ];
 
 /** Format from `override` (--format) if given, else from the file extension. '-' (stdin/stdout) needs an override or defaults to Arrow IPC stream. */
@@ -31,7 +33,7 @@ export function detectFormat(path: string, override?: Format): Format {
   const format = formatOfName(path);
   if (!format) {
     throw new UserError(
-      `${path}: cannot tell the format from the extension; use .parquet, .arrow/.arrows/.feather, .jsonl(.gz), or pass --format parquet|arrow|jsonl`,
+      `${path}: cannot tell the format from the extension; use .parquet, .arrow/.arrows/.feather, .jsonl(.gz|.zst), or pass --format parquet|arrow|jsonl`,
     );
   }
   return format;
@@ -47,8 +49,12 @@ export function isArrowStreamPath(path: string): boolean {
   return path === '-' || path.toLowerCase().endsWith('.arrows');
 }
 
-export function isGzipPath(path: string): boolean {
-  return path.toLowerCase().endsWith('.gz');
+export type Compression = 'gzip' | 'zstd';
+
+/** The compression a JSONL path's extension names (`.gz`, `.zst`), or null. */
+export function compressionOf(path: string): Compression | null {
+  const name = path.toLowerCase();
+  return name.endsWith('.gz') ? 'gzip' : name.endsWith('.zst') ? 'zstd' : null;
 }
 
 /**

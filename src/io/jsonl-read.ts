@@ -4,7 +4,8 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { RecordBatch, Struct, Table, makeData, type Schema } from 'apache-arrow';
 import { UserError } from '../errors.js';
-import { isGzipPath } from './format.js';
+import { compressionOf } from './format.js';
+import { requireZstd } from './zstd.js';
 import { ValueMismatch, addFractionalKeys, inferSchema, toArrowValue, vectorOfJson } from './jsonl-types.js';
 import type { FileUnits, ReadUnit } from './units.js';
 
@@ -18,7 +19,7 @@ interface LineChunk {
 type Row = Record<string, unknown>;
 
 /**
- * A JSONL file ('-' = stdin, .gz decompressed) as chunks of `batchRows` non-blank lines. Lines are
+ * A JSONL file ('-' = stdin, .gz and .zst decompressed) as chunks of `batchRows` non-blank lines. Lines are
  * split as bytes and decoded one by one with a fatal UTF-8 decoder, so errors name the line.
  * `fixedSchema` (from an earlier file of the same input) skips inference.
  */
@@ -60,10 +61,11 @@ export async function jsonlUnits(path: string, batchRows = DEFAULT_BATCH_ROWS, f
 
 function openSource(path: string): Readable {
   const raw: Readable = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
-  if (!isGzipPath(path)) return raw;
-  const gunzip = createGunzip();
-  raw.on('error', (error) => gunzip.destroy(error));
-  return raw.pipe(gunzip);
+  const compression = compressionOf(path);
+  if (!compression) return raw;
+  const decompress = compression === 'gzip' ? createGunzip() : new (requireZstd(path).DecompressStream)();
+  raw.on('error', (error) => decompress.destroy(error));
+  return raw.pipe(decompress);
 }
 
 async function* lineChunks(path: string, source: Readable, batchRows: number): AsyncGenerator<LineChunk> {

@@ -28,3 +28,15 @@ function stdoutSink(): ByteSink {
     async abort() {},
   };
 }
+
+/**
+ * Compresses each write as its own gzip member or zstd frame: both formats define a file of several as
+ * their concatenation, and every JSONL writer call carries a whole batch of lines, so the ratio holds.
+ */
+export function compressingSink(inner: ByteSink, compress: (data: Uint8Array) => Uint8Array): ByteSink {
+  return {
+    write: (data) => inner.write(compress(typeof data === 'string' ? Buffer.from(data, 'utf8') : data)),
+    close: () => inner.close(),
+    abort: () => inner.abort(),
+  };
+}

@@ -1,9 +1,11 @@
 import { UserError } from '../errors.js';
 import { ArrowBatchWriter } from './arrow-write.js';
-import { detectFormat, isArrowStreamPath } from './format.js';
+import { gzipSync } from 'node:zlib';
+import { compressionOf, detectFormat, isArrowStreamPath } from './format.js';
 import { JsonlBatchWriter } from './jsonl-write.js';
 import { ParquetBatchWriter } from './parquet-write.js';
-import { openSink } from './sink.js';
+import { compressingSink, openSink } from './sink.js';
+import { requireZstd } from './zstd.js';
 import type { BatchWriter, WriteOptions } from './types.js';
 
 /**
@@ -14,8 +16,10 @@ import type { BatchWriter, WriteOptions } from './types.js';
 export async function openWriter(path: string, options: WriteOptions = {}): Promise<BatchWriter> {
   const format = detectFormat(path, options.format);
   if (path === '-' && format === 'parquet') throw new UserError("Parquet cannot be written to stdout ('-'); use --format arrow or jsonl, or a file path");
-  if (path.toLowerCase().endsWith('.gz')) throw new UserError(`${path}: compressed JSONL output is not supported; write .jsonl or .parquet (zstd)`);
-  const sink = await openSink(path);
+  const compression = format === 'jsonl' ? compressionOf(path) : null;
+  const compress = compression === 'gzip' ? gzipSync : compression === 'zstd' ? requireZstd(path).compress : null;
+  const plain = await openSink(path);
+  const sink = compress ? compressingSink(plain, compress) : plain;
   switch (format) {
     case 'parquet':
       return new ParquetBatchWriter(path, sink, options.rowGroupRows);

@@ -2,10 +2,16 @@
 // fall back to hyparquet-compressors' pure-JS decoder and writes to gzip (node:zlib), so a machine that
 // could not build the addon still reads and writes Parquet.
 import { createRequire } from 'node:module';
+import type { Transform } from 'node:stream';
 import { gzipSync } from 'node:zlib';
+import { UserError } from '../errors.js';
 import { compressors as jsDecompressors } from 'hyparquet-compressors';
 
-type ZstdNapi = { compress(data: Uint8Array): Uint8Array; decompress(data: Uint8Array): Uint8Array };
+type ZstdNapi = {
+  compress(data: Uint8Array): Uint8Array;
+  decompress(data: Uint8Array): Uint8Array;
+  DecompressStream: new () => Transform;
+};
 
 let loaded: ZstdNapi | null | undefined;
 
@@ -39,4 +45,11 @@ function warnOnce() {
   if (warned) return;
   warned = true;
   process.emitWarning('zstd-napi is not installed (native build failed?): writing Parquet with gzip instead of zstd', { code: 'MEMSIEVE_NO_ZSTD' });
+}
+
+/** zstd for compressed JSONL (`.jsonl.zst`), which has no fallback: a clear error when the addon is missing. */
+export function requireZstd(path: string): ZstdNapi {
+  const napi = zstdNapi();
+  if (!napi) throw new UserError(`${path}: reading or writing .zst needs the zstd-napi addon, which is not installed (its native build failed?); use .jsonl.gz`);
+  return napi;
 }

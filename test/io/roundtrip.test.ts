@@ -106,6 +106,34 @@ describe('round trip keeps every column, type and value', () => {
     expect(back.getChild('text')!.get(2499)).toBe('t2499');
   });
 
+  it('JSONL .zst (a file from the zstd tool) is decompressed while streaming', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { writeFileSync } = await import('node:fs');
+    const dir = tempDir();
+    const lines = Array.from({ length: 2500 }, (_, i) => JSON.stringify({ id: i, text: `t${i}` })).join('\n');
+    writeFileSync(join(dir, 'c.jsonl'), lines);
+    execFileSync('zstd', ['-q', '-19', join(dir, 'c.jsonl'), '-o', join(dir, 'c.jsonl.zst')]);
+    const back = await readTable(join(dir, 'c.jsonl.zst'), { batchRows: 1000 });
+    expect(Array.from(columnValues(back.getChild('id')!))).toEqual(Array.from({ length: 2500 }, (_, i) => BigInt(i)));
+    expect(back.getChild('text')!.get(2499)).toBe('t2499');
+  });
+
+  for (const [name, tool] of [['t.jsonl.gz', 'gzip'], ['t.jsonl.zst', 'zstd']]) {
+    it(`${name} is written compressed: ${tool} -d gives the plain JSONL, and it reads back`, async () => {
+      const { execFileSync } = await import('node:child_process');
+      const dir = tempDir();
+      // small ids: JSON numbers above 2^53 are not exact
+      const small = () => [sampleTable(0, 700), sampleTable(700, 650)].map((t) => t.assign(new Table({ id: t.getChild('n_tokens')! })));
+      expect(await writeAll(join(dir, name), small())).toBe(1350);
+      expect(await writeAll(join(dir, 't.jsonl'), small())).toBe(1350);
+      const decompressed = execFileSync(tool, ['-d', '-c', join(dir, name)]);
+      expect(decompressed.toString('utf8')).toBe(readFileSync(join(dir, 't.jsonl'), 'utf8'));
+      expect(readFileSync(join(dir, name)).length).toBeLessThan(decompressed.length / 2);
+      const back = await readTable(join(dir, name));
+      expect(plainColumns(back)).toEqual(plainColumns(await readTable(join(dir, 't.jsonl'))));
+    });
+  }
+
   it('an all-null column without a type (Arrow Null) is written to Parquet as nullable strings', async () => {
     const { Null, vectorFromArray } = await import('apache-arrow');
     const table = new Table({ id: vectorFromArray([1, 2, 3]), reason: vectorFromArray([null, null, null], new Null()) });
