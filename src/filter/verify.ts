@@ -11,6 +11,8 @@ import { loadManifest, type FileEntry, type Manifest, type RemovedRow } from './
 import { resolveFrom } from './paths.js';
 import { readRemovedList } from './removed-list.js';
 import { IdIndex } from '../id-index.js';
+import { loadRiskModel } from '../risk/index.js';
+import { readRiskIndex, type RiskIndex } from './scores.js';
 
 /** at most this many discrepancies of one kind are listed */
 const LISTED = 5;
@@ -26,7 +28,15 @@ export interface VerifyResult {
   rows: { input: number; clean: number; removed: number };
 }
 
-export async function verifyReport(reportDir: string): Promise<VerifyResult> {
+export interface VerifyOptions {
+  /**
+   * Also recompute every row's risk from the scores and the model the manifest names, and require the
+   * clean and removed files to carry exactly that risk. Holds filter's id → risk index (~60 bytes a row).
+   */
+  checkRisk?: boolean;
+}
+
+export async function verifyReport(reportDir: string, options: VerifyOptions = {}): Promise<VerifyResult> {
   const manifest = await loadManifest(join(reportDir, MANIFEST_FILE));
   const problems: string[] = [];
   const where = (p: string) => resolveFrom(reportDir, p);
@@ -54,6 +64,17 @@ export async function verifyReport(reportDir: string): Promise<VerifyResult> {
   const columns = manifest.fingerprint.columns;
   const threshold = manifest.threshold.value;
   const tally = new Tally();
+  const modelRisk = options.checkRisk ? await recomputedRisk(manifest, where, problems) : null;
+  /** with --check-risk: the file's risk must be the model's prediction from the scores (NaN: unscored) */
+  const checkRisk = (name: string, id: string, risk: number) => {
+    if (!modelRisk) return;
+    const at = modelRisk.rowOf.get(id);
+    if (at < 0) return tally.note('risk-unscored', `${name} row id ${id} has no row in the scores`);
+    const expected = modelRisk.risk[at];
+    if (!Object.is(expected, risk)) {
+      tally.note('risk-model', `${name} row id ${id}: risk ${Number.isNaN(risk) ? 'null' : risk} in the file, the model gives ${Number.isNaN(expected) ? 'none (too short to score)' : expected} from the scores`);
+    }
+  };
   const listed = readRemovedList(where(manifest.removed_rows.path))[Symbol.asyncIterator]();
   let listedRows = 0;
   let listProblem: string | null = null;
@@ -72,7 +93,9 @@ export async function verifyReport(reportDir: string): Promise<VerifyResult> {
   const input = await scan('input', manifest.input.files, columns, manifest, where, problems);
   const clean = await scan('clean', manifest.clean.files, columns, manifest, where, problems, (ids, risk) => {
     for (let i = 0; i < ids.length; i++) {
-      if (!(risk![i] < threshold)) tally.note('clean-risk', `clean row id ${ids[i]} has risk ${risk![i]} >= threshold ${threshold}`);
+      // null risk (NaN here): a row too short to score, kept
+      if (risk![i] >= threshold) tally.note('clean-risk', `clean row id ${ids[i]} has risk ${risk![i]} >= threshold ${threshold}`);
+      checkRisk('clean', ids[i], risk![i]);
     }
   });
   // the list holds the removed rows in the removed file's order: line k describes row k
@@ -90,6 +113,7 @@ export async function verifyReport(reportDir: string): Promise<VerifyResult> {
       if (entry.risk !== risk![i]) tally.note('risk', `removed row id ${ids[i]}: risk ${risk![i]} in the file, ${entry.risk} in the manifest`);
       if (entry.row_sha256 !== digests[i]) tally.note('row-hash', `removed row id ${ids[i]}: content differs from the manifest's row_sha256`);
       if (!(risk![i] >= threshold)) tally.note('removed-risk', `removed row id ${ids[i]} has risk ${risk![i]} < threshold ${threshold}`);
+      checkRisk('removed', ids[i], risk![i]);
     }
   });
   if (removed.read) {
@@ -122,6 +146,17 @@ export async function verifyReport(reportDir: string): Promise<VerifyResult> {
   return { ok: problems.length === 0, problems, manifest, rows: { input: input.rows, clean: clean.rows, removed: removed.rows } };
 }
 
+/** The risk filter computed, recomputed from the scores and model files the manifest names. */
+async function recomputedRisk(manifest: Manifest, where: (p: string) => string, problems: string[]): Promise<RiskIndex | null> {
+  try {
+    const model = await loadRiskModel(where(manifest.model.path));
+    return await readRiskIndex(where(manifest.scores.files[0].path), model, manifest.id_column);
+  } catch (error) {
+    problems.push(`--check-risk: cannot recompute risk (${(error as Error).message})`);
+    return null;
+  }
+}
+
 interface Scan {
   read: boolean;
   rows: number;
@@ -141,7 +176,8 @@ async function scan(name: string, files: FileEntry[], columns: string[], manifes
       if (check) {
         const riskVector = batch.getChild('risk');
         if (!riskVector) throw new MissingColumnError(name, 'risk');
-        await check(idsOf(batch, manifest.id_column, name), Float64Array.from(riskVector.toArray() as ArrayLike<number>), digests.map((d) => d.toString('hex')));
+        const risk = Float64Array.from({ length: batch.numRows }, (_, i) => (riskVector.get(i) as number | null) ?? NaN);
+        await check(idsOf(batch, manifest.id_column, name), risk, digests.map((d) => d.toString('hex')));
       }
       rows += batch.numRows;
     }

@@ -156,7 +156,7 @@ describe('memsieve filter on rows too short to score', () => {
     const clean = await readParquetRows(join(out, 'clean.parquet'));
     for (const i of short) expect(clean.find((r) => r.id === kit.ids[i])).toMatchObject({ risk: null });
     expect(clean.filter((r) => r.risk === null)).toHaveLength(2);
-    expect(runCli(['verify', '--report', join(out, 'report')]).status).toBe(0);
+    expect(runCli(['verify', '--report', join(out, 'report'), '--check-risk']).status).toBe(0);
   });
 });
 

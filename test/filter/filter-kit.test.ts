@@ -134,11 +134,29 @@ describe('memsieve filter on the brown-tiny kit', () => {
     expect(existsSync(join(dir, 'report', 'report.html'))).toBe(true);
   });
 
-  it('verify accepts the untouched report', () => {
+  it('verify accepts the untouched report, with and without recomputing the risk', () => {
     const result = runCli(['verify', '--report', join(dir, 'report')]);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toContain(`${kit.ids.length} input rows`);
+    const checked = runCli(['verify', '--report', join(dir, 'report'), '--check-risk']);
+    expect(checked.stderr).toBe('');
+    expect(checked.stdout).toContain("every row's risk is the model's from the scores");
+  });
+
+  it('verify --check-risk rejects a risk the model does not give, even on the kept side and with the hash patched', async () => {
+    const copy = copyRun();
+    const edited = String(clean[9].id);
+    await rewrite(join(copy, 'clean.parquet'), (rows) => rows.map((r) => (String(r.id) === edited ? { ...r, risk: r.risk / 2 } : r)));
+    const manifestPath = join(copy, 'report', 'manifest.json');
+    const m = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    m.clean.files[0].sha256 = sha256(join(copy, 'clean.parquet'));
+    writeFileSync(manifestPath, JSON.stringify(m));
+    // the risk column is not fingerprinted (the input has none), so only --check-risk sees it
+    expect(runCli(['verify', '--report', join(copy, 'report')]).status).toBe(0);
+    const result = runCli(['verify', '--report', join(copy, 'report'), '--check-risk']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`clean row id ${edited}: risk ${clean[9].risk / 2} in the file, the model gives ${clean[9].risk} from the scores`);
   });
 
   /** a copy of the whole run, to tamper with */
