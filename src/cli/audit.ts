@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { AUDIT_DEFAULTS } from '../audit/audit.js';
 import { audit, type AuditCommandOptions } from '../audit/run.js';
-import { addModelStageOptions, collect, positiveInt, positiveNumber } from './options.js';
+import { addModelStageOptions, positiveInt, positiveNumber } from './options.js';
 
 export function register(program: Command): void {
   const command = program
     .command('audit')
     .description('Discoverable memorization: greedy-continue each row\'s first k tokens for m tokens and compare with the row (memorized, lead, match_fraction, approx_memorized)')
-    .requiredOption('-i, --input <path>', 'corpus: Parquet, Arrow IPC or JSONL file, or a folder of them (repeatable; - = stdin)', collect)
+    .requiredOption('-i, --input <paths...>', 'corpus: Parquet, Arrow IPC or JSONL files or folders of them, read in order (-i a.parquet b.parquet, or -i repeated; - = stdin)')
     .requiredOption('-o, --output <path>', 'output file (.parquet, .arrow, .jsonl; - = stdout); the summary goes to <output>.summary.json')
     .requiredOption('--model <model>', 'model to audit: ONNX file (backend onnx; KV-cache graphs decode faster) or Hugging Face checkpoint folder (backend torch)')
     .requiredOption('--tokenizer <path>', "the model's tokenizer.json")

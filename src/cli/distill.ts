@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { describeDistillEvent, distill, type DistillOptions } from '../torch/index.js';
-import { collect, positiveInt, positiveNumber, nonNegativeInt } from './options.js';
+import { positiveInt, positiveNumber, nonNegativeInt } from './options.js';
 
 interface DistillCommandOptions extends Omit<DistillOptions, 'data' | 'validation'> {
   data: string[];
@@ -13,13 +13,13 @@ export function register(program: Command): void {
     .command('distill')
     .description('Distill a student with PyTorch: soft (forward KL at temperature T, ×T²), hard (sequence-level KD on teacher greedy continuations) or ce (plain cross-entropy)')
     .requiredOption('--mode <mode>', 'soft, hard or ce')
-    .requiredOption('-i, --data <path>', 'training data: Parquet, Arrow IPC or JSONL with a text column (repeatable)', collect)
+    .requiredOption('-i, --data <paths...>', 'training data: Parquet, Arrow IPC or JSONL files with a text column, read in order')
     .requiredOption('--tokenizer <path>', "the models' tokenizer.json")
     .requiredOption('-o, --out <dir>', 'output checkpoint folder (Hugging Face: config.json + model.safetensors)')
     .option('--teacher <dir>', 'teacher checkpoint folder (soft and hard)')
     .option('--student <dir>', 'initialize the student from this checkpoint folder')
     .option('--student-config <path>', 'or: random initialization from this config (checkpoint folder or config.json), seeded by --seed')
-    .option('--validation <path>', 'held-out data: validation loss and perplexity after each epoch (repeatable)', collect)
+    .option('--validation <paths...>', 'held-out data: validation loss and perplexity after each epoch')
     .option('--text-column <name>', 'column holding the text', 'text')
     .option('--max-tokens <n>', 'truncate each text to its first n tokens', positiveInt, 128)
     .option('--epochs <n>', 'passes over the data', positiveInt, 1)

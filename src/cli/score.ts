@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { score, type ScoreCommandOptions } from '../score/run.js';
 import { SCORE_DEFAULTS } from '../score/score.js';
-import { addModelStageOptions, collect, positiveInt, positiveNumber } from './options.js';
+import { addModelStageOptions, positiveInt, positiveNumber } from './options.js';
 
 export function register(program: Command): void {
   const command = program
     .command('score')
     .description('Per-example memorization-risk features: teacher/baseline perplexity, teacher–baseline KL, zlib entropy, suffix entropy and log-probability')
-    .requiredOption('-i, --input <path>', 'corpus: Parquet, Arrow IPC or JSONL file, or a folder of them (repeatable; - = stdin)', collect)
+    .requiredOption('-i, --input <paths...>', 'corpus: Parquet, Arrow IPC or JSONL files or folders of them, read in order (-i a.parquet b.parquet, or -i repeated; - = stdin)')
     .requiredOption('-o, --output <path>', 'output file (.parquet, .arrow, .jsonl; - = stdout as Arrow IPC stream or JSONL)')
     .requiredOption('--teacher <model>', 'teacher model: ONNX file (backend onnx) or Hugging Face checkpoint folder (backend torch)')
     .requiredOption('--baseline <model>', 'baseline model, same vocabulary as the teacher')

@@ -77,18 +77,20 @@ describe('score on the kit', () => {
     expect(summary.tokens).toBe(golden.reduce((sum, g) => sum + Number(g.n_tokens), 0));
   });
 
-  it('computes the KL at temperature 2 as the kit does', async () => {
+  it('computes the KL at temperature 2 as the kit does, reading the files after one -i in order (a shell glob)', async () => {
     const dir = tempDir();
-    const inputPath = join(dir, 'slice.jsonl');
-    writeFileSync(inputPath, input.slice(0, 6).map((row) => JSON.stringify({ id: row.id, text: row.text })).join('\n'));
+    const inputs = [join(dir, 'slice-a.jsonl'), join(dir, 'slice-b.jsonl')];
+    writeFileSync(inputs[0], input.slice(0, 4).map((row) => JSON.stringify({ id: row.id, text: row.text })).join('\n'));
+    writeFileSync(inputs[1], input.slice(4, 6).map((row) => JSON.stringify({ id: row.id, text: row.text })).join('\n'));
     const output = join(dir, 't2.jsonl');
     const result = runCli([
-      'score', '-i', inputPath, '-o', output, '--teacher', kitFile('teacher.onnx'), '--baseline', kitFile('baseline.onnx'),
+      'score', '-i', ...inputs, '-o', output, '--teacher', kitFile('teacher.onnx'), '--baseline', kitFile('baseline.onnx'),
       '--tokenizer', kitFile('tokenizer.json'), '--max-tokens', '128', '--temperature', '2', '--quiet',
     ]);
     expect(result.status, result.stderr).toBe(0);
     const { readFileSync } = await import('node:fs');
     const rows = readFileSync(output, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    expect(rows.map((row) => row.id)).toEqual(input.slice(0, 6).map((row) => row.id));
     rows.forEach((row, i) => expect(relErr(row.kl_teacher_baseline, golden[i].kl_tb_T2)).toBeLessThanOrEqual(REL));
   });
 
