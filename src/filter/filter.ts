@@ -15,6 +15,7 @@ import { FINGERPRINT_ALGORITHM, MultisetHash, ROW_ENCODING, RowHasher } from './
 import { SplitHistogramBuilder, fixedEdges, robustEdges } from './histogram.js';
 import { MANIFEST_SCHEMA, splitSummary, type FileEntry, type Manifest, type RemovedRow } from './manifest.js';
 import { featureColumns, idAt, readRiskIndex, requireColumn, scoresColumns, type RiskIndex } from './scores.js';
+import { ID_HINT } from '../io/add-ids.js';
 import { float64Column } from '../score/columns.js';
 import { chooseThreshold, type ThresholdChoice } from './threshold.js';
 import { relativeTo } from './paths.js';
@@ -213,7 +214,7 @@ async function profileScores(scores: string, model: RiskModel, index: RiskIndex,
   const removedFeatures = new RemovedFeatures(index.rows, model.features);
   let row = 0;
   for await (const batch of openReader(scores, { columns: scoresColumns(idColumn, model) })) {
-    const idVector = requireColumn(batch, idColumn, `--scores ${scores}`, 'pass --id-column');
+    const idVector = requireColumn(batch, idColumn, `--scores ${scores}`, ID_HINT);
     const ids = Array.from({ length: batch.numRows }, (_, i) => idAt(idVector, i, `--scores ${scores}`, row + i, idColumn));
     const features = featureColumns(batch, model, ids, `--scores ${scores}`);
     // the same file as the first pass: row numbers are positions
@@ -285,7 +286,7 @@ async function splitCorpus(
     } else if (names.join('\u0000') !== columns.join('\u0000')) {
       throw new UserError(`${source}: row ${row} starts a part with columns (${names.join(', ')}), earlier rows have (${columns.join(', ')}); give files of one schema`);
     }
-    const idVector = requireColumn(batch, idColumn, source, 'pass --id-column');
+    const idVector = requireColumn(batch, idColumn, source, ID_HINT);
     const n = batch.numRows;
     const risk = new Float64Array(n);
     const scoresRow = new Int32Array(n);

@@ -4,6 +4,7 @@
 import type { Vector } from 'apache-arrow';
 import { UserError } from '../errors.js';
 import { openReader } from '../io/index.js';
+import { ID_HINT } from '../io/add-ids.js';
 import type { RiskModel } from '../risk/index.js';
 import { predictRisk } from '../risk/index.js';
 import { createRng } from '../risk/random.js';
@@ -79,7 +80,7 @@ export async function readRiskIndex(scores: string, model: RiskModel, idColumn: 
   const rng = createRng(0, 7);
   let unscored = 0;
   for await (const batch of openReader(scores, { columns: scoresColumns(idColumn, model) })) {
-    const idVector = requireColumn(batch, idColumn, `--scores ${scores}`, 'pass --id-column');
+    const idVector = requireColumn(batch, idColumn, `--scores ${scores}`, ID_HINT);
     const ids = new Array<string>(batch.numRows);
     for (let i = 0; i < batch.numRows; i++) ids[i] = idAt(idVector, i, `--scores ${scores}`, rows + i, idColumn);
     const features = featureColumns(batch, model, ids, `--scores ${scores}`);

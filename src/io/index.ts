@@ -7,3 +7,4 @@ export { writeFileAtomic, checkOutputFolder } from './atomic.js';
 export { sha256File } from './hash.js';
 export { readTable } from './read-table.js';
 export type { Batch, BatchReader, BatchWriter, Format, ReadOptions, WriteOptions } from './types.js';
+export { addIds, ID_HINT, type AddIdsOptions } from './add-ids.js';

@@ -3,6 +3,7 @@
 // 4 features, 100 MB for 1M rows); other columns (text) are dropped batch by batch.
 import { UserError } from '../errors.js';
 import { openReader, tableColumnValues } from '../io/index.js';
+import { ID_HINT } from '../io/add-ids.js';
 
 export interface ColumnValues {
   rows: number;
@@ -19,7 +20,10 @@ export async function readColumns(path: string, names: string[], option: string)
     if (!checked) {
       const available = batch.schema.fields.map((f) => f.name);
       for (const name of names) {
-        if (!available.includes(name)) throw new UserError(`${option} ${path} has no column "${name}" (columns: ${available.join(', ')})`);
+        if (!available.includes(name)) {
+          const hint = name === names[0] ? `; ${ID_HINT}` : '';
+          throw new UserError(`${option} ${path} has no column "${name}" (columns: ${available.join(', ')})${hint}`);
+        }
       }
       checked = true;
     }

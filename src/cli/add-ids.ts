@@ -1,0 +1,19 @@
+import type { Command } from 'commander';
+import { addIds } from '../io/add-ids.js';
+import { format } from './options.js';
+
+export function register(program: Command): void {
+  program
+    .command('add-ids')
+    .description('Write a corpus with an id column (the row number, optionally prefixed): score, audit, train and filter join by id')
+    .requiredOption('-i, --input <paths...>', 'corpus: Parquet, Arrow IPC or JSONL files or folders of them, read in order')
+    .requiredOption('-o, --output <path>', 'output file (.parquet, .arrow, .jsonl)')
+    .option('--id-column <name>', 'name of the new column', 'id')
+    .option('--prefix <text>', 'put before each row number, e.g. web- gives web-0, web-1, …', '')
+    .option('--format <format>', 'input format, when the extension does not say it (parquet|arrow|jsonl)', format)
+    .option('--output-format <format>', 'output format, when the extension does not say it', format)
+    .action(async (options) => {
+      const result = await addIds({ ...options, inputFormat: options.format });
+      process.stderr.write(`${JSON.stringify(result)}\n`);
+    });
+}
