@@ -177,15 +177,17 @@ interface ScoresProfile {
 /** Raw model features of the rows to remove, by scores row: 4 bytes a row plus the removed rows' values. */
 class RemovedFeatures {
   private readonly ordinal: Int32Array;
+  private readonly names: string[];
   private values: Float64Array;
   private count = 0;
 
   constructor(
     rows: number,
-    private readonly names: string[],
+    private readonly model: RiskModel,
   ) {
+    this.names = model.features;
     this.ordinal = new Int32Array(rows).fill(-1);
-    this.values = new Float64Array(names.length * 1024);
+    this.values = new Float64Array(this.names.length * 1024);
   }
 
   add(row: number, features: Float64Array[], i: number): void {
@@ -199,10 +201,16 @@ class RemovedFeatures {
     this.ordinal[row] = this.count++;
   }
 
-  get(row: number): Record<string, number> {
+  /** the row's features and their log-odds terms (empty for a row not profiled as removed) */
+  get(row: number): Pick<RemovedRow, 'features' | 'log_odds'> {
     const k = this.ordinal[row];
-    const d = this.names.length;
-    return k < 0 ? {} : Object.fromEntries(this.names.map((name, j) => [name, this.values[k * d + j]]));
+    if (k < 0) return { features: {}, log_odds: {} };
+    const { coefficients, scaler } = this.model;
+    const x = this.names.map((_, j) => this.values[k * this.names.length + j]);
+    return {
+      features: Object.fromEntries(this.names.map((name, j) => [name, x[j]])),
+      log_odds: Object.fromEntries(this.names.map((name, j) => [name, (coefficients[j] * (x[j] - scaler.mean[j])) / scaler.std[j]])),
+    };
   }
 }
 
@@ -211,7 +219,7 @@ async function profileScores(scores: string, model: RiskModel, index: RiskIndex,
   const riskHistogram = new SplitHistogramBuilder(fixedEdges(0, 1, 50));
   for (const r of index.risk) if (!Number.isNaN(r)) riskHistogram.add(r, r >= threshold);
   const histograms = model.features.map((_, j) => new SplitHistogramBuilder(robustEdges(index.featureSample[j], HISTOGRAM_BINS)));
-  const removedFeatures = new RemovedFeatures(index.rows, model.features);
+  const removedFeatures = new RemovedFeatures(index.rows, model);
   let row = 0;
   for await (const batch of openReader(scores, { columns: scoresColumns(idColumn, model) })) {
     const idVector = requireColumn(batch, idColumn, `--scores ${scores}`, ID_HINT);
@@ -316,7 +324,7 @@ async function splitCorpus(
       input.add(digests[i]);
       if (risk[i] >= threshold) {
         removedHash.add(digests[i]);
-        const entry: RemovedRow = { id: ids[i], risk: risk[i], row_sha256: digests[i].toString('hex'), features: removedFeatures.get(scoresRow[i]) };
+        const entry: RemovedRow = { id: ids[i], risk: risk[i], row_sha256: digests[i].toString('hex'), ...removedFeatures.get(scoresRow[i]) };
         if (textVector) entry.text = (textVector.get(i) as string | null) ?? null;
         await list.add(entry);
         dropped++;

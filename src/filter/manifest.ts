@@ -29,6 +29,11 @@ export interface RemovedRow {
   row_sha256: string;
   /** raw model features, by name */
   features: Record<string, number>;
+  /**
+   * each feature's term of the model's log-odds, coefficient × standardized value: with the model's
+   * intercept they sum to logit(risk), so the largest terms say why the row was removed
+   */
+  log_odds: Record<string, number>;
   /** only with --include-text */
   text?: string | null;
 }

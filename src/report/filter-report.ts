@@ -89,9 +89,14 @@ export function renderFilterReport(manifest: Manifest, topRemoved: RemovedRow[])
 
   const rows = topRemoved;
   const features = manifest.model.features;
+  // the feature whose log-odds term pushed the row's risk up most: why it was removed
+  const mainReason = (r: RemovedRow) => {
+    const [name, term] = Object.entries(r.log_odds ?? {}).reduce((best, entry) => (entry[1] > best[1] ? entry : best), ['', -Infinity]);
+    return name ? `${escapeHtml(name)} (${term >= 0 ? '+' : ''}${term.toFixed(2)})` : '';
+  };
   const table =
-    `<table><tr><th>id</th><th class="n">risk</th>${features.map((f) => `<th class="n">${escapeHtml(f)}</th>`).join('')}</tr>` +
-    rows.map((r) => `<tr><td><code>${escapeHtml(r.id)}</code></td><td class="n">${r.risk.toFixed(4)}</td>${features.map((f) => `<td class="n">${formatTick(r.features[f] ?? NaN)}</td>`).join('')}</tr>`).join('') +
+    `<table><tr><th>id</th><th class="n">risk</th>${features.map((f) => `<th class="n">${escapeHtml(f)}</th>`).join('')}<th>largest log-odds term</th></tr>` +
+    rows.map((r) => `<tr><td><code>${escapeHtml(r.id)}</code></td><td class="n">${r.risk.toFixed(4)}</td>${features.map((f) => `<td class="n">${formatTick(r.features[f] ?? NaN)}</td>`).join('')}<td>${mainReason(r)}</td></tr>`).join('') +
     '</table>';
 
   return page('memsieve removal report', [

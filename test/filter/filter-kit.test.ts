@@ -129,6 +129,13 @@ describe('memsieve filter on the brown-tiny kit', () => {
       expect(entry.risk).toBe(removed[k].risk);
       expect(entry.row_sha256).toBe(kitRowDigest(removed[k]).toString(16).padStart(64, '0'));
       expect(entry.features.teacher_ppl).toBe(kit.features.teacher_ppl[index.get(entry.id)!]);
+      // why: each feature's log-odds term from risk.json, and with the intercept they give logit(risk)
+      FEATURES.forEach((name, j) => {
+        const x = kit.features[name][index.get(entry.id)!];
+        expect(entry.log_odds[name]).toBeCloseTo((model.coefficients[j] * (x - model.scaler.mean[j])) / model.scaler.std[j], 10);
+      });
+      const logit = model.intercept + FEATURES.reduce((sum, name) => sum + entry.log_odds[name], 0);
+      expect(logit).toBeCloseTo(Math.log(entry.risk / (1 - entry.risk)), 8);
       expect('text' in entry).toBe(false);
     }
     expect(existsSync(join(dir, 'report', 'report.html'))).toBe(true);
