@@ -72,7 +72,7 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
   const model = await loadRiskModel(options.model);
   const index = await readRiskIndex(options.scores, model, idColumn);
   if (index.unscored === index.rows) {
-    throw new UserError(`--scores ${options.scores}: no row has the 2 tokens a score needs (all ${index.rows} have their features null); there is nothing to filter`);
+    throw new UserError(`--scores ${options.scores}: every row is too short for the model's features (all ${index.rows} have them null); there is nothing to filter`);
   }
   const threshold = chooseThreshold(options, model, index.unscored ? index.risk.filter((r) => !Number.isNaN(r)) : index.risk);
   const profile = await profileScores(options.scores, model, index, threshold.value, idColumn);

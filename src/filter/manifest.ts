@@ -74,7 +74,7 @@ export interface Manifest {
   clean: DatasetEntry;
   removed: DatasetEntry;
   report: FileEntry;
-  /** unscored: kept rows with fewer than 2 tokens, which no feature describes (risk null in D_clean) */
+  /** unscored: kept rows too short for the model's features (score left them null; risk null in D_clean) */
   summary: { rows_in: number; kept: number; removed: number; removed_fraction: number; unscored?: number };
   /** risk of every row, kept vs removed, and each feature likewise (the report's figures) */
   distributions: { risk: SplitHistogram; features: Record<string, SplitHistogram> };

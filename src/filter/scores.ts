@@ -9,6 +9,7 @@ import type { RiskModel } from '../risk/index.js';
 import { predictRisk } from '../risk/index.js';
 import { createRng } from '../risk/random.js';
 import { IdIndex } from '../id-index.js';
+import { SUFFIX_COLUMNS, type ScoreColumn } from '../score/columns.js';
 
 /** Rows sampled per feature to place the report's histogram bins. */
 const RANGE_SAMPLE = 10_000;
@@ -21,7 +22,7 @@ export interface RiskIndex {
   /** risk by row number; NaN for a row too short to score (kept, risk null) */
   risk: Float64Array;
   rows: number;
-  /** rows too short to score: fewer than 2 tokens, so `score` left their features null */
+  /** rows too short to score: `score` left a model feature null (fewer than 2 tokens, or shorter than the suffix window) */
   unscored: number;
   /** a uniform sample of each feature's values (reservoir), for histogram ranges */
   featureSample: Float64Array[];
@@ -44,19 +45,21 @@ export function requireColumn(batch: { getChild(name: string): Vector | null; sc
 }
 
 /**
- * The model's feature columns of one batch as float64. A null feature of a row with fewer than 2
- * tokens (`score` predicts nothing there) becomes NaN: the row cannot be scored. Any other missing,
- * NaN or infinite value is an error naming the id.
+ * The model's feature columns of one batch as float64. A null where `score` defines the value as
+ * undefined becomes NaN, and the row cannot be scored: any feature of a row of fewer than 2 tokens, a
+ * suffix-window feature of a row shorter than the window (docs/features.md). Telling those rows needs
+ * the scores' n_tokens column. Any other missing, NaN or infinite value is an error naming the id.
  */
 export function featureColumns(batch: Parameters<typeof requireColumn>[0] & { numRows: number }, model: RiskModel, ids: string[], source: string): Float64Array[] {
   const nTokens = batch.getChild(N_TOKENS_COLUMN);
   return model.features.map((name) => {
     const column = requireColumn(batch, name, source, `the model needs ${model.features.join(', ')}; score with 'memsieve score' or pass the matching --model`);
+    const suffixWindow = SUFFIX_COLUMNS.includes(name as ScoreColumn);
     const values = new Float64Array(batch.numRows);
     for (let i = 0; i < batch.numRows; i++) {
       const v = column.get(i);
       const x = typeof v === 'bigint' ? Number(v) : (v as number | null);
-      if ((x === null || x === undefined) && nTokens && Number(nTokens.get(i)) < 2) {
+      if ((x === null || x === undefined) && nTokens && (Number(nTokens.get(i)) < 2 || suffixWindow)) {
         values[i] = NaN;
         continue;
       }

@@ -26,7 +26,7 @@ export function renderFilterReport(manifest: Manifest, topRemoved: RemovedRow[])
     ['rows in', s.rows_in.toLocaleString('en-US')],
     ['kept (D_clean)', `${s.kept.toLocaleString('en-US')} (${pct(s.kept / Math.max(1, s.rows_in))})`],
     ['removed', `${s.removed.toLocaleString('en-US')} (${pct(s.removed_fraction)})`],
-    ...(s.unscored ? [['kept unscored', `${s.unscored.toLocaleString('en-US')} rows of fewer than 2 tokens: no feature describes them (risk null in D_clean)`] as [string, string]] : []),
+    ...(s.unscored ? [['kept unscored', `${s.unscored.toLocaleString('en-US')} rows too short for the model's features (risk null in D_clean)`] as [string, string]] : []),
     ['threshold', `risk ≥ ${t.value.toPrecision(6)} (from ${how})`],
     ['validation recall / FPR at threshold', t.validation ? `${t.validation.tpr.toFixed(4)} / ${t.validation.fpr.toFixed(4)}` : 'n/a'],
     ['model ROC-AUC', `${auc.mean.toFixed(4)} ± ${auc.std.toFixed(4)} (validation, mean ± std over trials)`],

@@ -18,6 +18,14 @@ export const SCORE_COLUMNS = [
 
 export type ScoreColumn = (typeof SCORE_COLUMNS)[number];
 
+/** The columns of the suffix window: null for rows shorter than prefix + suffix tokens. */
+export const SUFFIX_COLUMNS: readonly ScoreColumn[] = [
+  'teacher_suffix_entropy',
+  'baseline_suffix_entropy',
+  'teacher_suffix_logprob',
+  'baseline_suffix_logprob',
+];
+
 /** NaN (undefined for the row) becomes null in the output. */
 export function float64Column(values: ArrayLike<number>): Vector {
   const n = values.length;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { tempDir } from '../helpers/kit.js';
+import { kitGolden, tempDir } from '../helpers/kit.js';
 import { FEATURES, makeKitInputs, readParquetRows, writeScores, type KitInputs } from './kit-setup.js';
 
 let kit: KitInputs;
@@ -157,6 +157,42 @@ describe('memsieve filter on rows too short to score', () => {
     for (const i of short) expect(clean.find((r) => r.id === kit.ids[i])).toMatchObject({ risk: null });
     expect(clean.filter((r) => r.risk === null)).toHaveLength(2);
     expect(runCli(['verify', '--report', join(out, 'report'), '--check-risk']).status).toBe(0);
+  });
+});
+
+describe('memsieve filter with a model of suffix-window features', () => {
+  it('keeps rows shorter than the window unscored (score leaves those features null)', async () => {
+    const { trainRiskModel, writeRiskModel } = await import('../../src/risk/train.js');
+    const golden = await kitGolden();
+    const dir = tempDir();
+    const short = new Set([30, 40]);
+    const features = ['teacher_ppl', 'kl_teacher_baseline', 'teacher_suffix_logprob'];
+    const suffix = golden.map((g) => Number(g.suf_logprob_teacher));
+    const write = (path: string, shortRows: Set<number>) =>
+      parquetWriteFile({
+        filename: path,
+        columnData: [
+          { name: 'id', data: kit.ids, type: 'STRING' },
+          { name: 'n_tokens', data: kit.ids.map((_, i) => (shortRows.has(i) ? 60 : 128)), type: 'INT32' },
+          { name: 'teacher_ppl', data: kit.features.teacher_ppl, type: 'DOUBLE' },
+          { name: 'kl_teacher_baseline', data: kit.features.kl_teacher_baseline, type: 'DOUBLE' },
+          { name: 'teacher_suffix_logprob', data: suffix.map((v, i) => (shortRows.has(i) ? null : v)), type: 'DOUBLE' },
+        ],
+      });
+    const trainScores = join(dir, 'train-scores.parquet');
+    write(trainScores, new Set());
+    const labels = join(dir, 'labels.parquet');
+    parquetWriteFile({ filename: labels, columnData: [{ name: 'id', data: kit.ids, type: 'STRING' }, { name: 'memorized', data: kit.memStudent, type: 'BOOLEAN' }] });
+    const model = join(dir, 'risk.json');
+    await writeRiskModel(model, await trainRiskModel({ scores: trainScores, labels, features, trials: 3 }));
+    const scores = join(dir, 'scores.parquet');
+    write(scores, short);
+    const result = filter({ scores, model });
+    expect(result.status, result.stderr).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(result.out, 'report', 'manifest.json'), 'utf8'));
+    expect(manifest.summary.unscored).toBe(2);
+    const clean = await readParquetRows(join(result.out, 'clean.parquet'));
+    for (const i of short) expect(clean.find((r) => r.id === kit.ids[i])).toMatchObject({ risk: null });
   });
 });
 
