@@ -50,7 +50,7 @@ export function register(program: Command): void {
       });
       const s = manifest.summary;
       process.stdout.write(
-        `${s.rows_in} rows: kept ${s.kept}, removed ${s.removed} (${(100 * s.removed_fraction).toFixed(2)}%) at risk >= ${manifest.threshold.value}\n` +
+        `${s.rows_in} rows: kept ${s.kept}${s.unscored ? ` (${s.unscored} too short to score)` : ''}, removed ${s.removed} (${(100 * s.removed_fraction).toFixed(2)}%) at risk >= ${manifest.threshold.value}\n` +
           `report: ${reportPath}\nmanifest: ${manifestPath}\n`,
       );
     });

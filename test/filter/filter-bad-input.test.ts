@@ -189,6 +189,7 @@ describe('memsieve filter with a model of suffix-window features', () => {
     write(scores, short);
     const result = filter({ scores, model });
     expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/kept \d+ \(2 too short to score\)/);
     const manifest = JSON.parse(readFileSync(join(result.out, 'report', 'manifest.json'), 'utf8'));
     expect(manifest.summary.unscored).toBe(2);
     const clean = await readParquetRows(join(result.out, 'clean.parquet'));
