@@ -119,6 +119,15 @@ RUN_ARGS = ("mode", "teacher", "student", "student_config", "epochs", "lr", "min
             "grad_accum", "weight_decay", "grad_clip", "temperature", "prefix_tokens", "bf16", "seed")
 
 
+def files_identity(path):
+    """Name, size and modification time of a checkpoint's files (or of a config file): a model changed in
+    place between a crash and the rerun must not be resumed. Hashing gigabytes of weights would cost more."""
+    if not path:
+        return None
+    files = [os.path.join(path, name) for name in sorted(os.listdir(path))] if os.path.isdir(path) else [path]
+    return [(os.path.basename(f), os.stat(f).st_size, os.stat(f).st_mtime_ns) for f in files if os.path.isfile(f)]
+
+
 def file_sha256(path):
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -133,6 +142,7 @@ class Resume:
     def __init__(self, args):
         self.folder = f"{args.out.rstrip('/')}.resume"
         identity = {name: getattr(args, name) for name in RUN_ARGS}
+        identity["models"] = [files_identity(getattr(args, name)) for name in ("teacher", "student", "student_config")]
         identity["data"] = file_sha256(args.data)  # the token file's path is a fresh temporary one each run
         identity["validation"] = file_sha256(args.validation) if args.validation else None
         self.fingerprint = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()

@@ -188,6 +188,28 @@ def test_a_killed_run_resumes_from_its_last_epoch_to_the_uninterrupted_weights(t
     assert history(out) == history(whole)
 
 
+def test_a_resume_point_is_not_used_once_the_teacher_changed(tmp_path, tiny_dir, corpus):
+    teacher_dir, _ = tiny_dir
+    train, _ = corpus
+    out = str(tmp_path / "student")
+    args = ["--mode", "soft", "--teacher", teacher_dir, "--student-config", teacher_dir, "--data", train, "--out", out,
+            "--epochs", "3", "--batch-size", "8", "--device", "cpu"]
+    env = dict(os.environ, PYTHONPATH=PKG)
+    p = subprocess.Popen([sys.executable, "-m", "memsieve_torch.distill", *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    for line in p.stdout:
+        if json.loads(line)["event"] == "epoch":
+            p.kill()
+            break
+    p.wait(timeout=60)
+    assert os.path.exists(out + ".resume/state.pt")
+    weights = os.path.join(teacher_dir, sorted(f for f in os.listdir(teacher_dir) if f != "config.json")[0])
+    os.utime(weights, ns=(os.stat(weights).st_atime_ns, os.stat(weights).st_mtime_ns + 10**9))  # "retrained" in place
+    code, events, stderr = run_distill(*args)
+    assert code == 0, stderr
+    assert "resume" not in [e["event"] for e in events]
+    assert len([e for e in events if e["event"] == "epoch"]) == 3
+
+
 def test_a_resume_point_of_other_arguments_is_not_used(tmp_path, tiny_dir, corpus):
     teacher_dir, _ = tiny_dir
     train, _ = corpus
