@@ -11,7 +11,7 @@ import os
 import numpy as np
 import torch
 
-from .framing import DTYPES, FramingError, encode_message, header_line, parse_header
+from .framing import DTYPES, FramingError, header_line, parse_header
 
 TOKEN_FORMAT = "memsieve-tokens"
 
@@ -49,12 +49,9 @@ class TokenData:
 
 def write_token_file(path, data):
     """Write atomically (temp file, then rename)."""
-    header = {"format": TOKEN_FORMAT, "version": 1, "rows": len(data)}
-    arrays = {"offsets": np.asarray(data.offsets, dtype=np.int64), "ids": np.asarray(data.ids, dtype=np.int32)}
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "wb") as f:
-        f.write(encode_message(header, arrays))
-    os.replace(tmp, path)
+    fill = TokenFileFill(path, data.offsets)
+    fill.ids[:] = np.asarray(data.ids, dtype=np.int32)
+    return fill.publish()
 
 
 class TokenFileFill:
