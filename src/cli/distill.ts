@@ -22,6 +22,7 @@ export function register(program: Command): void {
     .option('--validation <paths...>', 'held-out data: validation loss and perplexity after each epoch')
     .option('--text-column <name>', 'column holding the text', 'text')
     .option('--max-tokens <n>', 'truncate each text to its first n tokens', positiveInt, 128)
+    .option('--add-special-tokens', "encode with the tokenizer's special tokens (e.g. Llama's BOS); as score and audit were run")
     .option('--epochs <n>', 'passes over the data', positiveInt, 1)
     .option('--lr <x>', 'peak learning rate (AdamW)', positiveNumber, 5e-5)
     .option('--min-lr <x>', 'learning rate at the end of the cosine decay', Number, 0)

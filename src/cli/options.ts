@@ -40,6 +40,7 @@ export function collect(value: string, previous: string[] = []): string[] {
 export function addModelStageOptions(command: Command, batch: { help: string; default: number }): Command {
   command
     .option('--text-column <name>', 'column holding the text', 'text')
+    .option('--add-special-tokens', "encode with the tokenizer's special tokens (e.g. Llama's BOS); off as in the paper")
     .option('--id-column <name>', 'column identifying rows in messages (row index if absent)', 'id')
     .option('--format <format>', 'input format, when the extension does not say it (parquet|arrow|jsonl)', format)
     .option('--output-format <format>', 'output format, when the extension does not say it', format)

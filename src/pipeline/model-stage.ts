@@ -22,6 +22,8 @@ export interface ModelStageOptions extends ShardOptions {
   batchSize?: number;
   quiet?: boolean;
   maxTokens?: number;
+  /** encode with the tokenizer's special tokens (e.g. a BOS) */
+  addSpecialTokens?: boolean;
 }
 
 export interface ModelStage<B extends { close(): Promise<void> }, S> {
@@ -37,7 +39,7 @@ export async function runModelStage<B extends { close(): Promise<void> }, S>(opt
   // a shard writes OUTPUT.parts/part-IIIII-of-NNNNN.* and then its marker; `memsieve merge` joins them
   const shard = resolveShard(options);
   const output = shard ? await preparePart(options.output, shard) : options.output;
-  const tokenizer = await loadTokenizer(options.tokenizer);
+  const tokenizer = await loadTokenizer(options.tokenizer, { addSpecialTokens: options.addSpecialTokens });
   const backend = await stage.openBackend(tokenizer.vocabSize);
   try {
     const stream: TextStreamOptions = {

@@ -13,8 +13,17 @@ export interface Tokenizer {
   decode(ids: ArrayLike<number>): string;
 }
 
-/** Load a Hugging Face tokenizer.json. Encoding adds no special tokens, as in the kit and the paper. */
-export async function loadTokenizer(path: string): Promise<Tokenizer> {
+export interface TokenizerOptions {
+  /**
+   * Add the special tokens the tokenizer's post-processor adds (e.g. Llama's BOS), as Hugging Face's
+   * encode does by default. Off by default: the kit and the paper encode without them.
+   */
+  addSpecialTokens?: boolean;
+}
+
+/** Load a Hugging Face tokenizer.json. */
+export async function loadTokenizer(path: string, options: TokenizerOptions = {}): Promise<Tokenizer> {
+  const addSpecialTokens = options.addSpecialTokens ?? false;
   let json: unknown;
   try {
     json = JSON.parse(await readFile(path, 'utf8'));
@@ -30,7 +39,7 @@ export async function loadTokenizer(path: string): Promise<Tokenizer> {
   }
   let maxId = -1;
   for (const id of hf.get_vocab(true).values()) if (id > maxId) maxId = id;
-  const encode = (text: string): TokenIds => Int32Array.from(hf.encode(text, { add_special_tokens: false }).ids);
+  const encode = (text: string): TokenIds => Int32Array.from(hf.encode(text, { add_special_tokens: addSpecialTokens }).ids);
   return {
     path,
     vocabSize: maxId + 1,

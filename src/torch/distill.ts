@@ -19,6 +19,8 @@ export interface DistillOptions {
   textColumn?: string;
   /** tokens per row (the kit: 128) */
   maxTokens?: number;
+  /** encode with the tokenizer's special tokens (e.g. a BOS), as score and audit were run */
+  addSpecialTokens?: boolean;
   teacher?: string;
   /** initialize from this checkpoint ... */
   student?: string;
@@ -111,7 +113,7 @@ export async function distill(options: DistillOptions, onEvent: (event: PythonEv
   if (Boolean(options.student) === Boolean(options.studentConfig)) {
     throw new UserError('give exactly one of --student (a checkpoint) or --student-config (random initialization)');
   }
-  const tokenizer = await loadTokenizer(options.tokenizer);
+  const tokenizer = await loadTokenizer(options.tokenizer, { addSpecialTokens: options.addSpecialTokens });
   const scratch = await mkdtemp(join(tmpdir(), 'memsieve-distill-'));
   try {
     const tokenOptions = { textColumn: options.textColumn, maxTokens: options.maxTokens };
