@@ -29,7 +29,7 @@ export async function readAuditLabels(name: string, path: string, idColumn = 'id
   const reader = openReader(path);
   const ids: string[] = [];
   const labels: (boolean | null)[] = [];
-  const seen = new IdIndex(); // not a Map: no 2^24-entry limit
+  const index = new IdIndex(); // not a Map: no 2^24-entry limit; compareAudits joins through it
   for await (const batch of reader) {
     const columnNames = () => batch.schema.fields.map((f) => f.name).join(', ');
     const idVector = batch.getChild(idColumn);
@@ -43,7 +43,7 @@ export async function readAuditLabels(name: string, path: string, idColumn = 'id
       const rawId = idVector.get(i);
       if (rawId === null || rawId === undefined) throw new UserError(`--audit ${name}=${path}: row ${row} has a null id in '${idColumn}'`);
       const id = String(rawId);
-      const first = seen.add(id, row);
+      const first = index.add(id, row);
       if (first >= 0) {
         throw new UserError(`--audit ${name}=${path}: id '${id}' appears twice (rows ${first} and ${row}); ids must be unique to join audits`);
       }
@@ -51,7 +51,7 @@ export async function readAuditLabels(name: string, path: string, idColumn = 'id
       labels.push(toLabel(labelVector.get(i), () => `--audit ${name}=${path}: row ${row} (id ${id})`, labelColumn));
     }
   }
-  return { name, path, ids, labels };
+  return { name, path, ids, labels, index };
 }
 
 function toLabel(value: unknown, where: () => string, column: string): boolean | null {

@@ -10,6 +10,8 @@ export interface AuditLabels {
   path: string;
   ids: string[];
   labels: (boolean | null)[];
+  /** id → row of `ids`, when the reader already built it (readAuditLabels does, checking duplicates) */
+  index?: IdIndex;
 }
 
 /** A set of examples: how many, their share of the compared rows, and which. */
@@ -66,6 +68,7 @@ export function compareAudits(audits: AuditLabels[]): OverlapReport {
 
   // Index every audit by id (IdIndex, not Map: no 2^24-entry limit); the first audit's order is the output order.
   const indexes = audits.map((audit) => {
+    if (audit.index) return audit.index;
     const index = new IdIndex();
     audit.ids.forEach((id, row) => index.add(id, row));
     return index;
