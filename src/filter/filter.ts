@@ -7,7 +7,7 @@ import { basename, dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { detectFormat, openReader, openWriter, sha256File, withColumns, writeFileAtomic } from '../io/index.js';
 import type { BatchWriter } from '../io/types.js';
-import { loadRiskModel } from '../risk/index.js';
+import { loadRiskModel, logOddsTerms } from '../risk/index.js';
 import type { RiskModel } from '../risk/index.js';
 import { renderFilterReport } from '../report/filter-report.js';
 import { VERSION } from '../version.js';
@@ -205,11 +205,11 @@ class RemovedFeatures {
   get(row: number): Pick<RemovedRow, 'features' | 'log_odds'> {
     const k = this.ordinal[row];
     if (k < 0) return { features: {}, log_odds: {} };
-    const { coefficients, scaler } = this.model;
-    const x = this.names.map((_, j) => this.values[k * this.names.length + j]);
+    const x = this.values.subarray(k * this.names.length, (k + 1) * this.names.length);
+    const terms = logOddsTerms(this.model, x);
     return {
       features: Object.fromEntries(this.names.map((name, j) => [name, x[j]])),
-      log_odds: Object.fromEntries(this.names.map((name, j) => [name, (coefficients[j] * (x[j] - scaler.mean[j])) / scaler.std[j]])),
+      log_odds: Object.fromEntries(this.names.map((name, j) => [name, terms[j]])),
     };
   }
 }

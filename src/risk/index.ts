@@ -5,6 +5,7 @@ export {
   parseRiskModel,
   serializeRiskModel,
   predictRisk,
+  logOddsTerms,
   thresholdForRecall,
   sigmoid,
 } from './schema.js';

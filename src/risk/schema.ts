@@ -166,6 +166,7 @@ export function predictRisk(model: RiskModel, features: Float64Array[]): Float64
   }
   const z = new Float64Array(n).fill(model.intercept);
   for (let j = 0; j < d; j++) {
+    // the term of logOddsTerms, column by column
     const w = model.coefficients[j] / model.scaler.std[j];
     const mu = model.scaler.mean[j];
     const x = features[j];
@@ -173,6 +174,11 @@ export function predictRisk(model: RiskModel, features: Float64Array[]): Float64
   }
   for (let i = 0; i < n; i++) z[i] = sigmoid(z[i]);
   return z;
+}
+
+/** Each feature's term of the log-odds for one row of raw features: (coef_j / std_j) · (x_j − mean_j), as predictRisk adds them. */
+export function logOddsTerms(model: RiskModel, x: ArrayLike<number>): number[] {
+  return model.features.map((_, j) => (model.coefficients[j] / model.scaler.std[j]) * (x[j] - model.scaler.mean[j]));
 }
 
 /** Logistic function, without overflow for large |z|. */
