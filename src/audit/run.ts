@@ -4,7 +4,7 @@ import { withDefaults } from '../defaults.js';
 import { availableParallelism } from 'node:os';
 import { UserError } from '../errors.js';
 import type { Generator } from '../models/types.js';
-import { runModelStage, type ModelStageOptions } from '../pipeline/model-stage.js';
+import { runModelStage, type ModelStageOptions } from '../stage/model-stage.js';
 import { AUDIT_DEFAULTS, auditCorpus, checkAuditOptions, type AuditSummary } from './audit.js';
 
 /** Options of `memsieve audit`, as the CLI and the pipeline runner pass them. */

@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { filterCorpus } from '../filter/filter.js';
 import { parseFraction } from '../filter/threshold.js';
-import { filterShard } from '../pipeline/filter-shard.js';
-import { addShardOptions, resolveShard } from '../pipeline/shard.js';
+import { filterShard } from '../filter/shard.js';
+import { addShardOptions, resolveShard } from '../stage/shard.js';
 
 function probability(option: string) {
   return (value: string): number => {

@@ -1,6 +1,6 @@
 // Option parsers shared by the commands: each names the option in its error.
 import { InvalidArgumentError, type Command } from 'commander';
-import { addShardOptions } from '../pipeline/shard.js';
+import { addShardOptions } from '../stage/shard.js';
 import type { Format } from '../io/types.js';
 import type { Device } from '../models/types.js';
 

@@ -21,7 +21,7 @@ import { chooseThreshold, type ThresholdChoice } from './threshold.js';
 import { relativeTo } from './paths.js';
 import { REMOVED_LIST_FILE, RemovedListWriter } from './removed-list.js';
 import { splitRows } from './take.js';
-import type { Shard, ShardLedger } from '../pipeline/shard.js';
+import type { Shard, ShardLedger } from '../stage/shard.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const REPORT_FILE = 'report.html';
@@ -44,7 +44,7 @@ export interface FilterOptions extends ThresholdChoice {
   textColumn?: string;
   /** recorded in the manifest */
   commandLine?: string[];
-  /** split only this shard's units of the corpus (see src/pipeline/filter-shard.ts) */
+  /** split only this shard's units of the corpus (see src/filter/shard.ts) */
   shard?: Shard;
   /** receives rows read and rows kept/removed per corpus batch, for `memsieve merge` */
   ledger?: ShardLedger;

@@ -21,9 +21,9 @@ export {
   readShardMarker,
   missingShards,
   ShardLedger,
-} from './shard.js';
-export type { Shard, ShardOptions, ShardMarker, ShardCompletion, LedgerEntry } from './shard.js';
-export { filterShard } from './filter-shard.js';
+} from '../stage/shard.js';
+export type { Shard, ShardOptions, ShardMarker, ShardCompletion, LedgerEntry } from '../stage/shard.js';
+export { filterShard } from '../filter/shard.js';
 export { LocalExecutor } from './local.js';
 export { SlurmExecutor, arrayChunks, compressRanges } from './slurm.js';
 export type { Executor, StepTask } from './executor.js';

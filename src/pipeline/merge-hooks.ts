@@ -1,9 +1,9 @@
 // What a stage writes besides its row files, joined after the rows are merged. Stage modules load
 // lazily: merging scores must not load the audit or filter code.
 import { readFile } from 'node:fs/promises';
-import type { MergeHook } from './merge.js';
+import type { MergeHook } from '../stage/merge-hook.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { partPath } from './shard.js';
+import { partPath } from '../stage/shard.js';
 
 /** audit: `<output>.summary.json` from the shards' summaries (counts summed, rates recomputed). */
 const mergeAuditSummary: MergeHook = async (markers, merged) => {
@@ -35,8 +35,8 @@ const mergeAuditSummary: MergeHook = async (markers, merged) => {
   await writeFileAtomic(summaryPath(output), `${JSON.stringify(summary, null, 1)}\n`);
 };
 
-/** filter: manifest.json and report.html for the merged files (src/pipeline/filter-shard.ts). */
-const mergeFilterReport: MergeHook = async (markers, merged) => (await import('./filter-shard.js')).mergeFilterReport(markers, merged);
+/** filter: manifest.json and report.html for the merged files (src/filter/shard.ts). */
+const mergeFilterReport: MergeHook = async (markers, merged) => (await import('../filter/shard.js')).mergeFilterReport(markers, merged);
 
 export const MERGE_HOOKS: Record<string, MergeHook | undefined> = {
   audit: mergeAuditSummary,

@@ -9,7 +9,10 @@ import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
 import { detectFormat, expandInputs, openReader, openWriter } from '../io/index.js';
 import type { Batch, BatchWriter } from '../io/types.js';
 import { MERGE_HOOKS } from './merge-hooks.js';
-import { markerPath, partPath, partsDir, readShardMarker, type ShardMarker } from './shard.js';
+import type { MergeResult } from '../stage/merge-hook.js';
+import { markerPath, partPath, partsDir, readShardMarker, type ShardMarker } from '../stage/shard.js';
+
+export type { MergeHook, MergeResult } from '../stage/merge-hook.js';
 
 export interface MergeOptions {
   /** expected shard count; otherwise read from the part names found */
@@ -17,18 +20,6 @@ export interface MergeOptions {
   /** keep OUTPUT.parts/ after a successful merge (default: removed) */
   keepParts?: boolean;
 }
-
-export interface MergeResult {
-  kind: string;
-  count: number;
-  /** output key → final path and rows */
-  outputs: Record<string, { path: string; rows: number }>;
-  /** counters summed over shards */
-  stats: Record<string, number>;
-}
-
-/** A kind's join of what is not a row file (audit's summary, filter's report), after the rows are merged. */
-export type MergeHook = (markers: ShardMarker[], merged: MergeResult) => Promise<void>;
 
 const PART = /^part-(\d+)-of-(\d+)\./;
 

@@ -12,7 +12,7 @@ import { KINDS } from './kinds.js';
 import { LocalExecutor } from './local.js';
 import { externalInputs, planSteps } from './plan.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { missingShards, partsDir } from './shard.js';
+import { missingShards, partsDir } from '../stage/shard.js';
 import { SlurmExecutor } from './slurm.js';
 import { loadPipeline, type Step } from './spec.js';
 import { clearStepMarker, configHash, lockWorkdir, removeStrayTemps, removeTempsIn, staleReason, writeStepMarker } from './state.js';

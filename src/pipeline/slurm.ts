@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { UserError } from '../errors.js';
 import { shellQuote } from './args.js';
 import { cliEntry, type Executor, type Log, type StepTask } from './executor.js';
-import { missingShards } from './shard.js';
+import { missingShards } from '../stage/shard.js';
 import type { SlurmSettings, Step } from './spec.js';
 
 const run = promisify(execFile);

@@ -2,7 +2,7 @@ import { withDefaults } from '../defaults.js';
 import { UserError } from '../errors.js';
 import type { PairScorer } from '../models/types.js';
 import type { OnnxCausalLM } from '../models/onnx.js';
-import { runModelStage, type ModelStageOptions } from '../pipeline/model-stage.js';
+import { runModelStage, type ModelStageOptions } from '../stage/model-stage.js';
 import { checkScoreOptions, SCORE_DEFAULTS, scoreCorpus, type ScoreSummary } from './score.js';
 
 /** Options of `memsieve score`, as the CLI and the pipeline runner pass them. */

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Int32, vectorFromArray } from 'apache-arrow';
 import { openReader, openWriter, withColumns } from '../../src/io/index.js';
 import { mergeShards } from '../../src/pipeline/merge.js';
-import { partsDir, preparePart, resolveShard, ShardLedger, writeShardMarker, type Shard } from '../../src/pipeline/shard.js';
+import { partsDir, preparePart, resolveShard, ShardLedger, writeShardMarker, type Shard } from '../../src/stage/shard.js';
 import { tempDir } from '../helpers/kit.js';
 import { readRows as readParquetRows, writeKitSlice } from './kit-slice.js';
 

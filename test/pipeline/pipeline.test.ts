@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { missingShards } from '../../src/pipeline/shard.js';
+import { missingShards } from '../../src/stage/shard.js';
 import { tempDir } from '../helpers/kit.js';
 import { buildOnce, CLI, ROOT } from './build.js';
 import { readRows, SHORT_TEXTS, writeKitSlice } from './kit-slice.js';

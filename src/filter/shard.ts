@@ -4,15 +4,15 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { filterCorpus, MANIFEST_FILE, REPORT_FILE, type FilterOptions, type FilterResult } from '../filter/filter.js';
-import { addFingerprints } from '../filter/fingerprint.js';
-import { loadManifest, splitSummary, type Manifest, type RemovedRow } from '../filter/manifest.js';
-import { relativeTo, resolveFrom } from '../filter/paths.js';
-import { readRemovedList, REMOVED_LIST_FILE, RemovedListWriter } from '../filter/removed-list.js';
+import { filterCorpus, MANIFEST_FILE, REPORT_FILE, type FilterOptions, type FilterResult } from './filter.js';
+import { addFingerprints } from './fingerprint.js';
+import { loadManifest, splitSummary, type Manifest, type RemovedRow } from './manifest.js';
+import { relativeTo, resolveFrom } from './paths.js';
+import { readRemovedList, REMOVED_LIST_FILE, RemovedListWriter } from './removed-list.js';
 import { openReader, sha256File } from '../io/index.js';
 import { renderFilterReport } from '../report/filter-report.js';
-import type { MergeHook } from './merge.js';
-import { partPath, preparePart, ShardLedger, writeShardMarker, type Shard } from './shard.js';
+import type { MergeHook } from '../stage/merge-hook.js';
+import { partPath, preparePart, ShardLedger, writeShardMarker, type Shard } from '../stage/shard.js';
 import { writeFileAtomic } from '../io/atomic.js';
 
 /** Runs filter on one shard: parts under CLEAN.parts/, REMOVED.parts/ and REPORT.parts/, then the marker. */
