@@ -1,15 +1,20 @@
 // Shared by the risk tests: the scikit-learn reference and synthetic data.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { it } from 'vitest';
+import { lacks, PYTHON } from '../helpers/system.js';
 
 const script = fileURLToPath(new URL('./sklearn_reference.py', import.meta.url));
 
-/** Runs test/risk/sklearn_reference.py (Debian's python3-sklearn) on `task`. */
+/** Runs test/risk/sklearn_reference.py (Debian's python3-sklearn) on `task`; tests calling it skip with lacks('python3-sklearn'). */
 export function sklearn<T>(task: Record<string, unknown>): T {
-  const result = spawnSync('/usr/bin/python3', [script], { input: JSON.stringify(task), encoding: 'utf8', maxBuffer: 1 << 30 });
+  const result = spawnSync(PYTHON, [script], { input: JSON.stringify(task), encoding: 'utf8', maxBuffer: 1 << 30 });
   if (result.status !== 0) throw new Error(`sklearn_reference.py failed: ${result.stderr || result.error}`);
   return JSON.parse(result.stdout) as T;
 }
+
+/** `it` for the tests that call sklearn(): skipped without python3-sklearn (npm test only). */
+export const itWithSklearn = it.skipIf(lacks('python3-sklearn'));
 
 /** Standard normal draws from a simple LCG-free source: Box–Muller over a seeded xorshift. */
 export function normals(n: number, seed: number): Float64Array {

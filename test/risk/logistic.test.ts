@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fitLogistic, predictLogistic, standardize } from '../../src/risk/logistic.js';
 import { predictRisk, RISK_SCHEMA, type RiskModel } from '../../src/risk/schema.js';
 import { UserError } from '../../src/errors.js';
-import { rowsOf, sklearn, syntheticRiskRows } from './helpers.js';
+import { itWithSklearn, rowsOf, sklearn, syntheticRiskRows } from './helpers.js';
 
 interface SklearnFit {
   mean: number[];
@@ -23,7 +23,7 @@ describe('fitLogistic agrees with scikit-learn LogisticRegression(C=1, l2) on st
     [3000, 7, 1],
     [500, 11, 0.05],
   ] as const) {
-    it(`n=${n} seed=${seed} C=${C}`, () => {
+    itWithSklearn(`n=${n} seed=${seed} C=${C}`, () => {
       const { features, labels } = syntheticRiskRows(n, seed);
       const fresh = syntheticRiskRows(50, seed + 100);
       const scaled = standardize(features, ['a', 'b', 'c', 'd']);
@@ -55,7 +55,7 @@ describe('fitLogistic agrees with scikit-learn LogisticRegression(C=1, l2) on st
     });
   }
 
-  it('converges on separable data (the L2 penalty bounds the coefficients)', () => {
+  itWithSklearn('converges on separable data (the L2 penalty bounds the coefficients)', () => {
     const x = Float64Array.from({ length: 200 }, (_, i) => i);
     const y = Uint8Array.from({ length: 200 }, (_, i) => (i >= 100 ? 1 : 0));
     const scaled = standardize([x], ['x']);
@@ -67,7 +67,7 @@ describe('fitLogistic agrees with scikit-learn LogisticRegression(C=1, l2) on st
 });
 
 describe('fitLogistic on hard but valid data', () => {
-  it('perfectly collinear features: the L2 penalty splits the weight, as scikit-learn does', () => {
+  itWithSklearn('perfectly collinear features: the L2 penalty splits the weight, as scikit-learn does', () => {
     const { features, labels } = syntheticRiskRows(600, 13);
     const x = [features[0], features[0].map((v) => 2 * v + 1), features[2]];
     const scaled = standardize(x, ['a', 'a2', 'c']);

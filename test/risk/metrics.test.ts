@@ -9,7 +9,7 @@ import {
   thinRocCurve,
 } from '../../src/risk/metrics.js';
 import { RISK_SCHEMA, thresholdForRecall, type RiskModel } from '../../src/risk/schema.js';
-import { normals, sklearn } from './helpers.js';
+import { itWithSklearn, normals, sklearn } from './helpers.js';
 
 interface SklearnMetrics {
   sklearn_version: string;
@@ -49,7 +49,7 @@ const cases: [string, number, number, number | undefined][] = [
 
 describe('metrics agree with scikit-learn', () => {
   for (const [name, n, seed, decimals] of cases) {
-    it(name, () => {
+    itWithSklearn(name, () => {
       const { labels, scores } = scoredRows(n, seed, decimals);
       if (decimals !== undefined) expect(new Set(scores).size).toBeLessThan(n / 5);
       const ref = sklearn<SklearnMetrics>({ task: 'metrics', y: Array.from(labels), score: Array.from(scores), threshold: 0.5 });
@@ -81,7 +81,7 @@ describe('metrics agree with scikit-learn', () => {
     });
   }
 
-  it('all scores tied: AUC 0.5, two-point ROC', () => {
+  itWithSklearn('all scores tied: AUC 0.5, two-point ROC', () => {
     const labels = Uint8Array.of(0, 1, 0, 1, 1);
     const scores = new Float64Array(5).fill(0.3);
     const ref = sklearn<SklearnMetrics>({ task: 'metrics', y: Array.from(labels), score: Array.from(scores) });

@@ -6,8 +6,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { kitCorpus, kitFile, readParquetRows, tempDir } from '../helpers/kit.js';
 import { makeTiny } from '../torch/helpers.js';
+import { lacks } from '../helpers/system.js';
 
-describe('score --backend torch', () => {
+describe.skipIf(lacks('python3-torch'))('score --backend torch', () => {
   let dir: string;
   let input: string;
   beforeAll(async () => {

@@ -5,8 +5,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { kitCorpus, kitFile, readParquetRows, tempDir } from '../helpers/kit.js';
 import { makeTiny } from './helpers.js';
+import { lacks } from '../helpers/system.js';
 
-describe('audit --backend torch', () => {
+describe.skipIf(lacks('python3-torch'))('audit --backend torch', () => {
   let dir: string;
   let input: string;
   beforeAll(async () => {

@@ -2,9 +2,9 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PYTHON } from '../helpers/system.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
-export const PYTHON = process.env.MEMSIEVE_PYTHON ?? '/usr/bin/python3';
 
 export function runPython(args: string[], timeoutMs = 600_000) {
   const result = spawnSync(PYTHON, args, {

@@ -14,6 +14,9 @@ import type { TokenIds } from '../../src/models/types.js';
 import { runCli } from '../helpers/cli.js';
 import { kitCorpus, kitFile, tempDir } from '../helpers/kit.js';
 import { makeTiny, readTokenFile, runPython } from './helpers.js';
+import { lacks } from '../helpers/system.js';
+
+const noTorch = lacks('python3-torch');
 
 const dir = tempDir('memsieve-torch-');
 const teacherDir = join(dir, 'teacher');
@@ -24,6 +27,7 @@ let onnxTeacher: OnnxCausalLM;
 let onnxBaseline: OnnxCausalLM;
 
 beforeAll(async () => {
+  if (noTorch) return;
   makeTiny(teacherDir, { layers: 2, seed: 1, onnx: join(dir, 'teacher.onnx') });
   makeTiny(baselineDir, { layers: 1, seed: 2, onnx: join(dir, 'baseline.onnx') });
   const tokenizer = await loadTokenizer(kitFile('tokenizer.json'));
@@ -47,7 +51,7 @@ function expectClose(got: Float64Array, want: Float64Array, rel: number, what: s
   }
 }
 
-describe('torch worker', () => {
+describe.skipIf(noTorch)('torch worker', () => {
   let worker: TorchWorker;
   beforeAll(async () => {
     worker = await startTorchWorker({ teacher: teacherDir, baseline: baselineDir, device: 'cpu', dtype: 'float32', batchTokens: 2048 });
@@ -92,7 +96,7 @@ describe('torch worker', () => {
   });
 });
 
-describe('torch worker failures', () => {
+describe.skipIf(noTorch)('torch worker failures', () => {
   it('refuses a checkpoint folder without weights, mismatched vocabularies, a missing Python', async () => {
     const empty = join(dir, 'empty');
     makeTiny(empty, { seed: 3 });
@@ -130,7 +134,7 @@ describe('torch worker failures', () => {
   });
 });
 
-describe('memsieve distill (CLI → trainer process)', () => {
+describe.skipIf(noTorch)('memsieve distill (CLI → trainer process)', () => {
   const train = join(dir, 'train.jsonl');
   const validation = join(dir, 'validation.jsonl');
   beforeAll(() => {
