@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { addIds } from '../io/add-ids.js';
+import { refuseOverwrite } from '../io/no-overwrite.js';
 import { format } from './options.js';
 
 export function register(program: Command): void {
@@ -13,6 +14,7 @@ export function register(program: Command): void {
     .option('--format <format>', 'input format, when the extension does not say it (parquet|arrow|jsonl)', format)
     .option('--output-format <format>', 'output format, when the extension does not say it', format)
     .action(async (options) => {
+      await refuseOverwrite({ '--output': options.output }, { '--input': options.input });
       const result = await addIds({ ...options, inputFormat: options.format });
       process.stderr.write(`${JSON.stringify(result)}\n`);
     });

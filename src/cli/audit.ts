@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { AUDIT_DEFAULTS } from '../audit/audit.js';
+import { refuseOverwrite } from '../io/no-overwrite.js';
+import { AUDIT_DEFAULTS, summaryPath } from '../audit/audit.js';
 import { audit, type AuditCommandOptions } from '../audit/run.js';
 import { addModelStageOptions, positiveInt, positiveNumber } from './options.js';
 
@@ -17,6 +18,8 @@ export function register(program: Command): void {
     .option('--approx-threshold <s>', 'edit similarity at or above which a continuation is approx_memorized', positiveNumber, AUDIT_DEFAULTS.approxThreshold)
     .option('--keep-generations', 'also write generated_ids and generated_text');
   addModelStageOptions(command, { help: 'prefixes per model call', default: AUDIT_DEFAULTS.batchSize }).action(async (options: AuditCommandOptions) => {
+    const outputs = { '--output': options.output === '-' ? [] : [options.output, summaryPath(options.output)] };
+    await refuseOverwrite(outputs, { '--input': options.input, '--model': options.model, '--tokenizer': options.tokenizer });
     await audit(options);
   });
 }

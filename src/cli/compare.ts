@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { compareAuditFiles, describeOverlap } from '../audit/compare.js';
+import { compareAuditFiles, describeOverlap, parseAuditArgument } from '../audit/compare.js';
+import { refuseOverwrite } from '../io/no-overwrite.js';
 import { collect } from './options.js';
 
 export function register(program: Command): void {
@@ -12,6 +13,7 @@ export function register(program: Command): void {
     .option('--id-column <name>', 'column joining the audits', 'id')
     .option('--label-column <name>', 'memorization label column (true/1 = memorized)', 'memorized')
     .action(async (options: { audit: string[]; output: string; figure?: string; idColumn: string; labelColumn: string }) => {
+      await refuseOverwrite({ '--output': options.output, '--figure': options.figure }, { '--audit': options.audit.map((a) => parseAuditArgument(a).path) });
       const report = await compareAuditFiles({ audits: options.audit, output: options.output, figure: options.figure, idColumn: options.idColumn, labelColumn: options.labelColumn });
       process.stdout.write(describeOverlap(report));
     });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { describeDistillEvent, distill, type DistillOptions } from '../torch/index.js';
 import { positiveInt, positiveNumber, nonNegativeInt } from './options.js';
+import { refuseOverwrite } from '../io/no-overwrite.js';
 
 interface DistillCommandOptions extends Omit<DistillOptions, 'data' | 'validation'> {
   data: string[];
@@ -42,6 +43,10 @@ export function register(program: Command): void {
     .option('--checkpoint-epochs <n>', 'save a resume point (OUT.resume/) every n epochs; a rerun continues from it (0: never)', nonNegativeInt, 1)
     .option('-q, --quiet', 'no progress output (the JSON summary is still printed)')
     .action(async (options: DistillCommandOptions) => {
+      await refuseOverwrite(
+        { '--out': options.out, '--hard-data-out': options.hardDataOut },
+        { '--data': options.data, '--validation': options.validation, '--tokenizer': options.tokenizer, '--teacher': options.teacher, '--student': options.student, '--student-config': options.studentConfig },
+      );
       const result = await distill(options, (event) => {
         const line = options.quiet ? null : describeDistillEvent(event);
         if (line) process.stderr.write(`distill: ${line}\n`);

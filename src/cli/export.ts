@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { describeDistillEvent, exportOnnx } from '../torch/index.js';
 import { positiveInt, positiveNumber } from './options.js';
+import { refuseOverwrite } from '../io/no-overwrite.js';
 
 export function register(program: Command): void {
   program
@@ -11,6 +12,7 @@ export function register(program: Command): void {
     .option('--opset <n>', 'ONNX opset', positiveInt, 17)
     .option('--tolerance <x>', 'largest max-abs logit difference accepted', positiveNumber, 1e-3)
     .action(async (options: { checkpoint: string; out: string; opset: number; tolerance: number }) => {
+      await refuseOverwrite({ '--out': options.out }, { '--checkpoint': options.checkpoint });
       const result = await exportOnnx(options, (event) => {
         const line = describeDistillEvent(event);
         if (line) process.stderr.write(`export: ${line}\n`);

@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
+import { refuseOverwrite } from '../io/no-overwrite.js';
 import { filterCorpus } from '../filter/filter.js';
 import { parseFraction } from '../filter/threshold.js';
 import { filterShard } from '../filter/shard.js';
@@ -31,6 +33,9 @@ export function register(program: Command): void {
     .option('--text-column <name>', 'text column for --include-text', 'text')
     .addHelpText('after', "\nWithout --threshold, --remove-top or --target-recall the model's default threshold applies.");
   addShardOptions(command).action(async (options) => {
+      // the report folder is written into, not replaced: its files are the outputs
+      const reportFiles = ['manifest.json', 'report.html', 'removed-rows.jsonl'].map((name) => join(options.report, name));
+      await refuseOverwrite({ '--clean': options.clean, '--removed': options.removed, '--report': reportFiles }, { '--input': options.input, '--scores': options.scores, '--model': options.model });
       const shard = resolveShard(options);
       const run = shard ? (o: Parameters<typeof filterCorpus>[0]) => filterShard(o, shard) : filterCorpus;
       const { manifest, manifestPath, reportPath } = await run({

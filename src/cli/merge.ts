@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { mergeShards } from '../pipeline/merge.js';
+import { refuseOverwrite } from '../io/no-overwrite.js';
 import { positiveInt } from './options.js';
 
 export function register(program: Command): void {
@@ -10,6 +11,7 @@ export function register(program: Command): void {
     .option('--shard-count <n>', 'shards expected (default: from the part names); missing ones are listed', positiveInt)
     .option('--keep-parts', 'keep OUTPUT.parts/ after merging', false)
     .action(async (output: string, options: { shardCount?: number; keepParts: boolean }) => {
+      await refuseOverwrite({ output }, { parts: `${output}.parts` }); // OUTPUT may not be a link into its own parts
       const result = await mergeShards(output, { count: options.shardCount, keepParts: options.keepParts });
       process.stderr.write(`${JSON.stringify(result)}\n`);
     });

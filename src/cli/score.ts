@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { refuseOverwrite } from '../io/no-overwrite.js';
 import { score, type ScoreCommandOptions } from '../score/run.js';
 import { SCORE_DEFAULTS } from '../score/score.js';
 import { addModelStageOptions, positiveInt, positiveNumber } from './options.js';
@@ -17,6 +18,7 @@ export function register(program: Command): void {
     .option('--prefix-tokens <k>', 'prefix length of the suffix window', positiveInt, SCORE_DEFAULTS.prefixTokens)
     .option('--suffix-tokens <m>', 'suffix length of the suffix window', positiveInt, SCORE_DEFAULTS.suffixTokens);
   addModelStageOptions(command, { help: 'rows per model call', default: SCORE_DEFAULTS.batchSize }).action(async (options: ScoreCommandOptions) => {
+    await refuseOverwrite({ '--output': options.output }, { '--input': options.input, '--teacher': options.teacher, '--baseline': options.baseline, '--tokenizer': options.tokenizer });
     await score(options);
   });
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_FEATURES, summarizeRiskModel, trainRiskModel, writeRiskModel } from '../risk/train.js';
 import { UserError } from '../errors.js';
-import { checkOutputFolder } from '../io/index.js';
+import { checkOutputFolder, refuseOverwrite } from '../io/index.js';
 
 function number(name: string) {
   return (value: string): number => {
@@ -26,6 +26,7 @@ export function register(program: Command): void {
     .option('--trials <n>', 'evaluation trials', number('--trials'), 100)
     .option('--seed <n>', 'random seed for sampling and splits', number('--seed'), 0)
     .action(async (options) => {
+      await refuseOverwrite({ '--output': options.output }, { '--scores': options.scores, '--labels': options.labels });
       await checkOutputFolder(options.output); // fail before the work, not after
       const model = await trainRiskModel({
         scores: options.scores,

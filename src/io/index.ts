@@ -8,3 +8,4 @@ export { sha256File } from './hash.js';
 export { readTable } from './read-table.js';
 export type { Batch, BatchReader, BatchWriter, Format, ReadOptions, WriteOptions } from './types.js';
 export { addIds, ID_HINT, type AddIdsOptions } from './add-ids.js';
+export { refuseOverwrite, type PathsByOption } from './no-overwrite.js';

@@ -16,6 +16,7 @@ import { missingShards, partsDir } from '../stage/shard.js';
 import { SlurmExecutor } from './slurm.js';
 import { loadPipeline, type Step } from './spec.js';
 import { clearStepMarker, configHash, lockWorkdir, removeStrayTemps, removeTempsIn, staleReason, writeStepMarker } from './state.js';
+import { refuseOverwrite } from '../io/no-overwrite.js';
 
 export type ExecutorName = 'local' | 'slurm';
 
@@ -86,6 +87,14 @@ export async function runPipeline(file: string, options: RunOptions = {}): Promi
     const lines = missing.map((m) => `  step "${m.step.id}" input ${m.key}: ${m.path}`);
     throw new UserError(`${file}: inputs that no step writes are missing:\n${lines.join('\n')}`);
   }
+  // no step may write over the pipeline's own inputs (each step also checks its own inputs when it runs)
+  await refuseOverwrite(
+    Object.fromEntries(pipeline.steps.flatMap((s) => Object.entries(s.outputs).map(([key, path]) => [`step "${s.id}" output ${key}:`, path]))),
+    externalInputs(pipeline).reduce<Record<string, string[]>>((byOption, i) => {
+      (byOption[`step "${i.step.id}" input ${i.key}:`] ??= []).push(i.path);
+      return byOption;
+    }, { 'pipeline file': [file] }),
+  );
   const executor = makeExecutor(executorName, options, log);
   const unlock = await lockWorkdir(pipeline.workdir);
   const summary: RunSummary = { pipeline: pipeline.name, executor: executorName, steps: [] };
