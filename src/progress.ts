@@ -1,4 +1,11 @@
 // Progress on stderr: a redrawn bar on a TTY, plain periodic lines otherwise (logs, CI, ETL).
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** Seconds between plain progress lines when stderr is not a TTY: MEMSIEVE_PROGRESS_SECONDS, else 10. */
+function defaultLogSeconds(): number {
+  const value = Number(process.env.MEMSIEVE_PROGRESS_SECONDS);
+  return process.env.MEMSIEVE_PROGRESS_SECONDS !== undefined && Number.isFinite(value) && value >= 0 ? value : 10;
+}
 
 export interface ProgressOptions {
   label: string;
@@ -7,6 +14,8 @@ export interface ProgressOptions {
   totalRows?: number;
   /** seconds between plain log lines when stderr is not a TTY */
   logEverySeconds?: number;
+  /** what the rate counts: tokens (model stages) or rows (commands that stream files) */
+  unit?: 'tokens' | 'rows';
 }
 
 export class Progress {
@@ -23,7 +32,7 @@ export class Progress {
     this.tokens += tokens;
     if (this.options.quiet) return;
     const now = Date.now();
-    const every = this.tty ? 200 : (this.options.logEverySeconds ?? 10) * 1000;
+    const every = this.tty ? 200 : (this.options.logEverySeconds ?? defaultLogSeconds()) * 1000;
     if (now - this.lastDraw < every) return;
     this.lastDraw = now;
     const line = this.describe(now);
@@ -37,6 +46,12 @@ export class Progress {
     process.stderr.write(`${this.tty ? '\r\x1b[K' : ''}${this.options.label}: ${message}\n`);
   }
 
+  /** Clears the bar; with `closing`, one last line (rows and seconds) unless quiet. */
+  end(closing: boolean): void {
+    if (this.tty && !this.options.quiet) process.stderr.write('\r\x1b[K');
+    if (closing && !this.options.quiet) process.stderr.write(`${this.options.label}: done, ${this.rows} rows read in ${this.seconds.toFixed(1)} s\n`);
+  }
+
   finish(summary: object): void {
     if (this.tty && !this.options.quiet) process.stderr.write('\r\x1b[K');
     process.stderr.write(`${JSON.stringify(summary)}\n`);
@@ -48,7 +63,8 @@ export class Progress {
 
   private describe(now: number): string {
     const seconds = Math.max((now - this.started) / 1000, 1e-3);
-    const rate = this.tokens / seconds;
+    const rows = this.options.unit === 'rows';
+    const rate = (rows ? this.rows : this.tokens) / seconds;
     const total = this.options.totalRows;
     let bar = '';
     let eta = '';
@@ -58,6 +74,30 @@ export class Progress {
       bar = `[${'#'.repeat(Math.round(done * width)).padEnd(width, '.')}] `;
       eta = this.rows > 0 ? ` ETA ${Math.round((seconds * (total - this.rows)) / this.rows)}s` : '';
     }
-    return `${this.options.label} ${bar}${this.rows}${total ? `/${total}` : ''} rows, ${Math.round(rate)} tokens/s${eta}`;
+    return `${this.options.label} ${bar}${this.rows}${total ? `/${total}` : ''} rows${rows ? ' read' : ''}, ${Math.round(rate)} ${rows ? 'rows' : 'tokens'}/s${eta}`;
   }
+}
+
+const readProgress = new AsyncLocalStorage<Progress>();
+
+/**
+ * Runs a command whose work is streaming files (filter, verify, train, compare, merge, add-ids) with
+ * progress counting every row the readers (src/io/reader.ts) yield inside it: a bar on a terminal, a line
+ * every MEMSIEVE_PROGRESS_SECONDS otherwise, and a closing line; nothing with `quiet`.
+ */
+export async function withReadProgress<T>(label: string, quiet: boolean | undefined, work: () => Promise<T>): Promise<T> {
+  const progress = new Progress({ label, quiet, unit: 'rows' });
+  let ok = false;
+  try {
+    const result = await readProgress.run(progress, work);
+    ok = true;
+    return result;
+  } finally {
+    progress.end(ok);
+  }
+}
+
+/** Called by the readers for each table they yield; counts only inside withReadProgress. */
+export function countRowsRead(rows: number): void {
+  readProgress.getStore()?.add(rows, 0);
 }

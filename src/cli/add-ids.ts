@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { addIds } from '../io/add-ids.js';
 import { refuseOverwrite } from '../io/no-overwrite.js';
-import { format } from './options.js';
+import { withReadProgress } from '../progress.js';
+import { addQuiet, format } from './options.js';
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('add-ids')
     .description('Write a corpus with an id column (the row number, optionally prefixed): score, audit, train and filter join by id')
     .requiredOption('-i, --input <paths...>', 'corpus: Parquet, Arrow IPC or JSONL files or folders of them, read in order')
@@ -12,10 +13,10 @@ export function register(program: Command): void {
     .option('--id-column <name>', 'name of the new column', 'id')
     .option('--prefix <text>', 'put before each row number, e.g. web- gives web-0, web-1, …', '')
     .option('--format <format>', 'input format, when the extension does not say it (parquet|arrow|jsonl)', format)
-    .option('--output-format <format>', 'output format, when the extension does not say it', format)
-    .action(async (options) => {
+    .option('--output-format <format>', 'output format, when the extension does not say it', format);
+  addQuiet(command).action(async (options) => {
       await refuseOverwrite({ '--output': options.output }, { '--input': options.input });
-      const result = await addIds({ ...options, inputFormat: options.format });
+      const result = await withReadProgress('add-ids', options.quiet, () => addIds({ ...options, inputFormat: options.format }));
       process.stderr.write(`${JSON.stringify(result)}\n`);
     });
 }

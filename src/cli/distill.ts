@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { describeDistillEvent, distill, type DistillOptions } from '../torch/index.js';
-import { positiveInt, positiveNumber, nonNegativeInt } from './options.js';
+import { addQuiet, positiveInt, positiveNumber, nonNegativeInt } from './options.js';
 import { refuseOverwrite } from '../io/no-overwrite.js';
 
 interface DistillCommandOptions extends Omit<DistillOptions, 'data' | 'validation'> {
@@ -10,7 +10,7 @@ interface DistillCommandOptions extends Omit<DistillOptions, 'data' | 'validatio
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('distill')
     .description('Distill a student with PyTorch: soft (forward KL at temperature T, ×T²), hard (sequence-level KD on teacher greedy continuations) or ce (plain cross-entropy)')
     .requiredOption('--mode <mode>', 'soft, hard or ce')
@@ -40,9 +40,8 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed of initialization and data order', nonNegativeInt, 0)
     .option('--device <device>', 'auto, cpu, cuda or cuda:N', 'auto')
     .option('--log-every <n>', 'optimizer steps between progress lines', positiveInt, 10)
-    .option('--checkpoint-epochs <n>', 'save a resume point (OUT.resume/) every n epochs; a rerun continues from it (0: never)', nonNegativeInt, 1)
-    .option('-q, --quiet', 'no progress output (the JSON summary is still printed)')
-    .action(async (options: DistillCommandOptions) => {
+    .option('--checkpoint-epochs <n>', 'save a resume point (OUT.resume/) every n epochs; a rerun continues from it (0: never)', nonNegativeInt, 1);
+  addQuiet(command).action(async (options: DistillCommandOptions) => {
       await refuseOverwrite(
         { '--out': options.out, '--hard-data-out': options.hardDataOut },
         { '--data': options.data, '--validation': options.validation, '--tokenizer': options.tokenizer, '--teacher': options.teacher, '--student': options.student, '--student-config': options.studentConfig },

@@ -6,6 +6,8 @@ import { filterCorpus } from '../filter/filter.js';
 import { parseFraction } from '../filter/threshold.js';
 import { filterShard } from '../filter/shard.js';
 import { addShardOptions, resolveShard } from '../stage/shard.js';
+import { withReadProgress } from '../progress.js';
+import { addQuiet } from './options.js';
 
 function probability(option: string) {
   return (value: string): number => {
@@ -32,13 +34,13 @@ export function register(program: Command): void {
     .option('--include-text', 'copy removed rows\' text into manifest.json (it may hold personal data)', false)
     .option('--text-column <name>', 'text column for --include-text', 'text')
     .addHelpText('after', "\nWithout --threshold, --remove-top or --target-recall the model's default threshold applies.");
-  addShardOptions(command).action(async (options) => {
+  addQuiet(addShardOptions(command)).action(async (options) => {
       // the report folder is written into, not replaced: its files are the outputs
       const reportFiles = ['manifest.json', 'report.html', 'removed-rows.jsonl'].map((name) => join(options.report, name));
       await refuseOverwrite({ '--clean': options.clean, '--removed': options.removed, '--report': reportFiles }, { '--input': options.input, '--scores': options.scores, '--model': options.model });
       const shard = resolveShard(options);
       const run = shard ? (o: Parameters<typeof filterCorpus>[0]) => filterShard(o, shard) : filterCorpus;
-      const { manifest, manifestPath, reportPath } = await run({
+      const { manifest, manifestPath, reportPath } = await withReadProgress('filter', options.quiet, () => run({
         input: options.input,
         scores: options.scores,
         model: options.model,
@@ -52,7 +54,7 @@ export function register(program: Command): void {
         includeText: options.includeText,
         textColumn: options.textColumn,
         commandLine: process.argv.slice(2),
-      });
+      }));
       const s = manifest.summary;
       process.stdout.write(
         `${s.rows_in} rows: kept ${s.kept}${s.unscored ? ` (${s.unscored} too short to score)` : ''}, removed ${s.removed} (${(100 * s.removed_fraction).toFixed(2)}%) at risk >= ${manifest.threshold.value}\n` +

@@ -49,5 +49,10 @@ export function addModelStageOptions(command: Command, batch: { help: string; de
     .option('--dtype <dtype>', 'torch backend weights: auto (bfloat16 on CUDA, float32 on CPU), float32, bfloat16')
     .option('--threads <n>', 'intra-op threads per model (onnx)', positiveInt)
     .option('--batch-size <n>', batch.help, positiveInt, batch.default);
-  return addShardOptions(command).option('-q, --quiet', 'no progress output (the JSON summary is still printed)');
+  return addQuiet(addShardOptions(command));
+}
+
+/** -q/--quiet, the same on every long command: progress off; results, summaries and errors still printed. */
+export function addQuiet(command: Command): Command {
+  return command.option('-q, --quiet', 'no progress output (results, summaries and errors are still printed)');
 }

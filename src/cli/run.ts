@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { runPipeline, type ExecutorName } from '../pipeline/run.js';
-import { collect, positiveInt } from './options.js';
+import { addQuiet, collect, positiveInt } from './options.js';
 
 function assignments(values: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -14,7 +14,7 @@ function assignments(values: string[]): Record<string, string> {
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('run')
     .description('Run a pipeline file (YAML) step by step in dependency order; complete steps are skipped, shards resume')
     .argument('<pipeline>', 'pipeline file, e.g. pipelines/kit.yaml')
@@ -22,8 +22,8 @@ export function register(program: Command): void {
     .option('--workers <n>', 'local: shard processes at once (default: CPU cores); slurm: array tasks at once (%W)', positiveInt)
     .option('--shards <n>', 'shards for score, audit and filter steps that do not set their own', positiveInt)
     .option('--set <name=value>', "override one of the file's vars (repeatable)", collect, [])
-    .option('--only <step>', 'run only this step (repeatable)', collect)
-    .action(async (file: string, options: { executor: string; workers?: number; shards?: number; set: string[]; only?: string[] }) => {
+    .option('--only <step>', 'run only this step (repeatable)', collect);
+  addQuiet(command).action(async (file: string, options: { executor: string; workers?: number; shards?: number; set: string[]; only?: string[]; quiet?: boolean }) => {
       if (options.executor !== 'local' && options.executor !== 'slurm') {
         throw new UserError(`--executor ${options.executor}: expected local or slurm`);
       }
@@ -33,6 +33,7 @@ export function register(program: Command): void {
         shards: options.shards,
         set: assignments(options.set),
         only: options.only,
+        ...(options.quiet ? { log: () => {} } : {}),
       });
       process.stderr.write(`${JSON.stringify(summary)}\n`);
     });

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { DEFAULT_FEATURES, summarizeRiskModel, trainRiskModel, writeRiskModel } from '../risk/train.js';
 import { UserError } from '../errors.js';
 import { checkOutputFolder, refuseOverwrite } from '../io/index.js';
+import { withReadProgress } from '../progress.js';
+import { addQuiet } from './options.js';
 
 function number(name: string) {
   return (value: string): number => {
@@ -12,7 +14,7 @@ function number(name: string) {
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('train')
     .description('Fit the memorization risk classifier (logistic regression) on scores joined with audit labels; write risk.json')
     .requiredOption('--scores <file>', 'scores file from `memsieve score` (id and feature columns)')
@@ -24,11 +26,11 @@ export function register(program: Command): void {
     .option('--negatives-per-positive <r>', 'non-memorized rows sampled per memorized row', number('--negatives-per-positive'), 3)
     .option('--test-fraction <f>', 'share of each trial held out for evaluation', number('--test-fraction'), 0.3)
     .option('--trials <n>', 'evaluation trials', number('--trials'), 100)
-    .option('--seed <n>', 'random seed for sampling and splits', number('--seed'), 0)
-    .action(async (options) => {
+    .option('--seed <n>', 'random seed for sampling and splits', number('--seed'), 0);
+  addQuiet(command).action(async (options) => {
       await refuseOverwrite({ '--output': options.output }, { '--scores': options.scores, '--labels': options.labels });
       await checkOutputFolder(options.output); // fail before the work, not after
-      const model = await trainRiskModel({
+      const model = await withReadProgress('train', options.quiet, () => trainRiskModel({
         scores: options.scores,
         labels: options.labels,
         labelColumn: options.labelColumn,
@@ -41,7 +43,7 @@ export function register(program: Command): void {
         testFraction: options.testFraction,
         trials: options.trials,
         seed: options.seed,
-      });
+      }));
       await writeRiskModel(options.output, model);
       process.stdout.write(summarizeRiskModel(model, options.output));
     });

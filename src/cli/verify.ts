@@ -1,14 +1,16 @@
 import type { Command } from 'commander';
 import { verifyReport } from '../filter/verify.js';
+import { withReadProgress } from '../progress.js';
+import { addQuiet } from './options.js';
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('verify')
     .description('Prove from the files that D_clean ⊎ removed = input as the filter report says; exit 1 listing discrepancies')
     .requiredOption('--report <dir>', 'report folder written by `memsieve filter`')
-    .option('--check-risk', "also recompute every row's risk from the scores and model the manifest names (memory: ~60 bytes a row)")
-    .action(async (options) => {
-      const result = await verifyReport(options.report, { checkRisk: Boolean(options.checkRisk) });
+    .option('--check-risk', "also recompute every row's risk from the scores and model the manifest names (memory: ~60 bytes a row)");
+  addQuiet(command).action(async (options) => {
+      const result = await withReadProgress('verify', options.quiet, () => verifyReport(options.report, { checkRisk: Boolean(options.checkRisk) }));
       const { input, clean, removed } = result.rows;
       if (result.ok) {
         const risk = options.checkRisk ? "; every row's risk is the model's from the scores" : '';

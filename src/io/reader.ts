@@ -1,5 +1,6 @@
 import { RecordBatch, Struct, Table, makeData, vectorFromArray, type Schema } from 'apache-arrow';
 import { UserError } from '../errors.js';
+import { countRowsRead } from '../progress.js';
 import { arrowUnits } from './arrow-read.js';
 import { detectFormat, expandInputs } from './format.js';
 import { DEFAULT_BATCH_ROWS, jsonlUnits } from './jsonl-read.js';
@@ -48,6 +49,7 @@ export function openReader(paths: string | string[], options: OpenReaderOptions 
         if (!mine) continue;
         const table = await unit.load();
         yielded++;
+        countRowsRead(table.numRows);
         yield options.columns ? projectTable(table, options.columns) : table;
       }
       schema ??= source.schema();
