@@ -2,6 +2,7 @@
 // Each command lives in its own file and registers itself; command files hold no logic.
 import { Command } from 'commander';
 import { UserError } from '../errors.js';
+import { describeWriteError } from '../io/write-errors.js';
 import { VERSION } from '../version.js';
 import * as score from './score.js';
 import * as audit from './audit.js';
@@ -26,12 +27,23 @@ for (const command of [score, audit, compare, train, filter, verify, distill, ex
   command.register(program);
 }
 
+/** Input errors and writes the system refused: one line, exit 2; anything else is a bug and keeps its stack. */
+function exitOnUserError(error: unknown): void {
+  const message = error instanceof UserError ? error.message : describeWriteError(error);
+  if (message === null) return;
+  process.stderr.write(`memsieve: error: ${message}\n`);
+  process.exit(2);
+}
+
+// a writer failing while other work is in flight can reject outside the awaited chain
+process.on('unhandledRejection', (error) => {
+  exitOnUserError(error);
+  throw error;
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof UserError) {
-    process.stderr.write(`memsieve: error: ${error.message}\n`);
-    process.exit(2);
-  }
+  exitOnUserError(error);
   throw error;
 }

@@ -34,6 +34,13 @@ async function locate(option: string, path: string): Promise<Located> {
   }
 }
 
+let lastOutputs: string[] = [];
+
+/** The outputs the running command declared to refuseOverwrite: what a write error without a path names. */
+export function declaredOutputs(): string[] {
+  return lastOutputs;
+}
+
 function inside(path: string, folder: string): boolean {
   return path.startsWith(folder.endsWith(sep) ? folder : folder + sep);
 }
@@ -52,6 +59,7 @@ async function locateAll(paths: PathsByOption): Promise<Located[]> {
  */
 export async function refuseOverwrite(outputs: PathsByOption, inputs: PathsByOption): Promise<void> {
   const [outs, ins] = await Promise.all([locateAll(outputs), locateAll(inputs)]);
+  lastOutputs = outs.map((o) => o.path);
   for (const out of outs) {
     for (const input of ins) {
       const named = `${out.option} ${out.path}`;

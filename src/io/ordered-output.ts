@@ -14,6 +14,8 @@ export class OrderedOutput<C extends PendingChunk> {
   private readonly chunks: C[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private writing: Promise<void> = Promise.resolve();
+  /** the first failed write (disk full…): stops new calls; close() and abort() surface it */
+  private writeError: unknown = null;
 
   constructor(
     private readonly writer: BatchWriter,
@@ -28,6 +30,7 @@ export class OrderedOutput<C extends PendingChunk> {
 
   /** Start one model call of `chunk` once a slot is free; `call` stores its results in the chunk. */
   async run(chunk: C, call: () => Promise<void>): Promise<void> {
+    if (this.writeError !== null) throw this.writeError;
     chunk.remaining++;
     while (this.inFlight.size >= this.limit) await Promise.race(this.inFlight);
     const job = call().then(() => {
@@ -44,6 +47,9 @@ export class OrderedOutput<C extends PendingChunk> {
     while (this.chunks.length > 0 && this.chunks[0].remaining === 0) {
       const batch = this.toBatch(this.chunks.shift()!);
       this.writing = this.writing.then(() => this.writer.write(batch));
+      this.writing.catch((error: unknown) => {
+        this.writeError ??= error;
+      });
     }
   }
 
