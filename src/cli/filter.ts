@@ -1,17 +1,8 @@
 import type { Command } from 'commander';
-import { UserError } from '../errors.js';
 import { filterCorpus } from '../filter/filter.js';
-import { parseFraction } from '../filter/threshold.js';
 import { filterShard } from '../filter/shard.js';
 import { addShardOptions, resolveShard } from '../stage/shard.js';
-
-function probability(option: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new UserError(`${option} expects a number in [0, 1], got "${value}"`);
-    return n;
-  };
-}
+import { addThresholdOptions } from './options.js';
 
 export function register(program: Command): void {
   const command = program
@@ -23,14 +14,10 @@ export function register(program: Command): void {
     .requiredOption('--clean <file>', 'output: rows kept (D_clean), all input columns plus risk')
     .requiredOption('--removed <file>', 'output: rows removed, all input columns plus risk')
     .requiredOption('--report <dir>', 'output folder for manifest.json and report.html')
-    .option('--threshold <p>', 'remove rows with risk >= p', probability('--threshold'))
-    .option('--remove-top <share>', 'remove this share of the riskiest rows, e.g. 5% or 0.05', (v: string) => parseFraction(v, '--remove-top'))
-    .option('--target-recall <r>', "threshold reaching this recall on the model's validation ROC", probability('--target-recall'))
     .option('--id-column <name>', 'id column in corpus and scores', 'id')
     .option('--include-text', 'copy removed rows\' text into manifest.json (it may hold personal data)', false)
-    .option('--text-column <name>', 'text column for --include-text', 'text')
-    .addHelpText('after', "\nWithout --threshold, --remove-top or --target-recall the model's default threshold applies.");
-  addShardOptions(command).action(async (options) => {
+    .option('--text-column <name>', 'text column for --include-text', 'text');
+  addShardOptions(addThresholdOptions(command)).action(async (options) => {
       const shard = resolveShard(options);
       const run = shard ? (o: Parameters<typeof filterCorpus>[0]) => filterShard(o, shard) : filterCorpus;
       const { manifest, manifestPath, reportPath } = await run({
