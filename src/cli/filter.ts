@@ -10,7 +10,9 @@ export function register(program: Command): void {
     .description('Split a corpus into D_clean and removed rows by predicted memorization risk; write an auditable removal report')
     .requiredOption('--input <files...>', 'corpus (Parquet, Arrow IPC or JSONL; several files are read in order)')
     .requiredOption('--scores <file>', 'scores file from `memsieve score` (id and the model\'s feature columns, any row order)')
-    .requiredOption('--model <file>', 'risk model from `memsieve train` (risk.json)')
+    .option('--model <file>', 'risk model from `memsieve train` (risk.json)')
+    .option('--rule <rule>', "instead of a model: remove rows where this rule on score columns holds, e.g. 'baseline_lead >= 20' (docs/filter.md)")
+    .option('--evaluation <file>', 'output of `memsieve evaluate` for this model: its figures go into the report')
     .requiredOption('--clean <file>', 'output: rows kept (D_clean), all input columns plus risk')
     .requiredOption('--removed <file>', 'output: rows removed, all input columns plus risk')
     .requiredOption('--report <dir>', 'output folder for manifest.json and report.html')
@@ -24,6 +26,8 @@ export function register(program: Command): void {
         input: options.input,
         scores: options.scores,
         model: options.model,
+        rule: options.rule,
+        evaluation: options.evaluation,
         clean: options.clean,
         removed: options.removed,
         report: options.report,
@@ -37,7 +41,7 @@ export function register(program: Command): void {
       });
       const s = manifest.summary;
       process.stdout.write(
-        `${s.rows_in} rows: kept ${s.kept}${s.unscored ? ` (${s.unscored} too short to score)` : ''}, removed ${s.removed} (${(100 * s.removed_fraction).toFixed(2)}%) at risk >= ${manifest.threshold.value}\n` +
+        `${s.rows_in} rows: kept ${s.kept}${s.unscored ? ` (${s.unscored} ${manifest.rule ? 'with a rule column null' : 'too short to score'})` : ''}, removed ${s.removed} (${(100 * s.removed_fraction).toFixed(2)}%) ${manifest.rule ? `where ${manifest.rule.canonical}` : `at risk >= ${manifest.threshold.value}`}\n` +
           `report: ${reportPath}\nmanifest: ${manifestPath}\n`,
       );
     });
