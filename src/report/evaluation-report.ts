@@ -3,7 +3,7 @@
 import type { Evaluation } from '../evaluate/schema.js';
 import { escapeHtml, figure, keyValueTable, page } from './html.js';
 import { reliabilityDiagram } from './reliability.js';
-import { lineChart } from './svg.js';
+import { rocChart } from './svg.js';
 
 const COLOR = '#2b6cb0';
 const MARK = '#c53030';
@@ -32,18 +32,7 @@ export function heldOutNote(e: Evaluation): string {
 export function rocFigure(e: Evaluation, id = 'evaluation-roc'): string {
   const point = e.roc.fpr.length > 0 ? operatingPoint(e) : undefined;
   return figure(
-    lineChart({
-      title: 'ROC on the evaluated rows',
-      xLabel: 'false positive rate',
-      yLabel: 'true positive rate',
-      x: [0, 1],
-      y: [0, 1],
-      series: [
-        { label: `AUC ${e.roc_auc.toFixed(3)}`, color: COLOR, points: e.roc.fpr.map((f, i) => [f, e.roc.tpr[i]] as const) },
-        { label: 'chance', color: '#999', dash: '4 4', points: [[0, 0], [1, 1]] },
-      ],
-      dots: point ? [{ ...point, label: 'threshold', color: MARK }] : [],
-    }),
+    rocChart({ title: 'ROC on the evaluated rows', roc: e.roc, auc: e.roc_auc, color: COLOR, point: point ? { fpr: point.x, tpr: point.y, color: MARK } : undefined }),
     `ROC curve of the model's risk on the ${e.rows.joined} labelled rows; the dot is the threshold.`,
     id,
   );

@@ -4,7 +4,7 @@
 import type { Manifest, RemovedRow, SplitHistogram } from '../filter/manifest.js';
 import { escapeHtml, figure, keyValueTable, page } from './html.js';
 import { evaluationRows, heldOutNote, reliabilityFigure, rocFigure } from './evaluation-report.js';
-import { formatTick, histogramChart, lineChart } from './svg.js';
+import { formatTick, histogramChart, rocChart } from './svg.js';
 
 const KEPT = '#2b6cb0';
 const REMOVED = '#c53030';
@@ -71,18 +71,7 @@ export function renderFilterReport(manifest: Manifest, topRemoved: RemovedRow[])
   const roc = model?.roc ?? { fpr: [], tpr: [] };
   const auc = model?.roc_auc ?? { mean: NaN, std: NaN };
   const modelRocFigure = figure(
-    lineChart({
-      title: 'Risk model ROC (validation)',
-      xLabel: 'false positive rate',
-      yLabel: 'true positive rate',
-      x: [0, 1],
-      y: [0, 1],
-      series: [
-        { label: `AUC ${auc.mean.toFixed(3)}`, color: KEPT, points: roc.fpr.map((f, i) => [f, roc.tpr[i]] as const) },
-        { label: 'chance', color: '#999', dash: '4 4', points: [[0, 0], [1, 1]] },
-      ],
-      dots: t.validation ? [{ x: t.validation.fpr, y: t.validation.tpr, label: 'threshold', color: REMOVED }] : [],
-    }),
+    rocChart({ title: 'Risk model ROC (validation)', roc, auc: auc.mean, color: KEPT, point: t.validation ? { ...t.validation, color: REMOVED } : undefined }),
     "ROC curve stored in risk.json by 'memsieve train' (pooled held-out predictions); the dot is the chosen threshold.",
     'roc-curve',
   );
