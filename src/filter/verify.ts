@@ -79,7 +79,7 @@ export async function verifyReport(reportDir: string, options: VerifyOptions = {
     if (at < 0) return tally.note('risk-unscored', `${name} row id ${id} has no row in the scores`);
     const expected = modelRisk.risk[at];
     if (!Object.is(expected, risk)) {
-      tally.note('risk-model', `${name} row id ${id}: risk ${Number.isNaN(risk) ? 'null' : risk} in the file, the model gives ${Number.isNaN(expected) ? 'none (too short to score)' : expected} from the scores`);
+      tally.note('risk-model', `${name} row id ${id}: risk ${Number.isNaN(risk) ? 'null' : risk} in the file, the ${manifest.rule ? 'rule' : 'model'} gives ${Number.isNaN(expected) ? 'none (too short to score)' : expected} from the scores`);
     }
   };
   const listed = readRemovedList(where(manifest.removed_rows.path))[Symbol.asyncIterator]();

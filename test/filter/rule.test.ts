@@ -118,7 +118,7 @@ describe('memsieve filter --rule on the kit', () => {
     writeFileSync(manifestPath, JSON.stringify({ ...manifest, rule: { text: 'baseline_lead >= 30', canonical: 'baseline_lead >= 30', columns: ['baseline_lead'] } }));
     const tampered = runCli(['verify', '--report', join(out, 'report'), '--check-risk']);
     expect(tampered.status).toBe(1);
-    expect(tampered.stderr).toMatch(/removed row id \S+: risk 1 in the file, the model gives 0 from the scores/);
+    expect(tampered.stderr).toMatch(/removed row id \S+: risk 1 in the file, the rule gives 0 from the scores/);
   });
 
   it("a compound rule gives each removed row the clauses that hold; 'baseline_memorized' as a bare column", async () => {
