@@ -9,8 +9,7 @@ import { reliabilityDiagram } from '../report/reliability.js';
 import { sha256File, writeFileAtomic } from '../io/index.js';
 import { chooseThreshold, type ThresholdChoice } from '../filter/threshold.js';
 import { averagePrecision, binaryMetrics, loadRiskModel, predictRisk, rocAuc, rocCurve, thinRocCurve } from '../risk/index.js';
-import { joinRiskData } from '../risk/train.js';
-import { readColumns } from '../risk/read.js';
+import { readRiskData } from '../risk/train.js';
 import { VERSION } from '../version.js';
 import { calibration } from './calibration.js';
 import { EVALUATION_SCHEMA, type Evaluation } from './schema.js';
@@ -35,15 +34,7 @@ export async function evaluateRiskModel(options: EvaluateOptions): Promise<Evalu
   const bins = options.bins ?? DEFAULT_CALIBRATION_BINS;
   if (!(Number.isInteger(bins) && bins >= 1)) throw new UserError(`--bins must be a whole number >= 1, got ${bins}`);
   const model = await loadRiskModel(options.model);
-  const [scores, labels] = await Promise.all([
-    readColumns(options.scores, [idColumn, ...model.features], '--scores'),
-    readColumns(options.labels, [idColumn, labelColumn], '--labels'),
-  ]);
-  const data = joinRiskData(
-    { path: options.scores, ids: scores.columns[idColumn], features: model.features.map((f) => scores.columns[f]) },
-    { path: options.labels, ids: labels.columns[idColumn], labels: labels.columns[labelColumn], labelColumn },
-    model.features,
-  );
+  const { data, scoresRows, labelsRows } = await readRiskData({ scores: options.scores, labels: options.labels, idColumn, labelColumn, features: model.features });
   const positives = data.labels.reduce((s, v) => s + v, 0);
   const n = data.labels.length;
   if (positives === 0 || positives === n) {
@@ -70,8 +61,8 @@ export async function evaluateRiskModel(options: EvaluateOptions): Promise<Evalu
     tool_version: VERSION,
     created: new Date().toISOString(),
     model: { path: options.model, sha256: modelSha, trained_on: trainedOn },
-    scores: { path: options.scores, sha256: scoresSha, rows: scores.rows },
-    labels: { path: options.labels, sha256: labelsSha, rows: labels.rows },
+    scores: { path: options.scores, sha256: scoresSha, rows: scoresRows },
+    labels: { path: options.labels, sha256: labelsSha, rows: labelsRows },
     trained_on_these_scores: trainedOn.scores.sha256 === scoresSha,
     trained_on_these_labels: trainedOn.labels.sha256 === labelsSha,
     id_column: idColumn,
