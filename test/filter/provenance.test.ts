@@ -127,5 +127,10 @@ describe('model provenance in the removal report', () => {
     expect(result.stderr).toContain(`--evaluation ${evaluation} evaluates another model (${otherModel}`);
     expect(result.stderr).toContain(`not --model ${kit.model}`);
     expect(readdirSync(result.out)).toEqual([]);
+    // a file that is not an evaluation (here: the risk model itself)
+    const notOne = filter(kit.model, ['--evaluation', kit.model]);
+    expect(notOne.status).toBe(2);
+    expect(notOne.stderr).toContain(`--evaluation ${kit.model}: evaluation schema is "memsieve.risk/v1", this memsieve reads "memsieve.evaluation/v1"`);
+    expect(readdirSync(notOne.out)).toEqual([]);
   });
 });

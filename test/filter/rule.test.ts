@@ -137,13 +137,17 @@ describe('memsieve filter --rule on the kit', () => {
     expect(runCli(['verify', '--report', join(out, 'report'), '--check-risk']).status).toBe(0);
   });
 
-  it('rejects a rule with a threshold option, with --model, or on a column the scores lack; writes nothing', () => {
+  it('rejects a rule with a threshold option, --model or --evaluation, or on a column the scores lack, and neither --model nor --rule; writes nothing', () => {
     const cases: [string, string[], string][] = [
       ['baseline_lead >= 20', ['--threshold', '0.5'], '--rule decides each row itself; --threshold applies'],
       ['baseline_lead >= 20', ['--model', join(dir, 'risk.json')], 'give --model or --rule, not both'],
       ['baseline_leed >= 20', [], 'has no column "baseline_leed" for --rule'],
       ['baseline_lead >= twenty', [], 'expected a number after ">="'],
+      ['baseline_lead >= 20', ['--evaluation', join(dir, 'eval.json')], '--evaluation describes a risk model; it does not apply to --rule'],
     ];
+    const neither = runCli(['filter', '--input', kitFile('corpus.parquet'), '--scores', scores, '--clean', join(dir, 'c.parquet'), '--removed', join(dir, 'r.parquet'), '--report', join(dir, 'rep')]);
+    expect(neither.status).toBe(2);
+    expect(neither.stderr).toContain("give --model risk.json or --rule '<rule>'");
     for (const [rule, extra, fragment] of cases) {
       const out = tempDir('memsieve-rule-bad-');
       const result = filter(out, rule, extra);
