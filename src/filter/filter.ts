@@ -71,13 +71,16 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
   const textColumn = options.includeText ? (options.textColumn ?? 'text') : null;
   const outputs = [options.clean, options.removed];
   for (const out of outputs) {
-    if (inputs.includes(out) || out === options.scores) throw new UserError(`${out}: an output may not overwrite an input`);
+    if (inputs.includes(out) || [options.scores, options.model, options.evaluation].includes(out)) throw new UserError(`${out}: an output may not overwrite an input`);
   }
   if (options.clean === options.removed) throw new UserError('--clean and --removed must be different files');
   const cleanFormat = detectFormat(options.clean);
   const removedFormat = detectFormat(options.removed);
 
   const decider = await loadDecider(options);
+  const scoresSha = await sha256File(options.scores);
+  // before the passes over the scores: another model's evaluation fails fast
+  const evaluation = options.evaluation ? await checkedEvaluation(options.evaluation, options.model!, scoresSha) : undefined;
   const index = await readRiskIndex(options.scores, decider.scorer, idColumn);
   if (index.unscored === index.rows) {
     const what = decider.rule ? `the rule's columns (${decider.rule.columns.join(', ')})` : "the model's features";
@@ -87,8 +90,6 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
     ? chooseThreshold(options, decider.model, index.unscored ? index.risk.filter((r) => !Number.isNaN(r)) : index.risk)
     : { value: RULE_HOLDS, method: 'rule', requested: null };
   const profile = await profileScores(options.scores, decider.scorer, index, threshold.value, idColumn);
-  const scoresSha = await sha256File(options.scores);
-  const evaluation = options.evaluation ? await checkedEvaluation(options.evaluation, options.model!, scoresSha) : undefined;
 
   await mkdir(options.report, { recursive: true });
   const reportDir = options.report;
