@@ -99,15 +99,17 @@ export function summarizeEvaluation(e: Evaluation): string {
 }
 
 export const EVALUATION_REPORT_FILE = 'report.html';
-export const RELIABILITY_FILE = 'reliability.svg';
 
-/** report.html and reliability.svg into `dir` (created if missing), each written atomically; returns their paths. */
-export async function writeEvaluationReport(dir: string, evaluation: Evaluation, inputs: string[] = []): Promise<string[]> {
+/** The reliability diagram as an SVG file (written atomically). */
+export async function writeReliabilityFigure(path: string, evaluation: Evaluation): Promise<void> {
+  await writeFileAtomic(path, reliabilityDiagram(evaluation.calibration) + '\n');
+}
+
+/** report.html into `dir` (created if missing), written atomically; returns its path. */
+export async function writeEvaluationReport(dir: string, evaluation: Evaluation, inputs: string[] = []): Promise<string> {
   const html = join(dir, EVALUATION_REPORT_FILE);
-  const figure = join(dir, RELIABILITY_FILE);
-  for (const out of [html, figure]) if (inputs.some((p) => resolve(p) === resolve(out))) throw new UserError(`--report ${dir}: ${out} is an input; an output may not overwrite an input`);
+  if (inputs.some((p) => resolve(p) === resolve(html))) throw new UserError(`--report ${dir}: ${html} is an input; an output may not overwrite an input`);
   await mkdir(dir, { recursive: true });
-  await writeFileAtomic(figure, reliabilityDiagram(evaluation.calibration) + '\n');
   await writeFileAtomic(html, renderEvaluationReport(evaluation));
-  return [html, figure];
+  return html;
 }

@@ -1,5 +1,5 @@
 // Evaluate: a risk model measured on labelled rows it was not trained on.
-export { evaluateRiskModel, writeEvaluation, writeEvaluationReport, summarizeEvaluation, DEFAULT_CALIBRATION_BINS, EVALUATION_REPORT_FILE, RELIABILITY_FILE } from './evaluate.js';
+export { evaluateRiskModel, writeEvaluation, writeEvaluationReport, writeReliabilityFigure, summarizeEvaluation, DEFAULT_CALIBRATION_BINS, EVALUATION_REPORT_FILE } from './evaluate.js';
 export type { EvaluateOptions } from './evaluate.js';
 export { calibration, uniformEdges } from './calibration.js';
 export type { Calibration, Reliability } from './calibration.js';

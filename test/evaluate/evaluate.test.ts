@@ -128,11 +128,12 @@ describe('memsieve evaluate equals scikit-learn on the same predictions', () => 
     expect(result.stdout).toContain('not held out');
   });
 
-  it('--report writes report.html and reliability.svg: one dot per non-empty bin', () => {
-    const report = join(tempDir('memsieve-evaluate-report-'), 'report');
-    const result = evaluate(['--report', report]);
+  it('--figure draws the reliability diagram, one dot per non-empty bin; --report writes report.html with it', () => {
+    const dir = tempDir('memsieve-evaluate-report-');
+    const report = join(dir, 'report');
+    const result = evaluate(['--figure', join(dir, 'reliability.svg'), '--report', report]);
     expect(result.status, result.stderr).toBe(0);
-    const svg = readFileSync(join(report, 'reliability.svg'), 'utf8');
+    const svg = readFileSync(join(dir, 'reliability.svg'), 'utf8');
     const e = result.evaluation!;
     const nonEmpty = e.calibration.reliability.count.filter((c) => c > 0).length;
     expect(nonEmpty).toBeGreaterThan(3);

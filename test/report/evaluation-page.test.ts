@@ -35,7 +35,7 @@ describe('evaluation pages in headless Chromium', () => {
   });
 
   it("evaluate's page: the ROC with its threshold dot and the reliability diagram with one dot per non-empty bin", async () => {
-    const [page] = await writeEvaluationReport(join(kit.dir, 'eval'), evaluation);
+    const page = await writeEvaluationReport(join(kit.dir, 'eval'), evaluation);
     const nonEmpty = evaluation.calibration.reliability.count.filter((c) => c > 0).length;
     const loaded = await loadInChromium(page, async (p) => {
       expect(await p.locator('#evaluation-roc circle').count()).toBe(1);
