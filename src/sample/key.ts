@@ -9,18 +9,19 @@ const SPAN = 2 ** HASH_BITS;
 export interface SampleKey {
   /** first 6 bytes of SHA-256(UTF-8 of `${seed}\0${value}`), big-endian */
   hash: number;
-  value: string;
+  /** the digest's other 26 bytes (hex): orders equal hashes, and keeps a key 32 bytes whatever the value's length */
+  rest: string;
 }
 
 export function sampleKey(seed: number, value: string): SampleKey {
   const digest = createHash('sha256').update(`${seed}\0${value}`, 'utf8').digest();
-  return { hash: digest.readUIntBE(0, 6), value };
+  return { hash: digest.readUIntBE(0, 6), rest: digest.toString('hex', 6) };
 }
 
-/** Orders keys by hash, then by value (so equal hashes of different values still order the same everywhere). */
+/** Orders keys as their SHA-256 digests, byte by byte (rows sharing a value share a key). */
 export function compareKeys(a: SampleKey, b: SampleKey): number {
   if (a.hash !== b.hash) return a.hash < b.hash ? -1 : 1;
-  return a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
+  return a.rest < b.rest ? -1 : a.rest > b.rest ? 1 : 0;
 }
 
 /** A row is in a `fraction` sample when its hash is below this cut: P(in) = fraction. */

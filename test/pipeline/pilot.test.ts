@@ -134,7 +134,10 @@ describe('pipelines/pilot.yaml on CPU with tiny models', () => {
 
   it('killed during the last distillation, resumes there and ends with the uninterrupted run\'s results', async () => {
     const out = join(dir, 'killed');
-    const first = memsieve(pilotArgs(out));
+    // progress on, so the rerun shows distill picking up its resume point
+    const verbose = join(dir, 'pilot-verbose.yaml');
+    writeFileSync(verbose, readFileSync(PILOT_YAML, 'utf8').replaceAll('      quiet: true\n', ''));
+    const first = memsieve(pilotArgs(out, verbose));
     const resumePoint = join(out, 'student-clean.resume', 'state.pt');
     for (;;) {
       if (existsSync(resumePoint)) break;
@@ -144,8 +147,9 @@ describe('pipelines/pilot.yaml on CPU with tiny models', () => {
     process.kill(-first.pid, 'SIGKILL');
     await first;
 
-    const second = await memsieve(pilotArgs(out));
+    const second = await memsieve(pilotArgs(out, verbose));
     expect(second.status, second.output).toBe(0);
+    expect(second.output).toMatch(/distill: resuming an interrupted run after epoch \d+/);
     for (const step of ['score', 'sample', 'distill-pilot', 'audit-pilot', 'train', 'filter', 'verify']) expect(second.output).toMatch(new RegExp(`step ${step} \\(\\w+\\): complete, skipped`));
     expect(second.output).toMatch(/step distill-clean \(distill\): not run yet; running/);
     const history = (folder: string) => JSON.parse(readFileSync(join(folder, 'student-clean', 'distill.json'), 'utf8')).history;

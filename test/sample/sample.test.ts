@@ -19,10 +19,10 @@ function pythonSample(keys: string[], seed: number, mode: { fraction: number } |
   const script = `
 import hashlib, json, sys
 req = json.load(sys.stdin)
-def h(v): return int.from_bytes(hashlib.sha256(f"{req['seed']}\\0{v}".encode()).digest()[:6], "big")
+def digest(v): return hashlib.sha256(f"{req['seed']}\\0{v}".encode()).digest()
 keys = req["keys"]
-if "fraction" in req: out = [k for k in keys if h(k) < int(req["fraction"] * 2**48)]
-else: out = sorted(set(keys), key=lambda k: (h(k), k))[: req["rows"]]
+if "fraction" in req: out = [k for k in keys if int.from_bytes(digest(k)[:6], "big") < int(req["fraction"] * 2**48)]
+else: out = sorted(set(keys), key=digest)[: req["rows"]]
 json.dump(out, sys.stdout)
 `;
   const r = spawnSync('/usr/bin/python3', ['-c', script], { input: JSON.stringify({ keys, seed, ...mode }), encoding: 'utf8', maxBuffer: 1 << 26 });
