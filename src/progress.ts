@@ -74,7 +74,8 @@ export class Progress {
       bar = `[${'#'.repeat(Math.round(done * width)).padEnd(width, '.')}] `;
       eta = this.rows > 0 ? ` ETA ${Math.round((seconds * (total - this.rows)) / this.rows)}s` : '';
     }
-    return `${this.options.label} ${bar}${this.rows}${total ? `/${total}` : ''} rows${rows ? ' read' : ''}, ${Math.round(rate)} ${rows ? 'rows' : 'tokens'}/s${eta}`;
+    const shownRate = rows ? `, ${Math.round(rate)} rows/s` : this.tokens ? `, ${Math.round(rate)} tokens/s` : '';
+    return `${this.options.label} ${bar}${this.rows}${total ? `/${total}` : ''} rows${rows ? ' read' : ''}${shownRate}${eta}`;
   }
 }
 

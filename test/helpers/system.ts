@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { inject } from 'vitest';
 
-export type SystemPackage = 'python3-torch' | 'python3-sklearn' | 'python3-pytest' | 'chromium' | 'zstd' | 'gzip';
+export type SystemPackage = 'python3' | 'python3-torch' | 'python3-sklearn' | 'python3-pytest' | 'chromium' | 'zstd' | 'gzip';
 
 /** The interpreter the torch and scikit-learn tests run (memsieve's own default too). */
 export const PYTHON = process.env.MEMSIEVE_PYTHON ?? '/usr/bin/python3';
@@ -29,7 +29,8 @@ export function probeMissing(): SystemPackage[] {
     encoding: 'utf8',
   });
   const absentModules: string[] = probe.status === 0 ? JSON.parse(probe.stdout) : modules;
-  const missing = (Object.entries(PYTHON_MODULES) as Array<[SystemPackage, string]>).filter(([, m]) => absentModules.includes(m)).map(([p]) => p);
+  const missing: SystemPackage[] = probe.error ? ['python3'] : [];
+  missing.push(...(Object.entries(PYTHON_MODULES) as Array<[SystemPackage, string]>).filter(([, m]) => absentModules.includes(m)).map(([p]) => p));
   if (!existsSync(CHROMIUM)) missing.push('chromium');
   for (const tool of ['zstd', 'gzip'] as const) if (!onPath(tool)) missing.push(tool);
   return missing;
