@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_CALIBRATION_BINS, evaluateRiskModel, summarizeEvaluation, writeEvaluation, writeEvaluationReport, writeReliabilityFigure } from '../evaluate/evaluate.js';
-import { checkOutputFolder } from '../io/index.js';
+import { join } from 'node:path';
+import { checkOutputFolder, refuseOverwrite } from '../io/index.js';
 import { UserError } from '../errors.js';
 import { addThresholdOptions, positiveInt } from './options.js';
 
@@ -19,6 +20,10 @@ export function register(program: Command): void {
     .option('--bins <n>', 'equal-width bins of the reliability curve and the expected calibration error', positiveInt, DEFAULT_CALIBRATION_BINS);
   addThresholdOptions(command).action(async (options) => {
     const inputs = [options.model, options.scores, options.labels];
+    await refuseOverwrite(
+      { '--output': options.output, '--figure': options.figure, '--report': options.report === undefined ? undefined : join(options.report, 'report.html') },
+      { '--model': options.model, '--scores': options.scores, '--labels': options.labels },
+    );
     for (const [option, path] of [['--output', options.output], ['--figure', options.figure]]) {
       if (path === undefined) continue;
       if (inputs.includes(path)) throw new UserError(`${option} ${path}: an output may not overwrite an input`);

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { sampleCorpus } from '../sample/index.js';
+import { refuseOverwrite } from '../io/no-overwrite.js';
 import { format, nonNegativeInt, positiveInt } from './options.js';
 
 function fraction(value: string): number {
@@ -23,6 +24,7 @@ export function register(program: Command): void {
     .option('--output-format <format>', 'output format, when the extension does not say it', format)
     .option('-q, --quiet', 'no progress output (the JSON summary is still printed)')
     .action(async (options) => {
+      await refuseOverwrite({ '--output': options.output }, { '--input': options.input });
       await sampleCorpus({ ...options, inputFormat: options.format });
     });
 }

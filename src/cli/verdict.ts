@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { describeVerdict, VERDICT_FAILED_EXIT_CODE, writeVerdict } from '../verdict/index.js';
 import { nonNegativeInt } from './options.js';
+import { refuseOverwrite } from '../io/no-overwrite.js';
 
 function fraction(value: string): number {
   const n = Number(value);
@@ -26,6 +27,10 @@ export function register(program: Command): void {
     .option('--label-column <name>', 'memorization label column of --before and --after', 'memorized')
     .option('-q, --quiet', 'print only the verdict line')
     .action(async (options) => {
+      await refuseOverwrite(
+        { '--output': options.output },
+        { '--before': options.before, '--after': options.after, '--removed': options.removed, '--teacher': options.teacher, '--baseline': options.baseline },
+      );
       const verdict = await writeVerdict(options);
       const text = describeVerdict(verdict);
       process.stdout.write(options.quiet ? `${text.trimEnd().split('\n').filter((l) => /^verdict:|^  /.test(l)).join('\n')}\n` : text);

@@ -104,6 +104,9 @@ describe('every writing command refuses to write over an input (exit 2, before r
     ['merge', ['merge', join(dir, 'merged.parquet')], `output ${join(dir, 'merged.parquet')}`, `parts ${join(dir, 'merged.parquet.parts')}`],
     ['distill', ['distill', '--mode', 'ce', '-i', corpus, '--tokenizer', tokenizer, '--student', join(dir, 'ckpt'), '-o', join(dir, 'ckpt')], `--out ${join(dir, 'ckpt')}`, `--student ${join(dir, 'ckpt')}`],
     ['export', ['export', '--checkpoint', join(dir, 'ckpt'), '-o', dir], `--out ${dir}`, '--checkpoint'],
+    ['evaluate', ['evaluate', '--model', model, '--scores', scores, '--labels', audit, '--output', join(dir, 'eval.json'), '--figure', `${dir}/../${dir.split('/').pop()}/risk.json`], '--figure', `--model ${model}`],
+    ['sample', ['sample', '-i', corpus, '-o', hard, '--fraction', '0.5'], `--output ${hard}`, `--input ${corpus}`],
+    ['verdict', ['verdict', '--before', audit, '--after', scores, '-o', audit], `--output ${audit}`, `--before ${audit}`],
     ['run', ['run', pipeline], `step "train-again" output output: ${hard}`, `step "uses-corpus" input scores: ${corpus}`],
   ];
 
