@@ -3,7 +3,8 @@ import { DEFAULT_CALIBRATION_BINS, evaluateRiskModel, summarizeEvaluation, write
 import { join } from 'node:path';
 import { checkOutputFolder, refuseOverwrite } from '../io/index.js';
 import { UserError } from '../errors.js';
-import { addThresholdOptions, positiveInt } from './options.js';
+import { withReadProgress } from '../progress.js';
+import { addQuiet, addThresholdOptions, positiveInt } from './options.js';
 
 export function register(program: Command): void {
   const command = program
@@ -18,7 +19,7 @@ export function register(program: Command): void {
     .option('--label-column <name>', 'label column: true/1 = memorized', 'memorized')
     .option('--id-column <name>', 'id column joining scores and labels', 'id')
     .option('--bins <n>', 'equal-width bins of the reliability curve and the expected calibration error', positiveInt, DEFAULT_CALIBRATION_BINS);
-  addThresholdOptions(command).action(async (options) => {
+  addQuiet(addThresholdOptions(command)).action(async (options) => {
     const inputs = [options.model, options.scores, options.labels];
     await refuseOverwrite(
       { '--output': options.output, '--figure': options.figure, '--report': options.report === undefined ? undefined : join(options.report, 'report.html') },
@@ -29,7 +30,7 @@ export function register(program: Command): void {
       if (inputs.includes(path)) throw new UserError(`${option} ${path}: an output may not overwrite an input`);
       await checkOutputFolder(path); // fail before the work, not after
     }
-    const evaluation = await evaluateRiskModel({
+    const evaluation = await withReadProgress('evaluate', options.quiet, () => evaluateRiskModel({
       model: options.model,
       scores: options.scores,
       labels: options.labels,
@@ -39,7 +40,7 @@ export function register(program: Command): void {
       threshold: options.threshold,
       removeTop: options.removeTop,
       targetRecall: options.targetRecall,
-    });
+    }));
     const written = [options.output];
     if (options.figure) {
       await writeReliabilityFigure(options.figure, evaluation);

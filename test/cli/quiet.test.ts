@@ -24,6 +24,7 @@ const commands: Array<[string, () => string[], RegExp]> = [
   ['compare', () => ['compare', '--audit', `student=${at('labels.parquet')}`, '--audit', `teacher=${at('labels.parquet')}`, '--label-column', 'mem_student', '-o', at('overlap.json')], /student/],
   ['add-ids', () => ['add-ids', '-i', kit.corpus, '-o', at('with-ids.parquet'), '--id-column', 'row'], /"rows":5300/],
   ['merge', () => ['merge', at('sharded-clean.parquet'), '--keep-parts'], /"rows"/],
+  ['evaluate', () => ['evaluate', '--model', kit.model, '--scores', kit.scores, '--labels', at('labels.parquet'), '--label-column', 'mem_student', '--output', at('evaluation.json')], /^wrote /],
 ];
 
 describe('--quiet and progress on every long command', () => {
