@@ -22,7 +22,8 @@ export class Progress {
   private rows = 0;
   private tokens = 0;
   private readonly started = Date.now();
-  private lastDraw = 0;
+  // the first line comes one interval in: a short run (or one failing on bad input) prints only its result
+  private lastDraw = this.started;
   private readonly tty = Boolean(process.stderr.isTTY);
 
   constructor(private readonly options: ProgressOptions) {}
