@@ -110,12 +110,28 @@ describe('memsieve audit: bad input', () => {
   const audit = (output: string, extra: string[], model = join(KV_TINY, 'logits.onnx')) =>
     runCli(['audit', '-i', input, '-o', output, '--model', model, '--tokenizer', kitFile('tokenizer.json'), '--threads', '1', ...extra]);
 
-  it('prefix + suffix longer than --max-tokens: exit 2, no output', () => {
-    const output = join(dir, 'window.parquet');
-    const result = audit(output, ['--max-tokens', '64']);
+  it.each(['one-pass', 'greedy'])('prefix + suffix longer than --max-tokens (--method %s): exit 2, no output', (method) => {
+    const output = join(dir, `window-${method}.parquet`);
+    const result = audit(output, ['--max-tokens', '64', '--method', method]);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/--prefix-tokens 50 \+ --suffix-tokens 50 = 100 exceed --max-tokens 64/);
     expect(existsSync(output)).toBe(false);
+  });
+
+  it('an empty prompt (--prefix-tokens 0) or an unknown --method: exit 2 naming the option, no output', () => {
+    const output = join(dir, 'empty-prompt.parquet');
+    const empty = audit(output, ['--prefix-tokens', '0']);
+    expect(empty.status).toBe(2);
+    expect(empty.stderr).toMatch(/--prefix-tokens.*positive integer/);
+    const unknown = audit(output, ['--method', 'beam']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/--method beam: unknown method; use one-pass or greedy/);
+    expect(existsSync(output)).toBe(false);
+  });
+
+  it('the API refuses an empty prompt before loading anything', async () => {
+    const { checkAuditOptions } = await import('../../src/audit/audit.js');
+    expect(() => checkAuditOptions({ maxTokens: 128, prefixTokens: 0, suffixTokens: 50, approxThreshold: 0.9 })).toThrow(/--prefix-tokens must be a positive integer \(got 0\)/);
   });
 
   it('a tokenizer larger than the model vocabulary: exit 2, no output', () => {
