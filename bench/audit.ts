@@ -21,10 +21,11 @@ const [k, m] = [50, 50];
 
 const tokenizer = await loadTokenizer(join(KIT, 'tokenizer.json'));
 const rows: Int32Array[] = [];
+let seen = 0;
 for await (const batch of openReader(join(KIT, 'corpus.parquet'))) {
   for (const text of batch.getChild('text')!.toArray() as string[]) {
-    // the kit's memorized rows come in copies-16 runs: take every 7th row to mix both kinds
-    if (rows.length < prefixCount && (batch.numRows + rows.length) % 7 === 0) rows.push(tokenizer.encodeTruncated(text, k + m));
+    // every 7th row: a mix of memorized and unmemorized rows, as in the whole kit
+    if (rows.length < prefixCount && seen++ % 7 === 0) rows.push(tokenizer.encodeTruncated(text, k + m));
   }
   if (rows.length >= prefixCount) break;
 }

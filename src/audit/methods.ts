@@ -31,6 +31,7 @@ export interface RowAudit {
 /** Measures of rows that each hold at least prefix + suffix tokens. */
 export async function auditBatch(generator: Generator, rows: TokenIds[], plan: BatchPlan): Promise<RowAudit[]> {
   const { prefixTokens: k, suffixTokens: m } = plan;
+  if (rows.length === 0) return [];
   const references = rows.map((ids) => ids.subarray(k, k + m));
   if (plan.method === 'greedy') {
     const generated = await generator.greedy(rows.map((ids) => ids.subarray(0, k)), m);
