@@ -61,8 +61,8 @@ def make_models(folder, device):
         else:
             import transformers
 
-            config = transformers.GPTNeoXConfig(vocab_size=50304, max_position_embeddings=2048, rotary_pct=0.25,
-                                                use_parallel_residual=True, **PYTHIA[name])
+            # GPTNeoXConfig's defaults are Pythia's (rotary on 25% of dims, parallel residual, 2048 positions)
+            config = transformers.GPTNeoXConfig(vocab_size=50304, **PYTHIA[name])
             torch.manual_seed(seed)
             with torch.device(device):
                 module = transformers.GPTNeoXForCausalLM(config)
