@@ -160,3 +160,33 @@ describe('memsieve audit: bad input', () => {
     expect(existsSync(`${output}.summary.json`)).toBe(false);
   });
 });
+
+describe('memsieve audit in shards, merged: the summary keeps what was computed', () => {
+  const dir = tempDir();
+  let input: string;
+  beforeAll(async () => {
+    input = writeJsonl(join(dir, 'four.jsonl'), (await kitCorpus()).slice(0, 4).map((row) => ({ id: row.id, text: row.text })));
+  });
+  const shardedAudit = (output: string, extra: string[]) => {
+    for (const index of ['0', '1']) {
+      const result = runCli([
+        'audit', '-i', input, '-o', output, '--model', join(KV_TINY, 'kv.onnx'), '--tokenizer', kitFile('tokenizer.json'), '--threads', '1',
+        '--prefix-tokens', '20', '--suffix-tokens', '16', '--max-tokens', '64', '--shard-index', index, '--shard-count', '2', '-q', ...extra,
+      ]);
+      expect(result.status, result.stderr).toBe(0);
+    }
+    const merged = runCli(['merge', output]);
+    expect(merged.status, merged.stderr).toBe(0);
+    return JSON.parse(readFileSync(`${output}.summary.json`, 'utf8'));
+  };
+
+  it('one-pass: approx_memorized stays null (not a sum of nulls read as 0); --approximate: counts summed', async () => {
+    const plain = shardedAudit(join(dir, 'plain.parquet'), []);
+    expect(plain).toMatchObject({ rows: 4, audited: 4, shards: 2, method: 'one-pass', decoded: false, approx_memorized: null, approx_memorization_rate: null });
+    expect(Object.keys((await readOutputRows(join(dir, 'plain.parquet')))[0])).toEqual(['id', 'text', 'memorized', 'lead']);
+    const approx = shardedAudit(join(dir, 'approx.parquet'), ['--approximate']);
+    const rows = await readOutputRows(join(dir, 'approx.parquet'));
+    expect(approx).toMatchObject({ rows: 4, audited: 4, decoded: true, approx_memorized: rows.filter((r) => r.approx_memorized).length });
+    expect(approx.approx_memorization_rate).toBe(approx.approx_memorized / 4);
+  });
+});
