@@ -1,4 +1,4 @@
-// Exact memorization from one teacher-forced forward pass (docs/audit.md, "One pass"): while greedy
+// Exact memorization from one teacher-forced forward pass (docs/audit.md, "Methods"): while greedy
 // decoding reproduces the reference it sees the very context teacher forcing feeds, so its tokens up to
 // and including the first miss are the teacher-forced argmaxes. Pure functions, no model.
 
