@@ -101,5 +101,5 @@ describe.each(['teacher', 'baseline', 'student'])('one-pass audit of the kit %s,
     } finally {
       await model.close();
     }
-  });
+  }, 300_000);
 });

@@ -25,7 +25,7 @@ beforeAll(async () => {
   const tokenizer = await loadTokenizer(kitFile('tokenizer.json'));
   const corpus = (await kitCorpus()).slice(0, 10).map((row) => tokenizer.encodeTruncated(row.text, 128));
   rows = [...(await selfCopyRows(worker, corpus.slice(0, 6).map((ids) => ids.subarray(0, k)), m, [0, 3, 30, 48, 49, null])), ...corpus.slice(6)];
-});
+}, 300_000);
 afterAll(async () => {
   await worker?.close();
   await onnx?.close();
@@ -65,7 +65,7 @@ describe('torch worker: one-pass audit', () => {
     } finally {
       await tied.close();
     }
-  });
+  }, 300_000);
 
   it('an empty prompt or a row shorter than the start is a clear error from the worker', async () => {
     await expect(worker.teacherForcedArgmax([Int32Array.of(1, 2, 3)], 0)).rejects.toThrow(/start 0 must be ≥ 1/);
