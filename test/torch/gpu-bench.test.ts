@@ -4,8 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PYTHON, ROOT } from './helpers.js';
+import { lacks } from '../helpers/system.js';
 
-describe('scripts/gpu-bench.sh (GPU_BENCH_TINY=1)', () => {
+describe.skipIf(lacks('python3-torch'))('scripts/gpu-bench.sh (GPU_BENCH_TINY=1)', () => {
   it('runs score, one-pass and greedy audit and both naive loops, printing one JSON line', () => {
     const result = spawnSync(join(ROOT, 'scripts', 'gpu-bench.sh'), {
       cwd: ROOT,

@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PYTHON } from '../helpers/system.js';
 
+export { PYTHON };
+
 export const ROOT = join(import.meta.dirname, '..', '..');
 
 export function runPython(args: string[], timeoutMs = 600_000) {

@@ -10,6 +10,9 @@ import { loadTokenizer } from '../../src/text/tokenizer.js';
 import { selfCopyRows } from '../audit/helpers.js';
 import { kitCorpus, kitFile, tempDir } from '../helpers/kit.js';
 import { makeTiny } from './helpers.js';
+import { lacks } from '../helpers/system.js';
+
+const noTorch = lacks('python3-torch');
 
 const dir = tempDir('memsieve-onepass-torch-');
 const [k, m] = [50, 50];
@@ -19,6 +22,7 @@ let onnx: OnnxCausalLM;
 let rows: Int32Array[];
 
 beforeAll(async () => {
+  if (noTorch) return;
   makeTiny(join(dir, 'model'), { layers: 2, seed: 7, onnx: join(dir, 'model.onnx') });
   worker = await startTorchWorker({ model: join(dir, 'model'), device: 'cpu', dtype: 'float32' });
   onnx = await loadOnnxModel(join(dir, 'model.onnx'), { threads: 1 });
@@ -31,7 +35,7 @@ afterAll(async () => {
   await onnx?.close();
 });
 
-describe('torch worker: one-pass audit', () => {
+describe.skipIf(noTorch)('torch worker: one-pass audit', () => {
   it('memorized and lead equal full greedy decoding, row by row', async () => {
     const greedy = await auditBatch(worker, rows, plan('greedy', false));
     const onePass = await auditBatch(worker, rows, plan('one-pass', false));
