@@ -47,10 +47,9 @@ export class Progress {
     process.stderr.write(`${this.tty ? '\r\x1b[K' : ''}${this.options.label}: ${message}\n`);
   }
 
-  /** Clears the bar; with `closing`, one last line (rows and seconds) unless quiet. */
-  end(closing: boolean): void {
+  /** Clears the bar (the command prints its own result). */
+  end(): void {
     if (this.tty && !this.options.quiet) process.stderr.write('\r\x1b[K');
-    if (closing && !this.options.quiet) process.stderr.write(`${this.options.label}: done, ${this.rows} rows read in ${this.seconds.toFixed(1)} s\n`);
   }
 
   finish(summary: object): void {
@@ -85,17 +84,14 @@ const readProgress = new AsyncLocalStorage<Progress>();
 /**
  * Runs a command whose work is streaming files (filter, verify, train, compare, merge, add-ids) with
  * progress counting every row the readers (src/io/reader.ts) yield inside it: a bar on a terminal, a line
- * every MEMSIEVE_PROGRESS_SECONDS otherwise, and a closing line; nothing with `quiet`.
+ * every MEMSIEVE_PROGRESS_SECONDS otherwise; nothing with `quiet`.
  */
 export async function withReadProgress<T>(label: string, quiet: boolean | undefined, work: () => Promise<T>): Promise<T> {
   const progress = new Progress({ label, quiet, unit: 'rows' });
-  let ok = false;
   try {
-    const result = await readProgress.run(progress, work);
-    ok = true;
-    return result;
+    return await readProgress.run(progress, work);
   } finally {
-    progress.end(ok);
+    progress.end();
   }
 }
 

@@ -68,8 +68,8 @@ describe('memsieve filter on the brown-tiny kit', () => {
     dir = kit.dir;
     model = JSON.parse(readFileSync(kit.model, 'utf8'));
     const out = (name: string) => join(dir, name);
-    const result = runCli(['filter', '--input', kit.corpus, '--scores', kit.scores, '--model', kit.model, '--clean', out('clean.parquet'), '--removed', out('removed.parquet'), '--report', out('report'), '--target-recall', '1.0']);
-    expect(result.stderr).toBe('');
+    const result = runCli(['filter', '--input', kit.corpus, '--scores', kit.scores, '--model', kit.model, '--clean', out('clean.parquet'), '--removed', out('removed.parquet'), '--report', out('report'), '--target-recall', '1.0', '--quiet']);
+    expect(result.stderr).toBe(''); // --quiet: no progress, should the run pass 10 s
     expect(result.status).toBe(0);
     manifest = JSON.parse(readFileSync(out('report/manifest.json'), 'utf8'));
     clean = await readParquetRows(out('clean.parquet'));
@@ -142,11 +142,11 @@ describe('memsieve filter on the brown-tiny kit', () => {
   });
 
   it('verify accepts the untouched report, with and without recomputing the risk', () => {
-    const result = runCli(['verify', '--report', join(dir, 'report')]);
+    const result = runCli(['verify', '--report', join(dir, 'report'), '--quiet']);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toContain(`${kit.ids.length} input rows`);
-    const checked = runCli(['verify', '--report', join(dir, 'report'), '--check-risk']);
+    const checked = runCli(['verify', '--report', join(dir, 'report'), '--check-risk', '--quiet']);
     expect(checked.stderr).toBe('');
     expect(checked.stdout).toContain("every row's risk is the model's from the scores");
   });

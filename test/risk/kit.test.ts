@@ -39,8 +39,8 @@ describe('train on the brown-tiny kit', () => {
         { name: 'mem_student', data: order.map((i) => Boolean(golden[i].mem_student)), type: 'BOOLEAN' },
       ],
     });
-    const result = runCli(['train', '--scores', scores, '--labels', labels, '--label-column', 'mem_student', '--trials', '20', '--output', output]);
-    expect(result.stderr).toBe('');
+    const result = runCli(['train', '--scores', scores, '--labels', labels, '--label-column', 'mem_student', '--trials', '20', '--output', output, '--quiet']);
+    expect(result.stderr).toBe(''); // --quiet: no progress, should the run pass 10 s
     expect(result.status).toBe(0);
 
     const model = await loadRiskModel(output);
