@@ -95,7 +95,7 @@ describe('memsieve verdict, counted by hand', () => {
 
     r = runCli([...args, '-o', join(dir, 'hand-after.jsonl')]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/--output .*hand-after\.jsonl: is also an input/);
+    expect(r.stderr).toMatch(/--output .*hand-after\.jsonl is the same file as --after/); // the central check (src/io/no-overwrite.ts)
     r = runCli([...args, '-o', join(dir, 'x.json'), '--min-drop', '1.5']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--min-drop.*expected a fraction in \[0, 1\]/);
