@@ -12,6 +12,7 @@ export interface ScoreCommandOptions extends ModelStageOptions {
   temperature?: number;
   prefixTokens?: number;
   suffixTokens?: number;
+  minK?: number;
 }
 
 /** `memsieve score`: load the tokenizer and the backend (lazily: only here), then stream the corpus. */
@@ -26,6 +27,7 @@ export async function score(options: ScoreCommandOptions): Promise<ScoreSummary>
         temperature: options.temperature,
         prefixTokens: options.prefixTokens,
         suffixTokens: options.suffixTokens,
+        minK: options.minK,
       }),
     shardStats: ({ rows, tokens, short_rows }) => ({ rows, stats: { rows, tokens, short_rows } }),
   });
