@@ -187,9 +187,9 @@ writeBenchmarkSection('score: cost of the memorization and membership-inference 
 What: the columns \`score\` appends beyond the paper's four features and the suffix window (\`teacher_memorized\`,
 \`teacher_lead\`, \`baseline_memorized\`, \`baseline_lead\`, \`*_mink\`, \`*_minkpp\`, \`teacher_zlib_ratio\`): the
 argmax, one more multiply-add per vocabulary entry (Σ p·z²) and a sort of the n−1 per-position values per row and
-model. Same run and rows as the section above; the reference variant is \`score\` with \`paperColumnsOnly\` (a library
+model. Same run and rows as the \`score\` section; the reference variant is \`score\` with \`paperColumnsOnly\` (a library
 option the benchmark uses, not a CLI flag), which skips that work. Goals (issues 11 and 14): ≤ 3% of score's time for
-the memorization columns, ≤ 5% for all of them. Command: \`npx tsx bench/score.ts\` (part of \`npm run bench\`).
+the memorization columns, ≤ 5% for all of them. Command: \`npx tsx bench/score.ts${process.argv[2] ? ` ${ROWS}` : ''}\` (part of \`npm run bench\`, which runs 800 rows).
 Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'} (shared VM, load average ${loadavg()[2].toFixed(0)} over the last
 15 minutes of the run), Node ${process.version}. Date: ${new Date().toISOString().slice(0, 10)}.
 
