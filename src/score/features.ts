@@ -1,6 +1,6 @@
 // Per-example features from logits (pure math, no IO). Definitions: docs/features.md.
 import { PAIR_SCORE_KEYS, type BatchLogits, type PairScoreOptions, type PairScores } from '../models/types.js';
-import { teacherForcedMatch } from './greedy-match.js';
+import { onePassMeasures } from '../audit/onepass.js';
 import { meanOfLowest } from './min-k.js';
 // Everything is derived from one softmax pass per position (one exp per vocabulary entry):
 //   log p(v) = z_v/τ − logZ,  H = logZ − Σ p·z (τ = 1),  KL(p‖q) = (Σ p·z_p − Σ p·z_q)/τ − logZ_p + logZ_q,
@@ -145,7 +145,8 @@ export class RowStatsAccumulator {
     const n = this.ids.length;
     const { prefixTokens: k, suffixTokens: m } = this.window;
     const hasSuffix = n >= k + m;
-    const match = this.argmax ? teacherForcedMatch(this.argmax, this.ids, k, m) : null;
+    // greedy decoding's memorized/lead from the teacher-forced argmaxes at the m suffix positions (audit's one-pass rule)
+    const match = this.argmax && hasSuffix ? onePassMeasures(this.ids.subarray(k, k + m), this.argmax.subarray(k - 1, k + m - 1)) : null;
     return {
       nll: n > 1 ? this.nllSum / (n - 1) : NaN,
       suffixEntropy: hasSuffix ? this.entropySum / m : NaN,

@@ -1,22 +1,8 @@
-// The pure pieces behind score's memorization and Min-K columns, on constructed inputs with known answers.
+// The pure pieces behind score's memorization and Min-K columns, on constructed inputs with known answers
+// (the memorized/lead rule itself, audit's onePassMeasures, is tested in test/audit).
 import { describe, expect, it } from 'vitest';
 import { pairScoresFromLogits, positionStats } from '../../src/score/features.js';
-import { teacherForcedMatch } from '../../src/score/greedy-match.js';
 import { meanOfLowest, minKCount } from '../../src/score/min-k.js';
-
-describe('teacher-forced greedy match', () => {
-  const ids = Int32Array.from([9, 1, 2, 3, 4, 5, 6]); // k = 2, m = 4: suffix ids[2..6) = 2 3 4 5, predicted at j = 1..4
-  it('is memorized when the argmax is right at every suffix position, whatever comes before or after', () => {
-    expect(teacherForcedMatch([0, 2, 3, 4, 5, 0], ids, 2, 4)).toEqual({ memorized: true, lead: 4 });
-  });
-  it('counts the lead up to the first miss and ignores later hits', () => {
-    expect(teacherForcedMatch([1, 2, 3, 8, 5, 6], ids, 2, 4)).toEqual({ memorized: false, lead: 2 });
-    expect(teacherForcedMatch([1, 7, 3, 4, 5, 6], ids, 2, 4)).toEqual({ memorized: false, lead: 0 });
-  });
-  it('is null for a row shorter than k + m', () => {
-    expect(teacherForcedMatch([2, 3, 4, 5, 6], ids.subarray(0, 5), 2, 4)).toBeNull();
-  });
-});
 
 describe('position statistics', () => {
   it('sends an exact tie of the top logits to the lowest id', () => {
