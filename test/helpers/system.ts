@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { inject } from 'vitest';
 
-export type SystemPackage = 'python3' | 'python3-torch' | 'python3-sklearn' | 'python3-pytest' | 'chromium' | 'zstd' | 'gzip';
+export type SystemPackage = 'python3' | 'python3-torch' | 'python3-numpy' | 'python3-sklearn' | 'python3-pytest' | 'chromium' | 'zstd' | 'gzip';
 
 /** The interpreter the torch and scikit-learn tests run (memsieve's own default too). */
 export const PYTHON = process.env.MEMSIEVE_PYTHON ?? '/usr/bin/python3';
@@ -13,6 +13,7 @@ export const CHROMIUM = process.env.MEMSIEVE_CHROMIUM ?? '/usr/bin/chromium';
 
 const PYTHON_MODULES: Partial<Record<SystemPackage, string>> = {
   'python3-torch': 'torch',
+  'python3-numpy': 'numpy',
   'python3-sklearn': 'sklearn',
   'python3-pytest': 'pytest',
 };
