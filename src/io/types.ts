@@ -42,6 +42,19 @@ export interface WriteOptions {
   format?: Format;
   /** Parquet: rows per row group (default 10,000; a group also closes at 64 MiB) */
   rowGroupRows?: number;
+  /**
+   * Resume inside a stage (Parquet and JSONL files): keep a checkpoint beside the temp file, and take
+   * over a dead run's temp file whose checkpoint has this fingerprint (the stage's arguments and inputs).
+   */
+  checkpoint?: { fingerprint: string };
+}
+
+/** Where a checkpointed writer that took over a dead run's temp file goes on from. */
+export interface ResumedOutput {
+  /** rows already in the output, from the start of the stage's input */
+  rows: number;
+  /** the state the stage passed with the last of those rows */
+  stage: unknown;
 }
 
 /**
@@ -50,10 +63,13 @@ export interface WriteOptions {
  */
 export interface BatchWriter {
   readonly path: string;
-  write(batch: Batch): Promise<void>;
+  /** `stage`: the stage's counters after this batch, saved with a checkpoint that ends at it */
+  write(batch: Batch, stage?: unknown): Promise<void>;
   close(): Promise<void>;
   abort(): Promise<void>;
   readonly rowsWritten: number;
+  /** set when opened with `checkpoint` and a dead run's temp file was taken over */
+  readonly resumed?: ResumedOutput;
 }
 
 export type { Schema };
