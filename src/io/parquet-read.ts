@@ -47,7 +47,7 @@ export async function parquetUnits(path: string, columns?: string[]): Promise<Fi
         const rowStart = groupStart;
         const rowEnd = groupStart + Number(group.num_rows);
         groupStart = rowEnd;
-        yield { load: () => readRowGroup({ path, file, metadata, schema, index, rowStart, rowEnd }) };
+        yield { rows: rowEnd - rowStart, load: () => readRowGroup({ path, file, metadata, schema, index, rowStart, rowEnd }) };
       }
     } finally {
       await handle.close();

@@ -1,6 +1,7 @@
 import { DataType, Table, Type, type Field, type Schema, type Vector } from 'apache-arrow';
 import type { DecodedArray, RowGroup } from 'hyparquet';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
+import { UserError } from '../errors.js';
 import { columnValues } from './columns.js';
 import { parquetSchemaOf } from './parquet-types.js';
 import { checkSameSchema } from './schema-check.js';
@@ -11,6 +12,18 @@ import { parquetCompression } from './zstd.js';
 
 /** Row groups close at whichever limit comes first: enough rows for shards to split on, bounded bytes. */
 export const ROW_GROUP_ROWS = 10_000;
+
+/**
+ * Rows per written row group: MEMSIEVE_ROW_GROUP_ROWS when set, else ROW_GROUP_ROWS. A row group is
+ * also the checkpoint interval of a resumable stage (score, audit).
+ */
+export function defaultRowGroupRows(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.MEMSIEVE_ROW_GROUP_ROWS;
+  if (text === undefined || text === '') return ROW_GROUP_ROWS;
+  const rows = Number(text);
+  if (!Number.isInteger(rows) || rows < 1) throw new UserError(`MEMSIEVE_ROW_GROUP_ROWS=${text}: must be a positive integer`);
+  return rows;
+}
 export const ROW_GROUP_BYTES = 64 << 20;
 
 /** ByteWriter that hands each finished row group to the sink, so the file never sits in memory. */
@@ -49,7 +62,7 @@ export class ParquetBatchWriter implements BatchWriter {
   constructor(
     readonly path: string,
     private readonly sink: ByteSink,
-    private readonly rowGroupRows = ROW_GROUP_ROWS,
+    private readonly rowGroupRows = defaultRowGroupRows(),
   ) {
     this.bytes = new SinkByteWriter(sink);
     if (sink.resumed) {

@@ -15,6 +15,8 @@ export interface ReadOptions {
    * Parquet then decodes only these column chunks, so a text column nobody needs is never read.
    */
   columns?: string[];
+  /** leave out the first rows (of the shard's rows): a resumed stage skips what its output holds */
+  skipRows?: number;
 }
 
 export interface BatchReader extends AsyncIterable<Batch> {
@@ -36,6 +38,8 @@ export interface TextStreamOptions {
   batchSize?: number;
   shard?: { index: number; count: number };
   quiet?: boolean;
+  /** resume inside the stage: see WriteOptions.checkpoint */
+  checkpoint?: { fingerprint: string };
 }
 
 export interface WriteOptions {

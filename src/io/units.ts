@@ -6,6 +6,8 @@ import type { Batch } from './types.js';
  * JSONL chunk of batchRows lines. Loading is deferred so shards skip other shards' units cheaply.
  */
 export interface ReadUnit {
+  /** rows in the unit when known without loading it (Parquet), so skipped rows cost no decoding */
+  rows?: number;
   load(): Promise<Batch>;
 }
 

@@ -3,7 +3,7 @@ import { ArrowBatchWriter } from './arrow-write.js';
 import { gzipSync } from 'node:zlib';
 import { compressionOf, detectFormat, isArrowStreamPath } from './format.js';
 import { JsonlBatchWriter } from './jsonl-write.js';
-import { ParquetBatchWriter } from './parquet-write.js';
+import { defaultRowGroupRows, ParquetBatchWriter } from './parquet-write.js';
 import { compressingSink, openSink } from './sink.js';
 import { requireZstd } from './zstd.js';
 import type { BatchWriter, WriteOptions } from './types.js';
@@ -21,8 +21,8 @@ export async function openWriter(path: string, options: WriteOptions = {}): Prom
   const compress = compression === 'gzip' ? gzipSync : compression === 'zstd' ? requireZstd(path).compress : null;
   // Arrow IPC's writer keeps its own block list until the footer: not resumable, it starts over
   const resumable = options.checkpoint && path !== '-' && format !== 'arrow';
-  const rowGroupRows = options.rowGroupRows;
-  const checkpoint = resumable ? { fingerprint: options.checkpoint!.fingerprint, format: `${format}:${compression ?? 'none'}:${rowGroupRows ?? 'default'}` } : undefined;
+  const rowGroupRows = options.rowGroupRows ?? defaultRowGroupRows();
+  const checkpoint = resumable ? { fingerprint: options.checkpoint!.fingerprint, format: `${format}:${compression ?? 'none'}:${format === 'parquet' ? rowGroupRows : '-'}` } : undefined;
   const plain = await openSink(path, { checkpoint });
   const sink = compress ? compressingSink(plain, compress) : plain;
   switch (format) {
