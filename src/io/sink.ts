@@ -18,16 +18,17 @@ export interface ByteSink {
 export interface SinkOptions {
   /** keep a resumable checkpoint journal under this fingerprint (see checkpoint.ts) */
   checkpoint?: { fingerprint: string; format: string };
+  note?: (message: string) => void;
 }
 
 export async function openSink(path: string, options: SinkOptions = {}): Promise<ByteSink> {
   if (path === '-') return stdoutSink();
   const checkpoint = options.checkpoint;
   if (!checkpoint) {
-    const file = await createAtomicFile(path);
+    const file = await createAtomicFile(path, { note: options.note });
     return { write: (data) => file.write(data), close: () => file.publish(), abort: () => file.discard() };
   }
-  const file = await createAtomicFile(path, { adopt: resumeAdopter(checkpoint.fingerprint, checkpoint.format) });
+  const file = await createAtomicFile(path, { adopt: resumeAdopter(checkpoint.fingerprint, checkpoint.format), note: options.note });
   const resumed = file.adopted as ResumePoint | undefined;
   const journal = await Journal.open(file.tempPath, file, checkpoint.fingerprint, checkpoint.format, resumed);
   let saved = resumed !== undefined;

@@ -51,6 +51,8 @@ export interface WriteOptions {
    * over a dead run's temp file whose checkpoint has this fingerprint (the stage's arguments and inputs).
    */
   checkpoint?: { fingerprint: string };
+  /** where notes about other runs' temp files go (default: stderr) */
+  note?: (message: string) => void;
 }
 
 /** Where a checkpointed writer that took over a dead run's temp file goes on from. */

@@ -23,7 +23,7 @@ export async function openWriter(path: string, options: WriteOptions = {}): Prom
   const resumable = options.checkpoint && path !== '-' && format !== 'arrow';
   const rowGroupRows = options.rowGroupRows ?? defaultRowGroupRows();
   const checkpoint = resumable ? { fingerprint: options.checkpoint!.fingerprint, format: `${format}:${compression ?? 'none'}:${format === 'parquet' ? rowGroupRows : '-'}` } : undefined;
-  const plain = await openSink(path, { checkpoint });
+  const plain = await openSink(path, { checkpoint, note: options.note });
   const sink = compress ? compressingSink(plain, compress) : plain;
   switch (format) {
     case 'parquet':
