@@ -51,15 +51,20 @@ export function openReader(paths: string | string[], options: OpenReaderOptions 
           toSkip -= unit.rows;
           continue;
         }
-        let table = await unit.load();
-        if (toSkip > 0) {
-          const cut = Math.min(toSkip, table.numRows);
-          toSkip -= cut;
-          table = table.slice(cut);
-          if (table.numRows === 0) continue;
+        // a big Parquet row group comes in slices, so memory follows the slice, not the group
+        const skipInUnit = unit.batches ? Math.min(toSkip, unit.rows ?? 0) : 0;
+        toSkip -= skipInUnit;
+        const tables = unit.batches ? unit.batches(skipInUnit) : [await unit.load()];
+        for await (let table of tables) {
+          if (toSkip > 0) {
+            const cut = Math.min(toSkip, table.numRows);
+            toSkip -= cut;
+            table = table.slice(cut);
+            if (table.numRows === 0) continue;
+          }
+          yielded++;
+          yield options.columns ? projectTable(table, options.columns) : table;
         }
-        yielded++;
-        yield options.columns ? projectTable(table, options.columns) : table;
       }
       schema ??= source.schema();
     }
