@@ -108,11 +108,13 @@ async function* readSlices(read: RowGroupRead, sliceRows: number, skip: number):
     return;
   }
   const pageLocationsByGroup = metadata.row_groups.map((_, i) => (i === index ? locations : undefined));
+  let chunks: Map<string, ColumnData[]> | undefined;
   for (const [start, end] of decodeRanges(group, locations, sliceRows)) {
     const from = Math.max(rowStart + start, rowStart + skip);
     if (from >= rowStart + end) continue;
     const range = { ...read, rowStart: from, rowEnd: rowStart + end, pageLocationsByGroup };
-    const chunks = await decodeRange(range);
+    chunks = undefined; // let the last range's pages go before the next are fetched
+    chunks = await decodeRange(range);
     for (let s = from; s < range.rowEnd; s += sliceRows) yield tableOf(range, chunks, s, Math.min(s + sliceRows, range.rowEnd));
   }
 }
