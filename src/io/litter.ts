@@ -65,12 +65,12 @@ export function ownerOf(host: string | undefined, pid: number): Owner {
   return isRunning(pid) ? 'running' : 'dead';
 }
 
-function isRunning(pid: number): boolean {
+/** Whether `pid` runs on this host (EPERM: it does, under another user). */
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    // EPERM: it exists, under another user
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

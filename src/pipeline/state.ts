@@ -6,6 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { JOURNAL_SUFFIX } from '../io/checkpoint.js';
+import { isRunning } from '../io/litter.js';
 import { filePaths, type Step } from './spec.js';
 
 /** path → "size:mtime" for files; folders list their files (hidden temp files left out). */
@@ -159,20 +160,11 @@ export async function lockWorkdir(workdir: string): Promise<() => Promise<void>>
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const pid = Number(await readFile(path, 'utf8').catch(() => ''));
-      if (pid > 0 && isAlive(pid)) {
+      if (pid > 0 && isRunning(pid)) {
         throw new UserError(`${workdir}: another memsieve run (pid ${pid}) is using this workdir; wait for it or stop it`);
       }
       await rm(path, { force: true }); // left by a killed run
     }
   }
   throw new UserError(`${path}: cannot take the run lock`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

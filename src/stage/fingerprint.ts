@@ -9,7 +9,10 @@ import { expandInputs } from '../io/format.js';
 /** Options that change neither the rows nor their values. */
 const NEUTRAL = new Set(['quiet', 'output']);
 
-export function stageFingerprint(kind: string, options: object & { input: string | string[] }): string {
+/** The fingerprint of a stage run, or undefined when it reads stdin (which cannot be read again to resume). */
+export function stageFingerprint(kind: string, options: object & { input: string | string[] }): string | undefined {
+  const paths = expandInputs(options.input);
+  if (paths.includes('-')) return undefined;
   const args = Object.entries(options)
     .filter(([key, value]) => !NEUTRAL.has(key) && value !== undefined)
     .sort(([a], [b]) => a.localeCompare(b));
@@ -22,7 +25,7 @@ export function stageFingerprint(kind: string, options: object & { input: string
       if (identity) files[`${key}:${path}`] = identity;
     }
   }
-  const inputs = expandInputs(options.input).map((path) => (path === '-' ? ['-', Math.random()] : [resolve(path), fileIdentity(path)]));
+  const inputs = paths.map((path) => [resolve(path), fileIdentity(path)]);
   const identity = { kind, args, files, inputs };
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
 }

@@ -41,6 +41,7 @@ export async function runModelStage<B extends { close(): Promise<void> }, S>(opt
   const shard = resolveShard(options);
   const output = shard ? await preparePart(options.output, shard) : options.output;
   const tokenizer = await loadTokenizer(options.tokenizer, { addSpecialTokens: options.addSpecialTokens });
+  const fingerprint = stageFingerprint(stage.kind, options);
   const backend = await stage.openBackend(tokenizer.vocabSize);
   try {
     const stream: TextStreamOptions = {
@@ -55,7 +56,7 @@ export async function runModelStage<B extends { close(): Promise<void> }, S>(opt
       shard,
       quiet: options.quiet,
       // a rerun with the same arguments and inputs continues a killed run's output
-      checkpoint: { fingerprint: stageFingerprint(stage.kind, options) },
+      checkpoint: fingerprint === undefined ? undefined : { fingerprint },
     };
     const summary = await stage.run(backend, tokenizer, stream);
     if (shard) {
