@@ -10,8 +10,11 @@ import { kitFile, readParquetRows, tempDir } from '../helpers/kit.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const ROWS = 160;
-// small row groups: every 40 written rows are a checkpoint
-const ENV = { MEMSIEVE_ROW_GROUP_ROWS: '40' };
+// small row groups: every 20 written rows are a checkpoint (8 in all)
+const GROUP = 20;
+const ENV = { MEMSIEVE_ROW_GROUP_ROWS: String(GROUP) };
+// kills land before the last checkpoints, so a killed run never got as far as publishing its output
+const LAST_KILL_AT = 5;
 const WINDOW = ['--max-tokens', '32', '--prefix-tokens', '8', '--suffix-tokens', '8', '--batch-size', '8', '--threads', '1'];
 const SCORE = (input: string, output: string, extra: string[] = []) => [
   'score', '-i', input, '-o', output, '--teacher', kitFile('teacher.onnx'), '--baseline', kitFile('baseline.onnx'),
@@ -31,26 +34,29 @@ function checkpointsIn(dir: string): number {
   return readFileSync(join(dir, journal), 'utf8').split('\n').filter(Boolean).length - 1;
 }
 
-/** Run the CLI, SIGKILL it once its journal holds more than `after` checkpoints plus `delayMs`; resolves with its exit signal. */
-function runAndKill(args: string[], dir: string, after: number, delayMs: number): Promise<NodeJS.Signals | number | null> {
+/** Run the CLI, SIGKILL it `delayMs` after its journal holds more than `after` (and at most LAST_KILL_AT) checkpoints; resolves with how it ended. */
+function runAndKill(args: string[], dir: string, after: number, delayMs: number): Promise<{ signal: NodeJS.Signals | null; status: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), ...args, '--quiet'], { cwd: ROOT, env: { ...process.env, ...ENV }, stdio: 'ignore' });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), ...args], { cwd: ROOT, env: { ...process.env, ...ENV }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (data) => (stderr += data));
     const poll = setInterval(() => {
-      if (checkpointsIn(dir) > after) {
+      const count = checkpointsIn(dir);
+      if (count > after && count <= LAST_KILL_AT) {
         clearInterval(poll);
         setTimeout(() => child.kill('SIGKILL'), delayMs);
       }
     }, 20);
     child.on('error', reject);
-    child.on('exit', (code, signal) => {
+    child.on('close', (status, signal) => {
       clearInterval(poll);
-      resolve(signal ?? code);
+      resolve({ signal, status, stderr });
     });
   });
 }
 
 async function sliceOfKit(path: string) {
-  const writer = await openWriter(path, { rowGroupRows: 40 });
+  const writer = await openWriter(path, { rowGroupRows: GROUP });
   let left = ROWS;
   for await (const batch of openReader(kitFile('corpus.parquet'))) {
     if (left <= 0) break;
@@ -78,18 +84,21 @@ async function killAndResume(command: (input: string, output: string) => string[
   const output = join(outDir, 'out.parquet');
   const random = seeded(seed);
   const kills: number[] = [];
-  for (let kill = 0; kill < 3; kill++) {
+  let rerun: { status: number | null; stderr: string } | undefined;
+  for (let kill = 0; kill < 3 && !rerun; kill++) {
     const before = checkpointsIn(outDir);
-    const signal = await runAndKill(command(input, output), outDir, before, Math.floor(random() * 600));
-    if (signal !== 'SIGKILL') break; // finished before the kill landed
-    kills.push(checkpointsIn(outDir));
-    expect(existsSync(output)).toBe(false);
+    const run = await runAndKill(command(input, output), outDir, before, Math.floor(random() * 60));
+    if (run.signal !== 'SIGKILL') rerun = run; // it finished before the kill landed: that was the resumed run
+    else {
+      kills.push(checkpointsIn(outDir));
+      expect(existsSync(output)).toBe(false);
+    }
   }
   expect(kills.length).toBeGreaterThan(0);
-  const rerun = runCli([...command(input, output)], { env: ENV });
+  rerun ??= runCli([...command(input, output)], { env: ENV });
   expect(rerun.status, rerun.stderr).toBe(0);
   const summary = summaryOf(rerun.stderr);
-  expect(summary.resumed_rows).toBe(kills.at(-1)! * 40);
+  expect(summary.resumed_rows, `kills at checkpoints ${kills}; ${rerun.stderr}`).toBe(kills.at(-1)! * GROUP);
   expect(rerun.stderr).toMatch(new RegExp(`resuming after row ${summary.resumed_rows}`));
   expect(readdirSync(outDir)).toEqual(['out.parquet'].concat(existsSync(`${output}.summary.json`) ? ['out.parquet.summary.json'] : []));
   const [a, b] = [await readParquetRows(full), await readParquetRows(output)];
@@ -120,7 +129,7 @@ describe('resume inside a stage after kill -9', () => {
     const input = join(dir, 'slice.parquet');
     await sliceOfKit(input);
     const output = join(dir, 'out.parquet');
-    expect(await runAndKill(SCORE(input, output), dir, 0, 0)).toBe('SIGKILL');
+    expect((await runAndKill(SCORE(input, output), dir, 0, 0)).signal).toBe('SIGKILL');
     const rerun = runCli([...SCORE(input, output, ['--temperature', '2'])], { env: ENV });
     expect(rerun.status, rerun.stderr).toBe(0);
     expect(summaryOf(rerun.stderr).resumed_rows).toBe(0);
