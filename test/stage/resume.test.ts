@@ -20,7 +20,7 @@ const SCORE = (input: string, output: string, extra: string[] = []) => [
   'score', '-i', input, '-o', output, '--teacher', kitFile('teacher.onnx'), '--baseline', kitFile('baseline.onnx'),
   '--tokenizer', kitFile('tokenizer.json'), ...WINDOW, ...extra,
 ];
-const AUDIT = (input: string, output: string) => ['audit', '-i', input, '-o', output, '--model', kitFile('student.onnx'), '--tokenizer', kitFile('tokenizer.json'), ...WINDOW, '--keep-generations'];
+const AUDIT = (extra: string[]) => (input: string, output: string) => ['audit', '-i', input, '-o', output, '--model', kitFile('student.onnx'), '--tokenizer', kitFile('tokenizer.json'), ...WINDOW, ...extra];
 
 /** A fixed sequence in [0, 1): the kill points differ from each other, not from run to run. */
 function seeded(seed: number) {
@@ -120,8 +120,12 @@ describe('resume inside a stage after kill -9', () => {
     await killAndResume(SCORE, 7);
   }, 240_000);
 
-  it('audit: the same, with the generations kept', async () => {
-    await killAndResume(AUDIT, 11);
+  it('audit, greedy decoding with the generations kept: the same', async () => {
+    await killAndResume(AUDIT(['--keep-generations']), 11);
+  }, 240_000);
+
+  it('audit, one pass (the default): the same', async () => {
+    await killAndResume(AUDIT([]), 13);
   }, 240_000);
 
   it('score: changed arguments discard the checkpoint and start from row 0', async () => {
