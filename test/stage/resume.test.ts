@@ -10,11 +10,11 @@ import { kitFile, readParquetRows, tempDir } from '../helpers/kit.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const ROWS = 160;
-// small row groups: every 20 written rows are a checkpoint (8 in all)
-const GROUP = 20;
+// small row groups: every 10 written rows are a checkpoint (16 in all)
+const GROUP = 10;
 const ENV = { MEMSIEVE_ROW_GROUP_ROWS: String(GROUP) };
-// kills land before the last checkpoints, so a killed run never got as far as publishing its output
-const LAST_KILL_AT = 5;
+// kills land by the 8th checkpoint, so even a fast run is stopped well before it publishes its output
+const LAST_KILL_AT = 8;
 const WINDOW = ['--max-tokens', '32', '--prefix-tokens', '8', '--suffix-tokens', '8', '--batch-size', '8', '--threads', '1'];
 const SCORE = (input: string, output: string, extra: string[] = []) => [
   'score', '-i', input, '-o', output, '--teacher', kitFile('teacher.onnx'), '--baseline', kitFile('baseline.onnx'),
@@ -34,19 +34,22 @@ function checkpointsIn(dir: string): number {
   return readFileSync(join(dir, journal), 'utf8').split('\n').filter(Boolean).length - 1;
 }
 
-/** Run the CLI, SIGKILL it `delayMs` after its journal holds more than `after` (and at most LAST_KILL_AT) checkpoints; resolves with how it ended. */
-function runAndKill(args: string[], dir: string, after: number, delayMs: number): Promise<{ signal: NodeJS.Signals | null; status: number | null; stderr: string }> {
+/**
+ * Run the CLI and SIGKILL it once its journal holds `target` checkpoints (somewhere inside the next
+ * row group: SIGSTOP first, so a fast run cannot race on); no kill when `target` is past LAST_KILL_AT.
+ */
+function runAndKill(args: string[], dir: string, target: number): Promise<{ signal: NodeJS.Signals | null; status: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), ...args], { cwd: ROOT, env: { ...process.env, ...ENV }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (data) => (stderr += data));
     const poll = setInterval(() => {
-      const count = checkpointsIn(dir);
-      if (count > after && count <= LAST_KILL_AT) {
+      if (target <= LAST_KILL_AT && checkpointsIn(dir) >= target) {
         clearInterval(poll);
-        setTimeout(() => child.kill('SIGKILL'), delayMs);
+        child.kill('SIGSTOP');
+        child.kill('SIGKILL');
       }
-    }, 20);
+    }, 2);
     child.on('error', reject);
     child.on('close', (status, signal) => {
       clearInterval(poll);
@@ -87,7 +90,7 @@ async function killAndResume(command: (input: string, output: string) => string[
   let rerun: { status: number | null; stderr: string } | undefined;
   for (let kill = 0; kill < 3 && !rerun; kill++) {
     const before = checkpointsIn(outDir);
-    const run = await runAndKill(command(input, output), outDir, before, Math.floor(random() * 60));
+    const run = await runAndKill(command(input, output), outDir, before + 1 + Math.floor(random() * 3));
     if (run.signal !== 'SIGKILL') rerun = run; // it finished before the kill landed: that was the resumed run
     else {
       kills.push(checkpointsIn(outDir));
@@ -133,7 +136,7 @@ describe('resume inside a stage after kill -9', () => {
     const input = join(dir, 'slice.parquet');
     await sliceOfKit(input);
     const output = join(dir, 'out.parquet');
-    expect((await runAndKill(SCORE(input, output), dir, 0, 0)).signal).toBe('SIGKILL');
+    expect((await runAndKill(SCORE(input, output), dir, 1)).signal).toBe('SIGKILL');
     const rerun = runCli([...SCORE(input, output, ['--temperature', '2'])], { env: ENV });
     expect(rerun.status, rerun.stderr).toBe(0);
     expect(summaryOf(rerun.stderr).resumed_rows).toBe(0);
