@@ -26,6 +26,7 @@ export function register(program: Command): void {
     .option('--threshold <p>', 'remove rows with risk >= p', probability('--threshold'))
     .option('--remove-top <share>', 'remove this share of the riskiest rows, e.g. 5% or 0.05', (v: string) => parseFraction(v, '--remove-top'))
     .option('--target-recall <r>', "threshold reaching this recall on the model's validation ROC", probability('--target-recall'))
+    .option('--threshold-from <file>', 'the --remove-top cut from `memsieve threshold` (sharded runs: every shard cuts at the corpus-wide value)')
     .option('--id-column <name>', 'id column in corpus and scores', 'id')
     .option('--include-text', 'copy removed rows\' text into manifest.json (it may hold personal data)', false)
     .option('--text-column <name>', 'text column for --include-text', 'text')
@@ -43,6 +44,7 @@ export function register(program: Command): void {
         threshold: options.threshold,
         removeTop: options.removeTop,
         targetRecall: options.targetRecall,
+        thresholdFrom: options.thresholdFrom,
         idColumn: options.idColumn,
         includeText: options.includeText,
         textColumn: options.textColumn,

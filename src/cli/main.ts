@@ -14,6 +14,7 @@ import * as exportCmd from './export.js';
 import * as run from './run.js';
 import * as merge from './merge.js';
 import * as addIds from './add-ids.js';
+import * as threshold from './threshold.js';
 
 const program = new Command('memsieve')
   .description('Find and remove the training examples a distilled student would memorize.')
@@ -22,7 +23,7 @@ const program = new Command('memsieve')
   // usage errors (bad option values, missing options) exit 2, like every other input error
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 
-for (const command of [score, audit, compare, train, filter, verify, distill, exportCmd, run, merge, addIds]) {
+for (const command of [score, audit, compare, train, filter, verify, distill, exportCmd, run, merge, addIds, threshold]) {
   command.register(program);
 }
 
