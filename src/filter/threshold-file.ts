@@ -4,7 +4,7 @@
 // Reduce (`memsieve merge OUTPUT`): the ceil(f·n)-th largest risk of all ranks, exactly, by merging the
 // sorted parts from the top (N open files, a few MB whatever n). Filter shards read the result with
 // --threshold-from, so every shard cuts at the one value a single process computes from all rows.
-import { open, rm, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../errors.js';
@@ -230,10 +230,4 @@ export async function readThresholdFile(path: string, options: ThresholdChoice &
     throw new UserError(`--threshold-from ${path} was computed from ${file.scores.path} as it was then, not from --scores ${options.scores} as it is now; rerun 'memsieve threshold'`);
   }
   return { value: file.value, method: 'remove_top', requested: file.requested };
-}
-
-/** Removes a previous cut and its parts (the runner recomputes it whenever its filter step runs). */
-export async function clearThreshold(output: string): Promise<void> {
-  await rm(output, { force: true });
-  await rm(partsDir(output), { recursive: true, force: true });
 }

@@ -22,6 +22,8 @@ export interface StepTask {
     pending: number[];
     /** the output whose parts folder holds the markers */
     primary: string;
+    /** merge with --keep-parts (scores a sharded filter joins shard-locally) */
+    keepParts?: boolean;
   };
 }
 
@@ -68,6 +70,7 @@ const COMMANDS: Record<StepKind, () => Promise<CommandModule>> = {
   verify: () => import('../cli/verify.js'),
   distill: () => import('../cli/distill.js'),
   compare: () => import('../cli/compare.js'),
+  threshold: () => import('../cli/threshold.js'),
 };
 
 /** The commander command of a stage, or undefined when this build does not have it. */
