@@ -4,7 +4,7 @@
 // Reduce (`memsieve merge OUTPUT`): the ceil(f·n)-th largest risk of all ranks, exactly, by merging the
 // sorted parts from the top (N open files, a few MB whatever n). Filter shards read the result with
 // --threshold-from, so every shard cuts at the one value a single process computes from all rows.
-import { open, stat } from 'node:fs/promises';
+import { mkdir, open, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../errors.js';
@@ -98,6 +98,7 @@ export async function computeThreshold(options: ThresholdOptions): Promise<Thres
     return file;
   }
   mine.sort().reverse();
+  await mkdir(partsDir(output), { recursive: true });
   await writeFileAtomic(riskPartPath(output, shard.index, shard.count), new Uint8Array(mine.buffer, mine.byteOffset, mine.byteLength));
   await writeShardMarker({
     kind: 'threshold',
