@@ -3,7 +3,7 @@
 // cut at the value that step wrote (--threshold-from). The same two sharded tasks on every executor.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { partsDir } from '../stage/shard.js';
+import { partsDir, readMergedRecord } from '../stage/shard.js';
 import { flagOf } from './args.js';
 import type { Pipeline, Step } from './spec.js';
 
@@ -40,4 +40,14 @@ export function keepsPartsFor(step: Step, pipeline: Pipeline, shardsOf: (s: Step
 export async function clearThreshold(output: string): Promise<void> {
   await rm(output, { force: true });
   await rm(partsDir(output), { recursive: true, force: true });
+}
+
+/** After a sharded filter: the score parts kept for it go, unless a later sharded filter reads them too. Returns the folder removed. */
+export async function dropKeptScoreParts(step: Step, later: Step[], shardsOf: (s: Step) => number): Promise<string | null> {
+  if (step.kind !== 'filter') return null;
+  const scores = step.inputs.scores;
+  if (typeof scores !== 'string' || !(await readMergedRecord(scores))) return null;
+  if (later.some((s) => s.kind === 'filter' && shardsOf(s) > 1 && s.inputs.scores === scores)) return null;
+  await rm(partsDir(scores), { recursive: true, force: true });
+  return partsDir(scores);
 }

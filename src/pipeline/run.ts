@@ -15,7 +15,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { missingShards, partsDir } from '../stage/shard.js';
 import { SlurmExecutor } from './slurm.js';
 import { loadPipeline, type Step } from './spec.js';
-import { clearThreshold, keepsPartsFor, thresholdStepFor } from './reduce.js';
+import { clearThreshold, dropKeptScoreParts, keepsPartsFor, thresholdStepFor } from './reduce.js';
 import { clearStepMarker, configHash, lockWorkdir, removeStrayTemps, removeTempsIn, staleReason, writeStepMarker } from './state.js';
 
 export type ExecutorName = 'local' | 'slurm';
@@ -129,6 +129,9 @@ export async function runPipeline(file: string, options: RunOptions = {}): Promi
           args = [...args, '--threshold-from', cut.outputs.output];
         }
         await runShards(step, args, reason);
+        const later = plan.slice(plan.findIndex((p) => p.step === step) + 1).map((p) => p.step);
+        const dropped = await dropKeptScoreParts(step, later, shardsOf);
+        if (dropped) log(`  ${step.id}: removed the score parts kept for it (${dropped})`);
       } else {
         log(`step ${step.id} (${step.kind}): ${reason}; running`);
         await executor.run(task);

@@ -2,7 +2,7 @@
 // killed with SIGKILL and resumed, and runs through a real single-node Slurm must all give the
 // single-process result row for row.
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missingShards } from '../../src/stage/shard.js';
@@ -140,6 +140,9 @@ describe('memsieve run, local executor', () => {
     expect(second.stderr).toMatch(/step score \(score\): complete, skipped/);
     expect(second.stderr).toContain(`running shards ${pending.join(', ')} of 4`);
     await expectSameResults(out, reference);
+    // score's parts were kept for filter (shard i joined part i only), then removed
+    for (let i = 0; i < 4; i++) expect(readFileSync(join(out, '.memsieve', 'logs', 'filter', `shard-${i}.log`), 'utf8')).toMatch(/shard-local join with 1 score part/);
+    expect(second.stderr).toMatch(/filter: removed the score parts kept for it/);
     expect(leftovers(out)).toEqual([]);
   }, 900_000);
 
@@ -160,6 +163,31 @@ describe('memsieve run, local executor', () => {
     expect(rerun.stderr).toMatch(/step filter \(filter\): an input changed; running/);
     expect(rerun.stderr).toMatch(/step verify \(verify\): an input changed; running/);
     expect(JSON.parse(readFileSync(join(out, 'risk.json'), 'utf8')).provenance.trials).toBe(20);
+  }, 600_000);
+
+  it('a sharded --remove-top runs the threshold step (4 map ranks, then the reduce) and equals one process', async () => {
+    const out = join(dir, 'killed');
+    const top = join(dir, 'kit-top.yaml');
+    const changed = readFileSync(join(dir, 'kit-changed.yaml'), 'utf8');
+    writeFileSync(top, changed.replace('      report: ${out}/report\n\n', '      report: ${out}/report\n    options:\n      remove-top: 10%\n\n'));
+    const run = await memsieve(['run', top, '--set', `corpus=${corpus}`, '--set', `out=${out}`, '--shards', '4', '--workers', '2']);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/step filter\.threshold \(threshold\): the corpus-wide --remove-top cut \(reduce step\); 4 shards/);
+    expect(run.stderr).toMatch(/filter\.threshold: merged 4 shards/);
+    const single = join(dir, 'top-single');
+    mkdirSync(single);
+    const one = await memsieve(['filter', '--input', corpus, '--scores', join(out, 'scores.parquet'), '--model', join(out, 'risk.json'), '--remove-top', '10%',
+      '--clean', join(single, 'clean.parquet'), '--removed', join(single, 'removed.parquet'), '--report', join(single, 'report')]);
+    expect(one.status, one.stderr).toBe(0);
+    for (const name of ['clean.parquet', 'removed.parquet']) {
+      const [got, want] = await Promise.all([readRows(join(out, name)), readRows(join(single, name))]);
+      expect(got.map(stable), name).toEqual(want.map(stable));
+    }
+    const manifest = (d: string) => JSON.parse(readFileSync(join(d, 'report', 'manifest.json'), 'utf8'));
+    for (const key of ['summary', 'threshold', 'removed_rows', 'distributions', 'fingerprint'] as const) expect(manifest(out)[key], key).toEqual(manifest(single)[key]);
+    expect(manifest(out).scores.files[0].sha256).toBe(manifest(single).scores.files[0].sha256);
+    expect(manifest(out).threshold).toMatchObject({ method: 'remove_top', requested: 0.1 });
+    expect(leftovers(out)).toEqual([]);
   }, 600_000);
 
   it('pipelines/apply.yaml applies the trained risk model: the same scores, the rows at the target recall removed', async () => {
@@ -234,6 +262,7 @@ describe.skipIf(noSlurm !== null && !requireSlurm)('memsieve run --executor slur
     await expectSameResults(out, reference);
     expect(leftovers(out)).toEqual([]);
     for (const step of ['score', 'audit', 'filter']) expect(existsSync(join(out, '.memsieve', 'logs', step, 'shard-3.log'))).toBe(true);
+    expect(readFileSync(join(out, '.memsieve', 'logs', 'filter', 'shard-3.log'), 'utf8')).toMatch(/shard-local join with 1 score part/);
     // shard 2's log holds both attempts: the injected failure, then the run that completed
     const log = readFileSync(join(out, '.memsieve', 'logs', 'score', 'shard-2.log'), 'utf8');
     expect(log).toMatch(/injected failure: score shard 2, first attempt[\s\S]*== .* shard 2[\s\S]*"command":"score"/);
