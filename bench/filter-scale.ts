@@ -63,6 +63,8 @@ for (let s = 0; s < shards; s++) {
     await writer.write(new Table(columns));
     written += r.length;
   }
+  // an empty shard writes an empty part with the columns, as score does
+  if (written === 0) await writer.write(new Table({ id: vectorFromArray([], new Utf8()), ...Object.fromEntries(FEATURES.map((f) => [f, vectorFromArray([], new Float64())])) }));
   await writer.close();
   rowsOfShard.push(written);
   await writeShardMarker({ kind: 'score', shard: { index: s, count: shards }, inputs: [corpus], outputs: { output: scores }, rows: { output: written } });

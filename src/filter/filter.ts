@@ -238,6 +238,7 @@ async function profileScores(scores: string[], model: RiskModel, index: RiskInde
   // one batch per unit (row group) when read whole
   for await (const batch of openReader(scores, { columns: scoresColumns(idColumn, model) })) {
     const counted = !units || unit++ % units.count === units.index;
+    if (batch.numRows === 0) continue;
     const idVector = requireColumn(batch, idColumn, source, ID_HINT);
     const ids = Array.from({ length: batch.numRows }, (_, i) => idAt(idVector, i, source, row + i, idColumn));
     const features = featureColumns(batch, model, ids, source);

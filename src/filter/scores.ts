@@ -76,6 +76,7 @@ export async function readRiskIndex(scores: string | string[], model: RiskModel,
   let unscored = 0;
   const source = `--scores ${[scores].flat().join(' ')}`;
   for await (const batch of openReader(scores, { columns: scoresColumns(idColumn, model) })) {
+    if (batch.numRows === 0) continue; // an empty shard's part may hold no columns
     const idVector = requireColumn(batch, idColumn, source, ID_HINT);
     const ids = new Array<string>(batch.numRows);
     for (let i = 0; i < batch.numRows; i++) ids[i] = idAt(idVector, i, source, rows + i, idColumn);

@@ -78,6 +78,7 @@ export async function computeThreshold(options: ThresholdOptions): Promise<Thres
   let scored = 0;
   let row = 0;
   for await (const batch of openReader(scores, { columns: scoresColumns(idColumn, model), shard })) {
+    if (batch.numRows === 0) continue;
     const idVector = requireColumn(batch, idColumn, source, ID_HINT);
     const ids = Array.from({ length: batch.numRows }, (_, i) => idAt(idVector, i, source, row + i, idColumn));
     const risk = predictRisk(model, featureColumns(batch, model, ids, source));
