@@ -101,6 +101,31 @@ async function processesLeft(needle: string, seconds: number): Promise<number[]>
 
 let dir: string;
 let corpus: string;
+
+/** A copy of a kit pipeline file whose filter step removes the top 10%. */
+function withRemoveTop(from: string, to: string): string {
+  const text = readFileSync(from, 'utf8').replaceAll('${pipeline_dir}', join(ROOT, 'pipelines'));
+  writeFileSync(to, text.replace('      report: ${out}/report\n\n', '      report: ${out}/report\n    options:\n      remove-top: 10%\n\n'));
+  return to;
+}
+
+/** The pipeline's sharded --remove-top filter equals `memsieve filter --remove-top 10%` in one process on the same scores and model. */
+async function expectSameAsOneFilter(out: string, single: string): Promise<void> {
+  mkdirSync(single);
+  const one = await memsieve(['filter', '--input', corpus, '--scores', join(out, 'scores.parquet'), '--model', join(out, 'risk.json'), '--remove-top', '10%',
+    '--clean', join(single, 'clean.parquet'), '--removed', join(single, 'removed.parquet'), '--report', join(single, 'report')]);
+  expect(one.status, one.stderr).toBe(0);
+  for (const name of ['clean.parquet', 'removed.parquet']) {
+    const [got, want] = await Promise.all([readRows(join(out, name)), readRows(join(single, name))]);
+    expect(got.map(stable), name).toEqual(want.map(stable));
+  }
+  const manifest = (d: string) => JSON.parse(readFileSync(join(d, 'report', 'manifest.json'), 'utf8'));
+  for (const key of ['summary', 'threshold', 'removed_rows', 'distributions', 'fingerprint'] as const) expect(manifest(out)[key], key).toEqual(manifest(single)[key]);
+  expect(manifest(out).scores.files[0].sha256).toBe(manifest(single).scores.files[0].sha256);
+  expect(manifest(out).threshold).toMatchObject({ method: 'remove_top', requested: 0.1 });
+  expect(leftovers(out)).toEqual([]);
+}
+
 let reference: string;
 
 beforeAll(async () => {
@@ -167,27 +192,12 @@ describe('memsieve run, local executor', () => {
 
   it('a sharded --remove-top runs the threshold step (4 map ranks, then the reduce) and equals one process', async () => {
     const out = join(dir, 'killed');
-    const top = join(dir, 'kit-top.yaml');
-    const changed = readFileSync(join(dir, 'kit-changed.yaml'), 'utf8');
-    writeFileSync(top, changed.replace('      report: ${out}/report\n\n', '      report: ${out}/report\n    options:\n      remove-top: 10%\n\n'));
+    const top = withRemoveTop(join(dir, 'kit-changed.yaml'), join(dir, 'kit-top.yaml'));
     const run = await memsieve(['run', top, '--set', `corpus=${corpus}`, '--set', `out=${out}`, '--shards', '4', '--workers', '2']);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/step filter\.threshold \(threshold\): the corpus-wide --remove-top cut \(reduce step\); 4 shards/);
     expect(run.stderr).toMatch(/filter\.threshold: merged 4 shards/);
-    const single = join(dir, 'top-single');
-    mkdirSync(single);
-    const one = await memsieve(['filter', '--input', corpus, '--scores', join(out, 'scores.parquet'), '--model', join(out, 'risk.json'), '--remove-top', '10%',
-      '--clean', join(single, 'clean.parquet'), '--removed', join(single, 'removed.parquet'), '--report', join(single, 'report')]);
-    expect(one.status, one.stderr).toBe(0);
-    for (const name of ['clean.parquet', 'removed.parquet']) {
-      const [got, want] = await Promise.all([readRows(join(out, name)), readRows(join(single, name))]);
-      expect(got.map(stable), name).toEqual(want.map(stable));
-    }
-    const manifest = (d: string) => JSON.parse(readFileSync(join(d, 'report', 'manifest.json'), 'utf8'));
-    for (const key of ['summary', 'threshold', 'removed_rows', 'distributions', 'fingerprint'] as const) expect(manifest(out)[key], key).toEqual(manifest(single)[key]);
-    expect(manifest(out).scores.files[0].sha256).toBe(manifest(single).scores.files[0].sha256);
-    expect(manifest(out).threshold).toMatchObject({ method: 'remove_top', requested: 0.1 });
-    expect(leftovers(out)).toEqual([]);
+    await expectSameAsOneFilter(out, join(dir, 'top-single'));
   }, 600_000);
 
   it('pipelines/apply.yaml applies the trained risk model: the same scores, the rows at the target recall removed', async () => {
@@ -266,5 +276,17 @@ describe.skipIf(noSlurm !== null && !requireSlurm)('memsieve run --executor slur
     // shard 2's log holds both attempts: the injected failure, then the run that completed
     const log = readFileSync(join(out, '.memsieve', 'logs', 'score', 'shard-2.log'), 'utf8');
     expect(log).toMatch(/injected failure: score shard 2, first attempt[\s\S]*== .* shard 2[\s\S]*"command":"score"/);
+  }, 900_000);
+
+  it('a sharded --remove-top: the threshold map array, its merge job (the reduce), then the filter array', async () => {
+    const out = join(dir, 'slurm');
+    const top = withRemoveTop(KIT_YAML, join(dir, 'kit-top-slurm.yaml'));
+    const run = await memsieve(['run', top, '--set', `corpus=${corpus}`, '--set', `out=${out}`, '--executor', 'slurm', '--shards', '4', '--workers', '2']);
+    expect(run.status, `${run.stderr}\n${cluster.logs().slice(-2000)}`).toBe(0);
+    const submitted = run.stderr.split('\n').filter((l) => l.includes('submit: sbatch'));
+    expect(submitted.map((l) => /--job-name=(\S+)/.exec(l)?.[1])).toEqual(['memsieve-filter.threshold', 'memsieve-filter.threshold-merge', 'memsieve-filter', 'memsieve-filter-merge', 'memsieve-verify']);
+    expect(submitted[0]).toMatch(/--array=0-3%2 /);
+    expect(submitted[1]).toMatch(/--dependency=afterok:\d+ --kill-on-invalid-dep=yes/);
+    await expectSameAsOneFilter(out, join(dir, 'top-single-slurm'));
   }, 900_000);
 });
