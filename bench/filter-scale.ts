@@ -102,7 +102,8 @@ const sample = () => {
     try {
       const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
       const i = cmd.indexOf('--shard-index');
-      if (i < 0 || !cmd.some((a) => a.endsWith('dist/cli/main.js'))) continue;
+      // this run's ranks only (their arguments name its folder)
+      if (i < 0 || !cmd.some((a) => a.endsWith('dist/cli/main.js')) || !cmd.some((a) => a.startsWith(dir))) continue;
       const hwm = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${name}/status`, 'utf8'))?.[1] ?? 0);
       const pid = Number(name);
       const now = performance.now();
