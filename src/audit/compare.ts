@@ -25,7 +25,8 @@ export function parseAuditArgument(value: string): { name: string; path: string 
 }
 
 /** The id and label of every row of one audit file; duplicate ids and unusable labels are UserErrors. */
-export async function readAuditLabels(name: string, path: string, idColumn = 'id', labelColumn = 'memorized'): Promise<AuditLabels> {
+/** `flag` names the option in errors (default `--audit name=path`). */
+export async function readAuditLabels(name: string, path: string, idColumn = 'id', labelColumn = 'memorized', flag = `--audit ${name}=${path}`): Promise<AuditLabels> {
   const reader = openReader(path);
   const ids: string[] = [];
   const labels: (boolean | null)[] = [];
@@ -33,22 +34,22 @@ export async function readAuditLabels(name: string, path: string, idColumn = 'id
   for await (const batch of reader) {
     const columnNames = () => batch.schema.fields.map((f) => f.name).join(', ');
     const idVector = batch.getChild(idColumn);
-    if (!idVector) throw new UserError(`--audit ${name}=${path}: no id column '${idColumn}' (columns: ${columnNames()}); choose one with --id-column`);
+    if (!idVector) throw new UserError(`${flag}: no id column '${idColumn}' (columns: ${columnNames()}); choose one with --id-column`);
     const labelVector = batch.getChild(labelColumn);
     if (!labelVector) {
-      throw new UserError(`--audit ${name}=${path}: no label column '${labelColumn}' (columns: ${columnNames()}); is it a \`memsieve audit\` output? choose one with --label-column`);
+      throw new UserError(`${flag}: no label column '${labelColumn}' (columns: ${columnNames()}); is it a \`memsieve audit\` output? choose one with --label-column`);
     }
     for (let i = 0; i < batch.numRows; i++) {
       const row = ids.length;
       const rawId = idVector.get(i);
-      if (rawId === null || rawId === undefined) throw new UserError(`--audit ${name}=${path}: row ${row} has a null id in '${idColumn}'`);
+      if (rawId === null || rawId === undefined) throw new UserError(`${flag}: row ${row} has a null id in '${idColumn}'`);
       const id = String(rawId);
       const first = index.add(id, row);
       if (first >= 0) {
-        throw new UserError(`--audit ${name}=${path}: id '${id}' appears twice (rows ${first} and ${row}); ids must be unique to join audits`);
+        throw new UserError(`${flag}: id '${id}' appears twice (rows ${first} and ${row}); ids must be unique to join audits`);
       }
       ids.push(id);
-      labels.push(toLabel(labelVector.get(i), () => `--audit ${name}=${path}: row ${row} (id ${id})`, labelColumn));
+      labels.push(toLabel(labelVector.get(i), () => `${flag}: row ${row} (id ${id})`, labelColumn));
     }
   }
   return { name, path, ids, labels, index };

@@ -6,7 +6,7 @@ import { UserError } from '../errors.js';
 import { openReader } from '../io/index.js';
 import { ID_HINT } from '../io/add-ids.js';
 import type { RiskModel } from '../risk/index.js';
-import { predictRisk } from '../risk/index.js';
+import type { RowScorer } from './scorer.js';
 import { IdIndex } from '../id-index.js';
 import { SUFFIX_COLUMNS, type ScoreColumn } from '../score/columns.js';
 
@@ -68,20 +68,20 @@ export function featureColumns(batch: Parameters<typeof requireColumn>[0] & { nu
   });
 }
 
-/** First pass over the scores (one file, or a shard's score parts): the risk of every row, duplicate ids rejected. */
-export async function readRiskIndex(scores: string | string[], model: RiskModel, idColumn: string): Promise<RiskIndex> {
+/** First pass over the scores (one file, or a shard's score parts): the risk (or rule value) of every row, duplicate ids rejected. */
+export async function readRiskIndex(scores: string | string[], scorer: RowScorer, idColumn: string): Promise<RiskIndex> {
   const rowOf = new IdIndex();
   let risk = new Float64Array(1 << 16);
   let rows = 0;
   let unscored = 0;
   const source = `--scores ${[scores].flat().join(' ')}`;
-  for await (const batch of openReader(scores, { columns: scoresColumns(idColumn, model) })) {
+  for await (const batch of openReader(scores, { columns: scoresColumns(idColumn, scorer) })) {
     if (batch.numRows === 0) continue; // an empty shard's part may hold no columns
     const idVector = requireColumn(batch, idColumn, source, ID_HINT);
     const ids = new Array<string>(batch.numRows);
     for (let i = 0; i < batch.numRows; i++) ids[i] = idAt(idVector, i, source, rows + i, idColumn);
-    const features = featureColumns(batch, model, ids, source);
-    const batchRisk = predictRisk(model, features);
+    const features = scorer.read(batch, ids, source);
+    const batchRisk = scorer.predict(features);
     if (rows + batch.numRows > risk.length) {
       const grown = new Float64Array(Math.max(risk.length * 2, rows + batch.numRows));
       grown.set(risk.subarray(0, rows));
@@ -100,7 +100,7 @@ export async function readRiskIndex(scores: string | string[], model: RiskModel,
   return { rowOf, risk: risk.subarray(0, rows), rows, unscored };
 }
 
-/** The scores columns filter reads: the id, the model's features, and n_tokens where the file has it. */
-export function scoresColumns(idColumn: string, model: RiskModel): string[] {
-  return [idColumn, ...model.features, N_TOKENS_COLUMN];
+/** The scores columns filter reads: the id, the model's features (or the rule's columns), and n_tokens where the file has it. */
+export function scoresColumns(idColumn: string, scorer: Pick<RowScorer, 'columns'>): string[] {
+  return [idColumn, ...scorer.columns.filter((c) => c !== N_TOKENS_COLUMN), N_TOKENS_COLUMN];
 }

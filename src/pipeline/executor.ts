@@ -66,10 +66,13 @@ const COMMANDS: Record<StepKind, () => Promise<CommandModule>> = {
   score: () => import('../cli/score.js'),
   audit: () => import('../cli/audit.js'),
   train: () => import('../cli/train.js'),
+  evaluate: () => import('../cli/evaluate.js'),
   filter: () => import('../cli/filter.js'),
   verify: () => import('../cli/verify.js'),
   distill: () => import('../cli/distill.js'),
   compare: () => import('../cli/compare.js'),
+  sample: () => import('../cli/sample.js'),
+  verdict: () => import('../cli/verdict.js'),
   threshold: () => import('../cli/threshold.js'),
 };
 

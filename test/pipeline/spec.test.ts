@@ -70,7 +70,7 @@ steps:
     ['bad YAML', 'steps: [\n  {id: a', /bad YAML\.yaml \(line \d+\): not valid YAML/],
     ['unknown top key', 'stepz: []\n', /unknown top key\.yaml \(line 1\): key "stepz": unknown key; expected one of name, description, vars/],
     ['no steps', 'name: x\n', /no steps\.yaml: key "steps": expected a non-empty list of steps/],
-    ['unknown kind', 'steps:\n  - id: s\n    kind: scor\n', /unknown kind\.yaml \(line 3\): steps\[0\] \(id "s"\): key "kind": expected one of score, audit, train, filter, verify, distill, compare/],
+    ['unknown kind', 'steps:\n  - id: s\n    kind: scor\n', /unknown kind\.yaml \(line 3\): steps\[0\] \(id "s"\): key "kind": expected one of score, audit, train, evaluate, filter, verify, distill, compare/],
     ['unknown step key', 'steps:\n  - id: s\n    kind: train\n    option: {}\n', /\(line 4\): steps\[0\] \(id "s"\): key "option": unknown key/],
     ['bad id', 'steps:\n  - id: "a b"\n    kind: train\n', /steps\[0\]: key "id": expected an id/],
     ['duplicate id', 'steps:\n  - {id: a, kind: train}\n  - {id: a, kind: verify}\n', /steps\[1\] \(id "a"\): key "id": duplicate id; steps\[0\] has it too/],
@@ -102,6 +102,14 @@ describe('checkStepFlags', () => {
     await expect(checkStepFlags(loadPipeline(path, { cwd: dir }), 'typo.yaml')).rejects.toThrow(
       /typo\.yaml: steps\[0\] \(id "t"\): key "options\.trails": memsieve train has no option --trails \(options: .*--trials/,
     );
+  });
+
+  it('accepts every shipped pipeline, in the order its steps need (pilot: sample after score, verdict last)', async () => {
+    for (const name of ['kit.yaml', 'apply.yaml', 'pilot.yaml']) {
+      await expect(checkStepFlags(loadPipeline(join(ROOT, 'pipelines', name), { cwd: dir }), name)).resolves.toBeUndefined();
+    }
+    const order = planSteps(loadPipeline(join(ROOT, 'pipelines', 'pilot.yaml'), { cwd: dir })).map((p) => p.step.id);
+    expect(order).toEqual(['score', 'sample', 'distill-pilot', 'audit-pilot', 'train', 'filter', 'verify', 'distill-clean', 'audit-clean', 'verdict']);
   });
 });
 
