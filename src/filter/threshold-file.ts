@@ -2,11 +2,10 @@
 // Map (rank I of N): the risks of scores units [I::N] (row groups), sorted, to
 // OUTPUT.parts/part-IIIII-of-NNNNN.risk.f64 (8 bytes a scored row), then the rank's marker.
 // Reduce (`memsieve merge OUTPUT`): the ceil(f·n)-th largest risk of all ranks, exactly, by merging the
-// sorted parts from the top (N open files, a few MB whatever n). Filter shards read the result with
+// sorted parts from the top (N open files, 512 KB of buffer each). Filter shards read the result with
 // --threshold-from, so every shard cuts at the one value a single process computes from all rows.
-import { mkdir, open, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { readFile } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 import { openReader, sha256File } from '../io/index.js';
 import { writeFileAtomic } from '../io/atomic.js';
