@@ -109,6 +109,9 @@ export const mergeFilterReport: MergeHook = async (markers, merged) => {
   const scoresPath = extras[0].scores.path;
   // hashed once here rather than in every shard
   const scores = { files: [{ path: relativeTo(report, scoresPath), sha256: await sha256File(scoresPath) }], rows: scoresRows };
+  // a shard joined with its own score parts did not hash the scores file: what compares with it is decided here
+  const againstScores = (model: NonNullable<Manifest['model']>) =>
+    model.trained_on ? { trained_on: { ...model.trained_on, this_corpus: model.trained_on.scores.sha256 === scores.files[0].sha256 } } : {};
   await mkdir(report, { recursive: true });
   const listTemp = join(report, `.partial-${process.pid}-${REMOVED_LIST_FILE}`);
   const list = await RemovedListWriter.create(listTemp);
@@ -128,8 +131,10 @@ export const mergeFilterReport: MergeHook = async (markers, merged) => {
     created: new Date().toISOString(),
     command_line: withoutShardFlags(first.command_line),
     // paths in a part's manifest are relative to the part's folder
-    ...(first.model ? { model: { ...first.model, path: relativeTo(report, join(partPath(report, 0, parts.length), first.model.path)) } } : {}),
-    ...(first.evaluation ? { evaluation: { ...first.evaluation, path: relativeTo(report, join(partPath(report, 0, parts.length), first.evaluation.path)) } } : {}),
+    ...(first.model ? { model: { ...first.model, path: relativeTo(report, join(partPath(report, 0, parts.length), first.model.path)), ...againstScores(first.model) } } : {}),
+    ...(first.evaluation
+      ? { evaluation: { ...first.evaluation, path: relativeTo(report, join(partPath(report, 0, parts.length), first.evaluation.path)), of_these_scores: first.evaluation.result.scores.sha256 === scores.files[0].sha256 } }
+      : {}),
     input: { files: first.input.files.map((f) => ({ ...f, path: relativeTo(report, join(partPath(report, 0, parts.length), f.path)) })), rows: rowsIn, fingerprint: fingerprint((p) => p.input.fingerprint) },
     scores,
     clean: { files: [await entry(clean)], rows: kept, fingerprint: fingerprint((p) => p.clean.fingerprint) },

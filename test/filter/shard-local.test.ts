@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { filterCorpus, type FilterOptions } from '../../src/filter/filter.js';
 import { filterShard } from '../../src/filter/shard.js';
 import { computeThreshold } from '../../src/filter/threshold-file.js';
+import { trainRiskModel, writeRiskModel } from '../../src/risk/train.js';
 import { openReader, openWriter } from '../../src/io/index.js';
 import { mergeShards } from '../../src/pipeline/merge.js';
 import { preparePart, writeShardMarker, type Shard } from '../../src/stage/shard.js';
@@ -138,6 +139,20 @@ describe('sharded filter equals one process', () => {
     const got = await sharded('sharded-16of4', scores, 4, { threshold: 0.2 }, false);
     for (const line of got.lines) expect(line).toMatch(/shard-local join with 4 score part\(s\)/);
     await expectSame(got, want);
+  }, 120_000);
+
+  it('records, as one process does, that the model was trained on these very scores', async () => {
+    // a model whose provenance names scores-4.parquet: the shards never hash it, the merge must
+    const scores = join(dir, 'scores-4.parquet');
+    const own = join(dir, 'risk-own.json');
+    await writeRiskModel(own, await trainRiskModel({ scores, labels: join(kit.dir, 'labels.parquet'), labelColumn: 'mem_student', trials: 2 }));
+    const out = outputs('single-own');
+    await filterCorpus({ input: corpus, scores, model: own, ...out, threshold: 0.2 });
+    const got = outputs('sharded-own');
+    for (let index = 0; index < 4; index++) await filterShard({ input: corpus, scores, model: own, ...got, threshold: 0.2 }, { index, count: 4 }, () => undefined);
+    await mergeShards(got.clean, { count: 4 });
+    expect(JSON.parse(readFileSync(join(got.report, 'manifest.json'), 'utf8')).model.trained_on.this_corpus).toBe(true);
+    await expectSame(got, out);
   }, 120_000);
 
   it('says when it falls back to the whole scores file, and still matches', async () => {
