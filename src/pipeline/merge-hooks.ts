@@ -39,7 +39,11 @@ const mergeAuditSummary: MergeHook = async (markers, merged) => {
 /** filter: manifest.json and report.html for the merged files (src/filter/shard.ts). */
 const mergeFilterReport: MergeHook = async (markers, merged) => (await import('../filter/shard.js')).mergeFilterReport(markers, merged);
 
+/** threshold: the reduce step, the corpus-wide --remove-top cut from the ranks' sorted risks. */
+const mergeThreshold: MergeHook = async (markers, merged) => (await import('../filter/threshold-file.js')).mergeThreshold(markers, merged);
+
 export const MERGE_HOOKS: Record<string, MergeHook | undefined> = {
   audit: mergeAuditSummary,
   filter: mergeFilterReport,
+  threshold: mergeThreshold,
 };

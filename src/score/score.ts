@@ -29,8 +29,13 @@ export interface ScoreSummary {
   /** rows shorter than prefix + suffix tokens: suffix columns null */
   short_rows: number;
   seconds: number;
+  /** of this run (a resumed run scores only the rows after `resumed_rows`) */
   tokens_per_s: number;
+  /** rows an interrupted run had written, which this run continued after (0: started afresh) */
+  resumed_rows: number;
 }
+
+type ScoreCounts = Pick<ScoreSummary, 'rows' | 'tokens' | 'short_rows'>;
 
 /** Defaults of the paper: 256-token rows, 50-token prefix and suffix, KL at τ = 1; Min-K% at 20% as Shi et al. */
 export const SCORE_DEFAULTS = { maxTokens: 256, temperature: 1, prefixTokens: 50, suffixTokens: 50, minK: 0.2, batchSize: 16 };
@@ -57,14 +62,27 @@ export async function scoreCorpus(scorer: PairScorer, tokenizer: Tokenizer, opti
   checkScoreOptions({ maxTokens, prefixTokens, suffixTokens, temperature, minK });
   const { paperColumnsOnly } = options;
 
-  const reader = openReader(options.input, { format: options.inputFormat, shard: options.shard });
-  const writer = await openWriter(options.output, { format: options.outputFormat });
-  const output = new OrderedOutput<ScoreChunk>(writer, (chunk) => withColumns(chunk.batch, assembleColumns(chunk)), IN_FLIGHT);
+  let reader = openReader(options.input, { format: options.inputFormat, shard: options.shard });
+  const writer = await openWriter(options.output, { format: options.outputFormat, checkpoint: options.checkpoint });
+  // counted as rows are written, so a checkpoint holds the counts of exactly the rows it holds
+  const resumed = writer.resumed;
+  const written: ScoreCounts = (resumed?.stage as ScoreCounts | undefined) ?? { rows: 0, tokens: 0, short_rows: 0 };
+  const resumedTokens = written.tokens;
+  if (resumed) reader = openReader(options.input, { format: options.inputFormat, shard: options.shard, skipRows: resumed.rows });
+  const assemble = (chunk: ScoreChunk) => {
+    written.rows += chunk.batch.numRows;
+    for (const ids of chunk.ids) {
+      written.tokens += ids.length;
+      if (ids.length < prefixTokens + suffixTokens) written.short_rows++;
+    }
+    return withColumns(chunk.batch, assembleColumns(chunk));
+  };
+  const output = new OrderedOutput<ScoreChunk>(writer, assemble, IN_FLIGHT, () => ({ ...written }));
   const progress = new Progress({ label: 'score', quiet: options.quiet });
-  let tokens = 0;
+  if (resumed) progress.note(`resuming after row ${resumed.rows}: the output of an interrupted run with the same arguments and inputs`);
   let shortRows = 0;
   let saidIdMissing = false;
-  let rowOffset = 0;
+  let rowOffset = resumed?.rows ?? 0;
   try {
     for await (const batch of reader) {
       const named = hasIdColumn(batch, idColumn);
@@ -87,7 +105,6 @@ export async function scoreCorpus(scorer: PairScorer, tokenizer: Tokenizer, opti
             progress.note(`row ${rowOffset + i}: ${ids[i].length} tokens < prefix ${prefixTokens} + suffix ${suffixTokens}; suffix and memorization columns null`);
           }
         }
-        tokens += ids[i].length;
       }
       rowOffset += n;
       output.add(chunk);
@@ -114,11 +131,12 @@ export async function scoreCorpus(scorer: PairScorer, tokenizer: Tokenizer, opti
   const summary: ScoreSummary = {
     command: 'score',
     output: options.output,
-    rows: rowOffset,
-    tokens,
-    short_rows: shortRows,
+    rows: written.rows,
+    tokens: written.tokens,
+    short_rows: written.short_rows,
     seconds: Math.round(seconds * 1000) / 1000,
-    tokens_per_s: Math.round(tokens / Math.max(seconds, 1e-9)),
+    tokens_per_s: Math.round((written.tokens - resumedTokens) / Math.max(seconds, 1e-9)),
+    resumed_rows: resumed?.rows ?? 0,
   };
   progress.finish(summary);
   return summary;
