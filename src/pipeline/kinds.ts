@@ -18,7 +18,7 @@ export const KINDS: Record<StepKind, KindInfo> = {
   train: { shardable: false, shardOutputs: [] },
   verify: { shardable: false, shardOutputs: [] },
   distill: { shardable: false, shardOutputs: [] },
-  compare: { shardable: false, shardOutputs: [] },
+  compare: { shardable: true, shardOutputs: ['output'] },
 };
 
 export function isStepKind(value: unknown): value is StepKind {

@@ -219,7 +219,7 @@ function checkStep(
 
   let shards: number | undefined;
   if (raw.shards !== undefined) {
-    if (!info.shardable) c.fail([...at, 'shards'], `${kind} runs as one process; only score, audit and filter take shards`, id);
+    if (!info.shardable) c.fail([...at, 'shards'], `${kind} runs as one process; only score, audit, filter and compare take shards`, id);
     if (!Number.isInteger(raw.shards) || (raw.shards as number) < 1) c.fail([...at, 'shards'], 'expected a whole number >= 1', id);
     shards = raw.shards as number;
   }
