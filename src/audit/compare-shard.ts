@@ -3,13 +3,12 @@
 // full but holds only its ids, and its counts are exact for them. Each rank writes its sets part (rows
 // in the first audit's order, with that row number) and puts its counts in its completion marker; the
 // merge adds the counts up and merges the parts by row number, giving the files one process writes.
-import { Table } from 'apache-arrow';
 import { UserError } from '../errors.js';
-import { openReader, openWriter } from '../io/index.js';
+import { columnValues, openReader, openWriter } from '../io/index.js';
 import type { Batch, BatchWriter } from '../io/types.js';
 import type { MergeHook } from '../stage/merge-hook.js';
 import { partPath, preparePart, writeShardMarker, type Shard, type ShardMarker } from '../stage/shard.js';
-import { compareSources, joinAuditFiles, ROW_COLUMN, writeOverlapOutputs, writeSets, type CompareOptions } from './compare.js';
+import { compareSources, joinAuditFiles, ROW_COLUMN, setsTable, writeOverlapOutputs, writeSets, type CompareOptions } from './compare.js';
 import { addOverlapCounts, overlapReport, type OverlapCounts, type OverlapReport } from './overlap.js';
 
 /** The rank that owns an id: FNV-1a (32-bit) of its UTF-16 code units, mod the shard count. */
@@ -24,7 +23,7 @@ export function ownerOf(id: string, count: number): number {
 
 /** Runs one rank: its sets part under SETS.parts/, its counts in the marker under OUTPUT.parts/. */
 export async function compareShard(options: CompareOptions, shard: Shard): Promise<OverlapCounts> {
-  const sources = compareSources(options);
+  const sources = await compareSources(options);
   const idColumn = options.idColumn ?? 'id';
   const owns = (id: string) => ownerOf(id, shard.count) === shard.index;
   const join = await joinAuditFiles(sources, idColumn, owns);
@@ -55,7 +54,8 @@ export const mergeCompareReport: MergeHook = async (markers) => {
   }
   const report: OverlapReport = overlapReport(addOverlapCounts(parts));
   if (sets) {
-    const rows = await mergeSetsParts(markers, sets);
+    const idColumn = (markers[0].extra as { id_column: string }).id_column;
+    const rows = await mergeSetsParts(markers, sets, parts[0].names, idColumn);
     const expected = markers.reduce((t, m) => t + (m.stats?.sets_rows ?? 0), 0);
     if (rows !== expected) throw new UserError(`${sets}: merged ${rows} rows but the shard markers say ${expected}; rerun the shards`);
     report.sets = { path: sets, rows };
@@ -63,27 +63,38 @@ export const mergeCompareReport: MergeHook = async (markers) => {
   await writeOverlapOutputs(report, { output, figure });
 };
 
-/** One part being merged: its current batch and position. */
+/** One part being merged: its current batch as arrays, and the position in it. */
 class PartCursor {
   private readonly batches: AsyncIterator<Batch>;
-  batch: Table | null = null;
+  ids: string[] = [];
+  masks: number[] = [];
   rows: Float64Array = new Float64Array(0);
-  at = 0;
+  at = -1;
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    private readonly names: string[],
+    private readonly idColumn: string,
+  ) {
     this.batches = openReader(path)[Symbol.asyncIterator]();
   }
 
   /** Moves to the next row; false at the end of the part. */
   async advance(): Promise<boolean> {
     this.at++;
-    while (!this.batch || this.at >= this.batch.numRows) {
+    while (this.at >= this.rows.length) {
       const next = await this.batches.next();
       if (next.done) return false;
-      this.batch = next.value;
-      const column = this.batch.getChild(ROW_COLUMN);
-      if (!column) throw new UserError(`${this.path}: no ${ROW_COLUMN} column; not a compare shard's part, rerun the shards`);
-      this.rows = Float64Array.from(column.toArray() as ArrayLike<number>);
+      const batch = next.value;
+      const column = (name: string) => {
+        const vector = batch.getChild(name);
+        if (!vector) throw new UserError(`${this.path}: no column ${name}; not a part of this compare run, rerun the shards`);
+        return columnValues(vector);
+      };
+      this.rows = Float64Array.from(column(ROW_COLUMN) as ArrayLike<number>);
+      this.ids = Array.from(column(this.idColumn), String);
+      const flags = this.names.map((name) => column(name));
+      this.masks = Array.from({ length: batch.numRows }, (_, i) => flags.reduce((m: number, f, a) => (f[i] ? m | (1 << a) : m), 0));
       this.at = 0;
     }
     return true;
@@ -94,58 +105,48 @@ class PartCursor {
   }
 }
 
-/** k-way merge of the shards' sets parts by the first audit's row number, streamed; drops the row column. */
-async function mergeSetsParts(markers: ShardMarker[], sets: string): Promise<number> {
-  const cursors = markers.map((m) => new PartCursor(partPath(sets, m.index, m.count)));
+/** k-way merge of the shards' sets parts by the first audit's row number, streamed; the row column is dropped. */
+async function mergeSetsParts(markers: ShardMarker[], sets: string, names: string[], idColumn: string): Promise<number> {
   const live: PartCursor[] = [];
-  for (const c of cursors) {
-    c.at = -1;
-    if (await c.advance()) live.push(c);
+  for (const m of markers) {
+    const cursor = new PartCursor(partPath(sets, m.index, m.count), names, idColumn);
+    if (await cursor.advance()) live.push(cursor);
   }
   const writer: BatchWriter = await openWriter(sets);
-  let pending: Table[] = [];
-  let pendingRows = 0;
-  const flush = async () => {
-    if (pendingRows === 0) return;
-    const merged = pending.length === 1 ? pending[0] : pending.reduce((a, b) => a.concat(b));
-    await writer.write(withoutRowColumn(merged));
-    pending = [];
-    pendingRows = 0;
+  let ids: string[] = [];
+  let masks: number[] = [];
+  const flush = async (force = false) => {
+    if (ids.length === 0 && !(force && writer.rowsWritten === 0)) return;
+    await writer.write(setsTable(names, idColumn, ids, masks));
+    ids = [];
+    masks = [];
   };
   try {
-    // a min-heap would save comparisons for many shards; the row runs are long, so take a run at a time
     while (live.length > 0) {
+      // the part with the lowest next row, and how far its rows stay below every other part's next row
       let best = 0;
-      for (let i = 1; i < live.length; i++) if (live[i].row < live[best].row) best = i;
-      const c = live[best];
-      // the run of this part's rows below every other part's head
       let bound = Infinity;
-      for (let i = 0; i < live.length; i++) if (i !== best) bound = Math.min(bound, live[i].row);
-      const start = c.at;
-      let end = start;
-      while (end < c.batch!.numRows && c.rows[end] < bound) end++;
-      pending.push(c.batch!.slice(start, end));
-      pendingRows += end - start;
-      c.at = end - 1;
-      if (!(await c.advance())) live.splice(best, 1);
-      if (pendingRows >= 65_536) await flush();
-    }
-    await flush();
-    if (writer.rowsWritten === 0) {
-      // no rows anywhere: still publish a file with the columns
-      for await (const batch of openReader(partPath(sets, markers[0].index, markers[0].count))) {
-        await writer.write(withoutRowColumn(batch.slice(0, 0)));
-        break;
+      for (let i = 1; i < live.length; i++) {
+        if (live[i].row < live[best].row) {
+          bound = Math.min(bound, live[best].row);
+          best = i;
+        } else bound = Math.min(bound, live[i].row);
       }
+      const c = live[best];
+      let more = true;
+      do {
+        ids.push(c.ids[c.at]);
+        masks.push(c.masks[c.at]);
+        more = await c.advance();
+      } while (more && c.row < bound);
+      if (!more) live.splice(best, 1);
+      if (ids.length >= 65_536) await flush();
     }
+    await flush(true);
     await writer.close();
   } catch (error) {
     await writer.abort();
     throw error;
   }
   return writer.rowsWritten;
-}
-
-function withoutRowColumn(table: Table): Table {
-  return table.select(table.schema.fields.map((f) => f.name).filter((name) => name !== ROW_COLUMN));
 }

@@ -4,7 +4,7 @@
 import { Bool, Float64, Table, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
 import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import { openReader, openWriter, writeFileAtomic } from '../io/index.js';
+import { checkOutputFolder, openReader, openWriter, writeFileAtomic } from '../io/index.js';
 import type { BatchWriter } from '../io/types.js';
 import { renderOverlapSvg } from './figure.js';
 import { checkAuditNames, OverlapJoin, overlapReport, patternKey, type OverlapReport } from './overlap.js';
@@ -46,8 +46,8 @@ export function parseAuditArgument(value: string, defaultColumn = 'memorized'): 
   return { name, path: rest, column: defaultColumn };
 }
 
-/** The parsed --audit values, checked: names, and no output written over an input. */
-export function compareSources(options: CompareOptions): AuditSource[] {
+/** The parsed --audit values, checked: names, output folders, and no output written over an input. */
+export async function compareSources(options: CompareOptions): Promise<AuditSource[]> {
   const sources = options.audits.map((a) => parseAuditArgument(a, options.labelColumn ?? 'memorized'));
   checkAuditNames(sources);
   const idColumn = options.idColumn ?? 'id';
@@ -56,6 +56,7 @@ export function compareSources(options: CompareOptions): AuditSource[] {
   const inputs = new Set(sources.map((s) => resolve(s.path)));
   for (const [flag, out] of [['--output', options.output], ['--sets', options.sets], ['--figure', options.figure]] as const) {
     if (out && inputs.has(resolve(out))) throw new UserError(`${flag} ${out}: an output may not overwrite an input`);
+    if (out) await checkOutputFolder(out); // fail before the work, not after
   }
   return sources;
 }
@@ -162,7 +163,7 @@ export function setsTable(names: string[], idColumn: string, ids: string[], mask
 
 /** Read every audit, compute the overlap sets, write them (and the figure); nothing is written on error. */
 export async function compareAuditFiles(options: CompareOptions): Promise<OverlapReport> {
-  const sources = compareSources(options);
+  const sources = await compareSources(options);
   const idColumn = options.idColumn ?? 'id';
   const join = await joinAuditFiles(sources, idColumn);
   const report = overlapReport(join.counts());
