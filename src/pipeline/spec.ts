@@ -237,7 +237,8 @@ function checkStep(
 export function filePaths(arg: FileArg): string[] {
   if (typeof arg === 'string') return [arg];
   if (Array.isArray(arg)) return arg;
-  return Object.values(arg);
+  // a map value may name a column after the file (compare's name=path:column): the file is the input
+  return Object.values(arg).map((value) => value.replace(/:[A-Za-z_][A-Za-z0-9_]*$/, ''));
 }
 
 /** Reads and checks a pipeline file; every error names the file, line, step and key. */

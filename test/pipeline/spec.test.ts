@@ -49,12 +49,16 @@ steps:
   - {id: score, kind: score, inputs: {input: c.parquet}, outputs: {output: out/s.parquet}}
   - {id: audit, kind: audit, inputs: {input: c.parquet}, outputs: {output: out/a.parquet}}
   - {id: compare, kind: compare, inputs: {audit: {student: out/a.parquet, teacher: t.parquet}}, outputs: {output: out/overlap.json}}
+  - {id: early, kind: compare, inputs: {audit: {teacher: 'out/s.parquet:teacher_memorized', baseline: 'out/s.parquet:baseline_memorized'}}, outputs: {output: out/early.json}}
 `);
     const plan = planSteps(loadPipeline(path, { cwd: dir }));
-    expect(plan.map((p) => p.step.id)).toEqual(['score', 'audit', 'train', 'filter', 'verify', 'compare']);
+    expect(plan.map((p) => p.step.id)).toEqual(['score', 'audit', 'train', 'filter', 'verify', 'compare', 'early']);
     expect(plan.find((p) => p.step.id === 'filter')!.after.sort()).toEqual(['score', 'train']);
     const compare = plan.find((p) => p.step.id === 'compare')!.step;
     expect(stepArgs(compare)).toEqual(['--audit', `student=${join(dir, 'out/a.parquet')}`, '--audit', `teacher=${join(dir, 't.parquet')}`, '--output', join(dir, 'out/overlap.json')]);
+    // a score column as a set (name=path:column) depends on the step writing the file
+    expect(plan.find((p) => p.step.id === 'early')!.after).toEqual(['score']);
+    expect(stepArgs(plan.find((p) => p.step.id === 'early')!.step).slice(0, 2)).toEqual(['--audit', `teacher=${join(dir, 'out/s.parquet')}:teacher_memorized`]);
   });
 
   it('refuses a cycle, naming its steps', () => {
