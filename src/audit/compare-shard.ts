@@ -4,11 +4,11 @@
 // in the first audit's order, with that row number) and puts its counts in its completion marker; the
 // merge adds the counts up and merges the parts by row number, giving the files one process writes.
 import { UserError } from '../errors.js';
-import { columnValues, openReader, openWriter } from '../io/index.js';
-import type { Batch, BatchWriter } from '../io/types.js';
+import { columnValues, openReader } from '../io/index.js';
+import type { Batch } from '../io/types.js';
 import type { MergeHook } from '../stage/merge-hook.js';
 import { partPath, preparePart, writeShardMarker, type Shard, type ShardMarker } from '../stage/shard.js';
-import { compareSources, joinAuditFiles, ROW_COLUMN, setsTable, writeOverlapOutputs, writeSets, type CompareOptions } from './compare.js';
+import { compareSources, joinAuditFiles, ROW_COLUMN, SetsWriter, writeOverlapOutputs, writeSets, type CompareOptions } from './compare.js';
 import { addOverlapCounts, overlapReport, type OverlapCounts, type OverlapReport } from './overlap.js';
 
 /** The rank that owns an id: FNV-1a (32-bit) of its UTF-16 code units, mod the shard count. */
@@ -112,15 +112,7 @@ async function mergeSetsParts(markers: ShardMarker[], sets: string, names: strin
     const cursor = new PartCursor(partPath(sets, m.index, m.count), names, idColumn);
     if (await cursor.advance()) live.push(cursor);
   }
-  const writer: BatchWriter = await openWriter(sets);
-  let ids: string[] = [];
-  let masks: number[] = [];
-  const flush = async (force = false) => {
-    if (ids.length === 0 && !(force && writer.rowsWritten === 0)) return;
-    await writer.write(setsTable(names, idColumn, ids, masks));
-    ids = [];
-    masks = [];
-  };
+  const writer = await SetsWriter.open(sets, names, idColumn);
   try {
     while (live.length > 0) {
       // the part with the lowest next row, and how far its rows stay below every other part's next row
@@ -135,18 +127,14 @@ async function mergeSetsParts(markers: ShardMarker[], sets: string, names: strin
       const c = live[best];
       let more = true;
       do {
-        ids.push(c.ids[c.at]);
-        masks.push(c.masks[c.at]);
+        await writer.add(c.ids[c.at], c.masks[c.at]);
         more = await c.advance();
       } while (more && c.row < bound);
       if (!more) live.splice(best, 1);
-      if (ids.length >= 65_536) await flush();
     }
-    await flush(true);
-    await writer.close();
+    return await writer.close();
   } catch (error) {
     await writer.abort();
     throw error;
   }
-  return writer.rowsWritten;
 }

@@ -106,9 +106,56 @@ export async function joinAuditFiles(sources: AuditSource[], idColumn: string, o
   return join;
 }
 
-const SETS_BATCH = 65_536;
 /** Parts of a sharded run carry the first audit's row number, by which the merge restores its order. */
 export const ROW_COLUMN = '_row';
+
+/** The sets file, written in batches: one row per id with its membership (and, in a shard's part, its row). */
+export class SetsWriter {
+  private ids: string[] = [];
+  private masks: number[] = [];
+  private rows: number[] = [];
+
+  private constructor(
+    private readonly writer: BatchWriter,
+    private readonly names: string[],
+    private readonly idColumn: string,
+    private readonly withRow: boolean,
+  ) {}
+
+  static async open(path: string, names: string[], idColumn: string, withRow = false): Promise<SetsWriter> {
+    return new SetsWriter(await openWriter(path), names, idColumn, withRow);
+  }
+
+  async add(id: string, mask: number, row = 0): Promise<void> {
+    this.ids.push(id);
+    this.masks.push(mask);
+    this.rows.push(row);
+    if (this.ids.length >= 65_536) await this.flush();
+  }
+
+  /** Publishes the file (with the columns even when no row was added); returns the rows written. */
+  async close(): Promise<number> {
+    await this.flush(this.writer.rowsWritten === 0);
+    await this.writer.close();
+    return this.writer.rowsWritten;
+  }
+
+  abort(): Promise<void> {
+    return this.writer.abort();
+  }
+
+  private async flush(evenEmpty = false): Promise<void> {
+    if (this.ids.length === 0 && !evenEmpty) return;
+    const columns: Record<string, Vector> = { [this.idColumn]: vectorFromArray(this.ids, new Utf8()) };
+    this.names.forEach((name, a) => (columns[name] = vectorFromArray(this.masks.map((m) => (m & (1 << a)) !== 0), new Bool())));
+    columns.pattern = vectorFromArray(this.masks.map((m) => patternKey(this.names, m)), new Utf8());
+    if (this.withRow) columns[ROW_COLUMN] = vectorFromArray(this.rows, new Float64());
+    await this.writer.write(new Table(columns));
+    this.ids = [];
+    this.masks = [];
+    this.rows = [];
+  }
+}
 
 /**
  * Writes one row per compared id memorized by at least one model, in the first audit's order: the id,
@@ -116,49 +163,24 @@ export const ROW_COLUMN = '_row';
  * the ids, so none are held in memory. Returns the rows written.
  */
 export async function writeSets(join: OverlapJoin, sources: AuditSource[], idColumn: string, path: string, options: { owns?: (id: string) => boolean; withRow?: boolean } = {}): Promise<number> {
-  const names = sources.map((s) => s.name);
-  const writer: BatchWriter = await openWriter(path);
-  let ids: string[] = [];
-  let masks: number[] = [];
-  let rows: number[] = [];
-  const flush = async (force = false) => {
-    if (ids.length === 0 && !(force && writer.rowsWritten === 0)) return;
-    await writer.write(setsTable(names, idColumn, ids, masks, options.withRow ? rows : undefined));
-    ids = [];
-    masks = [];
-    rows = [];
-  };
+  const sets = await SetsWriter.open(path, sources.map((s) => s.name), idColumn, options.withRow);
+  const changed = () => new UserError(`--audit ${sources[0].name}=${sources[0].path} changed while compare was reading it; run compare again`);
   try {
     let k = 0;
     for await (const batch of auditRows(sources[0], idColumn)) {
       for (let i = 0; i < batch.ids.length; i++) {
         if (options.owns && !options.owns(batch.ids[i])) continue;
-        if (k >= join.ownedRows) throw new UserError(`--audit ${sources[0].name}=${sources[0].path} changed while compare was reading it; run compare again`);
+        if (k >= join.ownedRows) throw changed();
         const mask = join.membership(k++);
-        if (mask <= 0) continue;
-        ids.push(batch.ids[i]);
-        masks.push(mask);
-        rows.push(batch.firstRow + i);
-        if (ids.length >= SETS_BATCH) await flush();
+        if (mask > 0) await sets.add(batch.ids[i], mask, batch.firstRow + i);
       }
     }
-    if (k !== join.ownedRows) throw new UserError(`--audit ${sources[0].name}=${sources[0].path} changed while compare was reading it; run compare again`);
-    await flush(true);
-    await writer.close();
+    if (k !== join.ownedRows) throw changed();
+    return await sets.close();
   } catch (error) {
-    await writer.abort();
+    await sets.abort();
     throw error;
   }
-  return writer.rowsWritten;
-}
-
-/** A batch of the sets file. */
-export function setsTable(names: string[], idColumn: string, ids: string[], masks: number[], rows?: number[]): Table {
-  const columns: Record<string, Vector> = { [idColumn]: vectorFromArray(ids, new Utf8()) };
-  names.forEach((name, a) => (columns[name] = vectorFromArray(masks.map((m) => (m & (1 << a)) !== 0), new Bool())));
-  columns.pattern = vectorFromArray(masks.map((m) => patternKey(names, m)), new Utf8());
-  if (rows) columns[ROW_COLUMN] = vectorFromArray(rows, new Float64());
-  return new Table(columns);
 }
 
 /** Read every audit, compute the overlap sets, write them (and the figure); nothing is written on error. */
