@@ -27,8 +27,14 @@ step train $M train --scores "$W/scores.parquet" --labels "$W/audit-student.parq
 step filter $M filter --input $K/corpus.parquet --scores "$W/scores.parquet" --model "$W/risk.json" \
   --clean "$W/clean.parquet" --removed "$W/removed.parquet" --report "$W/report"
 step verify $M verify --report "$W/report"
+# validation rows for both students' loss: a 10% sample of the corpus (the kit has no held-out set, so not held out)
+step validation-sample $M sample -i $K/corpus.parquet -o "$W/validation.parquet" --fraction 0.1 --seed 1 --quiet
+# the same recipe on D and on D_clean: the drop is measured between two students trained alike
+step distill-soft-full $M distill --mode soft --teacher $K/hf/teacher --student-config $K/hf/baseline -i $K/corpus.parquet \
+  --validation "$W/validation.parquet" --tokenizer $K/tokenizer.json --out "$W/student-soft-full" $RECIPE
+audit student_full "$W/student-soft-full"
 step distill-soft-clean $M distill --mode soft --teacher $K/hf/teacher --student-config $K/hf/baseline -i "$W/clean.parquet" \
-  --tokenizer $K/tokenizer.json --out "$W/student-soft-clean" $RECIPE
+  --validation "$W/validation.parquet" --tokenizer $K/tokenizer.json --out "$W/student-soft-clean" $RECIPE
 audit student_clean "$W/student-soft-clean"
 audit teacher $K/hf/teacher
 audit baseline $K/hf/baseline
@@ -41,3 +47,7 @@ audit student_hard "$W/student-hard"
 step compare-hard $M compare --audit teacher="$W/audit-teacher.parquet" --audit baseline="$W/audit-baseline.parquet" \
   --audit student="$W/audit-student.parquet" --audit student_clean="$W/audit-student_clean.parquet" \
   --audit student_hard="$W/audit-student_hard.parquet" --output "$W/overlap-hard.json" --figure "$W/overlap-hard.svg"
+# the gate: the D_clean student against the same recipe on D; exit 3 (and this script fails) below a 90% drop
+step verdict $M verdict --before "$W/audit-student_full.parquet" --after "$W/audit-student_clean.parquet" --removed "$W/report" \
+  --teacher "$W/audit-teacher.parquet" --baseline "$W/audit-baseline.parquet" \
+  --before-distill "$W/student-soft-full" --after-distill "$W/student-soft-clean" --min-drop 0.9 --output "$W/verdict.json"

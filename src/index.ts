@@ -21,4 +21,6 @@ export * from './risk/index.js';
 export * from './filter/index.js';
 export * from './report/index.js';
 export * from './torch/index.js';
+export * from './sample/index.js';
+export * from './verdict/index.js';
 export * as pipeline from './pipeline/index.js';

@@ -58,6 +58,6 @@ export class Progress {
       bar = `[${'#'.repeat(Math.round(done * width)).padEnd(width, '.')}] `;
       eta = this.rows > 0 ? ` ETA ${Math.round((seconds * (total - this.rows)) / this.rows)}s` : '';
     }
-    return `${this.options.label} ${bar}${this.rows}${total ? `/${total}` : ''} rows, ${Math.round(rate)} tokens/s${eta}`;
+    return `${this.options.label} ${bar}${this.rows}${total ? `/${total}` : ''} rows${this.tokens ? `, ${Math.round(rate)} tokens/s` : ''}${eta}`;
   }
 }

@@ -7,7 +7,8 @@ import { UserError } from '../errors.js';
 import { checkOutputFolder, openReader, openWriter, writeFileAtomic } from '../io/index.js';
 import type { BatchWriter } from '../io/types.js';
 import { renderOverlapSvg } from './figure.js';
-import { checkAuditNames, OverlapJoin, overlapReport, patternKey, type OverlapReport } from './overlap.js';
+import { IdIndex } from '../id-index.js';
+import { checkAuditNames, OverlapJoin, overlapReport, patternKey, type AuditLabels, type OverlapReport } from './overlap.js';
 
 export interface CompareOptions {
   /** "name=path" or "name=path:column" (a column of that file, e.g. score's teacher_memorized) */
@@ -69,8 +70,11 @@ function toLabel(value: unknown, where: () => string, column: string): boolean |
 }
 
 /** Every row of one audit as (id, label, row), batch by batch; only the two columns are read. */
-async function* auditRows(source: AuditSource, idColumn: string): AsyncGenerator<{ ids: string[]; labels: (boolean | null)[]; firstRow: number }> {
-  const label = `--audit ${source.name}=${source.path}`;
+async function* auditRows(
+  source: AuditSource,
+  idColumn: string,
+  label = `--audit ${source.name}=${source.path}`,
+): AsyncGenerator<{ ids: string[]; labels: (boolean | null)[]; firstRow: number }> {
   let row = 0;
   for await (const batch of openReader(source.path, { columns: [idColumn, source.column] })) {
     const columnNames = () => batch.schema.fields.map((f) => f.name).join(', ');
@@ -93,6 +97,26 @@ async function* auditRows(source: AuditSource, idColumn: string): AsyncGenerator
     yield { ids, labels, firstRow: row };
     row += batch.numRows;
   }
+}
+
+/**
+ * Every row of one label file in memory, with its id index (verdict's reader; compare streams instead).
+ * `flag` names the option in errors (default `--audit name=path`).
+ */
+export async function readAuditLabels(name: string, path: string, idColumn = 'id', labelColumn = 'memorized', flag = `--audit ${name}=${path}`): Promise<AuditLabels> {
+  const ids: string[] = [];
+  const labels: (boolean | null)[] = [];
+  const index = new IdIndex(); // not a Map: no 2^24-entry limit
+  for await (const batch of auditRows({ name, path, column: labelColumn }, idColumn, flag)) {
+    for (let i = 0; i < batch.ids.length; i++) {
+      const row = batch.firstRow + i;
+      const first = index.add(batch.ids[i], row);
+      if (first >= 0) throw new UserError(`${flag}: id '${batch.ids[i]}' appears twice (rows ${first} and ${row}); ids must be unique to join audits`);
+      ids.push(batch.ids[i]);
+      labels.push(batch.labels[i]);
+    }
+  }
+  return { name, path, ids, labels, index };
 }
 
 /** Streams every audit into a join; `owns` keeps a shard's ids. */

@@ -7,7 +7,7 @@ export { measureMemorization, editSimilarity, levenshtein, countLead, DEFAULT_AP
 export type { MemorizationMeasures } from './measures.js';
 export { compareAudits, overlapReport, addOverlapCounts, OverlapJoin, OVERLAP_SCHEMA } from './overlap.js';
 export type { AuditLabels, AuditStats, SetCount, OverlapCounts, OverlapReport, StudentOverlap } from './overlap.js';
-export { compareAuditFiles, parseAuditArgument, describeOverlap } from './compare.js';
+export { compareAuditFiles, parseAuditArgument, describeOverlap, readAuditLabels } from './compare.js';
 export type { CompareOptions, AuditSource } from './compare.js';
 export { compareShard } from './compare-shard.js';
 export { renderOverlapSvg } from './figure.js';

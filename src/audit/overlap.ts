@@ -13,6 +13,8 @@ export interface AuditLabels {
   path: string;
   ids: string[];
   labels: (boolean | null)[];
+  /** id → row of `ids`, when the reader built it (readAuditLabels does) */
+  index?: IdIndex;
 }
 
 /** A set of examples: how many, and their share of the compared rows. The ids are in the sets file. */

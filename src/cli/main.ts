@@ -14,6 +14,8 @@ import * as exportCmd from './export.js';
 import * as run from './run.js';
 import * as merge from './merge.js';
 import * as addIds from './add-ids.js';
+import * as sample from './sample.js';
+import * as verdict from './verdict.js';
 
 const program = new Command('memsieve')
   .description('Find and remove the training examples a distilled student would memorize.')
@@ -22,7 +24,7 @@ const program = new Command('memsieve')
   // usage errors (bad option values, missing options) exit 2, like every other input error
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 
-for (const command of [score, audit, compare, train, filter, verify, distill, exportCmd, run, merge, addIds]) {
+for (const command of [score, audit, compare, train, filter, verify, distill, exportCmd, run, merge, addIds, sample, verdict]) {
   command.register(program);
 }
 

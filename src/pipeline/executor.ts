@@ -68,6 +68,8 @@ const COMMANDS: Record<StepKind, () => Promise<CommandModule>> = {
   verify: () => import('../cli/verify.js'),
   distill: () => import('../cli/distill.js'),
   compare: () => import('../cli/compare.js'),
+  sample: () => import('../cli/sample.js'),
+  verdict: () => import('../cli/verdict.js'),
 };
 
 /** The commander command of a stage, or undefined when this build does not have it. */

@@ -1,7 +1,7 @@
 // What the runner needs to know about each stage command: can it be sharded, and which output
 // holds its shard markers. Everything else (flags, behaviour) belongs to the command itself.
 
-export const STEP_KINDS = ['score', 'audit', 'train', 'filter', 'verify', 'distill', 'compare'] as const;
+export const STEP_KINDS = ['score', 'audit', 'train', 'filter', 'verify', 'distill', 'compare', 'sample', 'verdict'] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
 export interface KindInfo {
@@ -19,6 +19,8 @@ export const KINDS: Record<StepKind, KindInfo> = {
   verify: { shardable: false, shardOutputs: [] },
   distill: { shardable: false, shardOutputs: [] },
   compare: { shardable: true, shardOutputs: ['output'] },
+  sample: { shardable: false, shardOutputs: [] },
+  verdict: { shardable: false, shardOutputs: [] },
 };
 
 export function isStepKind(value: unknown): value is StepKind {

@@ -107,6 +107,14 @@ describe('checkStepFlags', () => {
       /typo\.yaml: steps\[0\] \(id "t"\): key "options\.trails": memsieve train has no option --trails \(options: .*--trials/,
     );
   });
+
+  it('accepts every shipped pipeline, in the order its steps need (pilot: sample after score, verdict last)', async () => {
+    for (const name of ['kit.yaml', 'apply.yaml', 'pilot.yaml']) {
+      await expect(checkStepFlags(loadPipeline(join(ROOT, 'pipelines', name), { cwd: dir }), name)).resolves.toBeUndefined();
+    }
+    const order = planSteps(loadPipeline(join(ROOT, 'pipelines', 'pilot.yaml'), { cwd: dir })).map((p) => p.step.id);
+    expect(order).toEqual(['score', 'sample', 'distill-pilot', 'audit-pilot', 'train', 'filter', 'verify', 'distill-clean', 'audit-clean', 'verdict']);
+  });
 });
 
 describe('Slurm array specs', () => {

@@ -1,0 +1,28 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { sampleCorpus } from '../sample/index.js';
+import { format, nonNegativeInt, positiveInt } from './options.js';
+
+function fraction(value: string): number {
+  const n = Number(value);
+  if (!(n > 0 && n <= 1)) throw new InvalidArgumentError('expected a number in (0, 1], e.g. 0.1 for 10%.');
+  return n;
+}
+
+export function register(program: Command): void {
+  program
+    .command('sample')
+    .description('Write a deterministic subset of a corpus (e.g. a pilot set), chosen by a hash of (seed, id): the same rows whatever the file order or sharding')
+    .requiredOption('-i, --input <paths...>', 'corpus: Parquet, Arrow IPC or JSONL files or folders of them, read in order')
+    .requiredOption('-o, --output <path>', 'output file (.parquet, .arrow, .jsonl): every column, rows in input order')
+    .option('--fraction <f>', 'keep each row with probability f (one pass, constant memory)', fraction)
+    .option('--rows <n>', 'keep the n rows with the smallest hashes (two passes; memory: n keys)', positiveInt)
+    .option('--seed <n>', 'another seed gives another, independent sample', nonNegativeInt, 0)
+    .option('--id-column <name>', 'column identifying rows: the value hashed', 'id')
+    .option('--key-column <name>', 'hash this column instead (e.g. text), so rows sharing a value go in or out together')
+    .option('--format <format>', 'input format, when the extension does not say it (parquet|arrow|jsonl)', format)
+    .option('--output-format <format>', 'output format, when the extension does not say it', format)
+    .option('-q, --quiet', 'no progress output (the JSON summary is still printed)')
+    .action(async (options) => {
+      await sampleCorpus({ ...options, inputFormat: options.format });
+    });
+}

@@ -1,0 +1,34 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { describeVerdict, VERDICT_FAILED_EXIT_CODE, writeVerdict } from '../verdict/index.js';
+import { nonNegativeInt } from './options.js';
+
+function fraction(value: string): number {
+  const n = Number(value);
+  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('expected a fraction in [0, 1], e.g. 0.9 for a 90% drop.');
+  return n;
+}
+
+export function register(program: Command): void {
+  program
+    .command('verdict')
+    .description(`The memorization drop between two students' audits as a verdict: before/after counts, where rows still memorized lie, validation loss beside it; exit ${VERDICT_FAILED_EXIT_CODE} when a criterion is not met`)
+    .requiredOption('--before <audit>', 'audit of the student before filtering (distilled on the whole corpus, or the pilot student)')
+    .requiredOption('--after <audit>', 'audit of the student distilled on D_clean')
+    .requiredOption('-o, --output <file>', 'the verdict (JSON)')
+    .option('--removed <path>', "the filter's --report folder or --removed file: are rows still memorized in D_clean or among the removed?")
+    .option('--teacher <file>', "teacher audit, or a score file with teacher_memorized: count teacher-only rows inherited (with --baseline)")
+    .option('--baseline <file>', 'baseline audit, or a score file with baseline_memorized')
+    .option('--before-distill <dir>', "the before student's distill output folder (or its distill.json): its validation loss")
+    .option('--after-distill <dir>', "the after student's distill output folder (or its distill.json)")
+    .option('--max-after <n>', 'criterion: the after student memorizes at most n rows', nonNegativeInt)
+    .option('--min-drop <f>', 'criterion: memorized rows drop by at least this fraction of the before count', fraction)
+    .option('--id-column <name>', 'column joining the audits', 'id')
+    .option('--label-column <name>', 'memorization label column of --before and --after', 'memorized')
+    .option('-q, --quiet', 'print only the verdict line')
+    .action(async (options) => {
+      const verdict = await writeVerdict(options);
+      const text = describeVerdict(verdict);
+      process.stdout.write(options.quiet ? `${text.trimEnd().split('\n').filter((l) => /^verdict:|^  /.test(l)).join('\n')}\n` : text);
+      if (!verdict.passed) process.exitCode = VERDICT_FAILED_EXIT_CODE;
+    });
+}
