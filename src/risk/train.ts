@@ -216,6 +216,9 @@ export function joinRiskData(
     for (const i of labelled) {
       const v = column[i];
       const x = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : NaN;
+      if (v !== null && v !== undefined && typeof v !== 'number' && typeof v !== 'bigint') {
+        throw new UserError(`${scores.path}: column ${spec.column} holds ${typeof v} values (row id "${ids[i]}": ${JSON.stringify(v)}); features must be numeric columns`);
+      }
       if (!Number.isFinite(x)) {
         throw new UserError(
           `${scores.path}: row id "${ids[i]}" has ${spec.column} = ${v === null || v === undefined ? 'missing' : String(v)}; ` +

@@ -138,6 +138,29 @@ describe('memsieve train --features with log() (CLI)', () => {
     expect(existsSync(io.output)).toBe(false);
   });
 
+  it('a non-numeric column is refused, naming the column', () => {
+    const dir = tempDir();
+    const scores = join(dir, 'scores.parquet');
+    const labelsPath = join(dir, 'audit.parquet');
+    parquetWriteFile({
+      filename: scores,
+      columnData: [
+        { name: 'id', data: ids, type: 'STRING' },
+        { name: 'teacher_ppl', data: Array.from(raw[0]), type: 'DOUBLE' },
+        { name: 'teacher_memorized', data: Array.from(labels, Boolean), type: 'BOOLEAN' },
+        { name: 'teacher_lead', data: Array.from(labels, (l, i) => l * 40 + (i % 7)), type: 'INT32' },
+      ],
+    });
+    parquetWriteFile({ filename: labelsPath, columnData: [{ name: 'id', data: ids, type: 'STRING' }, { name: 'memorized', data: Array.from(labels, Boolean), type: 'BOOLEAN' }] });
+    const bad = runCli(['train', '--scores', scores, '--labels', labelsPath, '--features', 'teacher_ppl,teacher_memorized', '--trials', '2', '--output', join(dir, 'r.json')]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('column teacher_memorized holds boolean values');
+    // an integer column (score's leads are int32) is a numeric feature
+    const ok = runCli(['train', '--scores', scores, '--labels', labelsPath, '--features', 'teacher_ppl,teacher_lead', '--trials', '2', '--output', join(dir, 'r.json')]);
+    expect(ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
+  });
+
   it('an unknown transform is refused before reading', () => {
     const io = inputs();
     const result = runCli(['train', '--scores', io.scores, '--labels', io.labels, '--features', 'exp(teacher_ppl)', '--output', io.output]);
