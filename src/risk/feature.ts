@@ -39,7 +39,7 @@ export function transformFeatureValue(spec: FeatureSpec, x: number): number {
 
 /** The error for a column value the feature cannot take (x ≤ 0 under log). */
 export function nonPositiveError(where: string, spec: FeatureSpec, x: number): UserError {
-  return new UserError(`${where} has ${spec.column} = ${x}; feature ${spec.name} needs a positive value: drop ${spec.name} from --features, or fix or drop the row`);
+  return new UserError(`${where} has ${spec.column} = ${x}; feature ${spec.name} needs a positive value: fix or drop the row, or train without ${spec.name}`);
 }
 
 /**
