@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Bool, Table, Utf8, vectorFromArray } from 'apache-arrow';
-import { openWriter } from '../src/io/index.js';
+import { openReader, openWriter } from '../src/io/index.js';
 
 const rows = Number(process.env.BENCH_ROWS ?? 2_000_000);
 const shards = Number(process.env.BENCH_SHARDS ?? 4);
@@ -46,6 +46,19 @@ function measure(name: string, entry: string, args: string[], extra: Record<stri
   console.log(JSON.stringify({ bench: name, ...base, ...extra, seconds: +seconds.toFixed(2), peak_rss_mb: Math.round(peakKb / 1024) }));
 }
 
+// what a process costs before any row: the same command on 1,000-row audits
+const tiny = join(dir, 'tiny');
+mkdirSync(tiny);
+for (const [name, path] of Object.entries(audits)) {
+  const reader = openReader(path);
+  for await (const batch of reader) {
+    const writer = await openWriter(join(tiny, `${name}.parquet`));
+    await writer.write(batch.slice(0, 1000));
+    await writer.close();
+    break;
+  }
+}
+measure('compare.process_overhead', cli, ['compare', ...Object.keys(audits).flatMap((name) => ['--audit', `${name}=${join(tiny, `${name}.parquet`)}`]), '--output', join(tiny, 'o.json'), '--sets', join(tiny, 's.parquet')], { rows: 1000 });
 const whole = join(dir, 'whole');
 mkdirSync(whole);
 measure('compare.one_process', cli, ['compare', ...auditArgs, '--output', join(whole, 'overlap.json'), '--sets', join(whole, 'sets.parquet')], { sets: true });
