@@ -3,6 +3,8 @@
 //   MEMSIEVE_PYTHON=python3 npx tsx scripts/check-torch-kit.ts [--device cuda] [--dtype float32|bfloat16] [--rows N]
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { countLead } from '../src/audit/measures.js';
+import { onePassMeasures } from '../src/audit/onepass.js';
 import { openReader } from '../src/io/index.js';
 import { startTorchWorker } from '../src/models/torch-worker.js';
 import { loadTokenizer } from '../src/text/tokenizer.js';
@@ -74,6 +76,21 @@ try {
     agree += mem === Boolean(golden[i].mem_student) ? 1 : 0;
   });
   console.log(`audit (student): ${memorized} memorized of ${ids.length}, agreement with golden ${(agree / ids.length).toFixed(5)}, ${(ids.length / auditSeconds).toFixed(0)} prefixes/s`);
+  // the one-pass method (docs/audit.md): memorized and lead from one teacher-forced pass
+  started = performance.now();
+  const predicted: Int32Array[] = [];
+  for (let a = 0; a < ids.length; a += step) predicted.push(...(await worker.teacherForcedArgmax(ids.slice(a, a + step).map((r) => r.slice(0, 100)), 50)));
+  const onePassSeconds = (performance.now() - started) / 1000;
+  let onePassAgree = 0;
+  let sameAsGreedy = 0;
+  predicted.forEach((p, i) => {
+    const one = onePassMeasures(ids[i].subarray(50, 100), p);
+    onePassAgree += one.memorized === Boolean(golden[i].mem_student) && one.lead === Number(golden[i].lead_student) ? 1 : 0;
+    sameAsGreedy += one.lead === countLead(ids[i].subarray(50, 100), generated[i]) ? 1 : 0;
+  });
+  console.log(
+    `audit one-pass (student): memorized and lead equal golden on ${(onePassAgree / ids.length).toFixed(5)}, equal greedy on ${(sameAsGreedy / ids.length).toFixed(5)}, ${(ids.length / onePassSeconds).toFixed(0)} prefixes/s`,
+  );
 } finally {
   await worker.close();
 }

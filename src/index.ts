@@ -1,4 +1,4 @@
-// The typed public API: the same verbs as the CLI (score, audit, compareAuditFiles, trainRiskModel,
+// The typed public API: the same verbs as the CLI (score, audit, compareAuditFiles, trainRiskModel, evaluateRiskModel,
 // filterCorpus, verifyReport, distill, exportOnnx, runPipeline, mergeShards) and the pieces they are built from.
 export { UserError } from './errors.js';
 export { VERSION } from './version.js';
@@ -18,6 +18,7 @@ export * from './score/features.js';
 
 export * from './audit/index.js';
 export * from './risk/index.js';
+export * from './evaluate/index.js';
 export * from './filter/index.js';
 export * from './report/index.js';
 export * from './torch/index.js';

@@ -1,5 +1,6 @@
-// Discoverable memorization (Carlini et al. 2023): greedy-continue each row's first k tokens for
-// exactly m tokens and compare with the row's own tokens k..k+m. Streams; any Generator backend.
+// Discoverable memorization (Carlini et al. 2023): would greedy continuation of each row's first k
+// tokens for exactly m tokens reproduce the row's tokens k..k+m? Answered from one teacher-forced pass
+// by default (methods.ts). Streams; any Generator backend.
 import { withDefaults } from '../defaults.js';
 import { Bool, Field, Float64, Int32, List, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
 import { UserError } from '../errors.js';
@@ -10,7 +11,8 @@ import type { Generator, TokenIds } from '../models/types.js';
 import { Progress } from '../progress.js';
 import { hasIdColumn, textsOf } from '../text/column.js';
 import type { Tokenizer } from '../text/tokenizer.js';
-import { DEFAULT_APPROX_THRESHOLD, measureMemorization, type MemorizationMeasures } from './measures.js';
+import { DEFAULT_APPROX_THRESHOLD } from './measures.js';
+import { AUDIT_METHODS, auditBatch, type AuditMethod, type RowAudit } from './methods.js';
 
 /** The paper's setting: 50-token prefix, 50-token greedy continuation, rows truncated to 256 tokens. */
 export const AUDIT_DEFAULTS = {
@@ -19,17 +21,25 @@ export const AUDIT_DEFAULTS = {
   suffixTokens: 50,
   batchSize: 32,
   approxThreshold: DEFAULT_APPROX_THRESHOLD,
+  method: 'one-pass' as AuditMethod,
 };
 
-/** Columns `audit` appends, in order; the last two only with keepGenerations. Definitions: docs/audit.md. */
-export const AUDIT_COLUMNS = ['memorized', 'lead', 'match_fraction', 'approx_memorized'] as const;
+/** Columns `audit` appends, in order; definitions: docs/audit.md. */
+export const AUDIT_COLUMNS = ['memorized', 'lead'] as const;
+/** Only when the decoded measures are computed (approximate, keepGenerations or method greedy). */
+export const DECODED_COLUMNS = ['match_fraction', 'approx_memorized'] as const;
+/** Only with keepGenerations. */
 export const GENERATION_COLUMNS = ['generated_ids', 'generated_text'] as const;
 
 export interface AuditOptions extends TextStreamOptions {
   prefixTokens?: number;
   suffixTokens?: number;
   approxThreshold?: number;
+  /** also compute the decoded measures (match_fraction, approx_memorized) */
+  approximate?: boolean;
   keepGenerations?: boolean;
+  /** one-pass (default): memorized and lead from one teacher-forced pass; greedy: decode every row in full */
+  method?: AuditMethod;
   /** what the summary names as the audited model (e.g. the --model path) */
   model?: string;
 }
@@ -43,8 +53,12 @@ export interface AuditSummary {
   audited: number;
   memorized: number;
   memorization_rate: number;
-  approx_memorized: number;
-  approx_memorization_rate: number;
+  /** null unless the decoded measures were computed (`decoded`) */
+  approx_memorized: number | null;
+  approx_memorization_rate: number | null;
+  method: AuditMethod;
+  /** whether match_fraction and approx_memorized were computed */
+  decoded: boolean;
   /** rows left unaudited (null measures), by reason */
   skipped: { too_short: number };
   prefix_tokens: number;
@@ -56,7 +70,16 @@ export interface AuditSummary {
 }
 
 /** Option errors found before any model is loaded. */
-export function checkAuditOptions(o: { maxTokens: number; prefixTokens: number; suffixTokens: number; approxThreshold: number }): void {
+export function checkAuditOptions(o: { maxTokens: number; prefixTokens: number; suffixTokens: number; approxThreshold: number; method?: string }): void {
+  if (!(Number.isInteger(o.prefixTokens) && o.prefixTokens >= 1)) {
+    throw new UserError(`--prefix-tokens must be a positive integer (got ${o.prefixTokens}): greedy decoding needs a prompt of at least one token`);
+  }
+  if (!(Number.isInteger(o.suffixTokens) && o.suffixTokens >= 1)) {
+    throw new UserError(`--suffix-tokens must be a positive integer (got ${o.suffixTokens})`);
+  }
+  if (o.method !== undefined && !(AUDIT_METHODS as readonly string[]).includes(o.method)) {
+    throw new UserError(`--method ${o.method}: unknown method; use ${AUDIT_METHODS.join(' or ')}`);
+  }
   if (o.prefixTokens + o.suffixTokens > o.maxTokens) {
     throw new UserError(
       `--prefix-tokens ${o.prefixTokens} + --suffix-tokens ${o.suffixTokens} = ${o.prefixTokens + o.suffixTokens} exceed --max-tokens ${o.maxTokens}; no row could be audited. Raise --max-tokens or shorten the windows`,
@@ -79,8 +102,7 @@ const SHORT_ROWS_NAMED = 5;
 interface AuditChunk extends PendingChunk {
   batch: Batch;
   ids: TokenIds[];
-  measures: (MemorizationMeasures | null)[];
-  generated: (TokenIds | null)[];
+  audits: (RowAudit | null)[];
 }
 
 /**
@@ -90,13 +112,16 @@ interface AuditChunk extends PendingChunk {
 export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, options: AuditOptions): Promise<AuditSummary> {
   const textColumn = options.textColumn ?? 'text';
   const idColumn = options.idColumn ?? 'id';
-  const { maxTokens, prefixTokens, suffixTokens, batchSize, approxThreshold } = withDefaults(AUDIT_DEFAULTS, options);
-  checkAuditOptions({ maxTokens, prefixTokens, suffixTokens, approxThreshold });
+  const { maxTokens, prefixTokens, suffixTokens, batchSize, approxThreshold, method } = withDefaults(AUDIT_DEFAULTS, options);
+  checkAuditOptions({ maxTokens, prefixTokens, suffixTokens, approxThreshold, method });
   const window = prefixTokens + suffixTokens;
+  // full greedy decoding yields the generations anyway: then every measure comes for free
+  const decoded = method === 'greedy' || options.approximate === true || options.keepGenerations === true;
+  const plan = { method, prefixTokens, suffixTokens, maxTokens, decoded, approxThreshold };
 
   const reader = openReader(options.input, { format: options.inputFormat, shard: options.shard });
   const keepTokenizer = options.keepGenerations ? tokenizer : undefined;
-  const output = new OrderedOutput<AuditChunk>(await openWriter(options.output, { format: options.outputFormat }), (chunk) => withColumns(chunk.batch, auditColumns(chunk, keepTokenizer)), IN_FLIGHT);
+  const output = new OrderedOutput<AuditChunk>(await openWriter(options.output, { format: options.outputFormat }), (chunk) => withColumns(chunk.batch, auditColumns(chunk, decoded, keepTokenizer)), IN_FLIGHT);
   const progress = new Progress({ label: 'audit', quiet: options.quiet });
   let rows = 0;
   let tooShort = 0;
@@ -108,7 +133,7 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
       const texts = textsOf(batch, textColumn, named ? idColumn : undefined, { path: reader.path, firstRow: rows });
       const ids = texts.map((text) => tokenizer.encodeTruncated(text, maxTokens));
       const n = batch.numRows;
-      const chunk: AuditChunk = { batch, ids, measures: new Array(n).fill(null), generated: new Array(n).fill(null), remaining: 0 };
+      const chunk: AuditChunk = { batch, ids, audits: new Array(n).fill(null), remaining: 0 };
       const eligible: number[] = [];
       for (let i = 0; i < n; i++) {
         if (ids[i].length >= window) {
@@ -125,15 +150,12 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
       output.add(chunk);
       for (let start = 0; start < eligible.length; start += batchSize) {
         const members = eligible.slice(start, start + batchSize);
-        // every prefix has exactly k tokens, so a batch needs no padding
         await output.run(chunk, async () => {
-          const outputs = await generator.greedy(members.map((r) => ids[r].subarray(0, prefixTokens)), suffixTokens);
+          const audits = await auditBatch(generator, members.map((r) => ids[r]), plan);
           members.forEach((r, j) => {
-            const m = measureMemorization(ids[r].subarray(prefixTokens, window), outputs[j], approxThreshold);
-            chunk.measures[r] = m;
-            chunk.generated[r] = outputs[j];
-            if (m.memorized) memorized++;
-            if (m.approx_memorized) approx++;
+            chunk.audits[r] = audits[j];
+            if (audits[j].memorized) memorized++;
+            if (audits[j].approx_memorized) approx++;
           });
           progress.add(members.length, members.length * suffixTokens);
         });
@@ -155,8 +177,10 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
     audited,
     memorized,
     memorization_rate: audited === 0 ? 0 : memorized / audited,
-    approx_memorized: approx,
-    approx_memorization_rate: audited === 0 ? 0 : approx / audited,
+    approx_memorized: decoded ? approx : null,
+    approx_memorization_rate: decoded ? (audited === 0 ? 0 : approx / audited) : null,
+    method,
+    decoded,
     skipped: { too_short: tooShort },
     prefix_tokens: prefixTokens,
     suffix_tokens: suffixTokens,
@@ -170,14 +194,17 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
   return summary;
 }
 
-function auditColumns(chunk: AuditChunk, decoder: Pick<Tokenizer, 'decode'> | undefined): Record<string, Vector> {
-  const { measures, generated } = chunk;
+function auditColumns(chunk: AuditChunk, decoded: boolean, decoder: Pick<Tokenizer, 'decode'> | undefined): Record<string, Vector> {
+  const { audits } = chunk;
   const columns: Record<string, Vector> = {
-    memorized: vectorFromArray(measures.map((m) => (m ? m.memorized : null)), new Bool()),
-    lead: vectorFromArray(measures.map((m) => (m ? m.lead : null)), new Int32()),
-    match_fraction: vectorFromArray(measures.map((m) => (m ? m.match_fraction : null)), new Float64()),
-    approx_memorized: vectorFromArray(measures.map((m) => (m ? m.approx_memorized : null)), new Bool()),
+    memorized: vectorFromArray(audits.map((a) => (a ? a.memorized : null)), new Bool()),
+    lead: vectorFromArray(audits.map((a) => (a ? a.lead : null)), new Int32()),
   };
+  if (decoded) {
+    columns.match_fraction = vectorFromArray(audits.map((a) => a?.match_fraction ?? null), new Float64());
+    columns.approx_memorized = vectorFromArray(audits.map((a) => a?.approx_memorized ?? null), new Bool());
+  }
+  const generated = audits.map((a) => a?.generated ?? null);
   if (decoder) {
     columns.generated_ids = vectorFromArray(
       generated.map((g) => (g ? Array.from(g) : null)),

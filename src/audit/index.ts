@@ -1,5 +1,9 @@
 // Public API of the audit stage: the same verbs as `memsieve audit` and `memsieve compare`.
-export { auditCorpus, checkAuditOptions, summaryPath, AUDIT_COLUMNS, AUDIT_DEFAULTS, GENERATION_COLUMNS } from './audit.js';
+export { auditCorpus, checkAuditOptions, summaryPath, AUDIT_COLUMNS, AUDIT_DEFAULTS, DECODED_COLUMNS, GENERATION_COLUMNS } from './audit.js';
+export { auditBatch, AUDIT_METHODS } from './methods.js';
+export type { AuditMethod, BatchPlan, RowAudit } from './methods.js';
+export { onePassMeasures, promptAfterMiss, stepsAfterMiss, generationFromMiss } from './onepass.js';
+export type { OnePassMeasures } from './onepass.js';
 export type { AuditOptions, AuditSummary } from './audit.js';
 export { audit } from './run.js';
 export type { AuditCommandOptions } from './run.js';

@@ -6,6 +6,7 @@ import { UserError } from '../errors.js';
 import type { Generator } from '../models/types.js';
 import { runModelStage, type ModelStageOptions } from '../stage/model-stage.js';
 import { AUDIT_DEFAULTS, auditCorpus, checkAuditOptions, type AuditSummary } from './audit.js';
+import type { AuditMethod } from './methods.js';
 
 /** Options of `memsieve audit`, as the CLI and the pipeline runner pass them. */
 export interface AuditCommandOptions extends ModelStageOptions {
@@ -13,7 +14,9 @@ export interface AuditCommandOptions extends ModelStageOptions {
   prefixTokens?: number;
   suffixTokens?: number;
   approxThreshold?: number;
+  approximate?: boolean;
   keepGenerations?: boolean;
+  method?: AuditMethod;
 }
 
 export async function audit(options: AuditCommandOptions): Promise<AuditSummary> {
@@ -27,12 +30,15 @@ export async function audit(options: AuditCommandOptions): Promise<AuditSummary>
         prefixTokens: options.prefixTokens,
         suffixTokens: options.suffixTokens,
         approxThreshold: options.approxThreshold,
+        approximate: options.approximate,
         keepGenerations: options.keepGenerations,
+        method: options.method,
         model: options.model,
       }),
     shardStats: ({ rows, audited, memorized, approx_memorized, skipped }) => ({
       rows,
-      stats: { rows, audited, memorized, approx_memorized, too_short: skipped.too_short },
+      // approx_memorized only when computed: a sum over shards must not read a missing count as 0
+      stats: { rows, audited, memorized, too_short: skipped.too_short, ...(approx_memorized === null ? {} : { approx_memorized }) },
     }),
   });
 }

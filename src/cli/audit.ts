@@ -6,7 +6,7 @@ import { addModelStageOptions, positiveInt, positiveNumber } from './options.js'
 export function register(program: Command): void {
   const command = program
     .command('audit')
-    .description('Discoverable memorization: greedy-continue each row\'s first k tokens for m tokens and compare with the row (memorized, lead, match_fraction, approx_memorized)')
+    .description('Discoverable memorization: would greedy continuation of each row\'s first k tokens for m tokens reproduce the row? (memorized, lead; with --approximate also match_fraction, approx_memorized)')
     .requiredOption('-i, --input <paths...>', 'corpus: Parquet, Arrow IPC or JSONL files or folders of them, read in order (-i a.parquet b.parquet, or -i repeated; - = stdin)')
     .requiredOption('-o, --output <path>', 'output file (.parquet, .arrow, .jsonl; - = stdout); the summary goes to <output>.summary.json')
     .requiredOption('--model <model>', 'model to audit: ONNX file (backend onnx; KV-cache graphs decode faster) or Hugging Face checkpoint folder (backend torch)')
@@ -14,8 +14,10 @@ export function register(program: Command): void {
     .option('--max-tokens <n>', 'truncate each text to its first n tokens', positiveInt, AUDIT_DEFAULTS.maxTokens)
     .option('--prefix-tokens <k>', 'prompt: the first k tokens of the row', positiveInt, AUDIT_DEFAULTS.prefixTokens)
     .option('--suffix-tokens <m>', 'tokens generated and compared with tokens k..k+m', positiveInt, AUDIT_DEFAULTS.suffixTokens)
+    .option('--method <method>', 'one-pass: memorized and lead from one teacher-forced forward pass; greedy: decode every row in full (cross-check; writes every measure)', AUDIT_DEFAULTS.method)
+    .option('--approximate', 'also decode past the first miss: match_fraction and approx_memorized (decoding starts at the miss)')
     .option('--approx-threshold <s>', 'edit similarity at or above which a continuation is approx_memorized', positiveNumber, AUDIT_DEFAULTS.approxThreshold)
-    .option('--keep-generations', 'also write generated_ids and generated_text');
+    .option('--keep-generations', 'also write generated_ids and generated_text (implies --approximate)');
   addModelStageOptions(command, { help: 'prefixes per model call', default: AUDIT_DEFAULTS.batchSize }).action(async (options: AuditCommandOptions) => {
     await audit(options);
   });

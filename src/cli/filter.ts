@@ -1,17 +1,8 @@
 import type { Command } from 'commander';
-import { UserError } from '../errors.js';
 import { filterCorpus } from '../filter/filter.js';
-import { parseFraction } from '../filter/threshold.js';
 import { filterShard } from '../filter/shard.js';
 import { addShardOptions, resolveShard } from '../stage/shard.js';
-
-function probability(option: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new UserError(`${option} expects a number in [0, 1], got "${value}"`);
-    return n;
-  };
-}
+import { addThresholdOptions } from './options.js';
 
 export function register(program: Command): void {
   const command = program
@@ -19,24 +10,24 @@ export function register(program: Command): void {
     .description('Split a corpus into D_clean and removed rows by predicted memorization risk; write an auditable removal report')
     .requiredOption('--input <files...>', 'corpus (Parquet, Arrow IPC or JSONL; several files are read in order)')
     .requiredOption('--scores <file>', 'scores file from `memsieve score` (id and the model\'s feature columns, any row order)')
-    .requiredOption('--model <file>', 'risk model from `memsieve train` (risk.json)')
+    .option('--model <file>', 'risk model from `memsieve train` (risk.json)')
+    .option('--rule <rule>', "instead of a model: remove rows where this rule on score columns holds, e.g. 'baseline_lead >= 20' (docs/filter.md)")
+    .option('--evaluation <file>', 'output of `memsieve evaluate` for this model: its figures go into the report')
     .requiredOption('--clean <file>', 'output: rows kept (D_clean), all input columns plus risk')
     .requiredOption('--removed <file>', 'output: rows removed, all input columns plus risk')
     .requiredOption('--report <dir>', 'output folder for manifest.json and report.html')
-    .option('--threshold <p>', 'remove rows with risk >= p', probability('--threshold'))
-    .option('--remove-top <share>', 'remove this share of the riskiest rows, e.g. 5% or 0.05', (v: string) => parseFraction(v, '--remove-top'))
-    .option('--target-recall <r>', "threshold reaching this recall on the model's validation ROC", probability('--target-recall'))
     .option('--id-column <name>', 'id column in corpus and scores', 'id')
     .option('--include-text', 'copy removed rows\' text into manifest.json (it may hold personal data)', false)
-    .option('--text-column <name>', 'text column for --include-text', 'text')
-    .addHelpText('after', "\nWithout --threshold, --remove-top or --target-recall the model's default threshold applies.");
-  addShardOptions(command).action(async (options) => {
+    .option('--text-column <name>', 'text column for --include-text', 'text');
+  addShardOptions(addThresholdOptions(command)).action(async (options) => {
       const shard = resolveShard(options);
       const run = shard ? (o: Parameters<typeof filterCorpus>[0]) => filterShard(o, shard) : filterCorpus;
       const { manifest, manifestPath, reportPath } = await run({
         input: options.input,
         scores: options.scores,
         model: options.model,
+        rule: options.rule,
+        evaluation: options.evaluation,
         clean: options.clean,
         removed: options.removed,
         report: options.report,
@@ -50,7 +41,7 @@ export function register(program: Command): void {
       });
       const s = manifest.summary;
       process.stdout.write(
-        `${s.rows_in} rows: kept ${s.kept}${s.unscored ? ` (${s.unscored} too short to score)` : ''}, removed ${s.removed} (${(100 * s.removed_fraction).toFixed(2)}%) at risk >= ${manifest.threshold.value}\n` +
+        `${s.rows_in} rows: kept ${s.kept}${s.unscored ? ` (${s.unscored} ${manifest.rule ? 'with a rule column null' : 'too short to score'})` : ''}, removed ${s.removed} (${(100 * s.removed_fraction).toFixed(2)}%) ${manifest.rule ? `where ${manifest.rule.canonical}` : `at risk >= ${manifest.threshold.value}`}\n` +
           `report: ${reportPath}\nmanifest: ${manifestPath}\n`,
       );
     });

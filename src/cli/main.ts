@@ -7,6 +7,7 @@ import * as score from './score.js';
 import * as audit from './audit.js';
 import * as compare from './compare.js';
 import * as train from './train.js';
+import * as evaluate from './evaluate.js';
 import * as filter from './filter.js';
 import * as verify from './verify.js';
 import * as distill from './distill.js';
@@ -24,7 +25,7 @@ const program = new Command('memsieve')
   // usage errors (bad option values, missing options) exit 2, like every other input error
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 
-for (const command of [score, audit, compare, train, filter, verify, distill, exportCmd, run, merge, addIds, sample, verdict]) {
+for (const command of [score, audit, compare, train, evaluate, filter, verify, distill, exportCmd, run, merge, addIds, sample, verdict]) {
   command.register(program);
 }
 

@@ -1,6 +1,8 @@
 // Option parsers shared by the commands: each names the option in its error.
 import { InvalidArgumentError, type Command } from 'commander';
 import { addShardOptions } from '../stage/shard.js';
+import { UserError } from '../errors.js';
+import { parseFraction } from '../filter/threshold.js';
 import type { Format } from '../io/types.js';
 import type { Device } from '../models/types.js';
 
@@ -50,4 +52,22 @@ export function addModelStageOptions(command: Command, batch: { help: string; de
     .option('--threads <n>', 'intra-op threads per model (onnx)', positiveInt)
     .option('--batch-size <n>', batch.help, positiveInt, batch.default);
   return addShardOptions(command).option('-q, --quiet', 'no progress output (the JSON summary is still printed)');
+}
+
+/** A number in [0, 1]; the error names the option. */
+export function probability(option: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new UserError(`${option} expects a number in [0, 1], got "${value}"`);
+    return n;
+  };
+}
+
+/** Where the cut falls, the same on every command that applies a risk model (filter, evaluate). */
+export function addThresholdOptions(command: Command): Command {
+  return command
+    .option('--threshold <p>', 'remove rows with risk >= p', probability('--threshold'))
+    .option('--remove-top <share>', 'remove this share of the riskiest rows, e.g. 5% or 0.05', (v: string) => parseFraction(v, '--remove-top'))
+    .option('--target-recall <r>', "threshold reaching this recall on the model's validation ROC", probability('--target-recall'))
+    .addHelpText('after', "\nWithout --threshold, --remove-top or --target-recall the model's default threshold applies.");
 }

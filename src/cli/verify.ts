@@ -11,7 +11,7 @@ export function register(program: Command): void {
       const result = await verifyReport(options.report, { checkRisk: Boolean(options.checkRisk) });
       const { input, clean, removed } = result.rows;
       if (result.ok) {
-        const risk = options.checkRisk ? "; every row's risk is the model's from the scores" : '';
+        const risk = options.checkRisk ? (result.manifest.rule ? "; every row's risk is the rule's on the scores" : "; every row's risk is the model's from the scores") : '';
         process.stdout.write(`verified: ${input} input rows = ${clean} clean + ${removed} removed; files and rows match ${options.report}/manifest.json${risk}\n`);
         return;
       }

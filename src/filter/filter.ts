@@ -7,17 +7,20 @@ import { basename, dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { detectFormat, openReader, openWriter, sha256File, withColumns, writeFileAtomic } from '../io/index.js';
 import type { BatchWriter } from '../io/types.js';
-import { loadRiskModel, logOddsTerms } from '../risk/index.js';
+import { loadRiskModel } from '../risk/index.js';
 import type { RiskModel } from '../risk/index.js';
+import { loadEvaluation } from '../evaluate/schema.js';
+import { modelScorer, ruleScorer, type RowScorer } from './scorer.js';
+import { parseRule, type Rule } from './rule.js';
 import { renderFilterReport } from '../report/filter-report.js';
 import { VERSION } from '../version.js';
 import { FINGERPRINT_ALGORITHM, MultisetHash, ROW_ENCODING, RowHasher } from './fingerprint.js';
 import { SplitHistogramBuilder, fixedEdges, robustEdges } from './histogram.js';
-import { MANIFEST_SCHEMA, splitSummary, type FileEntry, type Manifest, type RemovedRow } from './manifest.js';
-import { featureColumns, idAt, readRiskIndex, requireColumn, scoresColumns, type RiskIndex } from './scores.js';
+import { MANIFEST_SCHEMA, splitSummary, type FileEntry, type Manifest, type RemovedRow, type TrainedOn } from './manifest.js';
+import { idAt, readRiskIndex, requireColumn, scoresColumns, type RiskIndex } from './scores.js';
 import { ID_HINT } from '../io/add-ids.js';
 import { float64Column } from '../score/columns.js';
-import { chooseThreshold, type ThresholdChoice } from './threshold.js';
+import { chooseThreshold, type Threshold, type ThresholdChoice } from './threshold.js';
 import { relativeTo } from './paths.js';
 import { REMOVED_LIST_FILE, RemovedListWriter } from './removed-list.js';
 import { splitRows } from './take.js';
@@ -33,7 +36,12 @@ export interface FilterOptions extends ThresholdChoice {
   /** corpus files (read in the order given) */
   input: string | string[];
   scores: string;
-  model: string;
+  /** risk.json; give this or `rule` */
+  model?: string;
+  /** remove rows where this rule on score columns holds (src/filter/rule.ts), instead of a model */
+  rule?: string;
+  /** `memsieve evaluate`'s file for this model: its figures go into the report */
+  evaluation?: string;
   clean: string;
   removed: string;
   /** report folder: manifest.json and report.html */
@@ -63,19 +71,25 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
   const textColumn = options.includeText ? (options.textColumn ?? 'text') : null;
   const outputs = [options.clean, options.removed];
   for (const out of outputs) {
-    if (inputs.includes(out) || out === options.scores) throw new UserError(`${out}: an output may not overwrite an input`);
+    if (inputs.includes(out) || [options.scores, options.model, options.evaluation].includes(out)) throw new UserError(`${out}: an output may not overwrite an input`);
   }
   if (options.clean === options.removed) throw new UserError('--clean and --removed must be different files');
   const cleanFormat = detectFormat(options.clean);
   const removedFormat = detectFormat(options.removed);
 
-  const model = await loadRiskModel(options.model);
-  const index = await readRiskIndex(options.scores, model, idColumn);
+  const decider = await loadDecider(options);
+  const scoresSha = await sha256File(options.scores);
+  // before the passes over the scores: another model's evaluation fails fast
+  const evaluation = options.evaluation ? await checkedEvaluation(options.evaluation, options.model!, scoresSha) : undefined;
+  const index = await readRiskIndex(options.scores, decider.scorer, idColumn);
   if (index.unscored === index.rows) {
-    throw new UserError(`--scores ${options.scores}: every row is too short for the model's features (all ${index.rows} have them null); there is nothing to filter`);
+    const what = decider.rule ? `the rule's columns (${decider.rule.columns.join(', ')})` : "the model's features";
+    throw new UserError(`--scores ${options.scores}: every row is too short for ${what} (all ${index.rows} have them null); there is nothing to filter`);
   }
-  const threshold = chooseThreshold(options, model, index.unscored ? index.risk.filter((r) => !Number.isNaN(r)) : index.risk);
-  const profile = await profileScores(options.scores, model, index, threshold.value, idColumn);
+  const threshold: Threshold = decider.model
+    ? chooseThreshold(options, decider.model, index.unscored ? index.risk.filter((r) => !Number.isNaN(r)) : index.risk)
+    : { value: RULE_HOLDS, method: 'rule', requested: null };
+  const profile = await profileScores(options.scores, decider.scorer, index, threshold.value, idColumn);
 
   await mkdir(options.report, { recursive: true });
   const reportDir = options.report;
@@ -104,19 +118,25 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
       tool_version: VERSION,
       created: new Date().toISOString(),
       command_line: options.commandLine ?? [],
-      model: {
-        ...(await fileEntry(options.model)),
-        schema: model.schema,
-        features: model.features,
-        roc_auc: model.metrics.roc_auc,
-        roc: thinCurve(model),
-      },
-      threshold: { ...threshold, validation: operatingPoint(model, threshold.value) },
+      ...(decider.model
+        ? {
+            model: {
+              ...(await fileEntry(options.model!)),
+              schema: decider.model.schema,
+              features: decider.model.features,
+              roc_auc: decider.model.metrics.roc_auc,
+              roc: thinCurve(decider.model),
+              trained_on: trainedOn(decider.model, scoresSha),
+            },
+          }
+        : { rule: { text: decider.rule!.text, canonical: decider.rule!.canonical, columns: decider.rule!.columns } }),
+      ...(evaluation ? { evaluation: { ...(await fileEntry(options.evaluation!)), ...evaluation } } : {}),
+      threshold: { ...threshold, ...(decider.model ? { validation: operatingPoint(decider.model, threshold.value) } : {}) },
       id_column: idColumn,
       text_column: textColumn,
       fingerprint: { algorithm: FINGERPRINT_ALGORITHM, row_encoding: ROW_ENCODING, columns: split.columns },
       input: { files: await Promise.all(inputs.map((p) => fileEntry(p))), rows: rowsIn, fingerprint: split.inputFingerprint },
-      scores: { files: [await fileEntry(options.scores)], rows: index.rows },
+      scores: { files: [{ path: relativeTo(reportDir, options.scores), sha256: scoresSha }], rows: index.rows },
       clean: { files: [await fileEntry(options.clean, cleanTemp)], rows: split.kept, fingerprint: split.cleanFingerprint },
       removed: { files: [await fileEntry(options.removed, removedTemp)], rows: split.removed, fingerprint: split.removedFingerprint },
       report: { path: REPORT_FILE, sha256: '' },
@@ -143,6 +163,56 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
     for (const temp of [cleanTemp, removedTemp, reportTemp, listTemp]) await rm(temp, { force: true });
     throw error;
   }
+}
+
+/** With --rule a row's `risk` is 1 where the rule holds, 0 where not: removed when >= 1. */
+const RULE_HOLDS = 1;
+
+interface Decider {
+  scorer: RowScorer;
+  model?: RiskModel;
+  rule?: Rule;
+}
+
+/** The model or the rule that decides, from exactly one of --model and --rule. */
+async function loadDecider(options: FilterOptions): Promise<Decider> {
+  if ((options.model === undefined) === (options.rule === undefined)) {
+    throw new UserError(options.model === undefined ? 'give --model risk.json or --rule \'<rule>\'' : 'give --model or --rule, not both');
+  }
+  if (options.rule !== undefined) {
+    const given = (['threshold', 'removeTop', 'targetRecall'] as const).filter((k) => options[k] !== undefined);
+    if (given.length > 0) throw new UserError(`--rule decides each row itself; --${given[0].replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} applies to a model's risk`);
+    if (options.evaluation !== undefined) throw new UserError('--evaluation describes a risk model; it does not apply to --rule');
+    const rule = parseRule(options.rule);
+    return { scorer: ruleScorer(rule), rule };
+  }
+  const model = await loadRiskModel(options.model!);
+  return { scorer: modelScorer(model), model };
+}
+
+/** Where the model was trained, from its provenance: this corpus when its scores file is the one filtered. */
+function trainedOn(model: RiskModel, scoresSha: string): TrainedOn | undefined {
+  const inputs = model.provenance?.inputs;
+  if (!inputs?.scores || !inputs.labels) return undefined;
+  // paths as train recorded them (relative to where train ran): kept as written, not re-based
+  return {
+    scores: { path: inputs.scores.path, sha256: inputs.scores.sha256 },
+    labels: { path: inputs.labels.path, sha256: inputs.labels.sha256 },
+    this_corpus: inputs.scores.sha256 === scoresSha,
+  };
+}
+
+/** --evaluation: must be of this model (by hash); records whether it was measured on these scores. */
+async function checkedEvaluation(path: string, modelPath: string, scoresSha: string): Promise<Pick<NonNullable<Manifest['evaluation']>, 'of_these_scores' | 'result'>> {
+  const result = await loadEvaluation(path);
+  const modelSha = await sha256File(modelPath);
+  if (result.model.sha256 !== modelSha) {
+    throw new UserError(
+      `--evaluation ${path} evaluates another model (${result.model.path}, sha256 ${result.model.sha256.slice(0, 12)}…), not --model ${modelPath} (sha256 ${modelSha.slice(0, 12)}…); ` +
+        "run 'memsieve evaluate' with this model",
+    );
+  }
+  return { of_these_scores: result.scores.sha256 === scoresSha, result };
 }
 
 /** A sibling name the final rename can replace atomically; keeps the extension for format detection. */
@@ -174,7 +244,7 @@ interface ScoresProfile {
   removedFeatures: RemovedFeatures;
 }
 
-/** Raw model features of the rows to remove, by scores row: 4 bytes a row plus the removed rows' values. */
+/** Raw model features (or rule columns) of the rows to remove, by scores row: 4 bytes a row plus the removed rows' values. */
 class RemovedFeatures {
   private readonly ordinal: Int32Array;
   private readonly names: string[];
@@ -183,9 +253,9 @@ class RemovedFeatures {
 
   constructor(
     rows: number,
-    private readonly model: RiskModel,
+    private readonly scorer: RowScorer,
   ) {
-    this.names = model.features;
+    this.names = scorer.columns;
     this.ordinal = new Int32Array(rows).fill(-1);
     this.values = new Float64Array(this.names.length * 1024);
   }
@@ -201,30 +271,25 @@ class RemovedFeatures {
     this.ordinal[row] = this.count++;
   }
 
-  /** the row's features and their log-odds terms (empty for a row not profiled as removed) */
-  get(row: number): Pick<RemovedRow, 'features' | 'log_odds'> {
+  /** the row's features and their log-odds terms, or the rule's reason (empty for a row not profiled as removed) */
+  get(row: number): Pick<RemovedRow, 'features' | 'log_odds' | 'reason'> {
     const k = this.ordinal[row];
     if (k < 0) return { features: {}, log_odds: {} };
-    const x = this.values.subarray(k * this.names.length, (k + 1) * this.names.length);
-    const terms = logOddsTerms(this.model, x);
-    return {
-      features: Object.fromEntries(this.names.map((name, j) => [name, x[j]])),
-      log_odds: Object.fromEntries(this.names.map((name, j) => [name, terms[j]])),
-    };
+    return this.scorer.explain(this.values.subarray(k * this.names.length, (k + 1) * this.names.length));
   }
 }
 
 /** Second pass over the scores, now that the threshold is known: kept-vs-removed histograms and removed rows' features. */
-async function profileScores(scores: string, model: RiskModel, index: RiskIndex, threshold: number, idColumn: string): Promise<ScoresProfile> {
+async function profileScores(scores: string, scorer: RowScorer, index: RiskIndex, threshold: number, idColumn: string): Promise<ScoresProfile> {
   const riskHistogram = new SplitHistogramBuilder(fixedEdges(0, 1, 50));
   for (const r of index.risk) if (!Number.isNaN(r)) riskHistogram.add(r, r >= threshold);
-  const histograms = model.features.map((_, j) => new SplitHistogramBuilder(robustEdges(index.featureSample[j], HISTOGRAM_BINS)));
-  const removedFeatures = new RemovedFeatures(index.rows, model);
+  const histograms = scorer.columns.map((_, j) => new SplitHistogramBuilder(robustEdges(index.featureSample[j], HISTOGRAM_BINS)));
+  const removedFeatures = new RemovedFeatures(index.rows, scorer);
   let row = 0;
-  for await (const batch of openReader(scores, { columns: scoresColumns(idColumn, model) })) {
+  for await (const batch of openReader(scores, { columns: scoresColumns(idColumn, scorer) })) {
     const idVector = requireColumn(batch, idColumn, `--scores ${scores}`, ID_HINT);
     const ids = Array.from({ length: batch.numRows }, (_, i) => idAt(idVector, i, `--scores ${scores}`, row + i, idColumn));
-    const features = featureColumns(batch, model, ids, `--scores ${scores}`);
+    const features = scorer.read(batch, ids, `--scores ${scores}`);
     // the same file as the first pass: row numbers are positions
     for (let i = 0; i < batch.numRows && row + i < index.rows; i++) {
       const at = row + i;
@@ -238,7 +303,7 @@ async function profileScores(scores: string, model: RiskModel, index: RiskIndex,
   if (row !== index.rows) throw new UserError(`--scores ${scores} changed while filter was reading it (${index.rows} rows, then ${row}); run filter again`);
   return {
     risk: riskHistogram.result(),
-    features: Object.fromEntries(model.features.map((name, j) => [name, histograms[j].result()])),
+    features: Object.fromEntries(scorer.columns.map((name, j) => [name, histograms[j].result()])),
     removedFeatures,
   };
 }

@@ -3,11 +3,12 @@
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 import type { MeanStd } from '../risk/index.js';
+import type { Evaluation } from '../evaluate/schema.js';
 
 export const MANIFEST_SCHEMA = 'memsieve.manifest/v2';
 
 /** How the threshold was chosen: the option given, or the model's default. */
-export type ThresholdMethod = 'threshold' | 'remove_top' | 'target_recall' | 'model_default';
+export type ThresholdMethod = 'threshold' | 'remove_top' | 'target_recall' | 'model_default' | 'rule';
 
 export interface FileEntry {
   /** relative to the report folder (absolute when on another file system root) */
@@ -34,8 +35,18 @@ export interface RemovedRow {
    * intercept they sum to logit(risk), so the largest terms say why the row was removed
    */
   log_odds: Record<string, number>;
+  /** --rule: the rule's clauses that hold for the row */
+  reason?: string[];
   /** only with --include-text */
   text?: string | null;
+}
+
+/** Where a risk model was trained (its risk.json provenance), against the corpus filtered. */
+export interface TrainedOn {
+  scores: FileEntry;
+  labels: FileEntry;
+  /** the model was trained on this very scores file (same sha256): labels from this corpus's own student */
+  this_corpus: boolean;
 }
 
 /** Histogram counts of one quantity for kept and removed rows over shared bin edges. */
@@ -55,7 +66,12 @@ export interface Manifest {
   created: string;
   /** the arguments memsieve was run with (after the program name) */
   command_line: string[];
-  model: FileEntry & { schema: string; features: string[]; roc_auc: MeanStd; roc: { fpr: number[]; tpr: number[] } };
+  /** the risk model (absent with --rule) */
+  model?: FileEntry & { schema: string; features: string[]; roc_auc: MeanStd; roc: { fpr: number[]; tpr: number[] }; trained_on?: TrainedOn };
+  /** --rule instead of a model: rows where the rule holds are removed (their `risk` column is 1, others 0) */
+  rule?: { text: string; canonical: string; columns: string[] };
+  /** --evaluation: `memsieve evaluate`'s file for this model, and its figures */
+  evaluation?: FileEntry & { of_these_scores: boolean; result: Evaluation };
   threshold: {
     /** rows with risk >= value are removed */
     value: number;
@@ -107,8 +123,8 @@ export async function loadManifest(path: string): Promise<Manifest> {
     throw new UserError(`${path}: manifest schema is ${JSON.stringify(m.schema ?? null)}, this memsieve reads "${MANIFEST_SCHEMA}"`);
   }
   const datasetOk = (d: DatasetEntry | undefined) => !!d && Array.isArray(d.files) && typeof d.rows === 'number' && typeof d.fingerprint === 'string';
-  if (!datasetOk(m.input) || !datasetOk(m.clean) || !datasetOk(m.removed) || typeof m.removed_rows?.path !== 'string' || !m.fingerprint || !m.threshold || !m.model || !m.report) {
-    throw new UserError(`${path}: manifest is missing fields (input, clean, removed, removed_rows, fingerprint, threshold, model, report); the report folder was edited`);
+  if (!datasetOk(m.input) || !datasetOk(m.clean) || !datasetOk(m.removed) || typeof m.removed_rows?.path !== 'string' || !m.fingerprint || !m.threshold || !(m.model || m.rule) || !m.report) {
+    throw new UserError(`${path}: manifest is missing fields (input, clean, removed, removed_rows, fingerprint, threshold, model or rule, report); the report folder was edited`);
   }
   return m as Manifest;
 }

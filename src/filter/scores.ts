@@ -6,7 +6,8 @@ import { UserError } from '../errors.js';
 import { openReader } from '../io/index.js';
 import { ID_HINT } from '../io/add-ids.js';
 import type { RiskModel } from '../risk/index.js';
-import { featureSourceColumns, nonPositiveError, parseFeature, predictRisk, transformFeatureValue } from '../risk/index.js';
+import type { RowScorer } from './scorer.js';
+import { nonPositiveError, parseFeature, transformFeatureValue } from '../risk/index.js';
 import { createRng } from '../risk/random.js';
 import { IdIndex } from '../id-index.js';
 import { SUFFIX_COLUMNS, type ScoreColumn } from '../score/columns.js';
@@ -76,21 +77,21 @@ export function featureColumns(batch: Parameters<typeof requireColumn>[0] & { nu
   });
 }
 
-/** First pass over the scores: the risk of every row, duplicate ids rejected. */
-export async function readRiskIndex(scores: string, model: RiskModel, idColumn: string): Promise<RiskIndex> {
+/** First pass over the scores: the risk (or rule value) of every row, duplicate ids rejected. */
+export async function readRiskIndex(scores: string, scorer: RowScorer, idColumn: string): Promise<RiskIndex> {
   const rowOf = new IdIndex();
   let risk = new Float64Array(1 << 16);
   let rows = 0;
-  const d = model.features.length;
+  const d = scorer.columns.length;
   const featureSample = Array.from({ length: d }, () => new Float64Array(RANGE_SAMPLE));
   const rng = createRng(0, 7);
   let unscored = 0;
-  for await (const batch of openReader(scores, { columns: scoresColumns(idColumn, model) })) {
+  for await (const batch of openReader(scores, { columns: scoresColumns(idColumn, scorer) })) {
     const idVector = requireColumn(batch, idColumn, `--scores ${scores}`, ID_HINT);
     const ids = new Array<string>(batch.numRows);
     for (let i = 0; i < batch.numRows; i++) ids[i] = idAt(idVector, i, `--scores ${scores}`, rows + i, idColumn);
-    const features = featureColumns(batch, model, ids, `--scores ${scores}`);
-    const batchRisk = predictRisk(model, features);
+    const features = scorer.read(batch, ids, `--scores ${scores}`);
+    const batchRisk = scorer.predict(features);
     if (rows + batch.numRows > risk.length) {
       const grown = new Float64Array(Math.max(risk.length * 2, rows + batch.numRows));
       grown.set(risk.subarray(0, rows));
@@ -117,7 +118,7 @@ export async function readRiskIndex(scores: string, model: RiskModel, idColumn: 
   return { rowOf, risk: risk.subarray(0, rows), rows, unscored, featureSample: featureSample.map((s) => s.subarray(0, sampled)) };
 }
 
-/** The scores columns filter reads: the id, the model's features' columns, and n_tokens where the file has it. */
-export function scoresColumns(idColumn: string, model: RiskModel): string[] {
-  return [...new Set([idColumn, ...featureSourceColumns(model.features), N_TOKENS_COLUMN])];
+/** The scores columns filter reads: the id, the model's features' columns (or the rule's columns), and n_tokens where the file has it. */
+export function scoresColumns(idColumn: string, scorer: Pick<RowScorer, 'reads'>): string[] {
+  return [...new Set([idColumn, ...scorer.reads.filter((c) => c !== N_TOKENS_COLUMN), N_TOKENS_COLUMN])];
 }

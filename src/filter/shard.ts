@@ -56,8 +56,8 @@ export const mergeFilterReport: MergeHook = async (markers, merged) => {
   for (const m of markers) parts.push(await loadManifest(join(partPath(report, m.index, m.count), MANIFEST_FILE)));
   const first = parts[0];
   for (const [s, p] of parts.entries()) {
-    if (p.threshold.value !== first.threshold.value || p.model.sha256 !== first.model.sha256 || p.scores.files[0]?.sha256 !== first.scores.files[0]?.sha256) {
-      throw new UserError(`${partPath(report, s, parts.length)}: shard ${s} used another model, scores or threshold than shard 0; rerun the filter shards`);
+    if (p.threshold.value !== first.threshold.value || p.model?.sha256 !== first.model?.sha256 || p.rule?.canonical !== first.rule?.canonical || p.scores.files[0]?.sha256 !== first.scores.files[0]?.sha256) {
+      throw new UserError(`${partPath(report, s, parts.length)}: shard ${s} used another model (or rule), scores or threshold than shard 0; rerun the filter shards`);
     }
   }
   const sum = (pick: (p: Manifest) => number) => parts.reduce((t, p) => t + pick(p), 0);
@@ -84,7 +84,9 @@ export const mergeFilterReport: MergeHook = async (markers, merged) => {
     ...first,
     created: new Date().toISOString(),
     command_line: withoutShardFlags(first.command_line),
-    model: { ...first.model, path: relativeTo(report, join(partPath(report, 0, parts.length), first.model.path)) },
+    // paths in a part's manifest are relative to the part's folder
+    ...(first.model ? { model: { ...first.model, path: relativeTo(report, join(partPath(report, 0, parts.length), first.model.path)) } } : {}),
+    ...(first.evaluation ? { evaluation: { ...first.evaluation, path: relativeTo(report, join(partPath(report, 0, parts.length), first.evaluation.path)) } } : {}),
     input: { files: first.input.files.map((f) => ({ ...f, path: relativeTo(report, join(partPath(report, 0, parts.length), f.path)) })), rows: rowsIn, fingerprint: fingerprint((p) => p.input.fingerprint) },
     scores: { ...first.scores, files: first.scores.files.map((f) => ({ ...f, path: relativeTo(report, join(partPath(report, 0, parts.length), f.path)) })) },
     clean: { files: [await entry(clean)], rows: kept, fingerprint: fingerprint((p) => p.clean.fingerprint) },

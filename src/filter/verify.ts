@@ -2,6 +2,7 @@
 // Streams every file once with O(1) memory (hashes, counts, multiset fingerprints; the removed-rows list
 // in step with the removed file). Only when the fingerprints disagree does it hold an id → row digest map
 // of the input, to name the rows that differ.
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openReader, sha256File } from '../io/index.js';
 import type { Batch } from '../io/types.js';
@@ -13,6 +14,8 @@ import { readRemovedList } from './removed-list.js';
 import { IdIndex } from '../id-index.js';
 import { loadRiskModel } from '../risk/index.js';
 import { readRiskIndex, type RiskIndex } from './scores.js';
+import { modelScorer, ruleScorer } from './scorer.js';
+import { parseRule } from './rule.js';
 
 /** at most this many discrepancies of one kind are listed */
 const LISTED = 5;
@@ -43,7 +46,8 @@ export async function verifyReport(reportDir: string, options: VerifyOptions = {
 
   // 1. every file named in the manifest, byte for byte
   const entries: [string, FileEntry][] = [
-    ['model', manifest.model],
+    ...(manifest.model ? [['model', manifest.model] as [string, FileEntry]] : []),
+    ...(manifest.evaluation ? [['evaluation', manifest.evaluation] as [string, FileEntry]] : []),
     ...manifest.input.files.map((f) => ['input', f] as [string, FileEntry]),
     ...manifest.scores.files.map((f) => ['scores', f] as [string, FileEntry]),
     ...manifest.clean.files.map((f) => ['clean', f] as [string, FileEntry]),
@@ -60,6 +64,9 @@ export async function verifyReport(reportDir: string, options: VerifyOptions = {
     }
   }
 
+  // the model's provenance and the evaluation, against the files they name
+  problems.push(...(await checkProvenance(manifest, where)));
+
   // 2. re-read the rows: counts and fingerprints over the input's columns
   const columns = manifest.fingerprint.columns;
   const threshold = manifest.threshold.value;
@@ -72,7 +79,7 @@ export async function verifyReport(reportDir: string, options: VerifyOptions = {
     if (at < 0) return tally.note('risk-unscored', `${name} row id ${id} has no row in the scores`);
     const expected = modelRisk.risk[at];
     if (!Object.is(expected, risk)) {
-      tally.note('risk-model', `${name} row id ${id}: risk ${Number.isNaN(risk) ? 'null' : risk} in the file, the model gives ${Number.isNaN(expected) ? 'none (too short to score)' : expected} from the scores`);
+      tally.note('risk-model', `${name} row id ${id}: risk ${Number.isNaN(risk) ? 'null' : risk} in the file, the ${manifest.rule ? 'rule' : 'model'} gives ${Number.isNaN(expected) ? 'none (too short to score)' : expected} from the scores`);
     }
   };
   const listed = readRemovedList(where(manifest.removed_rows.path))[Symbol.asyncIterator]();
@@ -146,11 +153,56 @@ export async function verifyReport(reportDir: string, options: VerifyOptions = {
   return { ok: problems.length === 0, problems, manifest, rows: { input: input.rows, clean: clean.rows, removed: removed.rows } };
 }
 
-/** The risk filter computed, recomputed from the scores and model files the manifest names. */
+/**
+ * What the manifest says about where its model came from, re-derived from the files: risk.json's own
+ * training hashes, whether they are this corpus's scores, and the evaluation's model and scores.
+ */
+async function checkProvenance(manifest: Manifest, where: (p: string) => string): Promise<string[]> {
+  const problems: string[] = [];
+  const scoresSha = manifest.scores.files[0]?.sha256;
+  const trained = manifest.model?.trained_on;
+  if (manifest.model && trained) {
+    try {
+      const inputs = (await loadRiskModel(where(manifest.model.path))).provenance.inputs;
+      if (inputs.scores.sha256 !== trained.scores.sha256 || inputs.labels.sha256 !== trained.labels.sha256) {
+        problems.push(`model ${manifest.model.path}: trained on scores sha256 ${inputs.scores.sha256} and labels ${inputs.labels.sha256}, the manifest says ${trained.scores.sha256} and ${trained.labels.sha256}`);
+      }
+    } catch {
+      // unreadable model: already reported by its file hash
+    }
+    if (trained.this_corpus !== (trained.scores.sha256 === scoresSha)) {
+      problems.push(`manifest says the model was trained on ${trained.this_corpus ? 'this' : 'another'} corpus's scores, but its training scores hash ${trained.scores.sha256} ${trained.this_corpus ? 'differs from' : 'equals'} the filtered scores' ${scoresSha}`);
+    }
+  }
+  const evaluation = manifest.evaluation;
+  if (evaluation) {
+    const result = evaluation.result;
+    if (result.model.sha256 !== manifest.model?.sha256) problems.push(`evaluation ${evaluation.path}: evaluates model sha256 ${result.model.sha256}, the filter used ${manifest.model?.sha256 ?? 'no model'}`);
+    if (evaluation.of_these_scores !== (result.scores.sha256 === scoresSha)) {
+      problems.push(`manifest says the evaluation was ${evaluation.of_these_scores ? '' : 'not '}made on the filtered scores, but its scores hash ${result.scores.sha256} ${evaluation.of_these_scores ? 'differs from' : 'equals'} ${scoresSha}`);
+    }
+    try {
+      const file = JSON.parse(await readFile(where(evaluation.path), 'utf8'));
+      if (JSON.stringify(file) !== JSON.stringify(result)) problems.push(`evaluation ${evaluation.path}: its figures differ from the ones the manifest (and report) show`);
+    } catch {
+      // unreadable: already reported by its file hash
+    }
+  }
+  return problems;
+}
+
+/** The risk (or rule value) filter computed, recomputed from the scores and the model or rule the manifest names. */
 async function recomputedRisk(manifest: Manifest, where: (p: string) => string, problems: string[]): Promise<RiskIndex | null> {
   try {
-    const model = await loadRiskModel(where(manifest.model.path));
-    return await readRiskIndex(where(manifest.scores.files[0].path), model, manifest.id_column);
+    let scorer;
+    if (manifest.rule) {
+      const rule = parseRule(manifest.rule.text);
+      if (rule.canonical !== manifest.rule.canonical) throw new Error(`the rule '${manifest.rule.text}' parses as '${rule.canonical}', the manifest says '${manifest.rule.canonical}'`);
+      scorer = ruleScorer(rule);
+    } else {
+      scorer = modelScorer(await loadRiskModel(where(manifest.model!.path)));
+    }
+    return await readRiskIndex(where(manifest.scores.files[0].path), scorer, manifest.id_column);
   } catch (error) {
     problems.push(`--check-risk: cannot recompute risk (${(error as Error).message})`);
     return null;

@@ -18,3 +18,16 @@ export function unpackRows({ flat, offsets }: PackedRows): Int32Array[] {
   for (let r = 0; r + 1 < offsets.length; r++) rows.push(flat.subarray(offsets[r], offsets[r + 1]));
   return rows;
 }
+
+/** Flat per-row results of length row.length − start back into one array per row. */
+export function splitRows(flat: Int32Array, rows: Int32Array[], start: number): Int32Array[] {
+  const out: Int32Array[] = [];
+  let at = 0;
+  for (const row of rows) {
+    const n = Math.max(0, row.length - start);
+    out.push(flat.subarray(at, at + n));
+    at += n;
+  }
+  if (at !== flat.length) throw new Error(`backend returned ${flat.length} argmaxes for ${at} positions`);
+  return out;
+}

@@ -15,7 +15,8 @@ export interface WorkerInit {
 
 export type WorkerRequest =
   | { id: number; op: 'logits'; rows: PackedRows }
-  | { id: number; op: 'greedy'; rows: PackedRows; steps: number };
+  | { id: number; op: 'greedy'; rows: PackedRows; steps: number }
+  | { id: number; op: 'argmax'; rows: PackedRows; start: number };
 
 const port = parentPort!;
 const init = workerData as WorkerInit;
@@ -34,6 +35,9 @@ port.on('message', async (request: WorkerRequest) => {
     if (request.op === 'logits') {
       const logits = await runLogits(loaded, rows);
       postTransferring((transfer) => port.postMessage({ id: request.id, result: logits }, transfer), [logits.data.buffer as ArrayBuffer]);
+    } else if (request.op === 'argmax') {
+      const tokens = await teacherForcedArgmax(rows, request.start);
+      port.postMessage({ id: request.id, result: tokens }, [tokens.buffer as ArrayBuffer]);
     } else {
       const tokens = loaded.kv
         ? await greedyWithCache(loaded.session, loaded.kv, rows, request.steps, argmax)
@@ -64,6 +68,26 @@ async function greedyRecompute(prefixes: Int32Array[], steps: number): Promise<I
     }
   }
   return generated;
+}
+
+/**
+ * One forward pass over the right-padded batch (a KV graph runs it with an empty past); only the
+ * argmaxes at positions start − 1 .. len − 2 of each row leave the thread, flat in row order.
+ */
+async function teacherForcedArgmax(rows: Int32Array[], start: number): Promise<Int32Array> {
+  let total = 0;
+  for (const [r, row] of rows.entries()) {
+    if (start < 1 || row.length < start) throw new Error(`row ${r} has ${row.length} tokens; teacher-forced argmax from position ${start} needs 1 ≤ start ≤ length`);
+    total += row.length - start;
+  }
+  const tokens = new Int32Array(total);
+  if (total === 0) return tokens;
+  const { data, seqLen, vocab } = await runLogits(loaded, rows);
+  let at = 0;
+  for (let r = 0; r < rows.length; r++) {
+    for (let t = start - 1; t < rows[r].length - 1; t++) tokens[at++] = argmax(data, (r * seqLen + t) * vocab, vocab);
+  }
+  return tokens;
 }
 
 /** Index of the largest value; ties go to the lowest id, as in the kit's reference decoding. */

@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { UserError } from '../errors.js';
-import { packRows } from './batch-pack.js';
+import { packRows, splitRows } from './batch-pack.js';
 import type { WorkerInit, WorkerRequest } from './onnx-worker.js';
 import { siblingModule, startWorker, WorkerRpc } from '../worker-thread.js';
 import type { BatchLogits, CausalLM, Device, TokenIds } from './types.js';
@@ -66,6 +66,11 @@ export class OnnxCausalLM implements CausalLM {
   async greedy(prefixes: TokenIds[], n: number): Promise<TokenIds[]> {
     const flat: Int32Array = await this.request({ op: 'greedy', rows: packRows(prefixes), steps: n });
     return prefixes.map((_, r) => flat.slice(r * n, (r + 1) * n));
+  }
+
+  async teacherForcedArgmax(rows: TokenIds[], start: number): Promise<TokenIds[]> {
+    const flat: Int32Array = await this.request({ op: 'argmax', rows: packRows(rows), start });
+    return splitRows(flat, rows, start);
   }
 
   close(): Promise<void> {

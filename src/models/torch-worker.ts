@@ -3,6 +3,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { UserError } from '../errors.js';
 import { describeExit, spawnError, spawnPythonModule, StderrTail } from '../torch/python.js';
+import { splitRows } from './batch-pack.js';
 import type { Generator, PairScoreOptions, PairScorer, PairScores, TokenIds } from './types.js';
 
 export interface TorchWorkerOptions {
@@ -303,6 +304,14 @@ export class TorchWorker implements PairScorer, Generator {
       throw new Error(`PyTorch worker returned ${tokens?.length ?? 0} tokens for ${prefixes.length} prefixes × ${n}`);
     }
     return prefixes.map((_, i) => tokens.subarray(i * n, (i + 1) * n));
+  }
+
+  /** Teacher-forced argmaxes from position `start` of each row (Generator; the audit's one-pass path). */
+  async teacherForcedArgmax(rows: TokenIds[], start: number, model: ModelName = this.defaultModel()): Promise<TokenIds[]> {
+    const { arrays } = await this.request({ op: 'argmax', model, start }, packRows(rows));
+    const tokens = arrays.get('tokens');
+    if (!(tokens instanceof Int32Array)) throw new Error('PyTorch worker response lacks int32 array \'tokens\'');
+    return splitRows(tokens, rows, start);
   }
 
   private defaultModel(): ModelName {

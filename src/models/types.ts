@@ -17,10 +17,16 @@ export interface BatchLogits {
   vocab: number;
 }
 
-/** Greedy decoding: what `audit` needs from any backend. */
+/** Greedy decoding and teacher-forced argmaxes: what `audit` needs from any backend. */
 export interface Generator {
   /** continue each prefix by exactly n tokens (argmax, ties to the lowest id, no stop token) */
   greedy(prefixes: TokenIds[], n: number): Promise<TokenIds[]>;
+  /**
+   * One forward pass per row, fed the row's true tokens: entry i of row r's result is the argmax
+   * (ties to the lowest id) of the next-token logits at position start − 1 + i, i.e. the model's
+   * guess for row[start + i] given row[0:start + i]. Each result has row.length − start entries.
+   */
+  teacherForcedArgmax(rows: TokenIds[], start: number): Promise<TokenIds[]>;
   close(): Promise<void>;
 }
 

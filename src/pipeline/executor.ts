@@ -64,6 +64,7 @@ const COMMANDS: Record<StepKind, () => Promise<CommandModule>> = {
   score: () => import('../cli/score.js'),
   audit: () => import('../cli/audit.js'),
   train: () => import('../cli/train.js'),
+  evaluate: () => import('../cli/evaluate.js'),
   filter: () => import('../cli/filter.js'),
   verify: () => import('../cli/verify.js'),
   distill: () => import('../cli/distill.js'),

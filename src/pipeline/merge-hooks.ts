@@ -15,7 +15,8 @@ const mergeAuditSummary: MergeHook = async (markers, merged) => {
   const sum = (key: string) => parts.reduce((total, p) => total + (p[key] as number), 0);
   const audited = sum('audited');
   const memorized = sum('memorized');
-  const approx = sum('approx_memorized');
+  // null when the shards ran without the decoded measures (docs/audit.md)
+  const approx = parts.every((p) => typeof p.approx_memorized === 'number') ? sum('approx_memorized') : null;
   const seconds = Math.max(...parts.map((p) => p.seconds as number));
   const summary = {
     ...parts[0],
@@ -25,7 +26,7 @@ const mergeAuditSummary: MergeHook = async (markers, merged) => {
     memorized,
     memorization_rate: audited === 0 ? 0 : memorized / audited,
     approx_memorized: approx,
-    approx_memorization_rate: audited === 0 ? 0 : approx / audited,
+    approx_memorization_rate: approx === null ? null : audited === 0 ? 0 : approx / audited,
     skipped: { too_short: parts.reduce((t, p) => t + (p.skipped.too_short as number), 0) },
     // wall time of the slowest shard; throughput over all shards
     seconds,

@@ -3,7 +3,8 @@
 // rows (Borkar et al. 2026, Figure 7).
 import type { Manifest, RemovedRow, SplitHistogram } from '../filter/manifest.js';
 import { escapeHtml, figure, keyValueTable, page } from './html.js';
-import { formatTick, histogramChart, lineChart } from './svg.js';
+import { evaluationRows, heldOutNote, reliabilityFigure, rocFigure } from './evaluation-report.js';
+import { formatTick, histogramChart, rocChart } from './svg.js';
 
 const KEPT = '#2b6cb0';
 const REMOVED = '#c53030';
@@ -13,6 +14,7 @@ const METHOD: Record<Manifest['threshold']['method'], string> = {
   remove_top: '--remove-top',
   target_recall: '--target-recall',
   model_default: "the model's default threshold",
+  rule: '--rule',
 };
 
 /** The report page from the manifest and the highest-risk removed rows (the removed-rows list has them all). */
@@ -21,17 +23,28 @@ export function renderFilterReport(manifest: Manifest, topRemoved: RemovedRow[])
   const t = manifest.threshold;
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
   const how = t.method === 'remove_top' ? `--remove-top ${pct(t.requested ?? 0)}` : t.requested === null ? METHOD[t.method] : `${METHOD[t.method]} ${t.requested}`;
-  const auc = manifest.model.roc_auc;
+  const model = manifest.model;
+  const rule = manifest.rule;
+  const columns = model ? model.features : (rule?.columns ?? []);
+  const decision: [string, string][] = model
+    ? [
+        ['threshold', `risk ≥ ${t.value.toPrecision(6)} (from ${how})`],
+        ['validation recall / FPR at threshold', t.validation ? `${t.validation.tpr.toFixed(4)} / ${t.validation.fpr.toFixed(4)}` : 'n/a'],
+        ['model ROC-AUC', `${model.roc_auc.mean.toFixed(4)} ± ${model.roc_auc.std.toFixed(4)} (validation, mean ± std over trials)`],
+        ['model', `${model.path} (sha256 ${model.sha256})`],
+        ['model trained on', trainedOnText(manifest)],
+        ['features', model.features.join(', ')],
+      ]
+    : [
+        ['rule', `${rule!.canonical} (rows where it holds were removed; no model; risk column 1 where it holds, 0 where not)`],
+        ['rule columns', rule!.columns.join(', ')],
+      ];
   const summary = keyValueTable([
     ['rows in', s.rows_in.toLocaleString('en-US')],
     ['kept (D_clean)', `${s.kept.toLocaleString('en-US')} (${pct(s.kept / Math.max(1, s.rows_in))})`],
     ['removed', `${s.removed.toLocaleString('en-US')} (${pct(s.removed_fraction)})`],
-    ...(s.unscored ? [['kept unscored', `${s.unscored.toLocaleString('en-US')} rows too short for the model's features (risk null in D_clean)`] as [string, string]] : []),
-    ['threshold', `risk ≥ ${t.value.toPrecision(6)} (from ${how})`],
-    ['validation recall / FPR at threshold', t.validation ? `${t.validation.tpr.toFixed(4)} / ${t.validation.fpr.toFixed(4)}` : 'n/a'],
-    ['model ROC-AUC', `${auc.mean.toFixed(4)} ± ${auc.std.toFixed(4)} (validation, mean ± std over trials)`],
-    ['model', `${manifest.model.path} (sha256 ${manifest.model.sha256})`],
-    ['features', manifest.model.features.join(', ')],
+    ...(s.unscored ? [['kept unscored', `${s.unscored.toLocaleString('en-US')} rows ${rule ? 'with a rule column null' : "too short for the model's features"} (risk null in D_clean)`] as [string, string]] : []),
+    ...decision,
     ['input', manifest.input.files.map((f) => f.path).join(', ')],
     ['clean / removed', `${manifest.clean.files.map((f) => f.path).join(', ')} / ${manifest.removed.files.map((f) => f.path).join(', ')}`],
     ['created', `${manifest.created} by memsieve ${manifest.tool_version}`],
@@ -55,25 +68,15 @@ export function renderFilterReport(manifest: Manifest, topRemoved: RemovedRow[])
     'risk-histogram',
   );
 
-  const roc = manifest.model.roc;
-  const rocFigure = figure(
-    lineChart({
-      title: 'Risk model ROC (validation)',
-      xLabel: 'false positive rate',
-      yLabel: 'true positive rate',
-      x: [0, 1],
-      y: [0, 1],
-      series: [
-        { label: `AUC ${auc.mean.toFixed(3)}`, color: KEPT, points: roc.fpr.map((f, i) => [f, roc.tpr[i]] as const) },
-        { label: 'chance', color: '#999', dash: '4 4', points: [[0, 0], [1, 1]] },
-      ],
-      dots: t.validation ? [{ x: t.validation.fpr, y: t.validation.tpr, label: 'threshold', color: REMOVED }] : [],
-    }),
+  const roc = model?.roc ?? { fpr: [], tpr: [] };
+  const auc = model?.roc_auc ?? { mean: NaN, std: NaN };
+  const modelRocFigure = figure(
+    rocChart({ title: 'Risk model ROC (validation)', roc, auc: auc.mean, color: KEPT, point: t.validation ? { ...t.validation, color: REMOVED } : undefined }),
     "ROC curve stored in risk.json by 'memsieve train' (pooled held-out predictions); the dot is the chosen threshold.",
     'roc-curve',
   );
 
-  const featureFigures = manifest.model.features.map((name) =>
+  const featureFigures = columns.map((name) =>
     figure(
       histogramChart({
         title: name,
@@ -88,28 +91,57 @@ export function renderFilterReport(manifest: Manifest, topRemoved: RemovedRow[])
   );
 
   const rows = topRemoved;
-  const features = manifest.model.features;
+  const features = columns;
   // the feature whose log-odds term pushed the row's risk up most: why it was removed
   const mainReason = (r: RemovedRow) => {
     const [name, term] = Object.entries(r.log_odds ?? {}).reduce((best, entry) => (entry[1] > best[1] ? entry : best), ['', -Infinity]);
     return name ? `${escapeHtml(name)} (${term >= 0 ? '+' : ''}${term.toFixed(2)})` : '';
   };
   const table =
-    `<table><tr><th>id</th><th class="n">risk</th>${features.map((f) => `<th class="n">${escapeHtml(f)}</th>`).join('')}<th>largest log-odds term</th></tr>` +
-    rows.map((r) => `<tr><td><code>${escapeHtml(r.id)}</code></td><td class="n">${r.risk.toFixed(4)}</td>${features.map((f) => `<td class="n">${formatTick(r.features[f] ?? NaN)}</td>`).join('')}<td>${mainReason(r)}</td></tr>`).join('') +
+    `<table><tr><th>id</th><th class="n">risk</th>${features.map((f) => `<th class="n">${escapeHtml(f)}</th>`).join('')}<th>${rule ? 'rule clauses that hold' : 'largest log-odds term'}</th></tr>` +
+    rows.map((r) => `<tr><td><code>${escapeHtml(r.id)}</code></td><td class="n">${r.risk.toFixed(4)}</td>${features.map((f) => `<td class="n">${formatTick(r.features[f] ?? NaN)}</td>`).join('')}<td>${rule ? escapeHtml((r.reason ?? []).join(', ')) : mainReason(r)}</td></tr>`).join('') +
     '</table>';
 
   return page('memsieve removal report', [
     `<h1>memsieve removal report</h1><p class="sub">Rows a distilled student is likely to memorize, removed before distillation. Verify with <code>memsieve verify --report &lt;this folder&gt;</code>.</p>`,
     '<h2>Summary</h2>',
     summary,
-    '<h2>Risk and model</h2>',
-    `<div class="figures">${riskFigure}${rocFigure}</div>`,
-    '<h2>Features of kept vs removed rows</h2>',
+    ...(model ? ['<h2>Risk and model</h2>', `<div class="figures">${riskFigure}${modelRocFigure}</div>`] : []),
+    ...evaluationSection(manifest),
+    `<h2>${rule ? 'Rule columns' : 'Features'} of kept vs removed rows</h2>`,
     `<div class="figures">${featureFigures.join('')}</div>`,
     `<h2>Removed rows</h2><p class="sub">${rows.length < manifest.removed_rows.rows ? `The ${rows.length} highest-risk of ${manifest.removed_rows.rows}; ` : ''}<code>${escapeHtml(manifest.removed_rows.path)}</code> lists every removed row with its content hash.</p>`,
     table,
   ]);
+}
+
+/** Whether the model was trained on this corpus (its scores file is the one filtered) or transferred from another. */
+function trainedOnText(manifest: Manifest): string {
+  const trained = manifest.model?.trained_on;
+  if (!trained) return 'unknown (risk.json has no training provenance)';
+  const where = `scores ${trained.scores.path} (sha256 ${trained.scores.sha256.slice(0, 12)}…), labels ${trained.labels.path}`;
+  return trained.this_corpus
+    ? `this corpus: its scores are the ones filtered here (${where})`
+    : `another corpus: ${where}; not the scores filtered here (sha256 ${manifest.scores.files[0]?.sha256.slice(0, 12)}…). ${manifest.evaluation ? 'See the evaluation below.' : "Measure how it transfers with 'memsieve evaluate' on labelled rows of this corpus and pass --evaluation."}`;
+}
+
+/** The evaluation passed with --evaluation: what it was measured on, its figures. */
+function evaluationSection(manifest: Manifest): string[] {
+  const entry = manifest.evaluation;
+  if (!entry) return [];
+  const e = entry.result;
+  const on = entry.of_these_scores
+    ? "this corpus's scores (the file filtered here)"
+    : `other scores than the ones filtered here: ${e.scores.path} (sha256 ${e.scores.sha256.slice(0, 12)}…); the figures describe those rows, not this corpus`;
+  const differs = e.threshold.value !== manifest.threshold.value ? ` (the filter's threshold here is ${manifest.threshold.value.toPrecision(6)})` : '';
+  const table = keyValueTable([
+    ['evaluation', `${entry.path} (sha256 ${entry.sha256}), of this model (sha256 matches)`],
+    ['evaluated on', on],
+    ['labels', `${e.labels.path}, column ${e.label_column}`],
+    ['held out?', heldOutNote(e)],
+    ...evaluationRows(e).map(([k, v]) => [k, k === 'threshold' ? v + differs : v] as [string, string]),
+  ]);
+  return ['<h2>Evaluation of the model (memsieve evaluate)</h2>', table, `<div class="figures">${rocFigure(e)}${reliabilityFigure(e)}</div>`];
 }
 
 /** Per-bin counts as a share of each group, so a few hundred removed rows show beside thousands kept. */

@@ -293,3 +293,19 @@ export function lineChart(spec: LineChart): string {
   body.push(...legend(f, spec.series.map((s) => ({ label: s.label, color: s.color, dash: s.dash }))));
   return svg(width, height, spec.title, body);
 }
+
+/** A ROC curve with the chance diagonal and, when given, the operating point at the threshold. */
+export function rocChart(spec: { title: string; roc: { fpr: number[]; tpr: number[] }; auc: number; color: string; point?: { fpr: number; tpr: number; color: string } }): string {
+  return lineChart({
+    title: spec.title,
+    xLabel: 'false positive rate',
+    yLabel: 'true positive rate',
+    x: [0, 1],
+    y: [0, 1],
+    series: [
+      { label: `AUC ${spec.auc.toFixed(3)}`, color: spec.color, points: spec.roc.fpr.map((f, i) => [f, spec.roc.tpr[i]] as const) },
+      { label: 'chance', color: '#999', dash: '4 4', points: [[0, 0], [1, 1]] },
+    ],
+    dots: spec.point ? [{ x: spec.point.fpr, y: spec.point.tpr, label: 'threshold', color: spec.point.color }] : [],
+  });
+}

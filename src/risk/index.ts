@@ -10,7 +10,7 @@ export {
   sigmoid,
 } from './schema.js';
 export type { RiskModel, RiskMetrics, RiskProvenance, RocCurve, PrCurve, MeanStd, InputFile } from './schema.js';
-export { DEFAULT_FEATURES, trainRiskModel, writeRiskModel, runRiskProtocol, joinRiskData, sampleRows, summarizeRiskModel } from './train.js';
+export { DEFAULT_FEATURES, trainRiskModel, writeRiskModel, runRiskProtocol, joinRiskData, readRiskData, sampleRows, summarizeRiskModel } from './train.js';
 export type { TrainOptions, ProtocolOptions, ProtocolResult, RiskData } from './train.js';
 export { parseFeature, featureSourceColumns, featureValues, transformFeatureValue, nonPositiveError } from './feature.js';
 export type { FeatureSpec, FeatureTransform } from './feature.js';

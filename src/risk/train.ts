@@ -82,17 +82,8 @@ export async function trainRiskModel(options: TrainOptions): Promise<RiskModel> 
   if (featureNames.length === 0) throw new UserError('--features: give at least one feature column');
   const duplicateFeature = featureNames.find((f, i) => featureNames.indexOf(f) !== i);
   if (duplicateFeature) throw new UserError(`--features: ${duplicateFeature} is listed twice`);
-  const sourceColumns = featureSourceColumns(featureNames).filter((c) => c !== idColumn);
 
-  const [scores, labels] = await Promise.all([
-    readColumns(options.scores, [idColumn, ...sourceColumns], '--scores'),
-    readColumns(options.labels, [idColumn, labelColumn], '--labels'),
-  ]);
-  const data = joinRiskData(
-    { path: options.scores, ids: scores.columns[idColumn], features: featureNames.map((f) => scores.columns[parseFeature(f).column]) },
-    { path: options.labels, ids: labels.columns[idColumn], labels: labels.columns[labelColumn], labelColumn },
-    featureNames,
-  );
+  const { data, scoresRows, labelsRows } = await readRiskData({ scores: options.scores, labels: options.labels, idColumn, labelColumn, features: featureNames });
   const seed = options.seed ?? 0;
   const trials = options.trials ?? 100;
   const negativesPerPositive = options.negativesPerPositive ?? 3;
@@ -116,8 +107,8 @@ export async function trainRiskModel(options: TrainOptions): Promise<RiskModel> 
       tool_version: VERSION,
       created: new Date().toISOString(),
       inputs: {
-        scores: { path: options.scores, sha256: scoresSha, rows: scores.rows },
-        labels: { path: options.labels, sha256: labelsSha, rows: labels.rows },
+        scores: { path: options.scores, sha256: scoresSha, rows: scoresRows },
+        labels: { path: options.labels, sha256: labelsSha, rows: labelsRows },
       },
       id_column: idColumn,
       label_column: labelColumn,
@@ -133,6 +124,25 @@ export async function trainRiskModel(options: TrainOptions): Promise<RiskModel> 
       solver: { method: 'newton', penalty: 'l2', C: options.C ?? 1, iterations: result.iterations },
     },
   };
+}
+
+/**
+ * Reads the id, label and feature columns of scores and labels and joins them (joinRiskData): train's
+ * reader, which evaluate shares so both accept and reject the same files.
+ */
+export async function readRiskData(options: { scores: string; labels: string; idColumn: string; labelColumn: string; features: string[] }): Promise<{ data: RiskData; scoresRows: number; labelsRows: number }> {
+  const { idColumn, labelColumn, features: featureNames } = options;
+  const sourceColumns = featureSourceColumns(featureNames).filter((c) => c !== idColumn);
+  const [scores, labels] = await Promise.all([
+    readColumns(options.scores, [idColumn, ...sourceColumns], '--scores'),
+    readColumns(options.labels, [idColumn, labelColumn], '--labels'),
+  ]);
+  const data = joinRiskData(
+    { path: options.scores, ids: scores.columns[idColumn], features: featureNames.map((f) => scores.columns[parseFeature(f).column]) },
+    { path: options.labels, ids: labels.columns[idColumn], labels: labels.columns[labelColumn], labelColumn },
+    featureNames,
+  );
+  return { data, scoresRows: scores.rows, labelsRows: labels.rows };
 }
 
 /** Writes risk.json atomically. */

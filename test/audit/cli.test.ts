@@ -110,12 +110,28 @@ describe('memsieve audit: bad input', () => {
   const audit = (output: string, extra: string[], model = join(KV_TINY, 'logits.onnx')) =>
     runCli(['audit', '-i', input, '-o', output, '--model', model, '--tokenizer', kitFile('tokenizer.json'), '--threads', '1', ...extra]);
 
-  it('prefix + suffix longer than --max-tokens: exit 2, no output', () => {
-    const output = join(dir, 'window.parquet');
-    const result = audit(output, ['--max-tokens', '64']);
+  it.each(['one-pass', 'greedy'])('prefix + suffix longer than --max-tokens (--method %s): exit 2, no output', (method) => {
+    const output = join(dir, `window-${method}.parquet`);
+    const result = audit(output, ['--max-tokens', '64', '--method', method]);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/--prefix-tokens 50 \+ --suffix-tokens 50 = 100 exceed --max-tokens 64/);
     expect(existsSync(output)).toBe(false);
+  });
+
+  it('an empty prompt (--prefix-tokens 0) or an unknown --method: exit 2 naming the option, no output', () => {
+    const output = join(dir, 'empty-prompt.parquet');
+    const empty = audit(output, ['--prefix-tokens', '0']);
+    expect(empty.status).toBe(2);
+    expect(empty.stderr).toMatch(/--prefix-tokens.*positive integer/);
+    const unknown = audit(output, ['--method', 'beam']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/--method beam: unknown method; use one-pass or greedy/);
+    expect(existsSync(output)).toBe(false);
+  });
+
+  it('the API refuses an empty prompt before loading anything', async () => {
+    const { checkAuditOptions } = await import('../../src/audit/audit.js');
+    expect(() => checkAuditOptions({ maxTokens: 128, prefixTokens: 0, suffixTokens: 50, approxThreshold: 0.9 })).toThrow(/--prefix-tokens must be a positive integer \(got 0\)/);
   });
 
   it('a tokenizer larger than the model vocabulary: exit 2, no output', () => {
@@ -142,5 +158,35 @@ describe('memsieve audit: bad input', () => {
     expect(result.stderr).toMatch(/row 3 \(id empty-one\): 'text' is empty/);
     expect(existsSync(output)).toBe(false);
     expect(existsSync(`${output}.summary.json`)).toBe(false);
+  });
+});
+
+describe('memsieve audit in shards, merged: the summary keeps what was computed', () => {
+  const dir = tempDir();
+  let input: string;
+  beforeAll(async () => {
+    input = writeJsonl(join(dir, 'four.jsonl'), (await kitCorpus()).slice(0, 4).map((row) => ({ id: row.id, text: row.text })));
+  });
+  const shardedAudit = (output: string, extra: string[]) => {
+    for (const index of ['0', '1']) {
+      const result = runCli([
+        'audit', '-i', input, '-o', output, '--model', join(KV_TINY, 'kv.onnx'), '--tokenizer', kitFile('tokenizer.json'), '--threads', '1',
+        '--prefix-tokens', '20', '--suffix-tokens', '16', '--max-tokens', '64', '--shard-index', index, '--shard-count', '2', '-q', ...extra,
+      ]);
+      expect(result.status, result.stderr).toBe(0);
+    }
+    const merged = runCli(['merge', output]);
+    expect(merged.status, merged.stderr).toBe(0);
+    return JSON.parse(readFileSync(`${output}.summary.json`, 'utf8'));
+  };
+
+  it('one-pass: approx_memorized stays null (not a sum of nulls read as 0); --approximate: counts summed', async () => {
+    const plain = shardedAudit(join(dir, 'plain.parquet'), []);
+    expect(plain).toMatchObject({ rows: 4, audited: 4, shards: 2, method: 'one-pass', decoded: false, approx_memorized: null, approx_memorization_rate: null });
+    expect(Object.keys((await readOutputRows(join(dir, 'plain.parquet')))[0])).toEqual(['id', 'text', 'memorized', 'lead']);
+    const approx = shardedAudit(join(dir, 'approx.parquet'), ['--approximate']);
+    const rows = await readOutputRows(join(dir, 'approx.parquet'));
+    expect(approx).toMatchObject({ rows: 4, audited: 4, decoded: true, approx_memorized: rows.filter((r) => r.approx_memorized).length });
+    expect(approx.approx_memorization_rate).toBe(approx.approx_memorized / 4);
   });
 });

@@ -74,7 +74,7 @@ steps:
     ['bad YAML', 'steps: [\n  {id: a', /bad YAML\.yaml \(line \d+\): not valid YAML/],
     ['unknown top key', 'stepz: []\n', /unknown top key\.yaml \(line 1\): key "stepz": unknown key; expected one of name, description, vars/],
     ['no steps', 'name: x\n', /no steps\.yaml: key "steps": expected a non-empty list of steps/],
-    ['unknown kind', 'steps:\n  - id: s\n    kind: scor\n', /unknown kind\.yaml \(line 3\): steps\[0\] \(id "s"\): key "kind": expected one of score, audit, train, filter, verify, distill, compare/],
+    ['unknown kind', 'steps:\n  - id: s\n    kind: scor\n', /unknown kind\.yaml \(line 3\): steps\[0\] \(id "s"\): key "kind": expected one of score, audit, train, evaluate, filter, verify, distill, compare/],
     ['unknown step key', 'steps:\n  - id: s\n    kind: train\n    option: {}\n', /\(line 4\): steps\[0\] \(id "s"\): key "option": unknown key/],
     ['bad id', 'steps:\n  - id: "a b"\n    kind: train\n', /steps\[0\]: key "id": expected an id/],
     ['duplicate id', 'steps:\n  - {id: a, kind: train}\n  - {id: a, kind: verify}\n', /steps\[1\] \(id "a"\): key "id": duplicate id; steps\[0\] has it too/],

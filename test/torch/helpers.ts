@@ -18,10 +18,11 @@ export function runPython(args: string[], timeoutMs = 600_000) {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** A random tiny checkpoint folder (and its ONNX logits graph when `onnx` is given). */
-export function makeTiny(out: string, options: { vocab?: number; layers?: number; seed?: number; onnx?: string } = {}): void {
+/** A random tiny checkpoint folder (and its ONNX logits graph when `onnx` is given; `tie`: two tokens tied on top everywhere). */
+export function makeTiny(out: string, options: { vocab?: number; layers?: number; seed?: number; onnx?: string; tie?: [number, number] } = {}): void {
   const args = ['-m', 'memsieve_torch.tiny', '--out', out, '--vocab', String(options.vocab ?? 2048), '--layers', String(options.layers ?? 1), '--seed', String(options.seed ?? 0)];
   if (options.onnx) args.push('--onnx', options.onnx);
+  if (options.tie) args.push('--tie', options.tie.join(','));
   const r = runPython(args);
   if (r.status !== 0) throw new Error(`making a tiny checkpoint failed:\n${r.stderr}`);
 }

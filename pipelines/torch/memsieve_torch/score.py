@@ -78,3 +78,26 @@ def greedy_rows(model, prefixes, n, batch_tokens=32768):
             prefix = torch.as_tensor(np.stack([prefixes[i] for i in index]).astype(np.int64), device=model.device)
             out[index] = model.greedy(prefix, n).cpu().numpy().astype(np.int32)
     return out
+
+
+@torch.no_grad()
+def teacher_forced_argmax(model, rows, start, batch_tokens=32768):
+    """The audit's one-pass path: per row, the argmax (ties to the lowest id, as in greedy) of the
+    next-token logits at positions start-1 .. len-2, fed the row's true tokens. Flat int32, row order."""
+    lengths = np.array([len(r) for r in rows], dtype=np.int64)
+    if start < 1:
+        raise DataError(f"argmax: start {start} must be ≥ 1 (a prompt needs at least one token)")
+    if np.any(lengths < start):
+        raise DataError(f"argmax: row {int(np.argmax(lengths < start))} has fewer than start = {start} tokens")
+    _check_fits(model, rows, "model")
+    offsets = np.concatenate([[0], np.cumsum(lengths - start)])
+    out = np.zeros(int(offsets[-1]), dtype=np.int32)
+    for batch in length_buckets(lengths, batch_tokens):
+        batch = batch[lengths[batch] > start]
+        if len(batch) == 0:
+            continue
+        input_ids, mask = pad_batch([rows[i] for i in batch], device=model.device)
+        best = model.logits(input_ids, mask)[:, start - 1 : -1].argmax(dim=-1).cpu().numpy()
+        for j, i in enumerate(batch):
+            out[offsets[i] : offsets[i + 1]] = best[j, : lengths[i] - start]
+    return out

@@ -3,7 +3,8 @@
     python -m memsieve_torch.worker --teacher DIR --baseline DIR [--model DIR] [--device auto] [--dtype auto]
 
 Ops: info, score (teacher + baseline → PairScores columns), stats (one model's nll and suffix
-measures), greedy (continue prefixes by n tokens), shutdown. Every response echoes the request's `id`.
+measures), greedy (continue prefixes by n tokens), argmax (teacher-forced argmaxes from position
+`start`: the audit's one-pass path), shutdown. Every response echoes the request's `id`.
 """
 
 import argparse
@@ -18,7 +19,7 @@ import torch
 from .data import DataError
 from .framing import FramingError, read_message, write_message
 from .models import load_model, resolve_device, resolve_dtype
-from .score import greedy_rows, score_model, score_pairs
+from .score import greedy_rows, score_model, score_pairs, teacher_forced_argmax
 
 
 def rows_of(arrays, header):
@@ -79,7 +80,11 @@ class Worker:
                 raise DataError("greedy: n must be ≥ 0")
             tokens = greedy_rows(self.model(header.get("model", "model")), rows_of(arrays, header), n, self.batch_tokens)
             return {"rows": tokens.shape[0], "n": n}, {"tokens": tokens.reshape(-1)}
-        raise DataError(f"unknown op {op!r} (info, score, stats, greedy, shutdown)")
+        if op == "argmax":
+            rows = rows_of(arrays, header)
+            tokens = teacher_forced_argmax(self.model(header.get("model", "model")), rows, int(header.get("start", 1)), self.batch_tokens)
+            return {"rows": len(rows)}, {"tokens": tokens}
+        raise DataError(f"unknown op {op!r} (info, score, stats, greedy, argmax, shutdown)")
 
 
 def parse_args(argv):

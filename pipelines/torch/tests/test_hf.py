@@ -17,7 +17,7 @@ tokenizers = pytest.importorskip("tokenizers", reason="tokenizers is not install
 
 from memsieve_torch.data import TokenData, write_token_file  # noqa: E402
 from memsieve_torch.models import load_model  # noqa: E402
-from memsieve_torch.score import greedy_rows, score_model, score_pairs  # noqa: E402
+from memsieve_torch.score import greedy_rows, score_model, score_pairs, teacher_forced_argmax  # noqa: E402
 
 PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KIT = os.path.join(PKG, "..", "..", "fixtures", "brown-tiny")
@@ -142,6 +142,21 @@ def test_greedy_memorization_flags_match_the_kit(kit, pair32):
         agree = np.mean(np.array(mem) == np.array(golden[col]))
         print(f"{col}: {sum(mem)} memorized, agreement with golden {agree:.5f}")
         assert agree >= 0.999
+
+
+def test_one_pass_memorization_and_lead_match_the_kit(kit, pair32):
+    """The audit's one-pass path on Hugging Face checkpoints: memorized and lead from teacher-forced argmaxes."""
+    rows, golden = kit
+    teacher, baseline = pair32
+    student = load_model(os.path.join(KIT, "hf", "student"), DEVICE, torch.float32)
+    for model, name in ((teacher, "teacher"), (baseline, "baseline"), (student, "student")):
+        predicted = teacher_forced_argmax(model, [r[:100] for r in rows], 50).reshape(len(rows), 50)
+        hits = predicted == np.stack([r[50:100] for r in rows])
+        lead = np.where(hits.all(axis=1), 50, np.argmin(hits, axis=1))
+        mem_agree = np.mean((lead == 50) == np.array(golden[f"mem_{name}"]))
+        lead_agree = np.mean(lead == np.array(golden[f"lead_{name}"]))
+        print(f"one-pass {name}: {int((lead == 50).sum())} memorized, agreement with golden mem {mem_agree:.5f}, lead {lead_agree:.5f}")
+        assert mem_agree >= 0.999 and lead_agree >= 0.99
 
 
 def test_hf_static_cache_greedy_equals_naive_greedy(kit, pair32):
