@@ -8,6 +8,7 @@ import { UserError } from '../../src/errors.js';
 import { featureSourceColumns, featureValues, parseFeature } from '../../src/risk/feature.js';
 import { loadRiskModel, predictRisk, RISK_SCHEMA } from '../../src/risk/schema.js';
 import { joinRiskData, runRiskProtocol, trainRiskModel, writeRiskModel } from '../../src/risk/train.js';
+import { evaluateRiskModel } from '../../src/evaluate/evaluate.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/kit.js';
 import { makeKitInputs, readParquetRows, type KitInputs } from '../filter/kit-setup.js';
@@ -208,6 +209,17 @@ describe('filter and verify --check-risk apply the log transform of risk.json', 
     const verify = runCli(['verify', '--report', join(out, 'report'), '--check-risk']);
     expect(verify.stderr).toBe('');
     expect(verify.status).toBe(0);
+  });
+
+  it('evaluate applies the transform: its ROC-AUC is roc_auc_score of the float64 risk of log features', async () => {
+    const m = JSON.parse(readFileSync(model, 'utf8'));
+    const risk = kit.ids.map((_, i) => {
+      const x = [Math.log(kit.features.teacher_ppl[i]), Math.log(kit.features.baseline_ppl[i]), kit.features.kl_teacher_baseline[i], kit.features.zlib_entropy[i]];
+      return 1 / (1 + Math.exp(-x.reduce((s, v, j) => s + (m.coefficients[j] * (v - m.scaler.mean[j])) / m.scaler.std[j], m.intercept)));
+    });
+    const ref = sklearn<{ roc_auc: number }>({ task: 'metrics', y: kit.memStudent.map(Number), score: risk });
+    const evaluation = await evaluateRiskModel({ model, scores: kit.scores, labels: join(kit.dir, 'labels.parquet'), labelColumn: 'mem_student' });
+    expect(Math.abs(evaluation.roc_auc - ref.roc_auc)).toBeLessThan(1e-12);
   });
 
   it('a non-positive value in the scores at filter time: error naming the id and column', async () => {
