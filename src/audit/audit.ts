@@ -66,8 +66,13 @@ export interface AuditSummary {
   max_tokens: number;
   approx_threshold: number;
   seconds: number;
+  /** of this run (a resumed run audits only the rows after `resumed_rows`) */
   prefixes_per_s: number;
+  /** rows an interrupted run had written, which this run continued after (0: started afresh) */
+  resumed_rows: number;
 }
+
+type AuditCounts = { rows: number; too_short: number; memorized: number; approx_memorized: number };
 
 /** Option errors found before any model is loaded. */
 export function checkAuditOptions(o: { maxTokens: number; prefixTokens: number; suffixTokens: number; approxThreshold: number; method?: string }): void {
@@ -119,14 +124,30 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
   const decoded = method === 'greedy' || options.approximate === true || options.keepGenerations === true;
   const plan = { method, prefixTokens, suffixTokens, maxTokens, decoded, approxThreshold };
 
-  const reader = openReader(options.input, { format: options.inputFormat, shard: options.shard });
+  let reader = openReader(options.input, { format: options.inputFormat, shard: options.shard });
   const keepTokenizer = options.keepGenerations ? tokenizer : undefined;
-  const output = new OrderedOutput<AuditChunk>(await openWriter(options.output, { format: options.outputFormat }), (chunk) => withColumns(chunk.batch, auditColumns(chunk, decoded, keepTokenizer)), IN_FLIGHT);
+  const writer = await openWriter(options.output, { format: options.outputFormat, checkpoint: options.checkpoint });
+  // counted as rows are written, so a checkpoint holds the counts of exactly the rows it holds
+  const resumed = writer.resumed;
+  const written: AuditCounts = (resumed?.stage as AuditCounts | undefined) ?? { rows: 0, too_short: 0, memorized: 0, approx_memorized: 0 };
+  const resumedAudited = written.rows - written.too_short;
+  if (resumed) reader = openReader(options.input, { format: options.inputFormat, shard: options.shard, skipRows: resumed.rows });
+  const assemble = (chunk: AuditChunk) => {
+    written.rows += chunk.batch.numRows;
+    for (const a of chunk.audits) {
+      if (!a) written.too_short++;
+      else {
+        if (a.memorized) written.memorized++;
+        if (a.approx_memorized) written.approx_memorized++;
+      }
+    }
+    return withColumns(chunk.batch, auditColumns(chunk, decoded, keepTokenizer));
+  };
+  const output = new OrderedOutput<AuditChunk>(writer, assemble, IN_FLIGHT, () => ({ ...written }));
   const progress = new Progress({ label: 'audit', quiet: options.quiet });
-  let rows = 0;
+  if (resumed) progress.note(`resuming after row ${resumed.rows}: the output of an interrupted run with the same arguments and inputs`);
+  let rows = resumed?.rows ?? 0;
   let tooShort = 0;
-  let memorized = 0;
-  let approx = 0;
   try {
     for await (const batch of reader) {
       const named = hasIdColumn(batch, idColumn);
@@ -154,8 +175,6 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
           const audits = await auditBatch(generator, members.map((r) => ids[r]), plan);
           members.forEach((r, j) => {
             chunk.audits[r] = audits[j];
-            if (audits[j].memorized) memorized++;
-            if (audits[j].approx_memorized) approx++;
           });
           progress.add(members.length, members.length * suffixTokens);
         });
@@ -167,13 +186,14 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
     await output.abort();
     throw error;
   }
-  const audited = rows - tooShort;
+  const { memorized, approx_memorized: approx } = written;
+  const audited = written.rows - written.too_short;
   const seconds = progress.seconds;
   const summary: AuditSummary = {
     command: 'audit',
     model: options.model ?? null,
     output: options.output,
-    rows,
+    rows: written.rows,
     audited,
     memorized,
     memorization_rate: audited === 0 ? 0 : memorized / audited,
@@ -181,13 +201,14 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
     approx_memorization_rate: decoded ? (audited === 0 ? 0 : approx / audited) : null,
     method,
     decoded,
-    skipped: { too_short: tooShort },
+    skipped: { too_short: written.too_short },
     prefix_tokens: prefixTokens,
     suffix_tokens: suffixTokens,
     max_tokens: maxTokens,
     approx_threshold: approxThreshold,
     seconds: Math.round(seconds * 1000) / 1000,
-    prefixes_per_s: Math.round((audited / Math.max(seconds, 1e-9)) * 100) / 100,
+    prefixes_per_s: Math.round(((audited - resumedAudited) / Math.max(seconds, 1e-9)) * 100) / 100,
+    resumed_rows: resumed?.rows ?? 0,
   };
   if (options.output !== '-') await writeFileAtomic(summaryPath(options.output), `${JSON.stringify(summary, null, 1)}\n`);
   progress.finish(summary);

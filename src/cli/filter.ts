@@ -16,6 +16,7 @@ export function register(program: Command): void {
     .requiredOption('--clean <file>', 'output: rows kept (D_clean), all input columns plus risk')
     .requiredOption('--removed <file>', 'output: rows removed, all input columns plus risk')
     .requiredOption('--report <dir>', 'output folder for manifest.json and report.html')
+    .option('--threshold-from <file>', 'the --remove-top cut from `memsieve threshold` (sharded runs: every shard cuts at the corpus-wide value)')
     .option('--id-column <name>', 'id column in corpus and scores', 'id')
     .option('--include-text', 'copy removed rows\' text into manifest.json (it may hold personal data)', false)
     .option('--text-column <name>', 'text column for --include-text', 'text');
@@ -34,6 +35,7 @@ export function register(program: Command): void {
         threshold: options.threshold,
         removeTop: options.removeTop,
         targetRecall: options.targetRecall,
+        thresholdFrom: options.thresholdFrom,
         idColumn: options.idColumn,
         includeText: options.includeText,
         textColumn: options.textColumn,

@@ -24,6 +24,13 @@ export function positiveNumber(value: string): number {
   return n;
 }
 
+/** A share in (0, 1]. */
+export function fraction(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 1) throw new InvalidArgumentError('expected a number in (0, 1].');
+  return n;
+}
+
 export function format(value: string): Format {
   if (value !== 'parquet' && value !== 'arrow' && value !== 'jsonl') throw new InvalidArgumentError('expected parquet, arrow or jsonl.');
   return value;

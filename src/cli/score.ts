@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { score, type ScoreCommandOptions } from '../score/run.js';
 import { SCORE_DEFAULTS } from '../score/score.js';
-import { addModelStageOptions, positiveInt, positiveNumber } from './options.js';
+import { addModelStageOptions, fraction, positiveInt, positiveNumber } from './options.js';
 
 export function register(program: Command): void {
   const command = program
     .command('score')
-    .description('Per-example memorization-risk features: teacher/baseline perplexity, teacher–baseline KL, zlib entropy, suffix entropy and log-probability')
+    .description('Per-example memorization-risk features: teacher/baseline perplexity, teacher–baseline KL, zlib entropy, suffix entropy and log-probability, teacher-forced memorization, Min-K%, Min-K%++, zlib ratio')
     .requiredOption('-i, --input <paths...>', 'corpus: Parquet, Arrow IPC or JSONL files or folders of them, read in order (-i a.parquet b.parquet, or -i repeated; - = stdin)')
     .requiredOption('-o, --output <path>', 'output file (.parquet, .arrow, .jsonl; - = stdout as Arrow IPC stream or JSONL)')
     .requiredOption('--teacher <model>', 'teacher model: ONNX file (backend onnx) or Hugging Face checkpoint folder (backend torch)')
@@ -15,7 +15,8 @@ export function register(program: Command): void {
     .option('--max-tokens <n>', 'truncate each text to its first n tokens', positiveInt, SCORE_DEFAULTS.maxTokens)
     .option('--temperature <t>', 'temperature of the teacher–baseline KL', positiveNumber, SCORE_DEFAULTS.temperature)
     .option('--prefix-tokens <k>', 'prefix length of the suffix window', positiveInt, SCORE_DEFAULTS.prefixTokens)
-    .option('--suffix-tokens <m>', 'suffix length of the suffix window', positiveInt, SCORE_DEFAULTS.suffixTokens);
+    .option('--suffix-tokens <m>', 'suffix length of the suffix window', positiveInt, SCORE_DEFAULTS.suffixTokens)
+    .option('--min-k <k>', 'Min-K% and Min-K%++: share of lowest-probability positions averaged, in (0, 1]', fraction, SCORE_DEFAULTS.minK);
   addModelStageOptions(command, { help: 'rows per model call', default: SCORE_DEFAULTS.batchSize }).action(async (options: ScoreCommandOptions) => {
     await score(options);
   });

@@ -15,12 +15,13 @@ import { parseRule, type Rule } from './rule.js';
 import { renderFilterReport } from '../report/filter-report.js';
 import { VERSION } from '../version.js';
 import { FINGERPRINT_ALGORITHM, MultisetHash, ROW_ENCODING, RowHasher } from './fingerprint.js';
-import { SplitHistogramBuilder, fixedEdges, robustEdges } from './histogram.js';
+import { FineHistogramBuilder, RISK_BINS, SplitHistogramBuilder, fixedEdges, profileDistributions, type FilterProfile } from './histogram.js';
 import { MANIFEST_SCHEMA, splitSummary, type FileEntry, type Manifest, type RemovedRow, type TrainedOn } from './manifest.js';
 import { idAt, readRiskIndex, requireColumn, scoresColumns, type RiskIndex } from './scores.js';
 import { ID_HINT } from '../io/add-ids.js';
 import { float64Column } from '../score/columns.js';
 import { chooseThreshold, type Threshold, type ThresholdChoice } from './threshold.js';
+import { readThresholdFile } from './threshold-file.js';
 import { relativeTo } from './paths.js';
 import { REMOVED_LIST_FILE, RemovedListWriter } from './removed-list.js';
 import { splitRows } from './take.js';
@@ -28,7 +29,6 @@ import type { Shard, ShardLedger } from '../stage/shard.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const REPORT_FILE = 'report.html';
-const HISTOGRAM_BINS = 40;
 /** at most this many ids are named in an error */
 const NAMED_IDS = 5;
 
@@ -56,12 +56,20 @@ export interface FilterOptions extends ThresholdChoice {
   shard?: Shard;
   /** receives rows read and rows kept/removed per corpus batch, for `memsieve merge` */
   ledger?: ShardLedger;
+  /** the scores files to join with (a shard's score parts, src/filter/score-parts.ts); default: `scores` */
+  scoresFiles?: string[];
+  /** count only these scores units (row groups) in the report's histograms, so that shards add up; default: all */
+  profileUnits?: Shard;
+  /** a threshold file from `memsieve threshold` (the corpus-wide --remove-top cut, src/filter/threshold-file.ts) */
+  thresholdFrom?: string;
 }
 
 export interface FilterResult {
   manifest: Manifest;
   manifestPath: string;
   reportPath: string;
+  /** the exact histogram counts behind manifest.distributions (a shard's go to its marker) */
+  profile: FilterProfile;
 }
 
 export async function filterCorpus(options: FilterOptions): Promise<FilterResult> {
@@ -78,18 +86,23 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
   const removedFormat = detectFormat(options.removed);
 
   const decider = await loadDecider(options);
-  const scoresSha = await sha256File(options.scores);
+  const scoresFiles = options.scoresFiles ?? [options.scores];
+  // a shard joined with its own score parts never reads the whole scores file: its merge hashes it once
+  const scoresSha = options.scoresFiles && !options.evaluation ? '' : await sha256File(options.scores);
   // before the passes over the scores: another model's evaluation fails fast
   const evaluation = options.evaluation ? await checkedEvaluation(options.evaluation, options.model!, scoresSha) : undefined;
-  const index = await readRiskIndex(options.scores, decider.scorer, idColumn);
-  if (index.unscored === index.rows) {
+  if (options.thresholdFrom !== undefined && decider.rule) throw new UserError('--threshold-from goes with a risk model (--model), not with --rule');
+  const index = await readRiskIndex(options.scoresFiles ?? options.scores, decider.scorer, idColumn);
+  if (index.unscored === index.rows && !options.shard) {
     const what = decider.rule ? `the rule's columns (${decider.rule.columns.join(', ')})` : "the model's features";
     throw new UserError(`--scores ${options.scores}: every row is too short for ${what} (all ${index.rows} have them null); there is nothing to filter`);
   }
-  const threshold: Threshold = decider.model
-    ? chooseThreshold(options, decider.model, index.unscored ? index.risk.filter((r) => !Number.isNaN(r)) : index.risk)
-    : { value: RULE_HOLDS, method: 'rule', requested: null };
-  const profile = await profileScores(options.scores, decider.scorer, index, threshold.value, idColumn);
+  const threshold: Threshold = !decider.model
+    ? { value: RULE_HOLDS, method: 'rule', requested: null }
+    : options.thresholdFrom
+      ? await readThresholdFile(options.thresholdFrom, { ...options, model: options.model! })
+      : chooseThreshold(options, decider.model, index.unscored ? index.risk.filter((r) => !Number.isNaN(r)) : index.risk);
+  const profile = await profileScores(scoresFiles, decider.scorer, index, threshold.value, idColumn, options.profileUnits);
 
   await mkdir(options.report, { recursive: true });
   const reportDir = options.report;
@@ -105,7 +118,7 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
     writers.push(removed);
     const list = await RemovedListWriter.create(listTemp);
     writers.push(list);
-    const split = await splitCorpus(inputs, options.scores, index, threshold.value, idColumn, textColumn, { clean, removed, list }, profile.removedFeatures, options.shard, options.ledger);
+    const split = await splitCorpus(inputs, scoresFiles, index, threshold.value, idColumn, textColumn, { clean, removed, list }, profile.removedFeatures, options.shard, options.ledger, !options.profileUnits);
     await clean.close();
     await removed.close();
     await list.close();
@@ -136,12 +149,12 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
       text_column: textColumn,
       fingerprint: { algorithm: FINGERPRINT_ALGORITHM, row_encoding: ROW_ENCODING, columns: split.columns },
       input: { files: await Promise.all(inputs.map((p) => fileEntry(p))), rows: rowsIn, fingerprint: split.inputFingerprint },
-      scores: { files: [{ path: relativeTo(reportDir, options.scores), sha256: scoresSha }], rows: index.rows },
+      scores: { files: options.scoresFiles ? await Promise.all(scoresFiles.map((p) => fileEntry(p))) : [{ path: relativeTo(reportDir, options.scores), sha256: scoresSha }], rows: index.rows },
       clean: { files: [await fileEntry(options.clean, cleanTemp)], rows: split.kept, fingerprint: split.cleanFingerprint },
       removed: { files: [await fileEntry(options.removed, removedTemp)], rows: split.removed, fingerprint: split.removedFingerprint },
       report: { path: REPORT_FILE, sha256: '' },
       summary: splitSummary(rowsIn, split.kept, split.removed, split.unscored),
-      distributions: { risk: profile.risk, features: profile.features },
+      distributions: profileDistributions(profile.counts),
       removed_rows: { ...(await fileEntry(join(reportDir, REMOVED_LIST_FILE), listTemp)), rows: list.rows },
     };
     const html = renderFilterReport(manifest, list.top.result());
@@ -157,7 +170,7 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
     await rename(reportTemp, reportPath);
     await rename(listTemp, join(reportDir, REMOVED_LIST_FILE));
     await writeFileAtomic(manifestPath, JSON.stringify(manifest, null, 1) + '\n');
-    return { manifest, manifestPath, reportPath };
+    return { manifest, manifestPath, reportPath, profile: profile.counts };
   } catch (error) {
     for (const writer of writers) await writer.abort().catch(() => undefined);
     for (const temp of [cleanTemp, removedTemp, reportTemp, listTemp]) await rm(temp, { force: true });
@@ -239,8 +252,7 @@ function operatingPoint(model: RiskModel, t: number): { fpr: number; tpr: number
 }
 
 interface ScoresProfile {
-  risk: ReturnType<SplitHistogramBuilder['result']>;
-  features: Record<string, ReturnType<SplitHistogramBuilder['result']>>;
+  counts: FilterProfile;
   removedFeatures: RemovedFeatures;
 }
 
@@ -279,31 +291,41 @@ class RemovedFeatures {
   }
 }
 
-/** Second pass over the scores, now that the threshold is known: kept-vs-removed histograms and removed rows' features. */
-async function profileScores(scores: string, scorer: RowScorer, index: RiskIndex, threshold: number, idColumn: string): Promise<ScoresProfile> {
-  const riskHistogram = new SplitHistogramBuilder(fixedEdges(0, 1, 50));
-  for (const r of index.risk) if (!Number.isNaN(r)) riskHistogram.add(r, r >= threshold);
-  const histograms = scorer.columns.map((_, j) => new SplitHistogramBuilder(robustEdges(index.featureSample[j], HISTOGRAM_BINS)));
+/**
+ * Second pass over the scores, now that the threshold is known: kept-vs-removed histograms (of the rows
+ * in `units` only, so shards reading the whole scores file add up) and removed rows' features.
+ */
+async function profileScores(scores: string[], scorer: RowScorer, index: RiskIndex, threshold: number, idColumn: string, units?: Shard): Promise<ScoresProfile> {
+  const source = `--scores ${scores.join(' ')}`;
+  const riskHistogram = new SplitHistogramBuilder(fixedEdges(0, 1, RISK_BINS));
+  const histograms = scorer.columns.map(() => new FineHistogramBuilder());
   const removedFeatures = new RemovedFeatures(index.rows, scorer);
   let row = 0;
+  let unit = 0;
+  // one batch per unit (row group) when read whole
   for await (const batch of openReader(scores, { columns: scoresColumns(idColumn, scorer) })) {
-    const idVector = requireColumn(batch, idColumn, `--scores ${scores}`, ID_HINT);
-    const ids = Array.from({ length: batch.numRows }, (_, i) => idAt(idVector, i, `--scores ${scores}`, row + i, idColumn));
-    const features = scorer.read(batch, ids, `--scores ${scores}`);
-    // the same file as the first pass: row numbers are positions
+    const counted = !units || unit++ % units.count === units.index;
+    if (batch.numRows === 0) continue;
+    const idVector = requireColumn(batch, idColumn, source, ID_HINT);
+    const ids = Array.from({ length: batch.numRows }, (_, i) => idAt(idVector, i, source, row + i, idColumn));
+    const features = scorer.read(batch, ids, source);
+    // the same files as the first pass: row numbers are positions
     for (let i = 0; i < batch.numRows && row + i < index.rows; i++) {
       const at = row + i;
-      if (Number.isNaN(index.risk[at])) continue; // unscored: kept, in no histogram
-      const removed = index.risk[at] >= threshold;
-      for (let j = 0; j < features.length; j++) histograms[j].add(features[j][i], removed);
+      const risk = index.risk[at];
+      if (Number.isNaN(risk)) continue; // unscored: kept, in no histogram
+      const removed = risk >= threshold;
+      if (counted) {
+        riskHistogram.add(risk, removed);
+        for (let j = 0; j < features.length; j++) histograms[j].add(features[j][i], removed);
+      }
       if (removed) removedFeatures.add(at, features, i);
     }
     row += batch.numRows;
   }
-  if (row !== index.rows) throw new UserError(`--scores ${scores} changed while filter was reading it (${index.rows} rows, then ${row}); run filter again`);
+  if (row !== index.rows) throw new UserError(`${source} changed while filter was reading it (${index.rows} rows, then ${row}); run filter again`);
   return {
-    risk: riskHistogram.result(),
-    features: Object.fromEntries(scorer.columns.map((name, j) => [name, histograms[j].result()])),
+    counts: { risk: riskHistogram.result(), features: Object.fromEntries(scorer.columns.map((name, j) => [name, histograms[j].result()])) },
     removedFeatures,
   };
 }
@@ -328,7 +350,7 @@ interface SplitWriters {
 /** The corpus pass: every row to exactly one writer, with its risk appended, fingerprinted on the way. */
 async function splitCorpus(
   inputs: string[],
-  scores: string,
+  scores: string[],
   index: RiskIndex,
   threshold: number,
   idColumn: string,
@@ -337,6 +359,8 @@ async function splitCorpus(
   removedFeatures: RemovedFeatures,
   shard?: Shard,
   ledger?: ShardLedger,
+  /** the scores hold exactly the rows of this corpus (shard): every scores row must be met */
+  scoresExact = true,
 ): Promise<SplitResult> {
   const seen = new Uint8Array(index.rows);
   const input = new MultisetHash();
@@ -412,8 +436,8 @@ async function splitCorpus(
   const unseen: string[] = [];
   let unseenCount = 0;
   for (let r = 0; r < index.rows; r++) if (!seen[r]) unseenCount++;
-  // a shard sees only its part of the corpus; the merge checks the total against the scores
-  if (unseenCount > 0 && !shard) {
+  // a shard joined with the whole scores file sees only part of it; the merge checks the total
+  if (unseenCount > 0 && (!shard || scoresExact)) {
     // the index keeps no ids: read the first few unseen ones back from the scores
     let at = 0;
     for await (const batch of openReader(scores, { columns: [idColumn] })) {
@@ -421,7 +445,7 @@ async function splitCorpus(
       for (let i = 0; i < batch.numRows && unseen.length < NAMED_IDS; i++, at++) if (!seen[at]) unseen.push(String(ids.get(i)));
       if (unseen.length >= NAMED_IDS) break;
     }
-    throw new UserError(`the scores hold ${unseenCount} id(s) that are not in ${source} (${unseen.join(', ')}${unseenCount > unseen.length ? ', …' : ''}); pass the scores made from this corpus`);
+    throw new UserError(`${scores.length > 1 || shard ? `the scores (${scores.join(', ')})` : 'the scores'} hold ${unseenCount} id(s) that are not in ${source} (${unseen.join(', ')}${unseenCount > unseen.length ? ', …' : ''}); pass the scores made from this corpus`);
   }
   const check = new MultisetHash();
   check.addHex(cleanHash.hex());

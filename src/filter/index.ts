@@ -11,3 +11,6 @@ export type { Rule, RuleNode, Comparison } from './rule.js';
 export type { ThresholdChoice, Threshold } from './threshold.js';
 export { MultisetHash, RowHasher, rowDigest, addFingerprints, FINGERPRINT_ALGORITHM, ROW_ENCODING } from './fingerprint.js';
 export { readRemovedList, REMOVED_LIST_FILE } from './removed-list.js';
+export { filterShard } from './shard.js';
+export { computeThreshold, readThresholdFile, THRESHOLD_SCHEMA } from './threshold-file.js';
+export type { ThresholdFile, ThresholdOptions } from './threshold-file.js';

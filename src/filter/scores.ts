@@ -8,12 +8,9 @@ import { ID_HINT } from '../io/add-ids.js';
 import type { RiskModel } from '../risk/index.js';
 import type { RowScorer } from './scorer.js';
 import { nonPositiveError, parseFeature, transformFeatureValue } from '../risk/index.js';
-import { createRng } from '../risk/random.js';
 import { IdIndex } from '../id-index.js';
 import { SUFFIX_COLUMNS, type ScoreColumn } from '../score/columns.js';
 
-/** Rows sampled per feature to place the report's histogram bins. */
-const RANGE_SAMPLE = 10_000;
 /** The scores column that tells a row too short to score (null features, by design) from a damaged one. */
 export const N_TOKENS_COLUMN = 'n_tokens';
 
@@ -25,8 +22,6 @@ export interface RiskIndex {
   rows: number;
   /** rows too short to score: `score` left a model feature null (fewer than 2 tokens, or shorter than the suffix window) */
   unscored: number;
-  /** a uniform sample of each feature's values (reservoir), for histogram ranges */
-  featureSample: Float64Array[];
 }
 
 /** The id of row `i` as a string key; null ids are an error naming the file and row. */
@@ -77,20 +72,19 @@ export function featureColumns(batch: Parameters<typeof requireColumn>[0] & { nu
   });
 }
 
-/** First pass over the scores: the risk (or rule value) of every row, duplicate ids rejected. */
-export async function readRiskIndex(scores: string, scorer: RowScorer, idColumn: string): Promise<RiskIndex> {
+/** First pass over the scores (one file, or a shard's score parts): the risk (or rule value) of every row, duplicate ids rejected. */
+export async function readRiskIndex(scores: string | string[], scorer: RowScorer, idColumn: string): Promise<RiskIndex> {
   const rowOf = new IdIndex();
   let risk = new Float64Array(1 << 16);
   let rows = 0;
-  const d = scorer.columns.length;
-  const featureSample = Array.from({ length: d }, () => new Float64Array(RANGE_SAMPLE));
-  const rng = createRng(0, 7);
   let unscored = 0;
+  const source = `--scores ${[scores].flat().join(' ')}`;
   for await (const batch of openReader(scores, { columns: scoresColumns(idColumn, scorer) })) {
-    const idVector = requireColumn(batch, idColumn, `--scores ${scores}`, ID_HINT);
+    if (batch.numRows === 0) continue; // an empty shard's part may hold no columns
+    const idVector = requireColumn(batch, idColumn, source, ID_HINT);
     const ids = new Array<string>(batch.numRows);
-    for (let i = 0; i < batch.numRows; i++) ids[i] = idAt(idVector, i, `--scores ${scores}`, rows + i, idColumn);
-    const features = scorer.read(batch, ids, `--scores ${scores}`);
+    for (let i = 0; i < batch.numRows; i++) ids[i] = idAt(idVector, i, source, rows + i, idColumn);
+    const features = scorer.read(batch, ids, source);
     const batchRisk = scorer.predict(features);
     if (rows + batch.numRows > risk.length) {
       const grown = new Float64Array(Math.max(risk.length * 2, rows + batch.numRows));
@@ -100,22 +94,14 @@ export async function readRiskIndex(scores: string, scorer: RowScorer, idColumn:
     for (let i = 0; i < batch.numRows; i++) {
       const row = rows + i;
       const previous = rowOf.add(ids[i], row);
-      if (previous >= 0) throw new UserError(`--scores ${scores}: id ${ids[i]} appears twice (rows ${previous} and ${row}); ids must be unique`);
+      if (previous >= 0) throw new UserError(`${source}: id ${ids[i]} appears twice (rows ${previous} and ${row}); ids must be unique`);
       risk[row] = batchRisk[i];
-      if (Number.isNaN(batchRisk[i])) {
-        unscored++;
-        continue;
-      }
-      // reservoir sampling (Algorithm R) over the scored rows, one draw per row for all features
-      const scored = row - unscored;
-      const slot = scored < RANGE_SAMPLE ? scored : rng.int(scored + 1);
-      if (slot < RANGE_SAMPLE) for (let j = 0; j < d; j++) featureSample[j][slot] = features[j][i];
+      if (Number.isNaN(batchRisk[i])) unscored++;
     }
     rows += batch.numRows;
   }
-  if (rows === 0) throw new UserError(`--scores ${scores} has no rows`);
-  const sampled = Math.min(rows - unscored, RANGE_SAMPLE);
-  return { rowOf, risk: risk.subarray(0, rows), rows, unscored, featureSample: featureSample.map((s) => s.subarray(0, sampled)) };
+  if (rows === 0 && !Array.isArray(scores)) throw new UserError(`${source} has no rows`);
+  return { rowOf, risk: risk.subarray(0, rows), rows, unscored };
 }
 
 /** The scores columns filter reads: the id, the model's features' columns (or the rule's columns), and n_tokens where the file has it. */

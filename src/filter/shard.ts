@@ -1,6 +1,8 @@
-// filter as shards: each shard splits its units of the corpus (the threshold and the report's
-// distributions come from the whole scores file, so they are the same in every shard) and writes
-// clean/removed parts plus a partial report; the merge joins them into the report one process writes.
+// filter as shards: each shard splits its units of the corpus, joined with its own score parts when
+// they exist (src/filter/score-parts.ts), else with the whole scores file; it writes clean/removed parts,
+// a partial report, and in its marker the exact histogram counts of its rows. The merge adds those up
+// and joins everything into the report one process writes. A --remove-top cut over the whole corpus
+// comes from `memsieve threshold` (--threshold-from), the reduce step between the scores and the shards.
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
@@ -14,9 +16,26 @@ import { renderFilterReport } from '../report/filter-report.js';
 import type { MergeHook } from '../stage/merge-hook.js';
 import { partPath, preparePart, ShardLedger, writeShardMarker, type Shard } from '../stage/shard.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { addProfiles, profileDistributions, type FilterProfile } from './histogram.js';
+import { locateScoreParts } from './score-parts.js';
+import { scoresIdentity, type ScoresIdentity } from './threshold-file.js';
 
 /** Runs filter on one shard: parts under CLEAN.parts/, REMOVED.parts/ and REPORT.parts/, then the marker. */
-export async function filterShard(options: FilterOptions, shard: Shard): Promise<FilterResult> {
+export async function filterShard(options: FilterOptions, shard: Shard, log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<FilterResult> {
+  const inputs = Array.isArray(options.input) ? options.input : [options.input];
+  const source = await locateScoreParts(options.scores, inputs, shard);
+  if (source.local) {
+    log(`filter shard ${shard.index}/${shard.count}: shard-local join with ${source.files.length} score part(s), ${source.rows} of ${source.scoresRows} scores rows`);
+  } else {
+    // every shard then sees every risk, so a --remove-top cut is the same in each without a reduce step
+    log(`filter shard ${shard.index}/${shard.count}: whole-file join: ${source.reason}. Every shard reads all of ${options.scores} (three times) and holds ~60 bytes a scores row`);
+  }
+  if (source.local && options.removeTop !== undefined && options.thresholdFrom === undefined) {
+    throw new UserError(
+      `--remove-top in a filter shard needs the corpus-wide cut: run 'memsieve threshold --scores ${options.scores} --model ${options.model} --remove-top ${options.removeTop} --output CUT.json' ` +
+        `(in shards, then 'memsieve merge CUT.json') and pass --threshold-from CUT.json; 'memsieve run' does this for you`,
+    );
+  }
   const ledger = new ShardLedger();
   const result = await filterCorpus({
     ...options,
@@ -25,18 +44,37 @@ export async function filterShard(options: FilterOptions, shard: Shard): Promise
     report: await preparePart(options.report, shard),
     shard,
     ledger,
+    ...(source.local ? { scoresFiles: source.files } : { profileUnits: shard }),
   });
   const { rows_in, kept, removed } = result.manifest.summary;
+  const extra: FilterShardExtra = {
+    join: source.local ? 'shard-local' : 'whole-file',
+    scores: await scoresIdentity(options.scores),
+    scores_rows: source.local ? source.scoresRows : result.manifest.scores.rows,
+    profile: result.profile,
+  };
   await writeShardMarker({
     kind: 'filter',
     shard,
-    inputs: Array.isArray(options.input) ? options.input : [options.input],
+    inputs,
     outputs: { clean: options.clean, removed: options.removed, report: options.report },
     rows: { clean: kept, removed },
     ledger,
     stats: { rows_in, kept, removed },
+    extra: extra as unknown as Record<string, unknown>,
   });
   return result;
+}
+
+/** What a filter shard's marker carries to the merge. */
+interface FilterShardExtra {
+  join: 'shard-local' | 'whole-file';
+  /** the --scores file as named (size and mtime: every shard must have read the same one) */
+  scores: ScoresIdentity;
+  /** rows of the whole scores file */
+  scores_rows: number;
+  /** exact histogram counts of this shard's rows */
+  profile: FilterProfile;
 }
 
 /** The shard flags, dropped from the merged manifest's command line: it describes the whole run. */
@@ -54,18 +92,26 @@ export const mergeFilterReport: MergeHook = async (markers, merged) => {
   const { clean, removed, report } = markers[0].outputs;
   const parts: Manifest[] = [];
   for (const m of markers) parts.push(await loadManifest(join(partPath(report, m.index, m.count), MANIFEST_FILE)));
+  const extras = markers.map((m) => m.extra as unknown as FilterShardExtra);
   const first = parts[0];
   for (const [s, p] of parts.entries()) {
-    if (p.threshold.value !== first.threshold.value || p.model?.sha256 !== first.model?.sha256 || p.rule?.canonical !== first.rule?.canonical || p.scores.files[0]?.sha256 !== first.scores.files[0]?.sha256) {
+    if (p.threshold.value !== first.threshold.value || p.model?.sha256 !== first.model?.sha256 || p.rule?.canonical !== first.rule?.canonical || JSON.stringify(extras[s].scores) !== JSON.stringify(extras[0].scores)) {
       throw new UserError(`${partPath(report, s, parts.length)}: shard ${s} used another model (or rule), scores or threshold than shard 0; rerun the filter shards`);
     }
   }
   const sum = (pick: (p: Manifest) => number) => parts.reduce((t, p) => t + pick(p), 0);
   const fingerprint = (pick: (p: Manifest) => string) => parts.map(pick).reduce(addFingerprints);
   const rowsIn = sum((p) => p.input.rows);
-  if (rowsIn !== first.scores.rows) {
-    throw new UserError(`${report}: the shards read ${rowsIn} corpus rows but the scores hold ${first.scores.rows}; pass the scores made from this corpus`);
+  const scoresRows = extras[0].scores_rows;
+  if (rowsIn !== scoresRows) {
+    throw new UserError(`${report}: the shards read ${rowsIn} corpus rows but the scores hold ${scoresRows}; pass the scores made from this corpus`);
   }
+  const scoresPath = extras[0].scores.path;
+  // hashed once here rather than in every shard
+  const scores = { files: [{ path: relativeTo(report, scoresPath), sha256: await sha256File(scoresPath) }], rows: scoresRows };
+  // a shard joined with its own score parts did not hash the scores file: what compares with it is decided here
+  const againstScores = (model: NonNullable<Manifest['model']>) =>
+    model.trained_on ? { trained_on: { ...model.trained_on, this_corpus: model.trained_on.scores.sha256 === scores.files[0].sha256 } } : {};
   await mkdir(report, { recursive: true });
   const listTemp = join(report, `.partial-${process.pid}-${REMOVED_LIST_FILE}`);
   const list = await RemovedListWriter.create(listTemp);
@@ -85,14 +131,17 @@ export const mergeFilterReport: MergeHook = async (markers, merged) => {
     created: new Date().toISOString(),
     command_line: withoutShardFlags(first.command_line),
     // paths in a part's manifest are relative to the part's folder
-    ...(first.model ? { model: { ...first.model, path: relativeTo(report, join(partPath(report, 0, parts.length), first.model.path)) } } : {}),
-    ...(first.evaluation ? { evaluation: { ...first.evaluation, path: relativeTo(report, join(partPath(report, 0, parts.length), first.evaluation.path)) } } : {}),
+    ...(first.model ? { model: { ...first.model, path: relativeTo(report, join(partPath(report, 0, parts.length), first.model.path)), ...againstScores(first.model) } } : {}),
+    ...(first.evaluation
+      ? { evaluation: { ...first.evaluation, path: relativeTo(report, join(partPath(report, 0, parts.length), first.evaluation.path)), of_these_scores: first.evaluation.result.scores.sha256 === scores.files[0].sha256 } }
+      : {}),
     input: { files: first.input.files.map((f) => ({ ...f, path: relativeTo(report, join(partPath(report, 0, parts.length), f.path)) })), rows: rowsIn, fingerprint: fingerprint((p) => p.input.fingerprint) },
-    scores: { ...first.scores, files: first.scores.files.map((f) => ({ ...f, path: relativeTo(report, join(partPath(report, 0, parts.length), f.path)) })) },
+    scores,
     clean: { files: [await entry(clean)], rows: kept, fingerprint: fingerprint((p) => p.clean.fingerprint) },
     removed: { files: [await entry(removed)], rows: dropped, fingerprint: fingerprint((p) => p.removed.fingerprint) },
     report: { path: REPORT_FILE, sha256: '' },
     summary: splitSummary(rowsIn, kept, dropped, sum((p) => p.summary.unscored ?? 0)),
+    distributions: profileDistributions(extras.map((e) => e.profile).reduce(addProfiles)),
     removed_rows: { path: REMOVED_LIST_FILE, sha256: await sha256File(listTemp), rows: list.rows },
   };
   const manifestPath = join(report, MANIFEST_FILE);

@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import { openTemps, sweepTemps, type TempAdopter, tempPathFor } from './litter.js';
+
+export { tempPathFor };
 
 /**
  * A file written under a temporary name in the destination folder and renamed into place on
@@ -11,11 +14,24 @@ export interface AtomicFile {
   readonly path: string;
   readonly tempPath: string;
   readonly handle: FileHandle;
+  /** bytes in the temp file (where the next write goes) */
+  readonly size: number;
+  /** what the adopter of a dead run's temp file returned (resume), else undefined */
+  readonly adopted: unknown;
   write(data: Uint8Array | string): Promise<void>;
+  /** close the temp file but leave it on disk (a checkpoint a rerun continues) */
+  keep(): Promise<void>;
   /** fsync, close, rename over `path`. */
   publish(): Promise<void>;
-  /** close and remove the temporary file; safe to call twice or after publish. */
+  /** close and remove the temporary file (and its checkpoint files); safe to call twice or after publish. */
   discard(): Promise<void>;
+}
+
+export interface AtomicFileOptions {
+  /** may take over a dead run's temp file of the same output (resume); see litter.ts */
+  adopt?: TempAdopter;
+  /** where notes about other runs' temp files go (default: stderr) */
+  note?: (message: string) => void;
 }
 
 /** Fails with a UserError naming the path when the output's folder is missing, or the output itself is a folder. */
@@ -32,28 +48,38 @@ export async function checkOutputFolder(path: string): Promise<void> {
   if (existing?.isDirectory()) throw new UserError(`${path}: is a folder; give a file name for the output`);
 }
 
-export function tempPathFor(path: string): string {
-  return `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-}
-
-export async function createAtomicFile(path: string): Promise<AtomicFile> {
+export async function createAtomicFile(path: string, options: AtomicFileOptions = {}): Promise<AtomicFile> {
   await checkOutputFolder(path);
-  const tempPath = tempPathFor(path);
-  const handle = await open(tempPath, 'wx');
+  const tempPath = tempPathFor(path, randomBytes(4).toString('hex'));
+  // what killed runs left for this output goes first (or is taken over to resume)
+  const { adopted } = await sweepTemps(path, tempPath, options);
+  const handle = await open(tempPath, adopted === undefined ? 'wx' : 'r+');
+  openTemps.add(tempPath);
+  let position = adopted === undefined ? 0 : (await handle.stat()).size;
   let state: 'open' | 'published' | 'discarded' = 'open';
   return {
     path,
     tempPath,
     handle,
+    adopted,
+    get size() {
+      return position;
+    },
     async write(data) {
-      if (typeof data === 'string') await handle.writeFile(data, 'utf8');
-      else {
-        let offset = 0;
-        while (offset < data.byteLength) {
-          const { bytesWritten } = await handle.write(data, offset, data.byteLength - offset);
-          offset += bytesWritten;
-        }
+      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      let offset = 0;
+      // positional writes: an adopted file continues at its end
+      while (offset < bytes.byteLength) {
+        const { bytesWritten } = await handle.write(bytes, offset, bytes.byteLength - offset, position);
+        offset += bytesWritten;
+        position += bytesWritten;
       }
+    },
+    async keep() {
+      if (state !== 'open') return;
+      state = 'discarded';
+      await handle.close().catch(() => undefined);
+      openTemps.delete(tempPath);
     },
     async publish() {
       if (state !== 'open') throw new Error(`${path}: already ${state}`);
@@ -61,6 +87,7 @@ export async function createAtomicFile(path: string): Promise<AtomicFile> {
       await handle.close();
       await rename(tempPath, path);
       state = 'published';
+      openTemps.delete(tempPath);
       await syncFolder(path);
     },
     async discard() {
@@ -68,6 +95,7 @@ export async function createAtomicFile(path: string): Promise<AtomicFile> {
       state = 'discarded';
       await handle.close().catch(() => undefined);
       await rm(tempPath, { force: true });
+      openTemps.delete(tempPath);
     },
   };
 }

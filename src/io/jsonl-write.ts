@@ -1,18 +1,25 @@
 import { DataType, Type, type Vector } from 'apache-arrow';
 import { columnValues } from './columns.js';
 import type { ByteSink } from './sink.js';
-import type { Batch, BatchWriter } from './types.js';
+import type { Batch, BatchWriter, ResumedOutput } from './types.js';
 
 /** One JSON object per row, keys in column order. 64-bit integers are written as exact JSON numbers. */
 export class JsonlBatchWriter implements BatchWriter {
   rowsWritten = 0;
+  readonly resumed?: ResumedOutput;
 
   constructor(
     readonly path: string,
     private readonly sink: ByteSink,
-  ) {}
+  ) {
+    // lines only append: the file cut back to a checkpoint is all a resumed writer needs
+    if (sink.resumed) {
+      this.resumed = { rows: sink.resumed.rows, stage: sink.resumed.stage };
+      this.rowsWritten = sink.resumed.rows;
+    }
+  }
 
-  async write(batch: Batch): Promise<void> {
+  async write(batch: Batch, stage?: unknown): Promise<void> {
     const keys = batch.schema.fields.map((f) => JSON.stringify(f.name));
     const columns = batch.schema.fields.map((f, i) => jsonValues(batch.getChildAt(i)!, f.type));
     // floats keep a fraction (2.0) so the JSONL reader infers Float64 again, not Int64
@@ -25,6 +32,7 @@ export class JsonlBatchWriter implements BatchWriter {
     }
     if (lines.length > 0) await this.sink.write(lines.join(''));
     this.rowsWritten += batch.numRows;
+    if (lines.length > 0) await this.sink.checkpoint?.(this.rowsWritten, null, stage);
   }
 
   close(): Promise<void> {

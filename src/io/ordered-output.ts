@@ -19,6 +19,8 @@ export class OrderedOutput<C extends PendingChunk> {
     private readonly writer: BatchWriter,
     private readonly toBatch: (chunk: C) => Batch,
     private readonly limit: number,
+    /** the stage's counters once a chunk is assembled, saved with a checkpoint that ends at it */
+    private readonly stateAfter?: () => unknown,
   ) {}
 
   /** Queue a chunk; its calls are added with `run`. */
@@ -43,7 +45,8 @@ export class OrderedOutput<C extends PendingChunk> {
   flush(): void {
     while (this.chunks.length > 0 && this.chunks[0].remaining === 0) {
       const batch = this.toBatch(this.chunks.shift()!);
-      this.writing = this.writing.then(() => this.writer.write(batch));
+      const state = this.stateAfter?.();
+      this.writing = this.writing.then(() => this.writer.write(batch, state));
     }
   }
 

@@ -3,13 +3,15 @@ import {
   DataType, Table, makeData, vectorFromArray, type Data, type Schema, type Vector, RecordBatch, Struct, Type,
   makeVector, Utf8,
 } from 'apache-arrow';
-import { parquetMetadataAsync, parquetRead, type ColumnData, type DecodedArray, type FileMetaData } from 'hyparquet';
+import { parquetMetadataAsync, parquetRead, type ColumnData, type DecodedArray, type FileMetaData, type RowGroup } from 'hyparquet';
 import { UserError } from '../errors.js';
 import { asyncBufferFromHandle } from './file-buffer.js';
 import { parquetDecompressors } from './zstd.js';
 import { arrowSchemaOf } from './parquet-types.js';
 import type { FileUnits, ReadUnit } from './units.js';
 import { projectSchema } from './columns.js';
+import { pageLocationsOf } from './parquet-pages.js';
+import { ROW_GROUP_ROWS } from './parquet-write.js';
 
 const MAGIC = 'PAR1';
 
@@ -24,7 +26,10 @@ const RAW_PARSERS = {
   stringFromBytes: (bytes: Uint8Array) => bytes,
 };
 
-/** A Parquet file as row-group units: only the footer is read up front, then one row group per `load()`. */
+/**
+ * A Parquet file as row-group units: only the footer is read up front, then one row group per `load()`;
+ * a group larger than a slice (SLICE_ROWS, SLICE_BYTES) also offers `batches()`, slice by slice.
+ */
 export async function parquetUnits(path: string, columns?: string[]): Promise<FileUnits> {
   const handle = await openOrFail(path);
   const { size } = await handle.stat();
@@ -47,13 +52,97 @@ export async function parquetUnits(path: string, columns?: string[]): Promise<Fi
         const rowStart = groupStart;
         const rowEnd = groupStart + Number(group.num_rows);
         groupStart = rowEnd;
-        yield { load: () => readRowGroup({ path, file, metadata, schema, index, rowStart, rowEnd }) };
+        const read: RowGroupRead = { path, file, metadata, schema, index, rowStart, rowEnd };
+        const sliceRows = sliceRowsOf(group, schema);
+        yield {
+          rows: rowEnd - rowStart,
+          load: () => readRowGroup(read),
+          ...(rowEnd - rowStart > sliceRows ? { batches: (skip: number) => readSlices(read, sliceRows, skip) } : {}),
+        };
       }
     } finally {
       await handle.close();
     }
   }
   return { units: units(), schema: () => schema };
+}
+
+/**
+ * A row group bigger than this is read in slices, so memory follows the slice, not the writer's choice
+ * of row group (pyarrow's default holds up to 1,048,576 rows). The same bounds as the groups memsieve writes.
+ */
+export const SLICE_ROWS = ROW_GROUP_ROWS;
+export const SLICE_BYTES = 32 << 20;
+
+/** Rows per slice of `group`: at most SLICE_ROWS, and about SLICE_BYTES of the columns read (uncompressed). */
+function sliceRowsOf(group: RowGroup, schema: Schema): number {
+  const rows = Number(group.num_rows);
+  const names = new Set(schema.fields.map((f) => f.name));
+  let bytes = 0;
+  for (const chunk of group.columns) {
+    if (chunk.meta_data && names.has(chunk.meta_data.path_in_schema[0])) bytes += Number(chunk.meta_data.total_uncompressed_size);
+  }
+  const perRow = bytes / Math.max(rows, 1);
+  return Math.max(1, Math.min(SLICE_ROWS, Math.floor(SLICE_BYTES / Math.max(perRow, 1))));
+}
+
+/**
+ * A row group in slices of `sliceRows`, leaving out its first `skip` rows. With the pages located
+ * (parquet-pages.ts), the group is decoded in ranges that end on page boundaries of its biggest
+ * column, each page fetched and decompressed once, and each range is cut into slices: memory holds
+ * one range's pages and one slice. (Writers with huge pages, as DuckDB's of ~100 MB, set the floor:
+ * a page is the smallest unit Parquet can decompress.) A group whose pages cannot be placed by row
+ * is read whole, as before.
+ */
+async function* readSlices(read: RowGroupRead, sliceRows: number, skip: number): AsyncGenerator<Table> {
+  const { rowStart, file, metadata, schema, index } = read;
+  const group = metadata.row_groups[index];
+  let locations;
+  try {
+    locations = await pageLocationsOf(file, metadata, group, schema.fields.map((f) => f.name));
+  } catch (error) {
+    throw new UserError(`${read.path}: row group ${index}: cannot read page headers: ${(error as Error).message}`);
+  }
+  if (!locations) {
+    yield await readRowGroup({ ...read, rowStart: rowStart + skip });
+    return;
+  }
+  const pageLocationsByGroup = metadata.row_groups.map((_, i) => (i === index ? locations : undefined));
+  let chunks: Map<string, ColumnData[]> | undefined;
+  for (const [start, end] of decodeRanges(group, locations, sliceRows)) {
+    const from = Math.max(rowStart + start, rowStart + skip);
+    if (from >= rowStart + end) continue;
+    const range = { ...read, rowStart: from, rowEnd: rowStart + end, pageLocationsByGroup };
+    chunks = undefined; // let the last range's pages go before the next are fetched
+    chunks = await decodeRange(range);
+    for (let s = from; s < range.rowEnd; s += sliceRows) yield tableOf(range, chunks, s, Math.min(s + sliceRows, range.rowEnd));
+  }
+}
+
+/** Row ranges of a group (group-relative) of at least `sliceRows` rows, ending on page boundaries of its biggest column. */
+function decodeRanges(group: RowGroup, locations: Record<string, { first_row_index: bigint }[]>, sliceRows: number): [number, number][] {
+  let biggest: string | undefined;
+  let bytes = -1;
+  for (const chunk of group.columns) {
+    const meta = chunk.meta_data!;
+    const path = meta.path_in_schema.join('.');
+    if (locations[path] && Number(meta.total_uncompressed_size) > bytes) {
+      biggest = path;
+      bytes = Number(meta.total_uncompressed_size);
+    }
+  }
+  const rows = Number(group.num_rows);
+  const ranges: [number, number][] = [];
+  let start = 0;
+  for (const page of biggest ? locations[biggest] : []) {
+    const pageStart = Number(page.first_row_index);
+    if (pageStart - start >= sliceRows) {
+      ranges.push([start, pageStart]);
+      start = pageStart;
+    }
+  }
+  if (start < rows) ranges.push([start, rows]);
+  return ranges;
 }
 
 async function openOrFail(path: string) {
@@ -86,9 +175,16 @@ interface RowGroupRead {
   index: number;
   rowStart: number;
   rowEnd: number;
+  /** hyparquet reads only the pages of [rowStart, rowEnd) given these (not in its typed options) */
+  pageLocationsByGroup?: unknown[];
 }
 
-async function readRowGroup({ path, file, metadata, schema, index, rowStart, rowEnd }: RowGroupRead): Promise<Table> {
+async function readRowGroup(read: RowGroupRead): Promise<Table> {
+  return tableOf(read, await decodeRange(read), read.rowStart, read.rowEnd);
+}
+
+/** Decoded values of rows [rowStart, rowEnd) by column, in hyparquet's chunks (which may run past the range). */
+async function decodeRange({ path, file, metadata, schema, index, rowStart, rowEnd, pageLocationsByGroup }: RowGroupRead): Promise<Map<string, ColumnData[]>> {
   const chunks = new Map<string, ColumnData[]>();
   try {
     await parquetRead({
@@ -100,6 +196,7 @@ async function readRowGroup({ path, file, metadata, schema, index, rowStart, row
       compressors: parquetDecompressors(),
       utf8: false,
       parsers: RAW_PARSERS,
+      ...(pageLocationsByGroup ? { pageLocationsByGroup } : {}),
       onChunk: (chunk) => {
         const list = chunks.get(chunk.columnName) ?? [];
         list.push(chunk);
@@ -109,6 +206,11 @@ async function readRowGroup({ path, file, metadata, schema, index, rowStart, row
   } catch (error) {
     throw new UserError(`${path}: row group ${index}: cannot decode Parquet: ${(error as Error).message}`);
   }
+  return chunks;
+}
+
+/** Rows [rowStart, rowEnd) of decoded chunks as an Arrow table (values copied: the table does not pin a page). */
+function tableOf({ path, schema, index }: RowGroupRead, chunks: Map<string, ColumnData[]>, rowStart: number, rowEnd: number): Table {
   const length = rowEnd - rowStart;
   const children = schema.fields.map((field) => {
     const values = rowsOf(chunks.get(field.name) ?? [], rowStart, rowEnd);

@@ -1,15 +1,29 @@
 import { DataType, Table, Type, type Field, type Schema, type Vector } from 'apache-arrow';
-import type { DecodedArray } from 'hyparquet';
+import type { DecodedArray, RowGroup } from 'hyparquet';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
+import { UserError } from '../errors.js';
 import { columnValues } from './columns.js';
 import { parquetSchemaOf } from './parquet-types.js';
 import { checkSameSchema } from './schema-check.js';
 import type { ByteSink } from './sink.js';
-import type { Batch, BatchWriter } from './types.js';
+import type { ResumePoint } from './checkpoint.js';
+import type { Batch, BatchWriter, ResumedOutput } from './types.js';
 import { parquetCompression } from './zstd.js';
 
 /** Row groups close at whichever limit comes first: enough rows for shards to split on, bounded bytes. */
 export const ROW_GROUP_ROWS = 10_000;
+
+/**
+ * Rows per written row group: MEMSIEVE_ROW_GROUP_ROWS when set, else ROW_GROUP_ROWS. A row group is
+ * also the checkpoint interval of a resumable stage (score, audit).
+ */
+export function defaultRowGroupRows(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.MEMSIEVE_ROW_GROUP_ROWS;
+  if (text === undefined || text === '') return ROW_GROUP_ROWS;
+  const rows = Number(text);
+  if (!Number.isInteger(rows) || rows < 1) throw new UserError(`MEMSIEVE_ROW_GROUP_ROWS=${text}: must be a positive integer`);
+  return rows;
+}
 export const ROW_GROUP_BYTES = 64 << 20;
 
 /** ByteWriter that hands each finished row group to the sink, so the file never sits in memory. */
@@ -26,8 +40,18 @@ class SinkByteWriter extends ByteWriter {
   }
 }
 
+/** What a checkpoint keeps of hyparquet-writer's state for the row groups written since the last one. */
+interface WriterDelta {
+  rowGroups: RowGroup[];
+  /** per column chunk of those row groups, in order: the page indexes written with the footer */
+  indexes: { columnIndex?: unknown; offsetIndex?: unknown }[];
+}
+
 export class ParquetBatchWriter implements BatchWriter {
   rowsWritten = 0;
+  readonly resumed?: ResumedOutput;
+  private readonly restore?: ResumePoint;
+  private lastStage: unknown = null;
   private pending: Table[] = [];
   private pendingRows = 0;
   private pendingBytes = 0;
@@ -38,19 +62,25 @@ export class ParquetBatchWriter implements BatchWriter {
   constructor(
     readonly path: string,
     private readonly sink: ByteSink,
-    private readonly rowGroupRows = ROW_GROUP_ROWS,
+    private readonly rowGroupRows = defaultRowGroupRows(),
   ) {
     this.bytes = new SinkByteWriter(sink);
+    if (sink.resumed) {
+      this.restore = sink.resumed;
+      this.resumed = { rows: sink.resumed.rows, stage: sink.resumed.stage };
+      this.rowsWritten = sink.resumed.rows;
+    }
   }
 
-  async write(batch: Batch): Promise<void> {
+  async write(batch: Batch, stage?: unknown): Promise<void> {
     if (this.schema) checkSameSchema(this.path, this.schema, batch.schema);
     else this.start(batch.schema);
     if (batch.numRows === 0) return;
+    this.lastStage = stage ?? null;
     this.pending.push(batch);
     this.pendingRows += batch.numRows;
     this.pendingBytes += byteSizeOf(batch);
-    if (this.pendingRows >= this.rowGroupRows || this.pendingBytes >= ROW_GROUP_BYTES) await this.flushRowGroup();
+    if (this.pendingRows >= this.rowGroupRows || this.pendingBytes >= ROW_GROUP_BYTES) await this.flushRowGroup(true);
   }
 
   async close(): Promise<void> {
@@ -73,9 +103,28 @@ export class ParquetBatchWriter implements BatchWriter {
       kvMetadata: [...schema.metadata].map(([key, value]) => ({ key, value })),
       createdBy: 'memsieve (hyparquet-writer)',
     });
+    if (this.restore) this.restoreFrom(this.restore);
   }
 
-  private async flushRowGroup() {
+  /**
+   * Continue a dead run's file: its bytes end at a row-group boundary; the footer still to be written
+   * needs those row groups' metadata and page indexes, saved in the checkpoints.
+   */
+  private restoreFrom(point: ResumePoint) {
+    const parquet = this.parquet as unknown as { row_groups: RowGroup[]; num_rows: bigint; pendingIndexes: object[] };
+    this.bytes.index = 0; // the constructor's magic bytes are in the file already
+    this.bytes.offset = point.bytes;
+    for (const delta of point.writer as WriterDelta[]) {
+      let k = 0;
+      for (const group of delta.rowGroups) {
+        parquet.row_groups.push(group);
+        parquet.num_rows += group.num_rows;
+        for (const chunk of group.columns) parquet.pendingIndexes.push({ chunk, ...delta.indexes[k++] });
+      }
+    }
+  }
+
+  private async flushRowGroup(checkpoint = false) {
     if (this.pendingRows === 0) return;
     const tables = this.pending;
     const rows = this.pendingRows;
@@ -87,8 +136,18 @@ export class ParquetBatchWriter implements BatchWriter {
       name: field.name,
       data: concatValues(tables.map((t) => parquetValues(t.getChildAt(i)!, field))),
     }));
+    const parquet = this.parquet as unknown as { row_groups: RowGroup[]; pendingIndexes: { columnIndex?: unknown; offsetIndex?: unknown }[] };
+    const groupsBefore = parquet.row_groups.length;
+    const indexesBefore = parquet.pendingIndexes.length;
     await this.parquet!.write({ columnData, rowGroupSize: this.rowGroupRows });
     this.rowsWritten += rows;
+    if (checkpoint && this.sink.checkpoint) {
+      const delta: WriterDelta = {
+        rowGroups: parquet.row_groups.slice(groupsBefore),
+        indexes: parquet.pendingIndexes.slice(indexesBefore).map(({ columnIndex, offsetIndex }) => ({ columnIndex, offsetIndex })),
+      };
+      await this.sink.checkpoint(this.rowsWritten, delta, this.lastStage);
+    }
   }
 }
 

@@ -36,6 +36,7 @@ export function openReader(paths: string | string[], options: OpenReaderOptions 
   async function* batches(): AsyncGenerator<Batch> {
     let unitIndex = 0;
     let yielded = 0;
+    let toSkip = options.skipRows ?? 0;
     let schema: Schema | null = null;
     for (const [i, file] of files.entries()) {
       const source = await unitsOf(file, formats[i], batchRows, formats[0] === 'jsonl' ? schema : null, options.columns);
@@ -46,9 +47,24 @@ export function openReader(paths: string | string[], options: OpenReaderOptions 
         checked = true;
         const mine = unitIndex++ % shard.count === shard.index;
         if (!mine) continue;
-        const table = await unit.load();
-        yielded++;
-        yield options.columns ? projectTable(table, options.columns) : table;
+        if (toSkip > 0 && unit.rows !== undefined && unit.rows <= toSkip) {
+          toSkip -= unit.rows;
+          continue;
+        }
+        // a big Parquet row group comes in slices, so memory follows the slice, not the group
+        const skipInUnit = unit.batches ? Math.min(toSkip, unit.rows ?? 0) : 0;
+        toSkip -= skipInUnit;
+        const tables = unit.batches ? unit.batches(skipInUnit) : [await unit.load()];
+        for await (let table of tables) {
+          if (toSkip > 0) {
+            const cut = Math.min(toSkip, table.numRows);
+            toSkip -= cut;
+            table = table.slice(cut);
+            if (table.numRows === 0) continue;
+          }
+          yielded++;
+          yield options.columns ? projectTable(table, options.columns) : table;
+        }
       }
       schema ??= source.schema();
     }

@@ -15,6 +15,8 @@ export interface ReadOptions {
    * Parquet then decodes only these column chunks, so a text column nobody needs is never read.
    */
   columns?: string[];
+  /** leave out the first rows (of the shard's rows): a resumed stage skips what its output holds */
+  skipRows?: number;
 }
 
 export interface BatchReader extends AsyncIterable<Batch> {
@@ -36,12 +38,29 @@ export interface TextStreamOptions {
   batchSize?: number;
   shard?: { index: number; count: number };
   quiet?: boolean;
+  /** resume inside the stage: see WriteOptions.checkpoint */
+  checkpoint?: { fingerprint: string };
 }
 
 export interface WriteOptions {
   format?: Format;
   /** Parquet: rows per row group (default 10,000; a group also closes at 64 MiB) */
   rowGroupRows?: number;
+  /**
+   * Resume inside a stage (Parquet and JSONL files): keep a checkpoint beside the temp file, and take
+   * over a dead run's temp file whose checkpoint has this fingerprint (the stage's arguments and inputs).
+   */
+  checkpoint?: { fingerprint: string };
+  /** where notes about other runs' temp files go (default: stderr) */
+  note?: (message: string) => void;
+}
+
+/** Where a checkpointed writer that took over a dead run's temp file goes on from. */
+export interface ResumedOutput {
+  /** rows already in the output, from the start of the stage's input */
+  rows: number;
+  /** the state the stage passed with the last of those rows */
+  stage: unknown;
 }
 
 /**
@@ -50,10 +69,13 @@ export interface WriteOptions {
  */
 export interface BatchWriter {
   readonly path: string;
-  write(batch: Batch): Promise<void>;
+  /** `stage`: the stage's counters after this batch, saved with a checkpoint that ends at it */
+  write(batch: Batch, stage?: unknown): Promise<void>;
   close(): Promise<void>;
   abort(): Promise<void>;
   readonly rowsWritten: number;
+  /** set when opened with `checkpoint` and a dead run's temp file was taken over */
+  readonly resumed?: ResumedOutput;
 }
 
 export type { Schema };

@@ -6,7 +6,11 @@ import type { Batch } from './types.js';
  * JSONL chunk of batchRows lines. Loading is deferred so shards skip other shards' units cheaply.
  */
 export interface ReadUnit {
+  /** rows in the unit when known without loading it (Parquet), so skipped rows cost no decoding */
+  rows?: number;
   load(): Promise<Batch>;
+  /** the unit as several batches, leaving out its first `skip` rows: a big row group in slices */
+  batches?(skip: number): AsyncIterable<Batch>;
 }
 
 /** One input file as a sequence of units; `schema()` is known once iteration has started (null if the file is empty JSONL). */

@@ -29,7 +29,18 @@ function zstdNapi(): ZstdNapi | null {
 /** Decompressors for hyparquet: every Parquet codec; ZSTD native (~2.7x the JS decoder, docs/io.md) when available. */
 export function parquetDecompressors() {
   const napi = zstdNapi();
-  return napi ? { ...jsDecompressors, ZSTD: (input: Uint8Array) => napi.decompress(input) } : jsDecompressors;
+  if (!napi) return jsDecompressors;
+  const binding = createRequire(import.meta.url)('zstd-napi/binding') as { decompress(out: Uint8Array, input: Uint8Array): number };
+  // straight into a buffer of the page's size: frames without a content size (DuckDB writes such)
+  // would otherwise go through zstd-napi's streaming path, chunks then a concatenated copy (2x a page)
+  return {
+    ...jsDecompressors,
+    ZSTD: (input: Uint8Array, size: number) => {
+      const out = new Uint8Array(size);
+      const written = binding.decompress(out, input);
+      return written === size ? out : out.subarray(0, written);
+    },
+  };
 }
 
 /** Codec and compressor for hyparquet-writer: zstd, or gzip when zstd-napi is not installed. */

@@ -4,7 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import { UserError } from '../errors.js';
 import { describeExit, spawnError, spawnPythonModule, StderrTail } from '../torch/python.js';
 import { splitRows } from './batch-pack.js';
-import type { Generator, PairScoreOptions, PairScorer, PairScores, TokenIds } from './types.js';
+import { PAIR_SCORE_KEYS, type Generator, type PairScoreOptions, type PairScorer, type PairScores, type TokenIds } from './types.js';
 
 export interface TorchWorkerOptions {
   /** checkpoint folders (Hugging Face config.json + model.safetensors, or a tiny test checkpoint) */
@@ -156,15 +156,6 @@ export function packRows(rows: TokenIds[]): { offsets: BigInt64Array; ids: Int32
   return { offsets, ids };
 }
 
-const PAIR_COLUMNS = [
-  'teacher_nll',
-  'baseline_nll',
-  'kl_teacher_baseline',
-  'teacher_suffix_entropy',
-  'baseline_suffix_entropy',
-  'teacher_suffix_logprob',
-  'baseline_suffix_logprob',
-] as const;
 
 interface Waiter {
   op: string;
@@ -275,16 +266,19 @@ export class TorchWorker implements PairScorer, Generator {
 
   async scorePairs(rows: TokenIds[], options: PairScoreOptions): Promise<PairScores> {
     const { arrays } = await this.request(
-      { op: 'score', temperature: options.temperature, prefix_tokens: options.prefixTokens, suffix_tokens: options.suffixTokens },
+      {
+        op: 'score', temperature: options.temperature, prefix_tokens: options.prefixTokens, suffix_tokens: options.suffixTokens,
+        min_k: options.minK,
+      },
       packRows(rows),
     );
-    const out = {} as Record<(typeof PAIR_COLUMNS)[number], Float64Array>;
-    for (const name of PAIR_COLUMNS) out[name] = column(arrays, name, rows.length);
+    const out = {} as PairScores;
+    for (const name of PAIR_SCORE_KEYS) out[name] = column(arrays, name, rows.length);
     return out;
   }
 
   /** nll, suffix entropy and suffix log-prob of one loaded model (the audit's approximate measures). */
-  async modelStats(rows: TokenIds[], options: Omit<PairScoreOptions, 'temperature'>, model: ModelName = this.defaultModel()): Promise<ModelStats> {
+  async modelStats(rows: TokenIds[], options: Pick<PairScoreOptions, 'prefixTokens' | 'suffixTokens'>, model: ModelName = this.defaultModel()): Promise<ModelStats> {
     const { arrays } = await this.request(
       { op: 'stats', model, prefix_tokens: options.prefixTokens, suffix_tokens: options.suffixTokens },
       packRows(rows),

@@ -42,22 +42,37 @@ export interface PairScoreOptions {
   temperature: number;
   prefixTokens: number;
   suffixTokens: number;
+  /** Min-K% and Min-K%++ average the lowest ⌊minK·(n−1)⌋ positions */
+  minK: number;
+  /** only the paper's columns (the others NaN): the reference variant of bench/score.ts, not a user option */
+  paperColumnsOnly?: boolean;
 }
 
+/** Every per-row model column of a teacher/baseline pair, in the order both backends return them. */
+export const PAIR_SCORE_KEYS = [
+  'teacher_nll',
+  'baseline_nll',
+  'kl_teacher_baseline',
+  'teacher_suffix_entropy',
+  'baseline_suffix_entropy',
+  'teacher_suffix_logprob',
+  'baseline_suffix_logprob',
+  'teacher_memorized',
+  'teacher_lead',
+  'baseline_memorized',
+  'baseline_lead',
+  'teacher_mink',
+  'baseline_mink',
+  'teacher_minkpp',
+  'baseline_minkpp',
+] as const;
+
 /**
- * Per-row model features of a teacher/baseline pair, one entry per input row.
+ * Per-row model features of a teacher/baseline pair, one entry per input row (memorized as 1/0).
  * NaN marks a value that is undefined for the row (too short for the suffix window).
  * Definitions: docs/features.md.
  */
-export interface PairScores {
-  teacher_nll: Float64Array;
-  baseline_nll: Float64Array;
-  kl_teacher_baseline: Float64Array;
-  teacher_suffix_entropy: Float64Array;
-  baseline_suffix_entropy: Float64Array;
-  teacher_suffix_logprob: Float64Array;
-  baseline_suffix_logprob: Float64Array;
-}
+export type PairScores = Record<(typeof PAIR_SCORE_KEYS)[number], Float64Array>;
 
 /** What `score` needs from any backend: onnxruntime computes it from logits, the PyTorch worker on GPU. */
 export interface PairScorer {

@@ -22,6 +22,8 @@ export interface StepTask {
     pending: number[];
     /** the output whose parts folder holds the markers */
     primary: string;
+    /** merge with --keep-parts (scores a sharded filter joins shard-locally) */
+    keepParts?: boolean;
   };
 }
 
@@ -71,6 +73,7 @@ const COMMANDS: Record<StepKind, () => Promise<CommandModule>> = {
   compare: () => import('../cli/compare.js'),
   sample: () => import('../cli/sample.js'),
   verdict: () => import('../cli/verdict.js'),
+  threshold: () => import('../cli/threshold.js'),
 };
 
 /** The commander command of a stage, or undefined when this build does not have it. */

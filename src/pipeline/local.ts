@@ -66,7 +66,7 @@ export class LocalExecutor implements Executor {
         `step "${step.id}": ${failed.length} of ${count} shards failed; not merged. Run again to rerun only them.\n${details.join('\n')}`,
       );
     }
-    const merged = await mergeShards(primary, { count });
+    const merged = await mergeShards(primary, { count, keepParts: task.shards.keepParts });
     const rows = Object.entries(merged.outputs).map(([k, o]) => `${k} ${o.rows} rows`).join(', ');
     this.options.log(`  ${step.id}: merged ${count} shards (${rows})`);
   }

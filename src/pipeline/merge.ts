@@ -1,7 +1,8 @@
 // memsieve merge: join the parts of a sharded stage into the file a single process would have
 // written, row for row. Shard s owns units s, s+N, s+2N, ... so the parts are interleaved back
 // unit by unit, using each shard's ledger (rows written per unit read).
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
+import { writeFileAtomic } from '../io/atomic.js';
 import { basename } from 'node:path';
 import type { Table } from 'apache-arrow';
 import { UserError } from '../errors.js';
@@ -10,7 +11,7 @@ import { detectFormat, expandInputs, openReader, openWriter } from '../io/index.
 import type { Batch, BatchWriter } from '../io/types.js';
 import { MERGE_HOOKS } from './merge-hooks.js';
 import type { MergeResult } from '../stage/merge-hook.js';
-import { markerPath, partPath, partsDir, readShardMarker, type ShardMarker } from '../stage/shard.js';
+import { MARKER_VERSION, markerPath, mergedRecordPath, partPath, partsDir, readShardMarker, type MergedRecord, type ShardMarker } from '../stage/shard.js';
 
 export type { MergeHook, MergeResult } from '../stage/merge-hook.js';
 
@@ -184,6 +185,12 @@ export async function mergeShards(primaryOutput: string, options: MergeOptions =
   if (hook) await hook(markers, result);
   if (!options.keepParts) {
     for (const path of Object.values(markers[0].outputs)) await rm(partsDir(path), { recursive: true, force: true });
+  } else if (result.outputs[Object.keys(markers[0].outputs)[0]]) {
+    // binds the kept parts to this merged file: a later rewrite of it makes them stale (filter's shard-local join)
+    const [key, final] = Object.entries(markers[0].outputs)[0];
+    const s = await stat(final);
+    const record: MergedRecord = { version: MARKER_VERSION, output: final, size: s.size, mtime_ms: s.mtimeMs, rows: result.outputs[key].rows, count };
+    await writeFileAtomic(mergedRecordPath(final), `${JSON.stringify(record)}\n`);
   }
   return result;
 }

@@ -15,6 +15,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { missingShards, partsDir } from '../stage/shard.js';
 import { SlurmExecutor } from './slurm.js';
 import { loadPipeline, type Step } from './spec.js';
+import { clearThreshold, dropKeptScoreParts, keepsPartsFor, thresholdStepFor } from './reduce.js';
 import { clearStepMarker, configHash, lockWorkdir, removeStrayTemps, removeTempsIn, staleReason, writeStepMarker } from './state.js';
 
 export type ExecutorName = 'local' | 'slurm';
@@ -105,17 +106,32 @@ export async function runPipeline(file: string, options: RunOptions = {}): Promi
       if (strays.length) log(`  ${step.id}: removed ${strays.length} temp file(s) left by an interrupted run`);
       for (const out of Object.values(step.outputs)) await mkdir(dirname(out), { recursive: true });
 
-      const info = KINDS[step.kind];
-      const count = info.shardable ? (step.shards ?? options.shards ?? 1) : 1;
+      const shardsOf = (s: Step) => (KINDS[s.kind].shardable ? (s.shards ?? options.shards ?? 1) : 1);
+      const count = shardsOf(step);
       const logDir = join(pipeline.workdir, 'logs', step.id);
       const task = { step, args: stepArgs(step), logDir };
       if (count > 1) {
-        await resetStaleParts(pipeline.workdir, step, count);
-        const primary = step.outputs[info.shardOutputs[0]];
-        const pending = await missingShards(primary, count);
-        const resumed = count - pending.length;
-        log(`step ${step.id} (${step.kind}): ${reason}; ${count} shards${resumed ? `, ${resumed} already complete` : ''}`);
-        await executor.run({ ...task, shards: { count, pending, primary } });
+        const runShards = async (s: Step, args: string[], why: string) => {
+          await resetStaleParts(pipeline.workdir, s, count);
+          const primary = s.outputs[KINDS[s.kind].shardOutputs[0]];
+          const pending = await missingShards(primary, count);
+          const resumed = count - pending.length;
+          log(`step ${s.id} (${s.kind}): ${why}; ${count} shards${resumed ? `, ${resumed} already complete` : ''}`);
+          const keepParts = keepsPartsFor(s, pipeline, shardsOf);
+          await executor.run({ step: s, args, logDir: join(pipeline.workdir, 'logs', s.id), shards: { count, pending, primary, keepParts } });
+        };
+        const cut = thresholdStepFor(step, pipeline.workdir);
+        let args = task.args;
+        if (cut) {
+          // recomputed whenever the filter runs: its ranks are cheap next to the filter's, and never stale
+          await clearThreshold(cut.outputs.output);
+          await runShards(cut, stepArgs(cut), 'the corpus-wide --remove-top cut (reduce step)');
+          args = [...args, '--threshold-from', cut.outputs.output];
+        }
+        await runShards(step, args, reason);
+        const later = plan.slice(plan.findIndex((p) => p.step === step) + 1).map((p) => p.step);
+        const dropped = await dropKeptScoreParts(step, later, shardsOf);
+        if (dropped) log(`  ${step.id}: removed the score parts kept for it (${dropped})`);
       } else {
         log(`step ${step.id} (${step.kind}): ${reason}; running`);
         await executor.run(task);

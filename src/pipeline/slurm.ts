@@ -180,7 +180,7 @@ export class SlurmExecutor implements Executor {
       }
     }
     const mergeScript = await writeScript(join(task.logDir, 'merge.sh'), [
-      `exec ${cli} merge ${shellQuote(primary)} --shard-count ${count}`,
+      `exec ${cli} merge ${shellQuote(primary)} --shard-count ${count}${task.shards.keepParts ? ' --keep-parts' : ''}`,
     ]);
     const mergeLog = join(task.logDir, 'merge.log');
     const submitted = Date.now() - 1000;

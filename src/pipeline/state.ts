@@ -5,6 +5,8 @@ import { mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { JOURNAL_SUFFIX } from '../io/checkpoint.js';
+import { isRunning } from '../io/litter.js';
 import { filePaths, type Step } from './spec.js';
 
 /** path → "size:mtime" for files; folders list their files (hidden temp files left out). */
@@ -105,11 +107,17 @@ async function namesIn(folder: string): Promise<string[]> {
 
 const TEMP = /\.tmp-|\.partial-/;
 
-/** Removes temp files of killed writers directly inside `folder`; returns their paths. */
+/** A resumable stage's temp output with its checkpoint: the step's rerun continues it (io/checkpoint.ts). */
+function isCheckpoint(name: string, names: string[]): boolean {
+  return name.endsWith(JOURNAL_SUFFIX) || names.includes(name + JOURNAL_SUFFIX);
+}
+
+/** Removes temp files of killed writers directly inside `folder` (not resumable checkpoints); returns their paths. */
 export async function removeTempsIn(folder: string): Promise<string[]> {
   const removed: string[] = [];
-  for (const n of await namesIn(folder)) {
-    if (!TEMP.test(n)) continue;
+  const names = await namesIn(folder);
+  for (const n of names) {
+    if (!TEMP.test(n) || isCheckpoint(n, names)) continue;
     await rm(join(folder, n), { recursive: true, force: true });
     removed.push(join(folder, n));
   }
@@ -119,14 +127,16 @@ export async function removeTempsIn(folder: string): Promise<string[]> {
 /**
  * Removes what a killed run left beside the step's outputs: temp files of the atomic writers
  * (`OUT.tmp-*`, `.OUT.partial-*`), also inside the parts folder and folder outputs. Parts and
- * their markers stay: they resume.
+ * their markers stay: they resume; so do score's and audit's checkpointed temp outputs.
  */
 export async function removeStrayTemps(step: Step): Promise<string[]> {
   const removed: string[] = [];
   for (const out of outputPaths(step)) {
     const folder = dirname(out);
     const name = basename(out);
-    for (const n of await namesIn(folder)) {
+    const names = await namesIn(folder);
+    for (const n of names) {
+      if (isCheckpoint(n, names)) continue;
       if (n.startsWith(`${name}.tmp-`) || n.startsWith(`.${name}.partial-`) || n.startsWith(`.${name}.tmp-`)) {
         await rm(join(folder, n), { recursive: true, force: true });
         removed.push(join(folder, n));
@@ -150,20 +160,11 @@ export async function lockWorkdir(workdir: string): Promise<() => Promise<void>>
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const pid = Number(await readFile(path, 'utf8').catch(() => ''));
-      if (pid > 0 && isAlive(pid)) {
+      if (pid > 0 && isRunning(pid)) {
         throw new UserError(`${workdir}: another memsieve run (pid ${pid}) is using this workdir; wait for it or stop it`);
       }
       await rm(path, { force: true }); // left by a killed run
     }
   }
   throw new UserError(`${path}: cannot take the run lock`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -1,4 +1,4 @@
-import { Float64, Int32, makeData, makeVector, vectorFromArray, type Vector } from 'apache-arrow';
+import { Bool, Float64, Int32, makeData, makeVector, vectorFromArray, type Vector } from 'apache-arrow';
 
 /** The columns `score` appends, in order. Definitions: docs/features.md. */
 export const SCORE_COLUMNS = [
@@ -14,6 +14,15 @@ export const SCORE_COLUMNS = [
   'baseline_suffix_entropy',
   'teacher_suffix_logprob',
   'baseline_suffix_logprob',
+  'teacher_memorized',
+  'teacher_lead',
+  'baseline_memorized',
+  'baseline_lead',
+  'teacher_mink',
+  'baseline_mink',
+  'teacher_minkpp',
+  'baseline_minkpp',
+  'teacher_zlib_ratio',
 ] as const;
 
 export type ScoreColumn = (typeof SCORE_COLUMNS)[number];
@@ -24,6 +33,10 @@ export const SUFFIX_COLUMNS: readonly ScoreColumn[] = [
   'baseline_suffix_entropy',
   'teacher_suffix_logprob',
   'baseline_suffix_logprob',
+  'teacher_memorized',
+  'teacher_lead',
+  'baseline_memorized',
+  'baseline_lead',
 ];
 
 /** NaN (undefined for the row) becomes null in the output. */
@@ -43,4 +56,14 @@ export function float64Column(values: ArrayLike<number>): Vector {
 
 export function int32Column(values: ArrayLike<number>): Vector {
   return vectorFromArray(Array.from(values), new Int32());
+}
+
+/** NaN becomes null, like float64Column (integers carried as float64 by the feature math). */
+export function nullableInt32Column(values: ArrayLike<number>): Vector {
+  return vectorFromArray(Array.from(values, (v) => (Number.isNaN(v) ? null : v)), new Int32());
+}
+
+/** 1/0 as true/false, NaN as null. */
+export function nullableBoolColumn(values: ArrayLike<number>): Vector {
+  return vectorFromArray(Array.from(values, (v) => (Number.isNaN(v) ? null : v !== 0)), new Bool());
 }

@@ -12,6 +12,9 @@ export interface ScoreCommandOptions extends ModelStageOptions {
   temperature?: number;
   prefixTokens?: number;
   suffixTokens?: number;
+  minK?: number;
+  /** only the paper's columns: bench/score.ts's reference variant, not a CLI option */
+  paperColumnsOnly?: boolean;
 }
 
 /** `memsieve score`: load the tokenizer and the backend (lazily: only here), then stream the corpus. */
@@ -26,6 +29,8 @@ export async function score(options: ScoreCommandOptions): Promise<ScoreSummary>
         temperature: options.temperature,
         prefixTokens: options.prefixTokens,
         suffixTokens: options.suffixTokens,
+        minK: options.minK,
+        paperColumnsOnly: options.paperColumnsOnly,
       }),
     shardStats: ({ rows, tokens, short_rows }) => ({ rows, stats: { rows, tokens, short_rows } }),
   });

@@ -7,7 +7,7 @@ import { Progress } from '../progress.js';
 import { textsOf, hasIdColumn } from '../text/column.js';
 import type { Tokenizer } from '../text/tokenizer.js';
 import { zlibBytes, zlibEntropy } from '../text/zlib.js';
-import { float64Column, int32Column } from './columns.js';
+import { float64Column, int32Column, nullableBoolColumn, nullableInt32Column, type ScoreColumn } from './columns.js';
 import { emptyPairScores } from './features.js';
 import { UserError } from '../errors.js';
 
@@ -15,6 +15,10 @@ export interface ScoreOptions extends TextStreamOptions {
   temperature?: number;
   prefixTokens?: number;
   suffixTokens?: number;
+  /** Min-K% and Min-K%++: the share of lowest positions averaged */
+  minK?: number;
+  /** only the paper's columns (the others null): bench/score.ts's reference variant, not a CLI option */
+  paperColumnsOnly?: boolean;
 }
 
 export interface ScoreSummary {
@@ -25,11 +29,16 @@ export interface ScoreSummary {
   /** rows shorter than prefix + suffix tokens: suffix columns null */
   short_rows: number;
   seconds: number;
+  /** of this run (a resumed run scores only the rows after `resumed_rows`) */
   tokens_per_s: number;
+  /** rows an interrupted run had written, which this run continued after (0: started afresh) */
+  resumed_rows: number;
 }
 
-/** Defaults of the paper: 256-token rows, 50-token prefix and suffix, KL at τ = 1. */
-export const SCORE_DEFAULTS = { maxTokens: 256, temperature: 1, prefixTokens: 50, suffixTokens: 50, batchSize: 16 };
+type ScoreCounts = Pick<ScoreSummary, 'rows' | 'tokens' | 'short_rows'>;
+
+/** Defaults of the paper: 256-token rows, 50-token prefix and suffix, KL at τ = 1; Min-K% at 20% as Shi et al. */
+export const SCORE_DEFAULTS = { maxTokens: 256, temperature: 1, prefixTokens: 50, suffixTokens: 50, minK: 0.2, batchSize: 16 };
 
 /** Model calls kept in flight so neither model waits on the main thread. */
 const IN_FLIGHT = 3;
@@ -49,17 +58,31 @@ interface ScoreChunk extends PendingChunk {
 export async function scoreCorpus(scorer: PairScorer, tokenizer: Tokenizer, options: ScoreOptions): Promise<ScoreSummary> {
   const textColumn = options.textColumn ?? 'text';
   const idColumn = options.idColumn ?? 'id';
-  const { maxTokens, temperature, prefixTokens, suffixTokens, batchSize } = withDefaults(SCORE_DEFAULTS, options);
-  checkScoreOptions({ maxTokens, prefixTokens, suffixTokens, temperature });
+  const { maxTokens, temperature, prefixTokens, suffixTokens, minK, batchSize } = withDefaults(SCORE_DEFAULTS, options);
+  checkScoreOptions({ maxTokens, prefixTokens, suffixTokens, temperature, minK });
+  const { paperColumnsOnly } = options;
 
-  const reader = openReader(options.input, { format: options.inputFormat, shard: options.shard });
-  const writer = await openWriter(options.output, { format: options.outputFormat });
-  const output = new OrderedOutput<ScoreChunk>(writer, (chunk) => withColumns(chunk.batch, assembleColumns(chunk)), IN_FLIGHT);
+  let reader = openReader(options.input, { format: options.inputFormat, shard: options.shard });
+  const writer = await openWriter(options.output, { format: options.outputFormat, checkpoint: options.checkpoint });
+  // counted as rows are written, so a checkpoint holds the counts of exactly the rows it holds
+  const resumed = writer.resumed;
+  const written: ScoreCounts = (resumed?.stage as ScoreCounts | undefined) ?? { rows: 0, tokens: 0, short_rows: 0 };
+  const resumedTokens = written.tokens;
+  if (resumed) reader = openReader(options.input, { format: options.inputFormat, shard: options.shard, skipRows: resumed.rows });
+  const assemble = (chunk: ScoreChunk) => {
+    written.rows += chunk.batch.numRows;
+    for (const ids of chunk.ids) {
+      written.tokens += ids.length;
+      if (ids.length < prefixTokens + suffixTokens) written.short_rows++;
+    }
+    return withColumns(chunk.batch, assembleColumns(chunk));
+  };
+  const output = new OrderedOutput<ScoreChunk>(writer, assemble, IN_FLIGHT, () => ({ ...written }));
   const progress = new Progress({ label: 'score', quiet: options.quiet });
-  let tokens = 0;
+  if (resumed) progress.note(`resuming after row ${resumed.rows}: the output of an interrupted run with the same arguments and inputs`);
   let shortRows = 0;
   let saidIdMissing = false;
-  let rowOffset = 0;
+  let rowOffset = resumed?.rows ?? 0;
   try {
     for await (const batch of reader) {
       const named = hasIdColumn(batch, idColumn);
@@ -79,10 +102,9 @@ export async function scoreCorpus(scorer: PairScorer, tokenizer: Tokenizer, opti
         if (ids[i].length < prefixTokens + suffixTokens) {
           shortRows++;
           if (shortRows <= SHORT_ROWS_NAMED) {
-            progress.note(`row ${rowOffset + i}: ${ids[i].length} tokens < prefix ${prefixTokens} + suffix ${suffixTokens}; suffix columns null`);
+            progress.note(`row ${rowOffset + i}: ${ids[i].length} tokens < prefix ${prefixTokens} + suffix ${suffixTokens}; suffix and memorization columns null`);
           }
         }
-        tokens += ids[i].length;
       }
       rowOffset += n;
       output.add(chunk);
@@ -91,7 +113,7 @@ export async function scoreCorpus(scorer: PairScorer, tokenizer: Tokenizer, opti
       for (let start = 0; start < n; start += batchSize) {
         const rows = order.slice(start, start + batchSize);
         await output.run(chunk, async () => {
-          const scores = await scorer.scorePairs(rows.map((r) => ids[r]), { temperature, prefixTokens, suffixTokens });
+          const scores = await scorer.scorePairs(rows.map((r) => ids[r]), { temperature, prefixTokens, suffixTokens, minK, paperColumnsOnly });
           for (const key of Object.keys(scores) as (keyof PairScores)[]) {
             rows.forEach((r, k) => (chunk.scores[key][r] = scores[key][k]));
           }
@@ -109,11 +131,12 @@ export async function scoreCorpus(scorer: PairScorer, tokenizer: Tokenizer, opti
   const summary: ScoreSummary = {
     command: 'score',
     output: options.output,
-    rows: rowOffset,
-    tokens,
-    short_rows: shortRows,
+    rows: written.rows,
+    tokens: written.tokens,
+    short_rows: written.short_rows,
     seconds: Math.round(seconds * 1000) / 1000,
-    tokens_per_s: Math.round(tokens / Math.max(seconds, 1e-9)),
+    tokens_per_s: Math.round((written.tokens - resumedTokens) / Math.max(seconds, 1e-9)),
+    resumed_rows: resumed?.rows ?? 0,
   };
   progress.finish(summary);
   return summary;
@@ -135,13 +158,24 @@ function assembleColumns(chunk: ScoreChunk) {
     baseline_suffix_entropy: float64Column(scores.baseline_suffix_entropy),
     teacher_suffix_logprob: float64Column(scores.teacher_suffix_logprob),
     baseline_suffix_logprob: float64Column(scores.baseline_suffix_logprob),
-  };
+    teacher_memorized: nullableBoolColumn(scores.teacher_memorized),
+    teacher_lead: nullableInt32Column(scores.teacher_lead),
+    baseline_memorized: nullableBoolColumn(scores.baseline_memorized),
+    baseline_lead: nullableInt32Column(scores.baseline_lead),
+    teacher_mink: float64Column(scores.teacher_mink),
+    baseline_mink: float64Column(scores.baseline_mink),
+    teacher_minkpp: float64Column(scores.teacher_minkpp),
+    baseline_minkpp: float64Column(scores.baseline_minkpp),
+    // mimir's zlib attack: loss over the compressed length of the whole text
+    teacher_zlib_ratio: float64Column(Float64Array.from(zlib, (bytes, i) => scores.teacher_nll[i] / bytes)),
+  } satisfies Record<ScoreColumn, unknown>;
 }
 
 /** Option errors found before any model is loaded. */
-export function checkScoreOptions(o: { maxTokens: number; prefixTokens: number; suffixTokens: number; temperature: number }): void {
+export function checkScoreOptions(o: { maxTokens: number; prefixTokens: number; suffixTokens: number; temperature: number; minK: number }): void {
   if (o.prefixTokens + o.suffixTokens > o.maxTokens) {
     throw new UserError(`--prefix-tokens ${o.prefixTokens} + --suffix-tokens ${o.suffixTokens} exceed --max-tokens ${o.maxTokens}`);
   }
   if (!(o.temperature > 0)) throw new UserError(`--temperature must be positive (got ${o.temperature})`);
+  if (!(o.minK > 0 && o.minK <= 1)) throw new UserError(`--min-k must be in (0, 1] (got ${o.minK})`);
 }

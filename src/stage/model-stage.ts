@@ -3,6 +3,7 @@
 import type { Format, TextStreamOptions } from '../io/types.js';
 import type { Device } from '../models/types.js';
 import { loadTokenizer, type Tokenizer } from '../text/tokenizer.js';
+import { stageFingerprint } from './fingerprint.js';
 import { preparePart, resolveShard, writeShardMarker, type ShardOptions } from './shard.js';
 
 /** Command options every model stage takes, as the CLI and the pipeline runner pass them. */
@@ -40,6 +41,7 @@ export async function runModelStage<B extends { close(): Promise<void> }, S>(opt
   const shard = resolveShard(options);
   const output = shard ? await preparePart(options.output, shard) : options.output;
   const tokenizer = await loadTokenizer(options.tokenizer, { addSpecialTokens: options.addSpecialTokens });
+  const fingerprint = stageFingerprint(stage.kind, options);
   const backend = await stage.openBackend(tokenizer.vocabSize);
   try {
     const stream: TextStreamOptions = {
@@ -53,6 +55,8 @@ export async function runModelStage<B extends { close(): Promise<void> }, S>(opt
       batchSize: options.batchSize,
       shard,
       quiet: options.quiet,
+      // a rerun with the same arguments and inputs continues a killed run's output
+      checkpoint: fingerprint === undefined ? undefined : { fingerprint },
     };
     const summary = await stage.run(backend, tokenizer, stream);
     if (shard) {

@@ -214,3 +214,28 @@ export async function missingShards(primaryOutput: string, count: number): Promi
   }
   return missing;
 }
+
+/** What `memsieve merge --keep-parts` leaves beside the parts: which merged file they make up. */
+export interface MergedRecord {
+  version: number;
+  /** the merged (first) output, its size and modification time when the merge finished */
+  output: string;
+  size: number;
+  mtime_ms: number;
+  rows: number;
+  count: number;
+}
+
+export function mergedRecordPath(output: string): string {
+  return join(partsDir(output), 'merged.json');
+}
+
+/** The record of kept parts, or undefined when the parts were not kept (or never merged). */
+export async function readMergedRecord(output: string): Promise<MergedRecord | undefined> {
+  try {
+    const record = JSON.parse(await readFile(mergedRecordPath(output), 'utf8')) as MergedRecord;
+    return record.version === MARKER_VERSION && record.output === resolve(output) ? record : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { openReader, openWriter, sha256File, writeFileAtomic } from '../../src/io/index.js';
+import { HOST } from '../../src/io/litter.js';
 import { kitFile, tempDir } from '../helpers/kit.js';
 
 describe('atomic outputs', () => {
@@ -17,7 +18,7 @@ describe('atomic outputs', () => {
         expect(existsSync(path)).toBe(false);
       }
       expect(readdirSync(dir).length).toBe(1); // the temp file
-      expect(readdirSync(dir)[0]).toMatch(new RegExp(`^${name}\\.tmp-${process.pid}-`));
+      expect(readdirSync(dir)[0]).toMatch(new RegExp(`^${name}\\.tmp-${HOST}-${process.pid}-[0-9a-f]{8}$`));
       await writer.abort();
       expect(readdirSync(dir)).toEqual([]);
     });

@@ -2,7 +2,7 @@
 // killed with SIGKILL and resumed, and runs through a real single-node Slurm must all give the
 // single-process result row for row.
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missingShards } from '../../src/stage/shard.js';
@@ -101,6 +101,31 @@ async function processesLeft(needle: string, seconds: number): Promise<number[]>
 
 let dir: string;
 let corpus: string;
+
+/** A copy of a kit pipeline file whose filter step removes the top 10%. */
+function withRemoveTop(from: string, to: string): string {
+  const text = readFileSync(from, 'utf8').replaceAll('${pipeline_dir}', join(ROOT, 'pipelines'));
+  writeFileSync(to, text.replace('      report: ${out}/report\n\n', '      report: ${out}/report\n    options:\n      remove-top: 10%\n\n'));
+  return to;
+}
+
+/** The pipeline's sharded --remove-top filter equals `memsieve filter --remove-top 10%` in one process on the same scores and model. */
+async function expectSameAsOneFilter(out: string, single: string): Promise<void> {
+  mkdirSync(single);
+  const one = await memsieve(['filter', '--input', corpus, '--scores', join(out, 'scores.parquet'), '--model', join(out, 'risk.json'), '--remove-top', '10%',
+    '--clean', join(single, 'clean.parquet'), '--removed', join(single, 'removed.parquet'), '--report', join(single, 'report')]);
+  expect(one.status, one.stderr).toBe(0);
+  for (const name of ['clean.parquet', 'removed.parquet']) {
+    const [got, want] = await Promise.all([readRows(join(out, name)), readRows(join(single, name))]);
+    expect(got.map(stable), name).toEqual(want.map(stable));
+  }
+  const manifest = (d: string) => JSON.parse(readFileSync(join(d, 'report', 'manifest.json'), 'utf8'));
+  for (const key of ['summary', 'threshold', 'removed_rows', 'distributions', 'fingerprint'] as const) expect(manifest(out)[key], key).toEqual(manifest(single)[key]);
+  expect(manifest(out).scores.files[0].sha256).toBe(manifest(single).scores.files[0].sha256);
+  expect(manifest(out).threshold).toMatchObject({ method: 'remove_top', requested: 0.1 });
+  expect(leftovers(out)).toEqual([]);
+}
+
 let reference: string;
 
 beforeAll(async () => {
@@ -140,6 +165,9 @@ describe('memsieve run, local executor', () => {
     expect(second.stderr).toMatch(/step score \(score\): complete, skipped/);
     expect(second.stderr).toContain(`running shards ${pending.join(', ')} of 4`);
     await expectSameResults(out, reference);
+    // score's parts were kept for filter (shard i joined part i only), then removed
+    for (let i = 0; i < 4; i++) expect(readFileSync(join(out, '.memsieve', 'logs', 'filter', `shard-${i}.log`), 'utf8')).toMatch(/shard-local join with 1 score part/);
+    expect(second.stderr).toMatch(/filter: removed the score parts kept for it/);
     expect(leftovers(out)).toEqual([]);
   }, 900_000);
 
@@ -160,6 +188,16 @@ describe('memsieve run, local executor', () => {
     expect(rerun.stderr).toMatch(/step filter \(filter\): an input changed; running/);
     expect(rerun.stderr).toMatch(/step verify \(verify\): an input changed; running/);
     expect(JSON.parse(readFileSync(join(out, 'risk.json'), 'utf8')).provenance.trials).toBe(20);
+  }, 600_000);
+
+  it('a sharded --remove-top runs the threshold step (4 map ranks, then the reduce) and equals one process', async () => {
+    const out = join(dir, 'killed');
+    const top = withRemoveTop(join(dir, 'kit-changed.yaml'), join(dir, 'kit-top.yaml'));
+    const run = await memsieve(['run', top, '--set', `corpus=${corpus}`, '--set', `out=${out}`, '--shards', '4', '--workers', '2']);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/step filter\.threshold \(threshold\): the corpus-wide --remove-top cut \(reduce step\); 4 shards/);
+    expect(run.stderr).toMatch(/filter\.threshold: merged 4 shards/);
+    await expectSameAsOneFilter(out, join(dir, 'top-single'));
   }, 600_000);
 
   it('pipelines/apply.yaml applies the trained risk model: the same scores, the rows at the target recall removed', async () => {
@@ -234,8 +272,21 @@ describe.skipIf(noSlurm !== null && !requireSlurm)('memsieve run --executor slur
     await expectSameResults(out, reference);
     expect(leftovers(out)).toEqual([]);
     for (const step of ['score', 'audit', 'filter']) expect(existsSync(join(out, '.memsieve', 'logs', step, 'shard-3.log'))).toBe(true);
+    expect(readFileSync(join(out, '.memsieve', 'logs', 'filter', 'shard-3.log'), 'utf8')).toMatch(/shard-local join with 1 score part/);
     // shard 2's log holds both attempts: the injected failure, then the run that completed
     const log = readFileSync(join(out, '.memsieve', 'logs', 'score', 'shard-2.log'), 'utf8');
     expect(log).toMatch(/injected failure: score shard 2, first attempt[\s\S]*== .* shard 2[\s\S]*"command":"score"/);
+  }, 900_000);
+
+  it('a sharded --remove-top: the threshold map array, its merge job (the reduce), then the filter array', async () => {
+    const out = join(dir, 'slurm');
+    const top = withRemoveTop(KIT_YAML, join(dir, 'kit-top-slurm.yaml'));
+    const run = await memsieve(['run', top, '--set', `corpus=${corpus}`, '--set', `out=${out}`, '--executor', 'slurm', '--shards', '4', '--workers', '2']);
+    expect(run.status, `${run.stderr}\n${cluster.logs().slice(-2000)}`).toBe(0);
+    const submitted = run.stderr.split('\n').filter((l) => l.includes('submit: sbatch'));
+    expect(submitted.map((l) => /--job-name=(\S+)/.exec(l)?.[1])).toEqual(['memsieve-filter.threshold', 'memsieve-filter.threshold-merge', 'memsieve-filter', 'memsieve-filter-merge', 'memsieve-verify']);
+    expect(submitted[0]).toMatch(/--array=0-3%2 /);
+    expect(submitted[1]).toMatch(/--dependency=afterok:\d+ --kill-on-invalid-dep=yes/);
+    await expectSameAsOneFilter(out, join(dir, 'top-single-slurm'));
   }, 900_000);
 });

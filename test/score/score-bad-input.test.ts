@@ -106,4 +106,10 @@ describe('score rejects bad input', () => {
     writeFileSync(input, JSON.stringify({ id: 'a', text: TEXT }) + '\n');
     expectRejected(score(dir, input, ['--prefix-tokens', '50', '--suffix-tokens', '50']), /--prefix-tokens 50 \+ --suffix-tokens 50 exceed --max-tokens 64/);
   });
+
+  it('a --min-k outside (0, 1], naming the option', () => {
+    const input = join(dir, 'ok5.jsonl');
+    writeFileSync(input, JSON.stringify({ id: 'a', text: TEXT }) + '\n');
+    for (const value of ['0', '1.5', 'a fifth']) expectRejected(score(dir, input, ['--min-k', value]), /--min-k.*\(0, 1\]/);
+  });
 });

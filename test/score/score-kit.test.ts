@@ -71,6 +71,26 @@ describe('score on the kit', () => {
     });
   });
 
+  it('finds the teacher and baseline memorization of golden (greedy decoding) from the teacher-forced argmax', () => {
+    for (const model of ['teacher', 'baseline']) {
+      out.forEach((row, i) => {
+        expect(row[`${model}_memorized`], `${model} row ${ROWS[i]}`).toBe(Boolean(golden[i][`mem_${model}`]));
+        expect(row[`${model}_lead`], `${model} row ${ROWS[i]}`).toBe(Number(golden[i][`lead_${model}`]));
+      });
+    }
+    // the slice holds both kinds for both models, and leads short of m
+    for (const model of ['teacher', 'baseline']) expect(new Set(out.map((row) => row[`${model}_memorized`]))).toEqual(new Set([true, false]));
+    expect(out.some((row) => row.baseline_lead > 0 && row.baseline_lead < 50)).toBe(true);
+  });
+
+  it('divides the teacher nll by the compressed length for the zlib ratio', () => {
+    out.forEach((row, i) => {
+      expect(row.teacher_zlib_ratio).toBeCloseTo(row.teacher_nll / row.zlib_bytes, 15);
+      const goldenRatio = golden[i].nll_teacher / Number(golden[i].zlib_bytes);
+      expect(relErr(row.teacher_zlib_ratio, goldenRatio)).toBeLessThanOrEqual(ZLIB_REL + REL);
+    });
+  });
+
   it('prints a one-line JSON summary on stderr', () => {
     const summary = JSON.parse(stderr.trim().split('\n').at(-1)!);
     expect(summary).toMatchObject({ command: 'score', rows: ROWS.length, short_rows: 0 });
@@ -104,11 +124,14 @@ describe('score on the kit', () => {
       '--tokenizer', kitFile('tokenizer.json'), '--max-tokens', '128',
     ]);
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stderr).toMatch(/row 1: \d+ tokens < prefix 50 \+ suffix 50; suffix columns null/);
+    expect(result.stderr).toMatch(/row 1: \d+ tokens < prefix 50 \+ suffix 50; suffix and memorization columns null/);
     const rows = await readParquetRows(output);
     expect(rows[1].teacher_suffix_entropy).toBeNull();
     expect(rows[1].baseline_suffix_logprob).toBeNull();
+    for (const column of ['teacher_memorized', 'teacher_lead', 'baseline_memorized', 'baseline_lead']) expect(rows[1][column], column).toBeNull();
     expect(rows[1].teacher_nll).toBeGreaterThan(0);
+    expect(rows[1].teacher_mink).toBeLessThan(0);
+    expect(rows[1].teacher_zlib_ratio).toBeGreaterThan(0);
     expect(rows[0].teacher_suffix_entropy).not.toBeNull();
   });
 });

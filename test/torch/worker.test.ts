@@ -62,7 +62,7 @@ describe('torch worker', () => {
   it('scores pairs like onnxruntime with the TypeScript feature math', async () => {
     const reference = new OnnxPairScorer(onnxTeacher, onnxBaseline);
     for (const temperature of [1, 2]) {
-      const options = { temperature, prefixTokens: 50, suffixTokens: 50 };
+      const options = { temperature, prefixTokens: 50, suffixTokens: 50, minK: 0.3 }; // not the default: --min-k reaches the worker
       const [got, want] = await Promise.all([worker.scorePairs(rows, options), reference.scorePairs(rows, options)]);
       for (const name of Object.keys(want) as (keyof typeof want)[]) expectClose(got[name], want[name], 1e-4, `${name} T=${temperature}`);
       expect(got.teacher_suffix_entropy[20]).toBeNaN(); // 70 tokens < 50 + 50
@@ -79,14 +79,14 @@ describe('torch worker', () => {
 
   it('gives one model\'s stats equal to the pair columns', async () => {
     const options = { prefixTokens: 50, suffixTokens: 50 };
-    const [stats, pair] = await Promise.all([worker.modelStats(rows, options, 'baseline'), worker.scorePairs(rows, { ...options, temperature: 1 })]);
+    const [stats, pair] = await Promise.all([worker.modelStats(rows, options, 'baseline'), worker.scorePairs(rows, { ...options, temperature: 1, minK: 0.2 })]);
     expectClose(stats.nll, pair.baseline_nll, 1e-9, 'nll');
     expectClose(stats.suffix_logprob, pair.baseline_suffix_logprob, 1e-9, 'suffix_logprob');
   });
 
   it('answers bad requests with a UserError and keeps serving', async () => {
     const outside = Int32Array.from([5, 4000]);
-    await expect(worker.scorePairs([outside], { temperature: 1, prefixTokens: 50, suffixTokens: 50 })).rejects.toThrow(/vocabulary of 2048/);
+    await expect(worker.scorePairs([outside], { temperature: 1, prefixTokens: 50, suffixTokens: 50, minK: 0.2 })).rejects.toThrow(/vocabulary of 2048/);
     await expect(worker.greedy([rows[0].slice(0, 5)], 3, 'model')).rejects.toThrow(UserError);
     expect((await worker.greedy([rows[0].slice(0, 5)], 3)).length).toBe(1);
   });

@@ -32,7 +32,7 @@ def _check_fits(model, rows, what, extra=0):
 
 
 @torch.no_grad()
-def score_pairs(teacher, baseline, rows, temperature=1.0, prefix_tokens=50, suffix_tokens=50, batch_tokens=32768):
+def score_pairs(teacher, baseline, rows, temperature=1.0, prefix_tokens=50, suffix_tokens=50, batch_tokens=32768, min_k=0.2):
     """PairScores columns (float64, NaN where undefined) for a list of int arrays."""
     _check_fits(teacher, rows, "teacher")
     _check_fits(baseline, rows, "baseline")
@@ -44,7 +44,7 @@ def score_pairs(teacher, baseline, rows, temperature=1.0, prefix_tokens=50, suff
         pair_features_into(
             teacher.logits(input_ids, mask),
             baseline.logits(input_ids.to(baseline.device), mask.to(baseline.device)).to(device),
-            input_ids, lengths, index, temperature, prefix_tokens, suffix_tokens, out, _chunk_budget(teacher),
+            input_ids, lengths, index, temperature, prefix_tokens, suffix_tokens, out, _chunk_budget(teacher), min_k,
         )
     return out
 

@@ -64,7 +64,7 @@ class Worker:
                 self.model("teacher"), self.model("baseline"), rows_of(arrays, header),
                 temperature=float(header.get("temperature", 1.0)),
                 prefix_tokens=int(header.get("prefix_tokens", 50)), suffix_tokens=int(header.get("suffix_tokens", 50)),
-                batch_tokens=self.batch_tokens,
+                batch_tokens=self.batch_tokens, min_k=float(header.get("min_k", 0.2)),
             )
             return {"rows": len(arrays["offsets"]) - 1}, columns
         if op == "stats":

@@ -5,7 +5,7 @@ import torch
 
 from memsieve_torch.features import PAIR_COLUMNS, naive_row_features
 from memsieve_torch.models import TinyCausalLM, CausalLM
-from memsieve_torch.score import score_model, score_pairs
+from memsieve_torch.score import greedy_rows, score_model, score_pairs
 
 from conftest import TINY, random_rows
 
@@ -74,3 +74,46 @@ def test_single_model_stats_equal_the_pair_teacher_columns():
     np.testing.assert_allclose(alone["nll"], pair["teacher_nll"], rtol=1e-6)
     np.testing.assert_allclose(alone["suffix_entropy"], pair["teacher_suffix_entropy"], rtol=1e-6)
     np.testing.assert_allclose(alone["suffix_logprob"], pair["teacher_suffix_logprob"], rtol=1e-6)
+
+
+def numpy_min_k_reference(logits, ids, min_k):
+    """Min-K% and Min-K%++ of one row in float64 numpy, straight from the papers' definitions."""
+    z = logits.double().numpy()[: len(ids) - 1]
+    lp = z - z.max(axis=1, keepdims=True)
+    lp = lp - np.log(np.exp(lp).sum(axis=1, keepdims=True))
+    p = np.exp(lp)
+    target = lp[np.arange(len(ids) - 1), ids[1:]]
+    mu = (p * lp).sum(axis=1)
+    sigma = np.sqrt((p * lp * lp).sum(axis=1) - mu * mu)
+    count = max(1, int(min_k * (len(ids) - 1)))
+    return np.sort(target)[:count].mean(), np.sort((target - mu) / sigma)[:count].mean()
+
+
+def test_score_columns_match_numpy_min_k_and_greedy_decoding():
+    teacher, baseline = make_pair()
+    rows = random_rows(14, 37, 2, 30, seed=21)
+    k, m, min_k = 4, 5, 0.3
+    got = score_pairs(teacher, baseline, rows, 1.0, k, m, batch_tokens=80, min_k=min_k)
+    for who, model in (("teacher", teacher), ("baseline", baseline)):
+        long_rows = [i for i, r in enumerate(rows) if len(r) >= k + m]
+        # memorized / lead against real greedy decoding (KV cache) of each prefix
+        generated = greedy_rows(model, [rows[i][:k] for i in long_rows], m)
+        for g, i in zip(generated, long_rows):
+            reference = rows[i][k : k + m]
+            lead = int(np.argmin(np.append(g == reference, False)))
+            assert got[f"{who}_lead"][i] == lead and got[f"{who}_memorized"][i] == float(lead == m), (who, i)
+        assert all(math.isnan(got[f"{who}_lead"][i]) for i, r in enumerate(rows) if len(r) < k + m)
+        for i, r in enumerate(rows):
+            with torch.no_grad():
+                logits = model.module(torch.as_tensor(r)[None])[0]
+            mink, minkpp = numpy_min_k_reference(logits, r, min_k)
+            assert close(got[f"{who}_mink"][i], mink, 1e-5), (who, i, got[f"{who}_mink"][i], mink)
+            assert close(got[f"{who}_minkpp"][i], minkpp, 1e-4), (who, i, got[f"{who}_minkpp"][i], minkpp)
+
+
+def test_memorized_rows_are_found_when_the_model_repeats_its_own_greedy_text():
+    teacher, baseline = make_pair()
+    prompts = random_rows(6, 37, 3, 3, seed=4)
+    rows = [np.concatenate([p, g]) for p, g in zip(prompts, greedy_rows(teacher, prompts, 8).astype(np.int64))]
+    got = score_pairs(teacher, baseline, rows, 1.0, 3, 8)
+    assert got["teacher_memorized"].tolist() == [1.0] * 6 and got["teacher_lead"].tolist() == [8.0] * 6

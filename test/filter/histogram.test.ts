@@ -1,0 +1,60 @@
+// The report's histograms are fixed-bin and exact, so that filter shards add theirs up: checked against
+// bins computed here from their definition (docs/filter.md, `distributions`) and against a split of the
+// same rows into shards.
+import { describe, expect, it } from 'vitest';
+import { FineHistogramBuilder, displayHistogram, logBin, logBinLower } from '../../src/filter/histogram.js';
+
+/** a deterministic spread of values: heavy right tail, some negatives, exact zeros */
+function values(n: number): number[] {
+  let s = 12345;
+  const next = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  return Array.from({ length: n }, (_, i) => (i % 97 === 0 ? 0 : i % 13 === 0 ? -next() * 3 : Math.exp(4 * next()) - 0.5));
+}
+
+describe('fixed log bins', () => {
+  it('puts x in [1e-12·1.01^(k−1), 1e-12·1.01^k) for k = logBin(x) > 0, mirrored below zero', () => {
+    for (const x of [1e-12, 2.5e-9, 0.3, 1, 1.01, 7.25, 123456.789]) {
+      const k = logBin(x);
+      expect(k).toBe(1 + Math.floor(Math.log(x / 1e-12) / Math.log(1.01)));
+      expect(x).toBeGreaterThanOrEqual(1e-12 * 1.01 ** (k - 1) * (1 - 1e-12));
+      expect(x).toBeLessThan(1e-12 * 1.01 ** k * (1 + 1e-12));
+      expect(logBin(-x)).toBe(-k);
+      expect(logBinLower(k)).toBeCloseTo(1e-12 * 1.01 ** (k - 1), 12);
+    }
+    expect(logBin(0)).toBe(0);
+    expect(logBin(5e-13)).toBe(0);
+  });
+});
+
+describe('displayHistogram', () => {
+  const xs = values(20_000);
+  const whole = new FineHistogramBuilder();
+  xs.forEach((x, i) => whole.add(x, i % 7 === 0));
+
+  it('counts every row once, clips only rows outside the 0.5%–99.5% bins, and bins in increasing order', () => {
+    const h = displayHistogram(whole.result(), 40);
+    expect(h.kept.length).toBeLessThanOrEqual(40);
+    expect(h.edges).toHaveLength(h.kept.length + 1);
+    for (let i = 1; i < h.edges.length; i++) expect(h.edges[i]).toBeGreaterThan(h.edges[i - 1]);
+    expect(h.kept.reduce((a, b) => a + b, 0)).toBe(xs.filter((_, i) => i % 7 !== 0).length);
+    expect(h.removed.reduce((a, b) => a + b, 0)).toBe(xs.filter((_, i) => i % 7 === 0).length);
+    // the 0.5% and 99.5% order statistics lie inside the edges; the rows beyond the edge bins are the clipped ones
+    const sorted = [...xs].sort((a, b) => a - b);
+    const lo = sorted[Math.ceil(0.005 * xs.length)];
+    const hi = sorted[Math.ceil(0.995 * xs.length) - 1];
+    expect(h.edges[0]).toBeLessThanOrEqual(lo);
+    expect(h.edges[h.edges.length - 1]).toBeGreaterThan(hi);
+    const outside = xs.filter((x) => x < h.edges[0] || x >= h.edges[h.edges.length - 1]).length;
+    expect(h.clipped).toBe(outside);
+  });
+
+  it('is the same from shards added up as from all rows', () => {
+    for (const count of [3, 16]) {
+      const shards = Array.from({ length: count }, () => new FineHistogramBuilder());
+      xs.forEach((x, i) => shards[(i * 7919) % count].add(x, i % 7 === 0));
+      const summed = shards.reduce((acc, s) => acc.addAll(s.result()), new FineHistogramBuilder());
+      expect(summed.result()).toEqual(whole.result());
+      expect(displayHistogram(summed.result(), 40)).toEqual(displayHistogram(whole.result(), 40));
+    }
+  });
+});

@@ -1,0 +1,146 @@
+// Resume inside score and audit: kill -9 at random points, rerun the same command, and the output equals
+// an uninterrupted run's row by row (and byte for byte: the row groups fall where they would have).
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { openReader, openWriter } from '../../src/io/index.js';
+import { runCli } from '../helpers/cli.js';
+import { kitFile, readParquetRows, tempDir } from '../helpers/kit.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const ROWS = 160;
+// small row groups: every 10 written rows are a checkpoint (16 in all)
+const GROUP = 10;
+const ENV = { MEMSIEVE_ROW_GROUP_ROWS: String(GROUP) };
+// kills land by the 8th checkpoint, so even a fast run is stopped well before it publishes its output
+const LAST_KILL_AT = 8;
+const WINDOW = ['--max-tokens', '32', '--prefix-tokens', '8', '--suffix-tokens', '8', '--batch-size', '8', '--threads', '1'];
+const SCORE = (input: string, output: string, extra: string[] = []) => [
+  'score', '-i', input, '-o', output, '--teacher', kitFile('teacher.onnx'), '--baseline', kitFile('baseline.onnx'),
+  '--tokenizer', kitFile('tokenizer.json'), ...WINDOW, ...extra,
+];
+const AUDIT = (extra: string[]) => (input: string, output: string) => ['audit', '-i', input, '-o', output, '--model', kitFile('student.onnx'), '--tokenizer', kitFile('tokenizer.json'), ...WINDOW, ...extra];
+
+/** A fixed sequence in [0, 1): the kill points differ from each other, not from run to run. */
+function seeded(seed: number) {
+  let state = seed;
+  return () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+}
+
+function checkpointsIn(dir: string): number {
+  const journal = readdirSync(dir).find((name) => name.endsWith('.ckpt.jsonl'));
+  if (!journal) return 0;
+  return readFileSync(join(dir, journal), 'utf8').split('\n').filter(Boolean).length - 1;
+}
+
+/**
+ * Run the CLI and SIGKILL it once its journal holds `target` checkpoints (somewhere inside the next
+ * row group: SIGSTOP first, so a fast run cannot race on); no kill when `target` is past LAST_KILL_AT.
+ */
+function runAndKill(args: string[], dir: string, target: number): Promise<{ signal: NodeJS.Signals | null; status: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), ...args], { cwd: ROOT, env: { ...process.env, ...ENV }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (data) => (stderr += data));
+    const poll = setInterval(() => {
+      if (target <= LAST_KILL_AT && checkpointsIn(dir) >= target) {
+        clearInterval(poll);
+        child.kill('SIGSTOP');
+        child.kill('SIGKILL');
+      }
+    }, 2);
+    child.on('error', reject);
+    child.on('close', (status, signal) => {
+      clearInterval(poll);
+      resolve({ signal, status, stderr });
+    });
+  });
+}
+
+async function sliceOfKit(path: string) {
+  const writer = await openWriter(path, { rowGroupRows: GROUP });
+  let left = ROWS;
+  for await (const batch of openReader(kitFile('corpus.parquet'))) {
+    if (left <= 0) break;
+    const part = batch.slice(0, left);
+    left -= part.numRows;
+    await writer.write(part);
+  }
+  await writer.close();
+}
+
+function summaryOf(stderr: string) {
+  return JSON.parse(stderr.trim().split('\n').at(-1)!);
+}
+
+async function killAndResume(command: (input: string, output: string) => string[], seed: number) {
+  const dir = tempDir();
+  const input = join(dir, 'slice.parquet');
+  await sliceOfKit(input);
+  const full = join(dir, 'full.parquet');
+  const whole = runCli([...command(input, full), '--quiet'], { env: ENV });
+  expect(whole.status, whole.stderr).toBe(0);
+
+  const outDir = join(dir, 'resumed');
+  (await import('node:fs')).mkdirSync(outDir);
+  const output = join(outDir, 'out.parquet');
+  const random = seeded(seed);
+  const kills: number[] = [];
+  let rerun: { status: number | null; stderr: string } | undefined;
+  for (let kill = 0; kill < 3 && !rerun; kill++) {
+    const before = checkpointsIn(outDir);
+    const run = await runAndKill(command(input, output), outDir, before + 1 + Math.floor(random() * 3));
+    if (run.signal !== 'SIGKILL') rerun = run; // it finished before the kill landed: that was the resumed run
+    else {
+      kills.push(checkpointsIn(outDir));
+      expect(existsSync(output)).toBe(false);
+    }
+  }
+  expect(kills.length).toBeGreaterThan(0);
+  rerun ??= runCli([...command(input, output)], { env: ENV });
+  expect(rerun.status, rerun.stderr).toBe(0);
+  const summary = summaryOf(rerun.stderr);
+  expect(summary.resumed_rows, `kills at checkpoints ${kills}; ${rerun.stderr}`).toBe(kills.at(-1)! * GROUP);
+  expect(rerun.stderr).toMatch(new RegExp(`resuming after row ${summary.resumed_rows}`));
+  expect(readdirSync(outDir)).toEqual(['out.parquet'].concat(existsSync(`${output}.summary.json`) ? ['out.parquet.summary.json'] : []));
+  const [a, b] = [await readParquetRows(full), await readParquetRows(output)];
+  expect(b.length).toBe(ROWS);
+  expect(b).toEqual(a);
+  expect(readFileSync(output).equals(readFileSync(full))).toBe(true);
+  const { seconds: _s, tokens_per_s: _t, prefixes_per_s: _p, resumed_rows: _r, output: _o, ...counts } = summary;
+  const { seconds: _s2, tokens_per_s: _t2, prefixes_per_s: _p2, resumed_rows: _r2, output: _o2, ...expected } = summaryOf(whole.stderr);
+  expect(counts).toEqual(expected);
+  return { dir, input, output, kills };
+}
+
+describe('resume inside a stage after kill -9', () => {
+  beforeAll(() => {
+    expect(existsSync(kitFile('teacher.onnx'))).toBe(true);
+  });
+
+  it('score: killed three times at random points, the rerun ends with the uninterrupted file', async () => {
+    await killAndResume(SCORE, 7);
+  }, 240_000);
+
+  it('audit, greedy decoding with the generations kept: the same', async () => {
+    await killAndResume(AUDIT(['--keep-generations']), 11);
+  }, 240_000);
+
+  it('audit, one pass (the default): the same', async () => {
+    await killAndResume(AUDIT([]), 13);
+  }, 240_000);
+
+  it('score: changed arguments discard the checkpoint and start from row 0', async () => {
+    const dir = tempDir();
+    const input = join(dir, 'slice.parquet');
+    await sliceOfKit(input);
+    const output = join(dir, 'out.parquet');
+    expect((await runAndKill(SCORE(input, output), dir, 1)).signal).toBe('SIGKILL');
+    const rerun = runCli([...SCORE(input, output, ['--temperature', '2'])], { env: ENV });
+    expect(rerun.status, rerun.stderr).toBe(0);
+    expect(summaryOf(rerun.stderr).resumed_rows).toBe(0);
+    expect(rerun.stderr).toMatch(/removed .*out\.parquet\.tmp-.* \(and its checkpoint\): left by pid \d+, which no longer runs/);
+    expect(readdirSync(dir).sort()).toEqual(['out.parquet', 'slice.parquet']);
+  }, 240_000);
+});
