@@ -9,6 +9,8 @@ import { featureSourceColumns, featureValues, parseFeature } from '../../src/ris
 import { loadRiskModel, predictRisk, RISK_SCHEMA } from '../../src/risk/schema.js';
 import { joinRiskData, runRiskProtocol, trainRiskModel, writeRiskModel } from '../../src/risk/train.js';
 import { evaluateRiskModel } from '../../src/evaluate/evaluate.js';
+import { computeThreshold } from '../../src/filter/threshold-file.js';
+import { mergeShards } from '../../src/pipeline/merge.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/kit.js';
 import { makeKitInputs, readParquetRows, type KitInputs } from '../filter/kit-setup.js';
@@ -220,6 +222,19 @@ describe('filter and verify --check-risk apply the log transform of risk.json', 
     const ref = sklearn<{ roc_auc: number }>({ task: 'metrics', y: kit.memStudent.map(Number), score: risk });
     const evaluation = await evaluateRiskModel({ model, scores: kit.scores, labels: join(kit.dir, 'labels.parquet'), labelColumn: 'mem_student' });
     expect(Math.abs(evaluation.roc_auc - ref.roc_auc)).toBeLessThan(1e-12);
+  });
+
+  it("the sharded threshold step (--remove-top's reduce) cuts at the float64 risk of log features", async () => {
+    const m = JSON.parse(readFileSync(model, 'utf8'));
+    const risk = kit.ids.map((_, i) => {
+      const x = [Math.log(kit.features.teacher_ppl[i]), Math.log(kit.features.baseline_ppl[i]), kit.features.kl_teacher_baseline[i], kit.features.zlib_entropy[i]];
+      return 1 / (1 + Math.exp(-x.reduce((s, v, j) => s + (m.coefficients[j] * (v - m.scaler.mean[j])) / m.scaler.std[j], m.intercept)));
+    });
+    const expected = [...risk].sort((a, b) => b - a)[Math.ceil(0.05 * risk.length) - 1];
+    const output = join(tempDir(), 'cut.threshold.json');
+    for (let index = 0; index < 3; index++) await computeThreshold({ scores: kit.scores, model, removeTop: 0.05, output, shard: { index, count: 3 } });
+    await mergeShards(output, { count: 3 });
+    expect(Math.abs(JSON.parse(readFileSync(output, 'utf8')).value - expected)).toBeLessThan(1e-12);
   });
 
   it('a non-positive value in the scores at filter time: error naming the id and column', async () => {
