@@ -175,6 +175,13 @@ describe('memsieve train --features with log() (CLI)', () => {
 describe('filter and verify --check-risk apply the log transform of risk.json', () => {
   let kit: KitInputs;
   let model: string;
+  /** float64 risk of kit row i, written here from the formula in docs/risk.md (numpy-free, no memsieve code) */
+  let parsed: { coefficients: number[]; scaler: { mean: number[]; std: number[] }; intercept: number } | undefined;
+  const referenceRisk = (i: number) => {
+    const m = (parsed ??= JSON.parse(readFileSync(model, 'utf8')))!;
+    const x = [Math.log(kit.features.teacher_ppl[i]), Math.log(kit.features.baseline_ppl[i]), kit.features.kl_teacher_baseline[i], kit.features.zlib_entropy[i]];
+    return 1 / (1 + Math.exp(-x.reduce((s, v, j) => s + (m.coefficients[j] * (v - m.scaler.mean[j])) / m.scaler.std[j], m.intercept)));
+  };
   beforeAll(async () => {
     kit = await makeKitInputs();
     model = join(kit.dir, 'risk-log.json');
@@ -188,16 +195,10 @@ describe('filter and verify --check-risk apply the log transform of risk.json', 
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const m = JSON.parse(readFileSync(model, 'utf8'));
-    // float64 reference, written here from the formula in docs/risk.md
-    const riskOf = (i: number) => {
-      const x = [Math.log(kit.features.teacher_ppl[i]), Math.log(kit.features.baseline_ppl[i]), kit.features.kl_teacher_baseline[i], kit.features.zlib_entropy[i]];
-      const z = x.reduce((s, v, j) => s + (m.coefficients[j] * (v - m.scaler.mean[j])) / m.scaler.std[j], m.intercept);
-      return 1 / (1 + Math.exp(-z));
-    };
     const removed = await readParquetRows(join(out, 'removed.parquet'));
     expect(removed.length).toBeGreaterThan(0);
     const row = new Map(kit.ids.map((id, i) => [id, i]));
-    for (const r of removed) expect(Math.abs(r.risk - riskOf(row.get(String(r.id))!))).toBeLessThan(1e-12);
+    for (const r of removed) expect(Math.abs(r.risk - referenceRisk(row.get(String(r.id))!))).toBeLessThan(1e-12);
     const manifest = JSON.parse(readFileSync(join(out, 'report', 'manifest.json'), 'utf8'));
     expect(manifest.model.features).toEqual(LOGGED);
     const list = readFileSync(join(out, 'report', manifest.removed_rows.path), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -214,22 +215,14 @@ describe('filter and verify --check-risk apply the log transform of risk.json', 
   });
 
   it('evaluate applies the transform: its ROC-AUC is roc_auc_score of the float64 risk of log features', async () => {
-    const m = JSON.parse(readFileSync(model, 'utf8'));
-    const risk = kit.ids.map((_, i) => {
-      const x = [Math.log(kit.features.teacher_ppl[i]), Math.log(kit.features.baseline_ppl[i]), kit.features.kl_teacher_baseline[i], kit.features.zlib_entropy[i]];
-      return 1 / (1 + Math.exp(-x.reduce((s, v, j) => s + (m.coefficients[j] * (v - m.scaler.mean[j])) / m.scaler.std[j], m.intercept)));
-    });
+    const risk = kit.ids.map((_, i) => referenceRisk(i));
     const ref = sklearn<{ roc_auc: number }>({ task: 'metrics', y: kit.memStudent.map(Number), score: risk });
     const evaluation = await evaluateRiskModel({ model, scores: kit.scores, labels: join(kit.dir, 'labels.parquet'), labelColumn: 'mem_student' });
     expect(Math.abs(evaluation.roc_auc - ref.roc_auc)).toBeLessThan(1e-12);
   });
 
   it("the sharded threshold step (--remove-top's reduce) cuts at the float64 risk of log features", async () => {
-    const m = JSON.parse(readFileSync(model, 'utf8'));
-    const risk = kit.ids.map((_, i) => {
-      const x = [Math.log(kit.features.teacher_ppl[i]), Math.log(kit.features.baseline_ppl[i]), kit.features.kl_teacher_baseline[i], kit.features.zlib_entropy[i]];
-      return 1 / (1 + Math.exp(-x.reduce((s, v, j) => s + (m.coefficients[j] * (v - m.scaler.mean[j])) / m.scaler.std[j], m.intercept)));
-    });
+    const risk = kit.ids.map((_, i) => referenceRisk(i));
     const expected = [...risk].sort((a, b) => b - a)[Math.ceil(0.05 * risk.length) - 1];
     const output = join(tempDir(), 'cut.threshold.json');
     for (let index = 0; index < 3; index++) await computeThreshold({ scores: kit.scores, model, removeTop: 0.05, output, shard: { index, count: 3 } });
