@@ -1,58 +1,65 @@
-// `memsieve compare`: read the id and label columns of several audits, join them, write the overlap
-// sets (overlap.json) and optionally the figure. Only two columns per audit are held in memory.
+// `memsieve compare`: stream the id and label columns of several audits (or of score's memorization
+// columns) into an OverlapJoin, write the counts and rates (overlap.json), the ids of every set
+// (--sets, one row per memorized id, streamed from a second pass over the first audit) and the figure.
+import { Bool, Float64, Table, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
+import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import { openReader, writeFileAtomic } from '../io/index.js';
+import { checkOutputFolder, openReader, openWriter, writeFileAtomic } from '../io/index.js';
+import type { BatchWriter } from '../io/types.js';
 import { renderOverlapSvg } from './figure.js';
-import { compareAudits, type AuditLabels, type OverlapReport } from './overlap.js';
 import { IdIndex } from '../id-index.js';
+import { checkAuditNames, OverlapJoin, overlapReport, patternKey, type AuditLabels, type OverlapReport } from './overlap.js';
 
 export interface CompareOptions {
-  /** "name=path" pairs, e.g. teacher=t.parquet */
+  /** "name=path" or "name=path:column" (a column of that file, e.g. score's teacher_memorized) */
   audits: string[];
   output: string;
+  /** Parquet (or Arrow/JSONL) file for the ids of the sets: one row per compared id memorized by any model */
+  sets?: string;
   figure?: string;
   idColumn?: string;
+  /** label column of audits given without ":column" */
   labelColumn?: string;
 }
 
-/** Split a `--audit name=path` value. */
-export function parseAuditArgument(value: string): { name: string; path: string } {
-  const at = value.indexOf('=');
-  if (at <= 0 || at === value.length - 1) {
-    throw new UserError(`--audit ${value}: expected name=path, e.g. --audit teacher=teacher.audit.parquet`);
-  }
-  return { name: value.slice(0, at), path: value.slice(at + 1) };
+/** One --audit: a role name, a file, and the label column read from it. */
+export interface AuditSource {
+  name: string;
+  path: string;
+  column: string;
 }
 
-/** The id and label of every row of one audit file; duplicate ids and unusable labels are UserErrors. */
-/** `flag` names the option in errors (default `--audit name=path`). */
-export async function readAuditLabels(name: string, path: string, idColumn = 'id', labelColumn = 'memorized', flag = `--audit ${name}=${path}`): Promise<AuditLabels> {
-  const reader = openReader(path);
-  const ids: string[] = [];
-  const labels: (boolean | null)[] = [];
-  const index = new IdIndex(); // not a Map: no 2^24-entry limit; compareAudits joins through it
-  for await (const batch of reader) {
-    const columnNames = () => batch.schema.fields.map((f) => f.name).join(', ');
-    const idVector = batch.getChild(idColumn);
-    if (!idVector) throw new UserError(`${flag}: no id column '${idColumn}' (columns: ${columnNames()}); choose one with --id-column`);
-    const labelVector = batch.getChild(labelColumn);
-    if (!labelVector) {
-      throw new UserError(`${flag}: no label column '${labelColumn}' (columns: ${columnNames()}); is it a \`memsieve audit\` output? choose one with --label-column`);
-    }
-    for (let i = 0; i < batch.numRows; i++) {
-      const row = ids.length;
-      const rawId = idVector.get(i);
-      if (rawId === null || rawId === undefined) throw new UserError(`${flag}: row ${row} has a null id in '${idColumn}'`);
-      const id = String(rawId);
-      const first = index.add(id, row);
-      if (first >= 0) {
-        throw new UserError(`${flag}: id '${id}' appears twice (rows ${first} and ${row}); ids must be unique to join audits`);
-      }
-      ids.push(id);
-      labels.push(toLabel(labelVector.get(i), () => `${flag}: row ${row} (id ${id})`, labelColumn));
-    }
+const COLUMN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Splits `name=path[:column]`. The text after the last ":" is a column when it is a plain identifier
+ * (`scores.parquet:teacher_memorized`); otherwise the whole rest is the path and the column is `defaultColumn`.
+ */
+export function parseAuditArgument(value: string, defaultColumn = 'memorized'): AuditSource {
+  const at = value.indexOf('=');
+  if (at <= 0 || at === value.length - 1) {
+    throw new UserError(`--audit ${value}: expected name=path or name=path:column, e.g. --audit teacher=teacher.audit.parquet or --audit teacher=scores.parquet:teacher_memorized`);
   }
-  return { name, path, ids, labels, index };
+  const name = value.slice(0, at);
+  const rest = value.slice(at + 1);
+  const colon = rest.lastIndexOf(':');
+  if (colon > 0 && COLUMN.test(rest.slice(colon + 1))) return { name, path: rest.slice(0, colon), column: rest.slice(colon + 1) };
+  return { name, path: rest, column: defaultColumn };
+}
+
+/** The parsed --audit values, checked: names, output folders, and no output written over an input. */
+export async function compareSources(options: CompareOptions): Promise<AuditSource[]> {
+  const sources = options.audits.map((a) => parseAuditArgument(a, options.labelColumn ?? 'memorized'));
+  checkAuditNames(sources);
+  const idColumn = options.idColumn ?? 'id';
+  const clash = sources.find((s) => s.name === idColumn);
+  if (clash && options.sets) throw new UserError(`--audit ${clash.name}: the sets file has an id column "${idColumn}"; name the audit otherwise`);
+  const inputs = new Set(sources.map((s) => resolve(s.path)));
+  for (const [flag, out] of [['--output', options.output], ['--sets', options.sets], ['--figure', options.figure]] as const) {
+    if (out && inputs.has(resolve(out))) throw new UserError(`${flag} ${out}: an output may not overwrite an input`);
+    if (out) await checkOutputFolder(out); // fail before the work, not after
+  }
+  return sources;
 }
 
 function toLabel(value: unknown, where: () => string, column: string): boolean | null {
@@ -62,16 +69,160 @@ function toLabel(value: unknown, where: () => string, column: string): boolean |
   throw new UserError(`${where()}: '${column}' is ${String(value)}; labels must be true/false or 1/0`);
 }
 
+/** Every row of one audit as (id, label, row), batch by batch; only the two columns are read. */
+async function* auditRows(
+  source: AuditSource,
+  idColumn: string,
+  label = `--audit ${source.name}=${source.path}`,
+): AsyncGenerator<{ ids: string[]; labels: (boolean | null)[]; firstRow: number }> {
+  let row = 0;
+  for await (const batch of openReader(source.path, { columns: [idColumn, source.column] })) {
+    const columnNames = () => batch.schema.fields.map((f) => f.name).join(', ');
+    const idVector = batch.getChild(idColumn);
+    if (!idVector) throw new UserError(`${label}: no id column '${idColumn}' (columns: ${columnNames()}); choose one with --id-column`);
+    const labelVector = batch.getChild(source.column);
+    if (!labelVector) {
+      throw new UserError(
+        `${label}: no label column '${source.column}' (columns: ${columnNames()}); is it a \`memsieve audit\` output? choose one with --label-column, or name it: name=path:column`,
+      );
+    }
+    const ids = new Array<string>(batch.numRows);
+    const labels = new Array<boolean | null>(batch.numRows);
+    for (let i = 0; i < batch.numRows; i++) {
+      const rawId = idVector.get(i);
+      if (rawId === null || rawId === undefined) throw new UserError(`${label}: row ${row + i} has a null id in '${idColumn}'`);
+      ids[i] = String(rawId);
+      labels[i] = toLabel(labelVector.get(i), () => `${label}: row ${row + i} (id ${ids[i]})`, source.column);
+    }
+    yield { ids, labels, firstRow: row };
+    row += batch.numRows;
+  }
+}
+
+/**
+ * Every row of one label file in memory, with its id index (verdict's reader; compare streams instead).
+ * `flag` names the option in errors (default `--audit name=path`).
+ */
+export async function readAuditLabels(name: string, path: string, idColumn = 'id', labelColumn = 'memorized', flag = `--audit ${name}=${path}`): Promise<AuditLabels> {
+  const ids: string[] = [];
+  const labels: (boolean | null)[] = [];
+  const index = new IdIndex(); // not a Map: no 2^24-entry limit
+  for await (const batch of auditRows({ name, path, column: labelColumn }, idColumn, flag)) {
+    for (let i = 0; i < batch.ids.length; i++) {
+      const row = batch.firstRow + i;
+      const first = index.add(batch.ids[i], row);
+      if (first >= 0) throw new UserError(`${flag}: id '${batch.ids[i]}' appears twice (rows ${first} and ${row}); ids must be unique to join audits`);
+      ids.push(batch.ids[i]);
+      labels.push(batch.labels[i]);
+    }
+  }
+  return { name, path, ids, labels, index };
+}
+
+/** Streams every audit into a join; `owns` keeps a shard's ids. */
+export async function joinAuditFiles(sources: AuditSource[], idColumn: string, owns?: (id: string) => boolean): Promise<OverlapJoin> {
+  const join = new OverlapJoin(sources, owns);
+  for (const [a, source] of sources.entries()) {
+    for await (const { ids, labels, firstRow } of auditRows(source, idColumn)) {
+      for (let i = 0; i < ids.length; i++) join.add(a, ids[i], labels[i], firstRow + i);
+    }
+  }
+  return join;
+}
+
+/** Parts of a sharded run carry the first audit's row number, by which the merge restores its order. */
+export const ROW_COLUMN = '_row';
+
+/** The sets file, written in batches: one row per id with its membership (and, in a shard's part, its row). */
+export class SetsWriter {
+  private ids: string[] = [];
+  private masks: number[] = [];
+  private rows: number[] = [];
+
+  private constructor(
+    private readonly writer: BatchWriter,
+    private readonly names: string[],
+    private readonly idColumn: string,
+    private readonly withRow: boolean,
+  ) {}
+
+  static async open(path: string, names: string[], idColumn: string, withRow = false): Promise<SetsWriter> {
+    return new SetsWriter(await openWriter(path), names, idColumn, withRow);
+  }
+
+  async add(id: string, mask: number, row = 0): Promise<void> {
+    this.ids.push(id);
+    this.masks.push(mask);
+    this.rows.push(row);
+    if (this.ids.length >= 65_536) await this.flush();
+  }
+
+  /** Publishes the file (with the columns even when no row was added); returns the rows written. */
+  async close(): Promise<number> {
+    await this.flush(this.writer.rowsWritten === 0);
+    await this.writer.close();
+    return this.writer.rowsWritten;
+  }
+
+  abort(): Promise<void> {
+    return this.writer.abort();
+  }
+
+  private async flush(evenEmpty = false): Promise<void> {
+    if (this.ids.length === 0 && !evenEmpty) return;
+    const columns: Record<string, Vector> = { [this.idColumn]: vectorFromArray(this.ids, new Utf8()) };
+    this.names.forEach((name, a) => (columns[name] = vectorFromArray(this.masks.map((m) => (m & (1 << a)) !== 0), new Bool())));
+    columns.pattern = vectorFromArray(this.masks.map((m) => patternKey(this.names, m)), new Utf8());
+    if (this.withRow) columns[ROW_COLUMN] = vectorFromArray(this.rows, new Float64());
+    await this.writer.write(new Table(columns));
+    this.ids = [];
+    this.masks = [];
+    this.rows = [];
+  }
+}
+
+/**
+ * Writes one row per compared id memorized by at least one model, in the first audit's order: the id,
+ * a boolean per audit, and the pattern ("teacher+baseline"). A second pass over the first audit gives
+ * the ids, so none are held in memory. Returns the rows written.
+ */
+export async function writeSets(join: OverlapJoin, sources: AuditSource[], idColumn: string, path: string, options: { owns?: (id: string) => boolean; withRow?: boolean } = {}): Promise<number> {
+  const sets = await SetsWriter.open(path, sources.map((s) => s.name), idColumn, options.withRow);
+  const changed = () => new UserError(`--audit ${sources[0].name}=${sources[0].path} changed while compare was reading it; run compare again`);
+  try {
+    let k = 0;
+    for await (const batch of auditRows(sources[0], idColumn)) {
+      for (let i = 0; i < batch.ids.length; i++) {
+        if (options.owns && !options.owns(batch.ids[i])) continue;
+        if (k >= join.ownedRows) throw changed();
+        const mask = join.membership(k++);
+        if (mask > 0) await sets.add(batch.ids[i], mask, batch.firstRow + i);
+      }
+    }
+    if (k !== join.ownedRows) throw changed();
+    return await sets.close();
+  } catch (error) {
+    await sets.abort();
+    throw error;
+  }
+}
+
 /** Read every audit, compute the overlap sets, write them (and the figure); nothing is written on error. */
 export async function compareAuditFiles(options: CompareOptions): Promise<OverlapReport> {
-  const parsed = options.audits.map(parseAuditArgument);
-  const audits: AuditLabels[] = [];
-  for (const { name, path } of parsed) audits.push(await readAuditLabels(name, path, options.idColumn, options.labelColumn));
-  const report = compareAudits(audits);
+  const sources = await compareSources(options);
+  const idColumn = options.idColumn ?? 'id';
+  const join = await joinAuditFiles(sources, idColumn);
+  const report = overlapReport(join.counts());
+  if (options.sets) report.sets = { path: options.sets, rows: await writeSets(join, sources, idColumn, options.sets) };
+  await writeOverlapOutputs(report, options);
+  return report;
+}
+
+/** overlap.json and the figure. */
+export async function writeOverlapOutputs(report: OverlapReport, options: { output: string; figure?: string }): Promise<void> {
   const figure = options.figure ? renderOverlapSvg(report) : undefined;
   await writeFileAtomic(options.output, `${JSON.stringify(report, null, 1)}\n`);
   if (options.figure && figure) await writeFileAtomic(options.figure, figure);
-  return report;
 }
 
 /** One line per model and per set, for the terminal. */
@@ -86,5 +237,6 @@ export function describeOverlap(report: OverlapReport): string {
     lines.push(parts.join(', '));
   }
   if (report.soft_and_hard) lines.push(`soft ∩ hard: ${report.soft_and_hard.count}`);
+  if (report.sets) lines.push(`ids of every set: ${report.sets.path} (${report.sets.rows} rows)`);
   return `${lines.join('\n')}\n`;
 }

@@ -1,7 +1,10 @@
 // Overlap of memorization across models (the paper's sets), from per-model labels joined by id.
-// Pure: callers read the audits (compare.ts) and pass ids and labels here.
+// Pure: callers stream the audits (compare.ts) into an OverlapJoin. Every set is a union of exact
+// membership patterns, so a report is a function of the pattern counts, and shards' counts add up.
 import { UserError } from '../errors.js';
 import { IdIndex } from '../id-index.js';
+
+export const OVERLAP_SCHEMA = 'memsieve.overlap/v2';
 
 /** One audit's labels: `memorized` per row (null = not audited, e.g. too short), keyed by id. */
 export interface AuditLabels {
@@ -10,142 +13,332 @@ export interface AuditLabels {
   path: string;
   ids: string[];
   labels: (boolean | null)[];
-  /** id → row of `ids`, when the reader already built it (readAuditLabels does, checking duplicates) */
+  /** id → row of `ids`, when the reader built it (readAuditLabels does) */
   index?: IdIndex;
 }
 
-/** A set of examples: how many, their share of the compared rows, and which. */
-export interface IdSet {
+/** A set of examples: how many, and their share of the compared rows. The ids are in the sets file. */
+export interface SetCount {
   count: number;
   rate: number;
-  ids: string[];
 }
 
 /** Sets that concern one student model (every audit whose name starts with "student"). */
 export interface StudentOverlap {
   /** student ∩ teacher ∩ baseline (with teacher and baseline audits) */
-  easy_to_memorize?: IdSet;
+  easy_to_memorize?: SetCount;
   /** teacher ∩ student ∖ baseline: memorization the student got from the teacher */
-  inherited?: IdSet;
+  inherited?: SetCount;
   /** student ∖ (teacher ∪ baseline, those given) */
-  student_only: IdSet;
+  student_only: SetCount;
   /** |student ∩ easy_to_memorize| / |student| (null when the student memorized nothing) */
   easy_share?: number | null;
 }
 
+export interface AuditStats {
+  path: string;
+  /** the label column read */
+  column: string;
+  rows: number;
+  null_rows: number;
+  rows_not_in_every_audit: number;
+}
+
+/** What a join (or a shard of it) counts; adds up across shards. */
+export interface OverlapCounts {
+  /** audit names in command-line order */
+  names: string[];
+  audits: Record<string, AuditStats>;
+  rows_compared: number;
+  excluded: { null_in_some_audit: number; not_in_every_audit: number };
+  /** rows per exact membership pattern, e.g. "teacher+baseline" (empty key: memorized by none) */
+  patterns: Record<string, number>;
+  /** a few ids of each audit, to name in the error for audits that share no id */
+  sample_ids: Record<string, string[]>;
+}
+
 export interface OverlapReport {
-  audits: Record<string, { path: string; rows: number; null_rows: number; rows_not_in_every_audit: number }>;
+  schema: typeof OVERLAP_SCHEMA;
+  audits: Record<string, AuditStats>;
   /** rows present in every audit with a label in every audit: the denominator of every rate */
   rows_compared: number;
   excluded: { null_in_some_audit: number; not_in_every_audit: number };
-  memorized: Record<string, IdSet>;
+  memorized: Record<string, SetCount>;
   /** teacher ∩ baseline */
-  easy_to_memorize?: IdSet;
+  easy_to_memorize?: SetCount;
   /** teacher ∖ baseline */
-  teacher_only?: IdSet;
+  teacher_only?: SetCount;
   /** baseline ∖ teacher */
-  baseline_only?: IdSet;
+  baseline_only?: SetCount;
   students: Record<string, StudentOverlap>;
   /** student ∩ student_hard (soft and sequence-level students) */
-  soft_and_hard?: IdSet;
+  soft_and_hard?: SetCount;
   /** rows per exact membership pattern, e.g. "teacher+baseline" (empty key: memorized by none) */
   patterns: Record<string, number>;
+  /** the sets file: one row per compared id memorized by at least one model */
+  sets?: { path: string; rows: number };
 }
 
 const NAME = /^[a-z][a-z0-9_]*$/;
 
-/** Join audits by id and compute the paper's sets. Throws UserError on disjoint audits or bad names. */
-export function compareAudits(audits: AuditLabels[]): OverlapReport {
+/** Audit names are lower-case identifiers, each once. */
+export function checkAuditNames(audits: { name: string; path: string }[]): void {
   if (audits.length < 2) throw new UserError(`--audit: give at least two audits to compare (got ${audits.length})`);
   const names = new Set<string>();
   for (const audit of audits) {
-    if (!NAME.test(audit.name)) {
-      throw new UserError(`--audit ${audit.name}=${audit.path}: the name must be lower-case letters, digits and _ (teacher, baseline, student, student_hard, …)`);
+    if (!NAME.test(audit.name) || audit.name === 'pattern') {
+      throw new UserError(`--audit ${audit.name}=${audit.path}: the name must be lower-case letters, digits and _ (teacher, baseline, student, student_hard, …), not "pattern"`);
     }
     if (names.has(audit.name)) throw new UserError(`--audit ${audit.name}: given twice; name each audit once`);
     names.add(audit.name);
   }
+}
 
-  // Index every audit by id (IdIndex, not Map: no 2^24-entry limit); the first audit's order is the output order.
-  const indexes = audits.map((audit) => {
-    if (audit.index) return audit.index;
-    const index = new IdIndex();
-    audit.ids.forEach((id, row) => index.add(id, row));
-    return index;
-  });
-  const inEvery = (id: string) => indexes.every((index) => index.get(id) >= 0);
-  const common = audits[0].ids.filter(inEvery);
-  if (common.length === 0) {
-    const sample = audits.map((a) => `${a.name}: ${a.ids.slice(0, 2).join(', ') || '(no rows)'}`).join('; ');
+/** The pattern key of a membership bitmask (bit a = memorized by audit a): names joined by "+". */
+export function patternKey(names: string[], mask: number): string {
+  return names.filter((_, a) => mask & (1 << a)).join('+');
+}
+
+const FALSE = 0;
+const TRUE = 1;
+const NULL = 2;
+const ABSENT = 3;
+
+/**
+ * Joins audits by id, one row at a time: first every row of the first audit, then each other audit in
+ * turn. Holds, per row of the first audit it owns, an IdIndex entry and a byte per audit; ids of other
+ * audits that the first lacks are kept only to count them once. `owns` picks a shard's ids (all by default).
+ */
+export class OverlapJoin {
+  private readonly index = new IdIndex();
+  private readonly labels: Uint8Array[];
+  /** row in audit a (a ≥ 1) of each first-audit row, for naming duplicates */
+  private readonly rowIn: Int32Array[];
+  private rows = 0;
+  private readonly extra = new IdIndex();
+  private extraAudit: Int32Array<ArrayBuffer> = new Int32Array(1024);
+  private extraRow: Int32Array<ArrayBuffer> = new Int32Array(1024);
+  private extras = 0;
+  private readonly stats: AuditStats[];
+  private readonly samples: string[][];
+  private current = 0;
+  private finished = false;
+
+  constructor(
+    private readonly audits: { name: string; path: string; column: string }[],
+    private readonly owns: (id: string) => boolean = () => true,
+  ) {
+    if (audits.length > 30) throw new UserError(`--audit: at most 30 audits, got ${audits.length}`);
+    this.labels = audits.map(() => new Uint8Array(1024));
+    this.rowIn = audits.map(() => new Int32Array(1024));
+    this.stats = audits.map((a) => ({ path: a.path, column: a.column, rows: 0, null_rows: 0, rows_not_in_every_audit: 0 }));
+    this.samples = audits.map(() => []);
+  }
+
+  /** Adds row `row` of audit `a`; audits come in order (all of audit 0 first). */
+  add(a: number, id: string, label: boolean | null, row: number): void {
+    if (a < this.current || this.finished) throw new Error('OverlapJoin.add: audits must come in order');
+    this.current = a;
+    if (this.samples[a].length < 2) this.samples[a].push(id);
+    if (!this.owns(id)) return;
+    const code = label === null ? NULL : label ? TRUE : FALSE;
+    const where = () => `--audit ${this.audits[a].name}=${this.audits[a].path}`;
+    if (a === 0) {
+      const k = this.rows;
+      const first = this.index.add(id, k);
+      if (first >= 0) throw new UserError(`${where()}: id '${id}' appears twice (rows ${this.rowIn[0][first]} and ${row}); ids must be unique to join audits`);
+      this.grow();
+      this.labels.forEach((l) => (l[k] = ABSENT));
+      this.labels[0][k] = code;
+      this.rowIn[0][k] = row;
+      this.rows++;
+    } else {
+      const k = this.index.get(id);
+      if (k >= 0) {
+        if (this.labels[a][k] !== ABSENT) throw new UserError(`${where()}: id '${id}' appears twice (rows ${this.rowIn[a][k]} and ${row}); ids must be unique to join audits`);
+        this.labels[a][k] = code;
+        this.rowIn[a][k] = row;
+      } else {
+        const slot = this.extra.get(id);
+        if (slot >= 0 && this.extraAudit[slot] === a) {
+          throw new UserError(`${where()}: id '${id}' appears twice (rows ${this.extraRow[slot]} and ${row}); ids must be unique to join audits`);
+        }
+        if (slot < 0) this.addExtra(id);
+        else this.extraAudit[slot] = a;
+        this.extraRow[slot < 0 ? this.extras - 1 : slot] = row;
+        this.stats[a].rows_not_in_every_audit++;
+      }
+    }
+    this.stats[a].rows++;
+    if (label === null) this.stats[a].null_rows++;
+  }
+
+  private addExtra(id: string): void {
+    if (this.extras === this.extraAudit.length) {
+      this.extraAudit = grown(this.extraAudit);
+      this.extraRow = grown(this.extraRow);
+    }
+    this.extra.add(id, this.extras);
+    this.extraAudit[this.extras] = this.current;
+    this.extras++;
+  }
+
+  private grow(): void {
+    if (this.rows < this.labels[0].length) return;
+    for (let a = 0; a < this.labels.length; a++) {
+      const l = new Uint8Array(this.labels[a].length * 2);
+      l.set(this.labels[a]);
+      this.labels[a] = l;
+      this.rowIn[a] = grown(this.rowIn[a]);
+    }
+  }
+
+  /**
+   * Membership of the k-th owned row of the first audit: a bitmask (bit a = memorized by audit a),
+   * or -1 when the row is not compared (missing from an audit, or null in one).
+   */
+  membership(k: number): number {
+    let mask = 0;
+    for (let a = 0; a < this.labels.length; a++) {
+      const code = this.labels[a][k];
+      if (code === ABSENT || code === NULL) return -1;
+      if (code === TRUE) mask |= 1 << a;
+    }
+    return mask;
+  }
+
+  /** Rows of the first audit this join owns (membership's k runs below it). */
+  get ownedRows(): number {
+    return this.rows;
+  }
+
+  /** The counts; call once every audit was added. */
+  counts(): OverlapCounts {
+    this.finished = true;
+    const names = this.audits.map((a) => a.name);
+    const patterns: Record<string, number> = {};
+    let compared = 0;
+    let nullRows = 0;
+    let notInEvery = this.extras;
+    const present = new Uint8Array(this.labels.length);
+    for (let k = 0; k < this.rows; k++) {
+      let missing = false;
+      let hasNull = false;
+      let mask = 0;
+      for (let a = 0; a < this.labels.length; a++) {
+        const code = this.labels[a][k];
+        present[a] = code === ABSENT ? 0 : 1;
+        if (code === ABSENT) missing = true;
+        else if (code === NULL) hasNull = true;
+        else if (code === TRUE) mask |= 1 << a;
+      }
+      if (missing) {
+        notInEvery++;
+        for (let a = 0; a < present.length; a++) if (present[a]) this.stats[a].rows_not_in_every_audit++;
+      } else if (hasNull) nullRows++;
+      else {
+        compared++;
+        const key = patternKey(names, mask);
+        patterns[key] = (patterns[key] ?? 0) + 1;
+      }
+    }
+    return {
+      names,
+      audits: Object.fromEntries(names.map((name, a) => [name, { ...this.stats[a] }])),
+      rows_compared: compared,
+      excluded: { null_in_some_audit: nullRows, not_in_every_audit: notInEvery },
+      patterns,
+      sample_ids: Object.fromEntries(names.map((name, a) => [name, this.samples[a]])),
+    };
+  }
+}
+
+function grown(a: Int32Array): Int32Array<ArrayBuffer> {
+  const out = new Int32Array(a.length * 2);
+  out.set(a);
+  return out;
+}
+
+/** Shards' counts added up (the same audits in the same order). */
+export function addOverlapCounts(parts: OverlapCounts[]): OverlapCounts {
+  const [first] = parts;
+  const total: OverlapCounts = {
+    names: first.names,
+    audits: Object.fromEntries(first.names.map((name) => [name, { ...first.audits[name], rows: 0, null_rows: 0, rows_not_in_every_audit: 0 }])),
+    rows_compared: 0,
+    excluded: { null_in_some_audit: 0, not_in_every_audit: 0 },
+    patterns: {},
+    sample_ids: first.sample_ids,
+  };
+  for (const part of parts) {
+    for (const name of first.names) {
+      total.audits[name].rows += part.audits[name].rows;
+      total.audits[name].null_rows += part.audits[name].null_rows;
+      total.audits[name].rows_not_in_every_audit += part.audits[name].rows_not_in_every_audit;
+    }
+    total.rows_compared += part.rows_compared;
+    total.excluded.null_in_some_audit += part.excluded.null_in_some_audit;
+    total.excluded.not_in_every_audit += part.excluded.not_in_every_audit;
+    for (const [key, n] of Object.entries(part.patterns)) total.patterns[key] = (total.patterns[key] ?? 0) + n;
+  }
+  return total;
+}
+
+/** The paper's sets from the pattern counts; audits that share no id are a UserError. */
+export function overlapReport(counts: OverlapCounts): OverlapReport {
+  const { names } = counts;
+  if (counts.rows_compared + counts.excluded.null_in_some_audit === 0) {
+    const sample = names.map((name) => `${name}: ${counts.sample_ids[name].join(', ') || '(no rows)'}`).join('; ');
     throw new UserError(`--audit: the audits share no id (${sample}); compare audits of the same corpus, and check --id-column`);
   }
-
-  const columns = audits.map((audit, a) => common.map((id) => audit.labels[indexes[a].get(id)]));
-  const compared: string[] = [];
-  const member: boolean[][] = audits.map(() => []);
-  let nullRows = 0;
-  common.forEach((id, i) => {
-    if (columns.some((column) => column[i] === null)) {
-      nullRows++;
-      return;
-    }
-    compared.push(id);
-    columns.forEach((column, a) => member[a].push(column[i] === true));
-  });
-  const n = compared.length;
-  const idSet = (keep: (i: number) => boolean): IdSet => {
-    const ids = compared.filter((_, i) => keep(i));
-    return { count: ids.length, rate: n === 0 ? 0 : ids.length / n, ids };
+  const n = counts.rows_compared;
+  const has = new Set(names);
+  const bit = (name: string) => 1 << names.indexOf(name);
+  // parse each pattern key back to its bitmask once
+  const masks = Object.entries(counts.patterns).map(([key, count]) => [key === '' ? 0 : key.split('+').reduce((m, name) => m | bit(name), 0), count] as const);
+  const set = (keep: (mask: number) => boolean): SetCount => {
+    const count = masks.reduce((sum, [mask, c]) => sum + (keep(mask) ? c : 0), 0);
+    return { count, rate: n === 0 ? 0 : count / n };
   };
-  const of = (name: string) => member[audits.findIndex((a) => a.name === name)];
-
   const report: OverlapReport = {
-    audits: {},
+    schema: OVERLAP_SCHEMA,
+    audits: counts.audits,
     rows_compared: n,
-    excluded: { null_in_some_audit: nullRows, not_in_every_audit: 0 },
-    memorized: {},
+    excluded: counts.excluded,
+    memorized: Object.fromEntries(names.map((name) => [name, set((m) => (m & bit(name)) !== 0)])),
     students: {},
-    patterns: {},
+    patterns: counts.patterns,
   };
-  let notInEvery = 0;
-  audits.forEach((audit, a) => {
-    let missing = 0;
-    for (const id of audit.ids) {
-      if (inEvery(id)) continue;
-      missing++;
-      if (!indexes.slice(0, a).some((index) => index.get(id) >= 0)) notInEvery++; // counted once, at its first audit
-    }
-    const nullCount = audit.labels.filter((label) => label === null).length;
-    report.audits[audit.name] = { path: audit.path, rows: audit.ids.length, null_rows: nullCount, rows_not_in_every_audit: missing };
-    report.memorized[audit.name] = idSet((i) => member[a][i]);
-  });
-  report.excluded.not_in_every_audit = notInEvery;
-
-  const teacher = names.has('teacher') ? of('teacher') : undefined;
-  const baseline = names.has('baseline') ? of('baseline') : undefined;
-  if (teacher && baseline) {
-    report.easy_to_memorize = idSet((i) => teacher[i] && baseline[i]);
-    report.teacher_only = idSet((i) => teacher[i] && !baseline[i]);
-    report.baseline_only = idSet((i) => baseline[i] && !teacher[i]);
+  const teacher = has.has('teacher') ? bit('teacher') : 0;
+  const baseline = has.has('baseline') ? bit('baseline') : 0;
+  const both = teacher && baseline;
+  if (both) {
+    report.easy_to_memorize = set((m) => (m & teacher) !== 0 && (m & baseline) !== 0);
+    report.teacher_only = set((m) => (m & teacher) !== 0 && (m & baseline) === 0);
+    report.baseline_only = set((m) => (m & baseline) !== 0 && (m & teacher) === 0);
   }
-  for (const audit of audits.filter((a) => a.name.startsWith('student'))) {
-    const student = of(audit.name);
-    const entry: StudentOverlap = { student_only: idSet((i) => student[i] && !(teacher?.[i] ?? false) && !(baseline?.[i] ?? false)) };
-    if (teacher && baseline) {
-      entry.easy_to_memorize = idSet((i) => student[i] && teacher[i] && baseline[i]);
-      entry.inherited = idSet((i) => student[i] && teacher[i] && !baseline[i]);
-      const total = report.memorized[audit.name].count;
+  for (const name of names.filter((x) => x.startsWith('student'))) {
+    const s = bit(name);
+    const entry: StudentOverlap = { student_only: set((m) => (m & s) !== 0 && (m & (teacher | baseline)) === 0) };
+    if (both) {
+      entry.easy_to_memorize = set((m) => (m & s) !== 0 && (m & teacher) !== 0 && (m & baseline) !== 0);
+      entry.inherited = set((m) => (m & s) !== 0 && (m & teacher) !== 0 && (m & baseline) === 0);
+      const total = report.memorized[name].count;
       entry.easy_share = total === 0 ? null : entry.easy_to_memorize.count / total;
     }
-    report.students[audit.name] = entry;
+    report.students[name] = entry;
   }
-  if (names.has('student') && names.has('student_hard')) {
-    const [soft, hard] = [of('student'), of('student_hard')];
-    report.soft_and_hard = idSet((i) => soft[i] && hard[i]);
-  }
-  for (let i = 0; i < n; i++) {
-    const key = audits.filter((_, a) => member[a][i]).map((a) => a.name).join('+');
-    report.patterns[key] = (report.patterns[key] ?? 0) + 1;
+  if (has.has('student') && has.has('student_hard')) {
+    const [soft, hard] = [bit('student'), bit('student_hard')];
+    report.soft_and_hard = set((m) => (m & soft) !== 0 && (m & hard) !== 0);
   }
   return report;
+}
+
+/** Joins in-memory audits by id and computes the paper's sets (the API's form of `memsieve compare`). */
+export function compareAudits(audits: AuditLabels[]): OverlapReport {
+  checkAuditNames(audits);
+  const join = new OverlapJoin(audits.map((a) => ({ name: a.name, path: a.path, column: 'memorized' })));
+  audits.forEach((audit, a) => audit.ids.forEach((id, row) => join.add(a, id, audit.labels[row], row)));
+  return overlapReport(join.counts());
 }

@@ -3,7 +3,7 @@
 // its risk, the rule 1 where it holds and 0 where not; NaN for a row that cannot be scored (kept).
 import { UserError } from '../errors.js';
 import type { Vector } from 'apache-arrow';
-import { logOddsTerms, predictRisk, type RiskModel } from '../risk/index.js';
+import { featureSourceColumns, logOddsTerms, predictRisk, type RiskModel } from '../risk/index.js';
 import type { RemovedRow } from './manifest.js';
 import { evaluateRule, ruleReasons, type Rule } from './rule.js';
 import { featureColumns } from './scores.js';
@@ -11,8 +11,10 @@ import { featureColumns } from './scores.js';
 type ScoresBatch = { getChild(name: string): Vector | null; schema: { fields: { name: string }[] }; numRows: number };
 
 export interface RowScorer {
-  /** the scores columns read, in order (the report's feature figures) */
+  /** the values read, in order (the report's feature figures): the model's features (log(column) included) or the rule's columns */
   columns: string[];
+  /** the scores columns those values come from, each once */
+  reads: string[];
   /** those columns of one batch as float64; NaN where the row cannot be scored */
   read(batch: ScoresBatch, ids: string[], source: string): Float64Array[];
   /** one number per row from the columns: risk, or 1/0 for a rule; NaN when a column is NaN */
@@ -24,6 +26,7 @@ export interface RowScorer {
 export function modelScorer(model: RiskModel): RowScorer {
   return {
     columns: model.features,
+    reads: featureSourceColumns(model.features),
     read: (batch, ids, source) => featureColumns(batch, model, ids, source),
     predict: (columns) => predictRisk(model, columns),
     explain: (x) => {
@@ -40,6 +43,7 @@ export function modelScorer(model: RiskModel): RowScorer {
 export function ruleScorer(rule: Rule): RowScorer {
   return {
     columns: rule.columns,
+    reads: rule.columns,
     read: (batch, ids, source) => rule.columns.map((name) => ruleColumn(batch, name, ids, source, rule)),
     predict: (columns) => {
       const n = columns.length === 0 ? 0 : columns[0].length;

@@ -7,6 +7,7 @@ import { openReader } from '../io/index.js';
 import { ID_HINT } from '../io/add-ids.js';
 import type { RiskModel } from '../risk/index.js';
 import type { RowScorer } from './scorer.js';
+import { nonPositiveError, parseFeature, transformFeatureValue } from '../risk/index.js';
 import { IdIndex } from '../id-index.js';
 import { SUFFIX_COLUMNS, type ScoreColumn } from '../score/columns.js';
 
@@ -40,16 +41,18 @@ export function requireColumn(batch: { getChild(name: string): Vector | null; sc
 }
 
 /**
- * The model's feature columns of one batch as float64. A null where `score` defines the value as
+ * The model's features of one batch as float64, transforms (log) applied. A null where `score` defines the value as
  * undefined becomes NaN, and the row cannot be scored: any feature of a row of fewer than 2 tokens, a
  * suffix-window feature of a row shorter than the window (docs/features.md). Telling those rows needs
- * the scores' n_tokens column. Any other missing, NaN or infinite value is an error naming the id.
+ * the scores' n_tokens column. Any other missing, NaN or infinite value, or a non-positive one under
+ * log, is an error naming the id.
  */
 export function featureColumns(batch: Parameters<typeof requireColumn>[0] & { numRows: number }, model: RiskModel, ids: string[], source: string): Float64Array[] {
   const nTokens = batch.getChild(N_TOKENS_COLUMN);
   return model.features.map((name) => {
-    const column = requireColumn(batch, name, source, `the model needs ${model.features.join(', ')}; score with 'memsieve score' or pass the matching --model`);
-    const suffixWindow = SUFFIX_COLUMNS.includes(name as ScoreColumn);
+    const spec = parseFeature(name);
+    const column = requireColumn(batch, spec.column, source, `the model needs ${model.features.join(', ')}; score with 'memsieve score' or pass the matching --model`);
+    const suffixWindow = SUFFIX_COLUMNS.includes(spec.column as ScoreColumn);
     const values = new Float64Array(batch.numRows);
     for (let i = 0; i < batch.numRows; i++) {
       const v = column.get(i);
@@ -62,7 +65,8 @@ export function featureColumns(batch: Parameters<typeof requireColumn>[0] & { nu
         const what = x === null || x === undefined ? 'missing' : typeof x !== 'number' ? `not a number (${typeof x})` : Number.isNaN(x) ? 'NaN' : String(x);
         throw new UserError(`${source}: id ${ids[i]}: feature "${name}" is ${what}; re-score that row or drop it from the corpus and the scores`);
       }
-      values[i] = x;
+      values[i] = transformFeatureValue(spec, x);
+      if (Number.isNaN(values[i])) throw nonPositiveError(`${source}: id ${ids[i]}`, spec, x);
     }
     return values;
   });
@@ -100,7 +104,7 @@ export async function readRiskIndex(scores: string | string[], scorer: RowScorer
   return { rowOf, risk: risk.subarray(0, rows), rows, unscored };
 }
 
-/** The scores columns filter reads: the id, the model's features (or the rule's columns), and n_tokens where the file has it. */
-export function scoresColumns(idColumn: string, scorer: Pick<RowScorer, 'columns'>): string[] {
-  return [idColumn, ...scorer.columns.filter((c) => c !== N_TOKENS_COLUMN), N_TOKENS_COLUMN];
+/** The scores columns filter reads: the id, the model's features' columns (or the rule's columns), and n_tokens where the file has it. */
+export function scoresColumns(idColumn: string, scorer: Pick<RowScorer, 'reads'>): string[] {
+  return [...new Set([idColumn, ...scorer.reads.filter((c) => c !== N_TOKENS_COLUMN), N_TOKENS_COLUMN])];
 }

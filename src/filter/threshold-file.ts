@@ -10,7 +10,7 @@ import { UserError } from '../errors.js';
 import { openReader, sha256File } from '../io/index.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { ID_HINT } from '../io/add-ids.js';
-import { loadRiskModel, predictRisk } from '../risk/index.js';
+import { featureSourceColumns, loadRiskModel, predictRisk } from '../risk/index.js';
 import type { MergeHook } from '../stage/merge-hook.js';
 import { partName, partsDir, writeShardMarker, type Shard, type ShardMarker } from '../stage/shard.js';
 import { featureColumns, idAt, requireColumn, scoresColumns } from './scores.js';
@@ -76,7 +76,7 @@ export async function computeThreshold(options: ThresholdOptions): Promise<Thres
   let risks = new Float64Array(1 << 16);
   let scored = 0;
   let row = 0;
-  for await (const batch of openReader(scores, { columns: scoresColumns(idColumn, { columns: model.features }), shard })) {
+  for await (const batch of openReader(scores, { columns: scoresColumns(idColumn, { reads: featureSourceColumns(model.features) }), shard })) {
     if (batch.numRows === 0) continue;
     const idVector = requireColumn(batch, idColumn, source, ID_HINT);
     const ids = Array.from({ length: batch.numRows }, (_, i) => idAt(idVector, i, source, row + i, idColumn));

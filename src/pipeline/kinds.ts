@@ -19,7 +19,7 @@ export const KINDS: Record<StepKind, KindInfo> = {
   evaluate: { shardable: false, shardOutputs: [] },
   verify: { shardable: false, shardOutputs: [] },
   distill: { shardable: false, shardOutputs: [] },
-  compare: { shardable: false, shardOutputs: [] },
+  compare: { shardable: true, shardOutputs: ['output'] },
   sample: { shardable: false, shardOutputs: [] },
   verdict: { shardable: false, shardOutputs: [] },
   // the reduce step of a sharded filter with --remove-top (the runner adds it; src/pipeline/reduce.ts)

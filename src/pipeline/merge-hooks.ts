@@ -39,11 +39,15 @@ const mergeAuditSummary: MergeHook = async (markers, merged) => {
 /** filter: manifest.json and report.html for the merged files (src/filter/shard.ts). */
 const mergeFilterReport: MergeHook = async (markers, merged) => (await import('../filter/shard.js')).mergeFilterReport(markers, merged);
 
+/** compare: overlap.json from the shards' counts, the sets parts merged in the first audit's order (src/audit/compare-shard.ts). */
+const mergeCompareReport: MergeHook = async (markers, merged) => (await import('../audit/compare-shard.js')).mergeCompareReport(markers, merged);
+
 /** threshold: the reduce step, the corpus-wide --remove-top cut from the ranks' sorted risks. */
 const mergeThreshold: MergeHook = async (markers, merged) => (await import('../filter/threshold-file.js')).mergeThreshold(markers, merged);
 
 export const MERGE_HOOKS: Record<string, MergeHook | undefined> = {
   audit: mergeAuditSummary,
   filter: mergeFilterReport,
+  compare: mergeCompareReport,
   threshold: mergeThreshold,
 };

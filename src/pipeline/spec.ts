@@ -7,6 +7,9 @@ import { LineCounter, parseDocument } from 'yaml';
 import { UserError } from '../errors.js';
 import { isStepKind, KINDS, STEP_KINDS, type StepKind } from './kinds.js';
 
+/** "score, audit, … and threshold": the kinds that take shards, for the error on the others. */
+const SHARDABLE = ((kinds) => `${kinds.slice(0, -1).join(', ')} and ${kinds[kinds.length - 1]}`)(STEP_KINDS.filter((k) => KINDS[k].shardable));
+
 /** A file argument: one path, a list (repeated flag), or name → path (`--flag name=path`, as compare's --audit). */
 export type FileArg = string | string[] | Record<string, string>;
 export type OptionValue = string | number | boolean | Array<string | number>;
@@ -219,7 +222,7 @@ function checkStep(
 
   let shards: number | undefined;
   if (raw.shards !== undefined) {
-    if (!info.shardable) c.fail([...at, 'shards'], `${kind} runs as one process; only score, audit, filter and threshold take shards`, id);
+    if (!info.shardable) c.fail([...at, 'shards'], `${kind} runs as one process; only ${SHARDABLE} take shards`, id);
     if (!Number.isInteger(raw.shards) || (raw.shards as number) < 1) c.fail([...at, 'shards'], 'expected a whole number >= 1', id);
     shards = raw.shards as number;
   }
@@ -237,7 +240,8 @@ function checkStep(
 export function filePaths(arg: FileArg): string[] {
   if (typeof arg === 'string') return [arg];
   if (Array.isArray(arg)) return arg;
-  return Object.values(arg);
+  // a map value may name a column after the file (compare's name=path:column): the file is the input
+  return Object.values(arg).map((value) => value.replace(/:[A-Za-z_][A-Za-z0-9_]*$/, ''));
 }
 
 /** Reads and checks a pipeline file; every error names the file, line, step and key. */

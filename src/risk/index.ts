@@ -12,6 +12,8 @@ export {
 export type { RiskModel, RiskMetrics, RiskProvenance, RocCurve, PrCurve, MeanStd, InputFile } from './schema.js';
 export { DEFAULT_FEATURES, trainRiskModel, writeRiskModel, runRiskProtocol, joinRiskData, readRiskData, sampleRows, summarizeRiskModel } from './train.js';
 export type { TrainOptions, ProtocolOptions, ProtocolResult, RiskData } from './train.js';
+export { parseFeature, featureSourceColumns, featureValues, transformFeatureValue, nonPositiveError } from './feature.js';
+export type { FeatureSpec, FeatureTransform } from './feature.js';
 export { fitLogistic, predictLogistic, standardize } from './logistic.js';
 export type { LogisticFit, LogisticOptions, Standardization } from './logistic.js';
 export { rocCurve, rocAuc, precisionRecallCurve, averagePrecision, binaryMetrics, thinRocCurve, thinPrCurve } from './metrics.js';

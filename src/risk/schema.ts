@@ -19,6 +19,12 @@ export interface RiskMetrics {
   accuracy: MeanStd;
   /** standardized coefficient of each feature, by feature name */
   coefficients: Record<string, MeanStd>;
+  /**
+   * ROC-AUC of each feature alone as the score (larger value = predicted memorized), over the trials'
+   * held-out rows pooled; raw, not max(AUC, 1 − AUC): below 0.5 when lower values mean memorized.
+   * Absent in models written before it was added.
+   */
+  feature_roc_auc?: Record<string, number>;
 }
 
 /**
@@ -70,7 +76,7 @@ export interface RiskProvenance {
 
 export interface RiskModel {
   schema: typeof RISK_SCHEMA;
-  /** feature (score column) names, in coefficient order */
+  /** feature names in coefficient order: a score column, or log(column) (src/risk/feature.ts) */
   features: string[];
   /** standardization fitted on the final sample: x_std = (x - mean) / std, std with ddof = 0 */
   scaler: { mean: number[]; std: number[] };
@@ -152,7 +158,8 @@ export async function loadRiskModel(path: string): Promise<RiskModel> {
 
 /**
  * Probability of memorization for each row: sigmoid(intercept + Σ coef_j (x_j − mean_j) / std_j).
- * `features` holds one array per model feature, raw (unstandardized) values, in `model.features` order.
+ * `features` holds one array per model feature, unstandardized, in `model.features` order: the feature's
+ * value, i.e. log(column) for a log feature (featureValues makes them from a table's columns).
  * A NaN feature gives a NaN risk; callers name the row.
  */
 export function predictRisk(model: RiskModel, features: Float64Array[]): Float64Array {
@@ -176,7 +183,7 @@ export function predictRisk(model: RiskModel, features: Float64Array[]): Float64
   return z;
 }
 
-/** Each feature's term of the log-odds for one row of raw features: (coef_j / std_j) · (x_j − mean_j), as predictRisk adds them. */
+/** Each feature's term of the log-odds for one row of (unstandardized) feature values: (coef_j / std_j) · (x_j − mean_j), as predictRisk adds them. */
 export function logOddsTerms(model: RiskModel, x: ArrayLike<number>): number[] {
   return model.features.map((_, j) => (model.coefficients[j] / model.scaler.std[j]) * (x[j] - model.scaler.mean[j]));
 }

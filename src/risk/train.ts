@@ -16,6 +16,7 @@ import {
 import { createRng, sampleWithoutReplacement, shuffle, type Rng } from './random.js';
 import { sha256File, writeFileAtomic } from '../io/index.js';
 import { readColumns } from './read.js';
+import { featureSourceColumns, nonPositiveError, parseFeature, transformFeatureValue } from './feature.js';
 import { IdIndex } from '../id-index.js';
 import { RISK_SCHEMA, serializeRiskModel, type MeanStd, type PrCurve, type RiskMetrics, type RiskModel, type RocCurve } from './schema.js';
 
@@ -41,6 +42,7 @@ export interface TrainOptions extends ProtocolOptions {
   labels: string;
   labelColumn?: string;
   idColumn?: string;
+  /** score columns or log(column) of positive ones (src/risk/feature.ts) */
   features?: string[];
 }
 
@@ -48,7 +50,7 @@ export interface TrainOptions extends ProtocolOptions {
 export interface RiskData {
   ids: string[];
   featureNames: string[];
-  /** one array per feature, raw values */
+  /** one array per feature: the column's values, transformed (log) where the feature says so */
   features: Float64Array[];
   /** 1 = memorized */
   labels: Uint8Array;
@@ -64,6 +66,8 @@ export interface ProtocolResult {
   metrics: RiskMetrics;
   roc: RocCurve;
   pr: PrCurve;
+  /** row indices (into RiskData) of every trial's held-out rows, pooled in trial order (the validation curves' rows) */
+  heldOutRows: Int32Array;
   /** row indices (into RiskData) the final model was fitted on: positives, then sampled negatives */
   finalSample: Int32Array;
   finalPositives: number;
@@ -128,12 +132,13 @@ export async function trainRiskModel(options: TrainOptions): Promise<RiskModel> 
  */
 export async function readRiskData(options: { scores: string; labels: string; idColumn: string; labelColumn: string; features: string[] }): Promise<{ data: RiskData; scoresRows: number; labelsRows: number }> {
   const { idColumn, labelColumn, features: featureNames } = options;
+  const sourceColumns = featureSourceColumns(featureNames).filter((c) => c !== idColumn);
   const [scores, labels] = await Promise.all([
-    readColumns(options.scores, [idColumn, ...featureNames], '--scores'),
+    readColumns(options.scores, [idColumn, ...sourceColumns], '--scores'),
     readColumns(options.labels, [idColumn, labelColumn], '--labels'),
   ]);
   const data = joinRiskData(
-    { path: options.scores, ids: scores.columns[idColumn], features: featureNames.map((f) => scores.columns[f]) },
+    { path: options.scores, ids: scores.columns[idColumn], features: featureNames.map((f) => scores.columns[parseFeature(f).column]) },
     { path: options.labels, ids: labels.columns[idColumn], labels: labels.columns[labelColumn], labelColumn },
     featureNames,
   );
@@ -165,8 +170,10 @@ function idKey(value: unknown, path: string, row: number): string {
 
 /**
  * Joins scores and labels by id. Both must hold the same ids once each; labels are booleans, 0/1 or
- * null (unaudited: left out and counted); labelled rows need finite features. Rows come out sorted by
- * id (code-unit order), so samples, and the model, do not depend on the files' row order.
+ * null (unaudited: left out and counted); labelled rows need finite features (positive under log).
+ * `scores.features` holds each feature's source column; the transforms of `featureNames` are applied
+ * here. Rows come out sorted by id (code-unit order), so samples, and the model, do not depend on the
+ * files' row order.
  */
 export function joinRiskData(
   scores: { path: string; ids: unknown[]; features: unknown[][] },
@@ -214,17 +221,22 @@ export function joinRiskData(
   }
   const labelled = Int32Array.from({ length: n }, (_, i) => i).filter((i) => y[i] !== UNLABELLED);
   const features = scores.features.map((column, j) => {
+    const spec = parseFeature(featureNames[j]);
     const values = new Float64Array(n);
     for (const i of labelled) {
       const v = column[i];
       const x = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : NaN;
+      if (v !== null && v !== undefined && typeof v !== 'number' && typeof v !== 'bigint') {
+        throw new UserError(`${scores.path}: column ${spec.column} holds ${typeof v} values (row id "${ids[i]}": ${JSON.stringify(v)}); features must be numeric columns`);
+      }
       if (!Number.isFinite(x)) {
         throw new UserError(
-          `${scores.path}: row id "${ids[i]}" has ${featureNames[j]} = ${v === null || v === undefined ? 'missing' : String(v)}; ` +
+          `${scores.path}: row id "${ids[i]}" has ${spec.column} = ${v === null || v === undefined ? 'missing' : String(v)}; ` +
             'train needs a finite value for every feature: re-score the row or drop it',
         );
       }
-      values[i] = x;
+      values[i] = transformFeatureValue(spec, x);
+      if (Number.isNaN(values[i])) throw nonPositiveError(`${scores.path}: row id "${ids[i]}"`, spec, x);
     }
     return values;
   });
@@ -315,6 +327,7 @@ export function runRiskProtocol(data: RiskData, options: ProtocolOptions = {}): 
   const coefficientsPerTrial: number[][] = data.featureNames.map(() => []);
   const pooledLabels: Uint8Array[] = [];
   const pooledScores: Float64Array[] = [];
+  const pooledRows: Int32Array[] = [];
   const classes = indexClasses(data.labels);
   for (let trial = 1; trial <= trials; trial++) {
     const rng = createRng(seed, trial);
@@ -345,9 +358,15 @@ export function runRiskProtocol(data: RiskData, options: ProtocolOptions = {}): 
     fit.coefficients.forEach((w, j) => coefficientsPerTrial[j].push(w));
     pooledLabels.push(test.y);
     pooledScores.push(p);
+    pooledRows.push(testRows);
   }
   const allLabels = concat(pooledLabels, Uint8Array);
   const allScores = concat(pooledScores, Float64Array);
+  const heldOutRows = concat(pooledRows, Int32Array);
+  // each feature alone as the score, raw (no orientation): the single-feature membership-inference AUC
+  const featureRocAuc = Object.fromEntries(
+    data.featureNames.map((name, j) => [name, rocAuc(allLabels, Float64Array.from(heldOutRows, (row) => data.features[j][row]))]),
+  );
 
   const finalRng = createRng(seed, 0);
   const final = sampleRows(classes, negativesPerPositive, finalRng);
@@ -366,16 +385,18 @@ export function runRiskProtocol(data: RiskData, options: ProtocolOptions = {}): 
       f1: meanStd(perTrial.f1),
       accuracy: meanStd(perTrial.accuracy),
       coefficients: Object.fromEntries(data.featureNames.map((name, j) => [name, meanStd(coefficientsPerTrial[j])])),
+      feature_roc_auc: featureRocAuc,
     },
     // every threshold (no drop_intermediate), so --target-recall gets the highest threshold reaching its recall
     roc: thinRocCurve(rocCurve(allLabels, allScores, false)),
     pr: thinPrCurve(precisionRecallCurve(allLabels, allScores)),
+    heldOutRows,
     finalSample: final.rows,
     finalPositives: final.positives,
   };
 }
 
-function concat<T extends Uint8Array | Float64Array>(parts: T[], Kind: { new (n: number): T }): T {
+function concat<T extends Uint8Array | Int32Array | Float64Array>(parts: T[], Kind: { new (n: number): T }): T {
   const out = new Kind(parts.reduce((s, p) => s + p.length, 0));
   let offset = 0;
   for (const part of parts) {
@@ -394,9 +415,13 @@ export function summarizeRiskModel(model: RiskModel, output: string): string {
     `trained on ${p.final_sample.positives} memorized + ${p.final_sample.negatives} sampled rows of ${p.joined_rows}; ${p.trials} trials (${Math.round(p.test_fraction * 100)}% held out, seed ${p.seed})` +
       (p.unlabelled_rows ? `; ${p.unlabelled_rows} rows without a label (unaudited: too short for the audit) left out` : ''),
     `ROC-AUC ${f(m.roc_auc)}  AP ${f(m.average_precision)}  precision ${f(m.precision)}  recall ${f(m.recall)}  F1 ${f(m.f1)}  accuracy ${f(m.accuracy)}  (threshold ${model.threshold})`,
-    'standardized coefficients (final model; trials mean ± std):',
-    ...model.features.map((name, j) => `  ${name.padEnd(22)} ${model.coefficients[j].toFixed(4).padStart(9)}   (${f(m.coefficients[name])})`),
-    `  ${'intercept'.padEnd(22)} ${model.intercept.toFixed(4).padStart(9)}`,
+    'standardized coefficients (final model; trials mean ± std); ROC-AUC of the feature alone (raw: < 0.5 when lower values mean memorized):',
+    ...model.features.map(
+      (name, j) =>
+        `  ${name.padEnd(26)} ${model.coefficients[j].toFixed(4).padStart(9)}   (${f(m.coefficients[name])})` +
+        (m.feature_roc_auc ? `   alone ROC-AUC ${m.feature_roc_auc[name].toFixed(3)}` : ''),
+    ),
+    `  ${'intercept'.padEnd(26)} ${model.intercept.toFixed(4).padStart(9)}`,
     `wrote ${output}`,
   ];
   return lines.join('\n') + '\n';

@@ -49,12 +49,16 @@ steps:
   - {id: score, kind: score, inputs: {input: c.parquet}, outputs: {output: out/s.parquet}}
   - {id: audit, kind: audit, inputs: {input: c.parquet}, outputs: {output: out/a.parquet}}
   - {id: compare, kind: compare, inputs: {audit: {student: out/a.parquet, teacher: t.parquet}}, outputs: {output: out/overlap.json}}
+  - {id: early, kind: compare, inputs: {audit: {teacher: 'out/s.parquet:teacher_memorized', baseline: 'out/s.parquet:baseline_memorized'}}, outputs: {output: out/early.json}}
 `);
     const plan = planSteps(loadPipeline(path, { cwd: dir }));
-    expect(plan.map((p) => p.step.id)).toEqual(['score', 'audit', 'train', 'filter', 'verify', 'compare']);
+    expect(plan.map((p) => p.step.id)).toEqual(['score', 'audit', 'train', 'filter', 'verify', 'compare', 'early']);
     expect(plan.find((p) => p.step.id === 'filter')!.after.sort()).toEqual(['score', 'train']);
     const compare = plan.find((p) => p.step.id === 'compare')!.step;
     expect(stepArgs(compare)).toEqual(['--audit', `student=${join(dir, 'out/a.parquet')}`, '--audit', `teacher=${join(dir, 't.parquet')}`, '--output', join(dir, 'out/overlap.json')]);
+    // a score column as a set (name=path:column) depends on the step writing the file
+    expect(plan.find((p) => p.step.id === 'early')!.after).toEqual(['score']);
+    expect(stepArgs(plan.find((p) => p.step.id === 'early')!.step).slice(0, 2)).toEqual(['--audit', `teacher=${join(dir, 'out/s.parquet')}:teacher_memorized`]);
   });
 
   it('refuses a cycle, naming its steps', () => {
@@ -76,7 +80,7 @@ steps:
     ['duplicate id', 'steps:\n  - {id: a, kind: train}\n  - {id: a, kind: verify}\n', /steps\[1\] \(id "a"\): key "id": duplicate id; steps\[0\] has it too/],
     ['two writers', 'steps:\n  - {id: a, kind: train, outputs: {output: x.json}}\n  - {id: b, kind: train, outputs: {output: x.json}}\n', /steps\[1\] \(id "b"\): key "outputs\.output": .*x\.json is already written by step "a"/],
     ['unknown var', 'steps:\n  - {id: a, kind: train, outputs: {output: "${nope}/x.json"}}\n', /key "outputs\.output": unknown variable \$\{nope\}/],
-    ['shards on train', 'steps:\n  - {id: a, kind: train, shards: 4}\n', /key "shards": train runs as one process; only score, audit, filter and threshold take shards/],
+    ['shards on train', 'steps:\n  - {id: a, kind: train, shards: 4}\n', /key "shards": train runs as one process; only score, audit, filter, compare and threshold take shards/],
     ['shard option', 'steps:\n  - {id: a, kind: score, outputs: {output: s.parquet}, options: {shard-index: 1}}\n', /key "options\.shard-index": shards are set with the step key "shards"/],
     ['missing filter output', 'steps:\n  - {id: f, kind: filter, outputs: {clean: c.parquet}}\n', /key "outputs": a filter step needs the output "removed"/],
     ['option object', 'steps:\n  - {id: a, kind: train, options: {trials: {n: 1}}}\n', /key "options\.trials": expected a string, number, boolean or a list of them/],

@@ -1,7 +1,8 @@
 """Independent reference for test/risk: scikit-learn on the data the test sends (JSON on stdin).
 
 Run with Debian's /usr/bin/python3 (python3-sklearn). Tasks:
-  fit:     StandardScaler + LogisticRegression(penalty='l2', C, solver='lbfgs') -> mean, scale, coef, intercept, proba
+  fit:     StandardScaler + LogisticRegression(penalty='l2', C, solver='lbfgs') -> mean, scale, coef, intercept, proba;
+           "log_columns" (indices) are replaced by numpy's log before scaling (x and x_new)
   metrics: roc_curve, roc_auc_score, precision_recall_curve, average_precision_score, and
            precision/recall/f1/accuracy of predicting positive when score >= threshold
 """
@@ -17,7 +18,14 @@ from sklearn.preprocessing import StandardScaler
 
 
 def fit(task):
-    x = np.asarray(task["x"], dtype=np.float64)
+    logs = task.get("log_columns", [])
+
+    def features(rows):
+        x = np.asarray(rows, dtype=np.float64)
+        x[:, logs] = np.log(x[:, logs])
+        return x
+
+    x = features(task["x"])
     y = np.asarray(task["y"], dtype=np.int64)
     scaler = StandardScaler().fit(x)
     xs = scaler.transform(x)
@@ -33,7 +41,7 @@ def fit(task):
         "proba": model.predict_proba(xs)[:, 1].tolist(),
     }
     if "x_new" in task:
-        out["proba_new"] = model.predict_proba(scaler.transform(np.asarray(task["x_new"], dtype=np.float64)))[:, 1].tolist()
+        out["proba_new"] = model.predict_proba(scaler.transform(features(task["x_new"])))[:, 1].tolist()
     return out
 
 
