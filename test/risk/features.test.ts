@@ -214,7 +214,7 @@ describe('filter and verify --check-risk apply the log transform of risk.json', 
     expect(verify.status).toBe(0);
   });
 
-  it('evaluate applies the transform: its ROC-AUC is roc_auc_score of the float64 risk of log features', async () => {
+  itWithSklearn('evaluate applies the transform: its ROC-AUC is roc_auc_score of the float64 risk of log features', async () => {
     const risk = kit.ids.map((_, i) => referenceRisk(i));
     const ref = sklearn<{ roc_auc: number }>({ task: 'metrics', y: kit.memStudent.map(Number), score: risk });
     const evaluation = await evaluateRiskModel({ model, scores: kit.scores, labels: join(kit.dir, 'labels.parquet'), labelColumn: 'mem_student' });
