@@ -201,23 +201,16 @@ export function pairScoresFromLogits(
       for (let v = 0; v < vocab; v++) cross += teacherProbs[v] * baseline.data[b + v];
       klSum += (p.meanLogit - cross) / temperature - p.logZ + qLogZ;
     }
-    const teacherResult = teacherRow.result();
-    const baselineResult = baselineRow.result();
-    out.teacher_nll[r] = teacherResult.nll;
-    out.baseline_nll[r] = baselineResult.nll;
-    out.teacher_suffix_entropy[r] = teacherResult.suffixEntropy;
-    out.baseline_suffix_entropy[r] = baselineResult.suffixEntropy;
-    out.teacher_suffix_logprob[r] = teacherResult.suffixLogprob;
-    out.baseline_suffix_logprob[r] = baselineResult.suffixLogprob;
+    for (const [model, result] of [['teacher', teacherRow.result()], ['baseline', baselineRow.result()]] as const) {
+      out[`${model}_nll`][r] = result.nll;
+      out[`${model}_suffix_entropy`][r] = result.suffixEntropy;
+      out[`${model}_suffix_logprob`][r] = result.suffixLogprob;
+      out[`${model}_memorized`][r] = result.memorized;
+      out[`${model}_lead`][r] = result.lead;
+      out[`${model}_mink`][r] = result.mink;
+      out[`${model}_minkpp`][r] = result.minkpp;
+    }
     out.kl_teacher_baseline[r] = ids.length > 1 ? klSum / (ids.length - 1) : NaN;
-    out.teacher_memorized[r] = teacherResult.memorized;
-    out.teacher_lead[r] = teacherResult.lead;
-    out.baseline_memorized[r] = baselineResult.memorized;
-    out.baseline_lead[r] = baselineResult.lead;
-    out.teacher_mink[r] = teacherResult.mink;
-    out.baseline_mink[r] = baselineResult.mink;
-    out.teacher_minkpp[r] = teacherResult.minkpp;
-    out.baseline_minkpp[r] = baselineResult.minkpp;
   }
   return out;
 }
