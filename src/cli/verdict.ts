@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { describeVerdict, VERDICT_FAILED_EXIT_CODE, writeVerdict } from '../verdict/index.js';
-import { nonNegativeInt } from './options.js';
+import { addQuiet, nonNegativeInt } from './options.js';
 import { refuseOverwrite } from '../io/no-overwrite.js';
 
 function fraction(value: string): number {
@@ -10,7 +10,7 @@ function fraction(value: string): number {
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('verdict')
     .description(`The memorization drop between two students' audits as a verdict: before/after counts, where rows still memorized lie, validation loss beside it; exit ${VERDICT_FAILED_EXIT_CODE} when a criterion is not met`)
     .requiredOption('--before <audit>', 'audit of the student before filtering (distilled on the whole corpus, or the pilot student)')
@@ -24,16 +24,16 @@ export function register(program: Command): void {
     .option('--max-after <n>', 'criterion: the after student memorizes at most n rows', nonNegativeInt)
     .option('--min-drop <f>', 'criterion: memorized rows drop by at least this fraction of the before count', fraction)
     .option('--id-column <name>', 'column joining the audits', 'id')
-    .option('--label-column <name>', 'memorization label column of --before and --after', 'memorized')
-    .option('-q, --quiet', 'print only the verdict line')
-    .action(async (options) => {
-      await refuseOverwrite(
-        { '--output': options.output },
-        { '--before': options.before, '--after': options.after, '--removed': options.removed, '--teacher': options.teacher, '--baseline': options.baseline },
-      );
-      const verdict = await writeVerdict(options);
-      const text = describeVerdict(verdict);
-      process.stdout.write(options.quiet ? `${text.trimEnd().split('\n').filter((l) => /^verdict:|^  /.test(l)).join('\n')}\n` : text);
-      if (!verdict.passed) process.exitCode = VERDICT_FAILED_EXIT_CODE;
-    });
+    .option('--label-column <name>', 'memorization label column of --before and --after', 'memorized');
+  // --quiet means what it means everywhere (no progress); the verdict is the result, always printed
+  addQuiet(command).action(async (options) => {
+    await refuseOverwrite(
+      { '--output': options.output },
+      { '--before': options.before, '--after': options.after, '--removed': options.removed, '--teacher': options.teacher, '--baseline': options.baseline },
+    );
+    const verdict = await writeVerdict(options);
+    const text = describeVerdict(verdict);
+    process.stdout.write(text);
+    if (!verdict.passed) process.exitCode = VERDICT_FAILED_EXIT_CODE;
+  });
 }
