@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { DEFAULT_CALIBRATION_BINS, evaluateRiskModel, summarizeEvaluation, writeEvaluation, writeEvaluationReport, writeReliabilityFigure } from '../evaluate/evaluate.js';
 import { join } from 'node:path';
 import { checkOutputFolder, refuseOverwrite } from '../io/index.js';
-import { UserError } from '../errors.js';
 import { withReadProgress } from '../progress.js';
 import { addQuiet, addThresholdOptions, positiveInt } from './options.js';
 
@@ -25,10 +24,8 @@ export function register(program: Command): void {
       { '--output': options.output, '--figure': options.figure, '--report': options.report === undefined ? undefined : join(options.report, 'report.html') },
       { '--model': options.model, '--scores': options.scores, '--labels': options.labels },
     );
-    for (const [option, path] of [['--output', options.output], ['--figure', options.figure]]) {
-      if (path === undefined) continue;
-      if (inputs.includes(path)) throw new UserError(`${option} ${path}: an output may not overwrite an input`);
-      await checkOutputFolder(path); // fail before the work, not after
+    for (const path of [options.output, options.figure]) {
+      if (path !== undefined) await checkOutputFolder(path); // fail before the work, not after
     }
     const evaluation = await withReadProgress('evaluate', options.quiet, () => evaluateRiskModel({
       model: options.model,
