@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { UserError } from '../errors.js';
@@ -11,7 +12,15 @@ export interface Tokenizer {
   /** the first maxTokens ids of encode(text), without encoding the whole of a long text */
   encodeTruncated(text: string, maxTokens: number): TokenIds;
   decode(ids: ArrayLike<number>): string;
+  /** sha256 of the tokenizer.json bytes: the tokenizer's identity in provenance */
+  readonly sha256: string;
+  /** 'tokenizer': the post-processor's special tokens are added; 'none': raw text ids */
+  readonly specialTokens: SpecialTokenPolicy;
+  /** the ids encode puts before and after the text's own ids (both empty under 'none') */
+  readonly addedSpecialIds: { leading: number[]; trailing: number[] };
 }
+
+export type SpecialTokenPolicy = 'tokenizer' | 'none';
 
 export interface TokenizerOptions {
   /**
@@ -25,8 +34,10 @@ export interface TokenizerOptions {
 export async function loadTokenizer(path: string, options: TokenizerOptions = {}): Promise<Tokenizer> {
   const addSpecialTokens = options.addSpecialTokens ?? false;
   let json: unknown;
+  let bytes: Buffer;
   try {
-    json = JSON.parse(await readFile(path, 'utf8'));
+    bytes = await readFile(path);
+    json = JSON.parse(bytes.toString('utf8'));
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
     throw new UserError(`--tokenizer ${path}: cannot read a tokenizer.json (${reason})`);
@@ -40,9 +51,19 @@ export async function loadTokenizer(path: string, options: TokenizerOptions = {}
   let maxId = -1;
   for (const id of hf.get_vocab(true).values()) if (id > maxId) maxId = id;
   const encode = (text: string): TokenIds => Int32Array.from(hf.encode(text, { add_special_tokens: addSpecialTokens }).ids);
+  // what the post-processor adds around any text: encode a one-character text both ways and compare
+  const withSpecials: number[] = Array.from(hf.encode('a', { add_special_tokens: addSpecialTokens }).ids);
+  const plain: number[] = Array.from(hf.encode('a', { add_special_tokens: false }).ids);
+  const leadingCount = indexOfRun(withSpecials, plain);
+  const addedSpecialIds = leadingCount < 0
+    ? { leading: [] as number[], trailing: [] as number[] }
+    : { leading: withSpecials.slice(0, leadingCount), trailing: withSpecials.slice(leadingCount + plain.length) };
   return {
     path,
     vocabSize: maxId + 1,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    specialTokens: addSpecialTokens ? 'tokenizer' : 'none',
+    addedSpecialIds,
     encode,
     encodeTruncated(text, maxTokens) {
       // Byte-level BPE pre-tokenizes at " <non-space>" boundaries, so the tokens before such a cut are
@@ -60,6 +81,14 @@ export async function loadTokenizer(path: string, options: TokenizerOptions = {}
     },
     decode: (ids) => hf.decode(Array.from(ids)),
   };
+}
+
+/** Where `inner` first stands in `outer`, or -1. */
+function indexOfRun(outer: number[], inner: number[]): number {
+  for (let i = 0; i + inner.length <= outer.length; i++) {
+    if (inner.every((id, j) => outer[i + j] === id)) return i;
+  }
+  return -1;
 }
 
 /** Index of the last " " before `end` with non-space characters on both sides, or -1. */
