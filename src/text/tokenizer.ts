@@ -18,6 +18,8 @@ export interface Tokenizer {
   readonly specialTokens: SpecialTokenPolicy;
   /** the ids encode puts before and after the text's own ids (both empty under 'none') */
   readonly addedSpecialIds: { leading: number[]; trailing: number[] };
+  /** what it was loaded with: loadTokenizer(path, options) builds the same tokenizer again (worker threads do) */
+  readonly options: TokenizerOptions;
 }
 
 export type SpecialTokenPolicy = 'tokenizer' | 'none';
@@ -60,6 +62,7 @@ export async function loadTokenizer(path: string, options: TokenizerOptions = {}
     : { leading: withSpecials.slice(0, leadingCount), trailing: withSpecials.slice(leadingCount + plain.length) };
   return {
     path,
+    options,
     vocabSize: maxId + 1,
     sha256: createHash('sha256').update(bytes).digest('hex'),
     specialTokens: addSpecialTokens ? 'tokenizer' : 'none',
