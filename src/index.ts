@@ -24,4 +24,5 @@ export * from './report/index.js';
 export * from './torch/index.js';
 export * from './sample/index.js';
 export * from './verdict/index.js';
+export * from './doctor/index.js';
 export * as pipeline from './pipeline/index.js';

@@ -20,8 +20,16 @@ export type DeviceProblem = 'webgpu-no-adapter' | 'cuda-provider-missing' | 'cud
 
 export interface DeviceFailure {
   problem: DeviceProblem;
-  /** one line: what is wrong, the command that fixes it, the way around it */
+  /** what is wrong */
+  what: string;
+  /** the command that fixes it */
+  fix: string;
+  /** one line for an error: what is wrong, the fix, the way around it */
   message: string;
+}
+
+function deviceFailure(device: Device, problem: DeviceProblem, what: string, fix: string): DeviceFailure {
+  return { problem, what, fix, message: `--device ${device}: ${what}: ${fix}, or use --device cpu; ${DOCTOR_HINT}` };
 }
 
 /** onnxruntime-node's folder of native libraries for this platform (where setup:cuda puts the CUDA provider). */
@@ -50,32 +58,19 @@ const NO_DEVICE_CUDA_ERRORS = new Set([3, 34, 35, 100, 803, 804, 999]);
  * shared library".
  */
 export function classifyDeviceFailure(device: Device, message: string, providerInstalled = cudaProviderInstalled()): DeviceFailure | undefined {
-  const workaround = 'or use --device cpu';
   if (device === 'webgpu' && /WebGPU adapter|adapter_result\.status/i.test(message)) {
-    return {
-      problem: 'webgpu-no-adapter',
-      message: `--device webgpu: no WebGPU adapter on this machine (the model is fine): ${WEBGPU_ADAPTER_FIX}, ${workaround}; ${DOCTOR_HINT}`,
-    };
+    return deviceFailure(device, 'webgpu-no-adapter', 'no WebGPU adapter on this machine (the model is fine)', WEBGPU_ADAPTER_FIX);
   }
   if (device !== 'cuda') return undefined;
   const cudaFailure = /CUDA failure (\d+): ([^;]+?)\s*(;|$)/.exec(message);
   if (cudaFailure && NO_DEVICE_CUDA_ERRORS.has(Number(cudaFailure[1]))) {
-    return {
-      problem: 'cuda-no-device',
-      message: `--device cuda: onnxruntime's CUDA provider is installed but CUDA found no usable GPU (CUDA error ${cudaFailure[1]}: ${cudaFailure[2]}): ${CUDA_DEVICE_FIX}, ${workaround}; ${DOCTOR_HINT}`,
-    };
+    const what = `onnxruntime's CUDA provider is installed but CUDA found no usable GPU (CUDA error ${cudaFailure[1]}: ${cudaFailure[2]})`;
+    return deviceFailure(device, 'cuda-no-device', what, CUDA_DEVICE_FIX);
   }
   if (/Failed to load (shared )?library|cannot open shared object/i.test(message)) {
-    if (!providerInstalled) {
-      return {
-        problem: 'cuda-provider-missing',
-        message: `--device cuda: onnxruntime-node's CUDA provider is not installed: ${CUDA_PROVIDER_FIX}, ${workaround}; ${DOCTOR_HINT}`,
-      };
-    }
-    return {
-      problem: 'cuda-libraries-missing',
-      message: `--device cuda: onnxruntime-node's CUDA provider is installed but did not load (no NVIDIA driver or CUDA libraries): ${CUDA_LIBRARIES_FIX}, ${workaround}; ${DOCTOR_HINT}`,
-    };
+    if (!providerInstalled) return deviceFailure(device, 'cuda-provider-missing', "onnxruntime-node's CUDA provider is not installed", CUDA_PROVIDER_FIX);
+    const what = "onnxruntime-node's CUDA provider is installed but did not load (no NVIDIA driver or CUDA libraries)";
+    return deviceFailure(device, 'cuda-libraries-missing', what, CUDA_LIBRARIES_FIX);
   }
   return undefined;
 }
