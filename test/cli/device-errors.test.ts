@@ -33,7 +33,7 @@ function scoreOn(device: string) {
   return { ...r, output, lastLine: r.stderr.trim().split('\n').pop() ?? '' };
 }
 
-describe('device errors', () => {
+describe('device errors', { timeout: 300_000 }, () => {
   it.skipIf(hasWebgpu)('--device webgpu without an adapter says so, not "not a loadable ONNX model"', () => {
     const r = scoreOn('webgpu');
     expect(r.status).toBe(2);

@@ -34,7 +34,8 @@ async function webgpuWorks(): Promise<boolean> {
   }
 }
 
-describe('memsieve doctor', () => {
+// each doctor run starts Node, onnxruntime three times and Python with torch: minutes on a loaded machine
+describe('memsieve doctor', { timeout: 300_000 }, () => {
   it('reports this machine: the CPU path works (exit 0), every missing piece has its install command', async () => {
     const { status, report } = doctorJson();
     expect(status).toBe(0);

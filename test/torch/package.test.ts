@@ -47,7 +47,7 @@ describe.skipIf(lacks('python3-torch') || lacks('python3-numpy'))('memsieve-torc
     expect(meta.file).toBe(join(dir, 'good', 'venv', 'lib', /python3\.\d+/.exec(meta.file)![0], 'site-packages', 'memsieve_torch', '__init__.py'));
     const requires = meta.requires.map((s) => s.replace(/\s+/g, '').replace(/'/g, '"'));
     expect(requires).toEqual(expect.arrayContaining([expect.stringMatching(/^torch\b/), 'numpy', 'transformers;extra=="hf"', 'onnx;extra=="export"', 'onnxruntime;extra=="export"', 'transformers;extra=="export"']));
-  });
+  }, 600_000);
 
   it('memsieve runs the installed copy: doctor says where, and its worker scores as memsieve\'s own copy does', async () => {
     const doctor = runCli(['doctor', '--json'], { env: { MEMSIEVE_PYTHON: python } });
@@ -69,7 +69,7 @@ describe.skipIf(lacks('python3-torch') || lacks('python3-numpy'))('memsieve-torc
     expect(Array.from(installed.teacher_nll)).toEqual(Array.from(bundled.teacher_nll));
     expect(Array.from(installed.kl_teacher_baseline)).toEqual(Array.from(bundled.kl_teacher_baseline));
     expect(installed.teacher_nll.every(Number.isFinite)).toBe(true);
-  });
+  }, 600_000);
 
   it('refuses an installed memsieve_torch whose version is not memsieve\'s, in one line', async () => {
     const stale = installPackageVenv(join(dir, 'stale'), { version: '0.0.1' });
@@ -83,5 +83,5 @@ describe.skipIf(lacks('python3-torch') || lacks('python3-numpy'))('memsieve-torc
       '--baseline', kitFile('hf/baseline'), '--tokenizer', kitFile('tokenizer.json'), '--device', 'cpu', '-q'], { env: { MEMSIEVE_PYTHON: python } });
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n').pop()).toMatch(/needs the transformers package, which \S+ does not have: pip install 'memsieve-torch\[hf\]' \(from memsieve's pipelines\/torch\)/);
-  });
+  }, 600_000);
 });
