@@ -211,7 +211,7 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
     resumed_rows: resumed?.rows ?? 0,
   };
   if (options.output !== '-') await writeFileAtomic(summaryPath(options.output), `${JSON.stringify(summary, null, 1)}\n`);
-  progress.finish(summary);
+  progress.end();
   return summary;
 }
 

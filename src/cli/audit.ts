@@ -3,7 +3,7 @@ import { refuseOverwrite } from '../io/no-overwrite.js';
 import { AUDIT_DEFAULTS, summaryPath } from '../audit/audit.js';
 import { audit, type AuditCommandOptions } from '../audit/run.js';
 import { fractionOption } from '../fraction.js';
-import { addModelStageOptions, positiveInt } from './options.js';
+import { addModelStageOptions, positiveInt, printSummary } from './options.js';
 
 export function register(program: Command): void {
   const command = program
@@ -23,6 +23,6 @@ export function register(program: Command): void {
   addModelStageOptions(command, { help: 'prefixes per model call', default: AUDIT_DEFAULTS.batchSize }).action(async (options: AuditCommandOptions) => {
     const outputs = { '--output': options.output === '-' ? [] : [options.output, summaryPath(options.output)] };
     await refuseOverwrite(outputs, { '--input': options.input, '--model': options.model, '--tokenizer': options.tokenizer });
-    await audit(options);
+    printSummary(await audit(options));
   });
 }

@@ -83,3 +83,8 @@ export function usageLine(command: Command): string {
   const args = command.registeredArguments.map((a) => (a.required ? `<${a.name()}>` : `[${a.name()}]`));
   return `usage: memsieve ${[command.name(), ...args, ...required, '[options]'].join(' ')}; 'memsieve ${command.name()} --help' lists every option`;
 }
+
+/** A command's JSON summary, one line on stderr (stdout may carry the data: `-o -`); the API returns it instead. */
+export function printSummary(summary: object): void {
+  process.stderr.write(`${JSON.stringify(summary)}\n`);
+}

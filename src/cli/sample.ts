@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { fractionOption } from '../fraction.js';
 import { sampleCorpus } from '../sample/index.js';
 import { refuseOverwrite } from '../io/no-overwrite.js';
-import { format, nonNegativeInt, positiveInt } from './options.js';
+import { format, nonNegativeInt, positiveInt, printSummary } from './options.js';
 
 export function register(program: Command): void {
   program
@@ -20,6 +20,6 @@ export function register(program: Command): void {
     .option('-q, --quiet', 'no progress output (the JSON summary is still printed)')
     .action(async (options) => {
       await refuseOverwrite({ '--output': options.output }, { '--input': options.input });
-      await sampleCorpus({ ...options, inputFormat: options.format });
+      printSummary(await sampleCorpus({ ...options, inputFormat: options.format }));
     });
 }

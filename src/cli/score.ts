@@ -3,7 +3,7 @@ import { refuseOverwrite } from '../io/no-overwrite.js';
 import { score, type ScoreCommandOptions } from '../score/run.js';
 import { SCORE_DEFAULTS } from '../score/score.js';
 import { fractionOption } from '../fraction.js';
-import { addModelStageOptions, positiveInt, positiveNumber } from './options.js';
+import { addModelStageOptions, positiveInt, positiveNumber, printSummary } from './options.js';
 
 export function register(program: Command): void {
   const command = program
@@ -21,6 +21,6 @@ export function register(program: Command): void {
     .option('--min-k <k>', 'Min-K% and Min-K%++: share of lowest-probability positions averaged, e.g. 0.2 or 20%', fractionOption('--min-k'), SCORE_DEFAULTS.minK);
   addModelStageOptions(command, { help: 'rows per model call', default: SCORE_DEFAULTS.batchSize }).action(async (options: ScoreCommandOptions) => {
     await refuseOverwrite({ '--output': options.output }, { '--input': options.input, '--teacher': options.teacher, '--baseline': options.baseline, '--tokenizer': options.tokenizer });
-    await score(options);
+    printSummary(await score(options));
   });
 }

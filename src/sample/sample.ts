@@ -140,6 +140,6 @@ export async function sampleCorpus(options: SampleOptions): Promise<SampleSummar
     seed,
     key_column: column,
   };
-  progress.finish(summary);
+  progress.end();
   return summary;
 }

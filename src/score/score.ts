@@ -138,7 +138,7 @@ export async function scoreCorpus(scorer: PairScorer, tokenizer: Tokenizer, opti
     tokens_per_s: Math.round((written.tokens - resumedTokens) / Math.max(seconds, 1e-9)),
     resumed_rows: resumed?.rows ?? 0,
   };
-  progress.finish(summary);
+  progress.end();
   return summary;
 }
 
