@@ -69,6 +69,22 @@ describe('ids: the tokenizer\'s special tokens by default', () => {
   });
 });
 
+describe('trailing specials', () => {
+  it('an EOS the post-processor appends is left off, with a warning', async () => {
+    const json = JSON.parse(readFileSync(kitFile('tokenizer.json'), 'utf8'));
+    const special = { '<|endoftext|>': { id: '<|endoftext|>', ids: [BOS], tokens: ['<|endoftext|>'] } };
+    const single = [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '<|endoftext|>', type_id: 0 } }];
+    json.post_processor = { type: 'TemplateProcessing', single, pair: single, special_tokens: special };
+    const path = join(dir, 'eos.json');
+    writeFileSync(path, JSON.stringify(json));
+    expect(Array.from(new HfTokenizer(json, {}).encode(SHORT).ids)).toEqual([...ids(plain, SHORT), BOS]); // what the file says
+    const eos = await loadTokenizer(path);
+    expect(ids(eos, SHORT)).toEqual(ids(plain, SHORT));
+    expect(eos.addedSpecialIds).toEqual({ leading: [], trailing: [] });
+    expect(eos.warnings).toEqual([expect.stringMatching(/appends special ids \[0\] after the text; memsieve leaves them off/)]);
+  });
+});
+
 const scoreArgs = (input: string, output: string, tokenizer: string, extra: string[] = []) => [
   'score', '-i', input, '-o', output, '--teacher', kitFile('teacher.onnx'), '--baseline', kitFile('baseline.onnx'),
   '--tokenizer', tokenizer, '--max-tokens', '128', '-q', ...extra,
