@@ -122,7 +122,10 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
   const window = prefixTokens + suffixTokens;
   // full greedy decoding yields the generations anyway: then every measure comes for free
   const decoded = method === 'greedy' || options.approximate === true || options.keepGenerations === true;
-  const plan = { method, prefixTokens, suffixTokens, maxTokens, decoded, approxThreshold };
+  // the leading special ids (e.g. a BOS) are context: the prompt is them + k text tokens, and --max-tokens
+  // and the window count text tokens
+  const leading = tokenizer.addedSpecialIds.leading.length;
+  const plan = { method, prefixTokens: prefixTokens + leading, suffixTokens, maxTokens: maxTokens + leading, decoded, approxThreshold };
 
   let reader = openReader(options.input, { option: '--input', formatOption: true, format: options.inputFormat, shard: options.shard });
   const keepTokenizer = options.keepGenerations ? tokenizer : undefined;
@@ -157,14 +160,14 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
       const chunk: AuditChunk = { batch, ids, audits: new Array(n).fill(null), remaining: 0 };
       const eligible: number[] = [];
       for (let i = 0; i < n; i++) {
-        if (ids[i].length >= window) {
+        if (ids[i].length - leading >= window) {
           eligible.push(i);
           continue;
         }
         tooShort++;
         if (tooShort <= SHORT_ROWS_NAMED) {
           const who = named ? `id ${String(batch.getChild(idColumn)!.get(i))}` : `row ${rows + i}`;
-          progress.note(`${who}: ${ids[i].length} tokens < prefix ${prefixTokens} + suffix ${suffixTokens}; not audited (null measures)`);
+          progress.note(`${who}: ${ids[i].length - leading} tokens < prefix ${prefixTokens} + suffix ${suffixTokens}; not audited (null measures)`);
         }
       }
       rows += n;
