@@ -5,7 +5,7 @@ export { VERSION } from './version.js';
 export type * from './models/types.js';
 
 export * from './io/index.js';
-export { loadTokenizer, type Tokenizer } from './text/tokenizer.js';
+export { loadTokenizer, type SpecialTokenPolicy, type Tokenizer, type TokenizerOptions } from './text/tokenizer.js';
 export { zlibBytes, zlibEntropy } from './text/zlib.js';
 export { IdIndex } from './id-index.js';
 export { loadOnnxModel, OnnxCausalLM, type OnnxLoadOptions } from './models/onnx.js';
