@@ -53,7 +53,7 @@ async function writeTokens(
   let tokens = 0;
   try {
     await offsets.write(new Uint8Array(new BigInt64Array([0n]).buffer));
-    for await (const { ids: encoded } of tokenizedBatches(openReader(inputs), encoder, { textColumn, maxTokens, firstRow: 0 })) {
+    for await (const { ids: encoded } of tokenizedBatches(openReader(inputs, { option: '--data' }), encoder, { textColumn, maxTokens, firstRow: 0 })) {
       const batchOffsets = new BigInt64Array(encoded.length);
       const batchIds = new Int32Array(encoded.reduce((sum, e) => sum + e.length, 0));
       let at = 0;

