@@ -45,7 +45,7 @@ describe.each(TOKENIZERS)('tokenizer pool: %s', (_name, path, options, leading) 
     expect(existsSync(path), `${path} (npm devDependency)`).toBe(true);
     tokenizer = await loadTokenizer(path, options);
     [pools[1], pools[2]] = await Promise.all([openBatchTokenizer(tokenizer, 1), openBatchTokenizer(tokenizer, 2)]);
-  });
+  }, 300_000); // four loads of a 33 MB tokenizer.json on a loaded machine
   afterAll(async () => {
     await Promise.all(Object.values(pools).map((pool) => pool.close()));
   });
