@@ -95,9 +95,10 @@ export async function loadTokenizer(path: string, options: TokenizerOptions = {}
     encode: (text) => withLeading(textIds(text)),
     encodeTruncated(text, maxTokens) {
       // Byte-level BPE pre-tokenizes at " <non-space>" boundaries, so the tokens before such a cut are
-      // the same as in the full text; encode a generous prefix and fall back to the full text if short.
-      const budget = maxTokens * 8 + 256;
-      if (text.length > budget) {
+      // the same as in the full text: encode a prefix about as long as maxTokens tokens need (English runs
+      // 4–5 characters a token), a generous one when that falls short, and the full text last.
+      for (const budget of [maxTokens * 6 + 64, maxTokens * 8 + 256]) {
+        if (text.length <= budget) break;
         const cut = lastWordBoundary(text, budget);
         if (cut > 0) {
           const ids = textIds(text.slice(0, cut));

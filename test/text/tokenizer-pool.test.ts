@@ -35,6 +35,7 @@ beforeAll(async () => {
     '<|endoftext|> <bos> <|im_start|>user special-token strings inside text',
     ' leading space',
     'x',
+    'international '.repeat(400), // few tokens a character: the short prefix falls short, then the longer one
   ];
 });
 
@@ -48,6 +49,15 @@ describe.each(TOKENIZERS)('tokenizer pool: %s', (_name, path, options, leading) 
   }, 300_000); // four loads of a 33 MB tokenizer.json on a loaded machine
   afterAll(async () => {
     await Promise.all(Object.values(pools).map((pool) => pool.close()));
+  });
+
+  it('encodeTruncated is the full encode cut to max tokens, whichever prefix it encodes', () => {
+    for (const maxTokens of MAX_TOKENS) {
+      for (const text of texts) {
+        const full = Array.from(tokenizer.encode(text)).slice(0, leading + maxTokens);
+        expect(Array.from(tokenizer.encodeTruncated(text, maxTokens)), `max ${maxTokens}: ${text.slice(0, 40)}`).toEqual(full);
+      }
+    }
   });
 
   it.each([1, 2])('%i thread(s): the same ids as encodeTruncated on this thread, at every truncation', async (threads) => {
