@@ -155,6 +155,11 @@ Measured, wall clock:
 | --- | --- | --- | --- | --- |
 ${measured.join('\n')}
 
+How to read the wall clock here: this VM's kernel shares CPU between the sessions' scheduler groups (autogroup),
+not between threads, so while other sessions are busy a process's threads split one group's slice: a second
+tokenizer thread then adds no CPU and the wall ratios scatter around 1 whatever the code does. They measure
+scaling only where the load average stays under 1. The CPU time per row below survives the load.
+
 CPU time per row (main thread: its own task's CPU time from /proc; tokenizer thread: the process's CPU time less the
 main thread's, in the 1-thread runs), and what it implies where cores are free: 2 threads ÷ 1 on this machine's 2
 cores idle, min(1/m, n/w, 2/(m + w)) for n threads; and a ${NODE_CORES}-core GPU node with the default pool
@@ -164,4 +169,9 @@ against the goal of 2 × 348k tokens/s:
 | tokenizer | main thread µs/row, tokenizing there (0 threads) | main thread µs/row, m (pool) | tokenizer thread µs/row, w | per core, tokens/s: 256/w (encodeTruncated alone) | 2 ÷ 1 on 2 idle cores | ${NODE_CORES}-core feed ≥ ${GOAL_TOKENS_PER_S / 1000}k tokens/s? |
 | --- | --- | --- | --- | --- | --- | --- |
 ${modelled.join('\n')}
+
+Rates count kept tokens: \`encodeTruncated\` encodes a prefix of 6 × max-tokens + 64 characters (8 × + 256 when that
+holds too few tokens, then the whole text) and keeps the first max-tokens ids, so part of the work per row is the
+tokens past the cut. Gemma 3's tokenizer.json splits nothing before BPE (its normalizer turns spaces into ▁ before
+the pre-tokenizer looks for spaces), so its BPE merges run over the whole prefix at once; it is the slowest of the four.
 `);
