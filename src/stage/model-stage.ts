@@ -82,7 +82,7 @@ const GPU_BACKEND_CORES = 2;
  * Default tokenizer threads: the cores the backend leaves. On a GPU the backend needs GPU_BACKEND_CORES;
  * on the CPU the models' intra-op threads take every core, and one thread keeps tokenizing off the main thread.
  */
-export function tokenizerThreadsFor(options: Pick<ModelStageOptions, 'backend' | 'device'>): number {
+export function tokenizerThreadsFor(options: Pick<ModelStageOptions, 'backend' | 'device'>, cores = availableParallelism()): number {
   const onCpu = options.device === 'cpu' || ((options.backend ?? 'onnx') === 'onnx' && options.device === undefined);
-  return defaultTokenizerThreads(onCpu ? availableParallelism() : GPU_BACKEND_CORES);
+  return defaultTokenizerThreads(onCpu ? cores : GPU_BACKEND_CORES, cores);
 }

@@ -22,8 +22,8 @@ const PIECES_PER_WORKER = 2;
  * Tokenizer threads when none are asked for: the cores the model backend leaves, less the main thread
  * (reading, writing, moving batches); at least 1, so tokenization never runs on the main thread.
  */
-export function defaultTokenizerThreads(backendCores: number): number {
-  return Math.max(1, availableParallelism() - 1 - backendCores);
+export function defaultTokenizerThreads(backendCores: number, cores = availableParallelism()): number {
+  return Math.max(1, cores - 1 - backendCores);
 }
 
 /** `threads` worker threads tokenizing with `tokenizer`'s file and options; 0: on the calling thread. */

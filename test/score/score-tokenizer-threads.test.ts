@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stageFingerprint } from '../../src/stage/fingerprint.js';
+import { tokenizerThreadsFor } from '../../src/stage/model-stage.js';
 import { runCli } from '../helpers/cli.js';
 import { kitCorpus, kitFile, kitGolden, readParquetRows, tempDir } from '../helpers/kit.js';
 
@@ -54,5 +55,15 @@ describe('--tokenizer-threads', () => {
     const options = { input: inputs, tokenizer: kitFile('tokenizer.json'), maxTokens: 128 };
     expect(stageFingerprint('score', { ...options, tokenizerThreads: 2 })).toBe(stageFingerprint('score', { ...options, tokenizerThreads: 1 }));
     expect(stageFingerprint('score', { ...options, maxTokens: 64 })).not.toBe(stageFingerprint('score', options));
+  });
+
+  it('defaults to the cores the backend leaves: 1 beside CPU models, all but 3 beside a GPU backend', () => {
+    for (const [cores, gpu] of [[16, 13], [4, 1], [2, 1]]) {
+      expect(tokenizerThreadsFor({}, cores)).toBe(1);
+      expect(tokenizerThreadsFor({ backend: 'onnx', device: 'cpu' }, cores)).toBe(1);
+      expect(tokenizerThreadsFor({ backend: 'torch', device: 'cpu' }, cores)).toBe(1);
+      expect(tokenizerThreadsFor({ backend: 'torch' }, cores)).toBe(gpu);
+      expect(tokenizerThreadsFor({ backend: 'onnx', device: 'cuda' }, cores)).toBe(gpu);
+    }
   });
 });
