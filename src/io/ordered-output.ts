@@ -36,9 +36,13 @@ export class OrderedOutput<C extends PendingChunk> {
 
   /** Start one model call of `chunk` once a slot is free; `call` stores its results in the chunk. */
   async run(chunk: C, call: () => Promise<void>): Promise<void> {
-    if (this.pendingWrites >= WRITES_BEHIND) await this.writing.catch(() => {});
     if (this.writeError !== null) throw this.writeError;
+    // counted before any await: a flush meanwhile must not write the chunk before this call's results
     chunk.remaining++;
+    if (this.pendingWrites >= WRITES_BEHIND) {
+      await this.writing.catch(() => {});
+      if (this.writeError !== null) throw this.writeError;
+    }
     while (this.inFlight.size >= this.limit) await Promise.race(this.inFlight);
     const job = call().then(() => {
       chunk.remaining--;

@@ -8,10 +8,12 @@ import type { Batch, BatchWriter } from '../../src/io/types.js';
 
 interface Chunk extends PendingChunk {
   index: number;
+  /** model calls whose results are in */
+  finished: number;
 }
 
 describe('OrderedOutput', () => {
-  it('writes in input order and never lets more than WRITES_BEHIND assembled chunks wait for a slow writer', async () => {
+  it('writes each chunk after its calls, in input order, and never lets more than WRITES_BEHIND assembled chunks wait for a slow writer', async () => {
     const written: number[] = [];
     let assembled = 0;
     let mostWaiting = 0;
@@ -24,6 +26,7 @@ describe('OrderedOutput', () => {
       abort: async () => {},
     } as unknown as BatchWriter;
     const toBatch = (chunk: Chunk) => {
+      expect(chunk.finished, `chunk ${chunk.index} assembled before its calls finished`).toBe(2);
       assembled++;
       mostWaiting = Math.max(mostWaiting, assembled - written.length);
       return tableFromArrays({ index: Int32Array.of(chunk.index) });
@@ -31,10 +34,15 @@ describe('OrderedOutput', () => {
     const output = new OrderedOutput<Chunk>(writer, toBatch, 3);
     const CHUNKS = 30;
     for (let index = 0; index < CHUNKS; index++) {
-      const chunk: Chunk = { index, remaining: 0 };
+      const chunk: Chunk = { index, remaining: 0, finished: 0 };
       output.add(chunk);
       // model calls that finish at once and out of order
-      for (let call = 0; call < 2; call++) await output.run(chunk, () => sleep(call === 0 ? 2 : 0));
+      for (let call = 0; call < 2; call++) {
+        await output.run(chunk, async () => {
+          await sleep(call === 0 ? 2 : 0);
+          chunk.finished++;
+        });
+      }
       output.flush();
     }
     await output.close();
