@@ -19,6 +19,7 @@ import * as addIds from './add-ids.js';
 import * as sample from './sample.js';
 import * as verdict from './verdict.js';
 import * as threshold from './threshold.js';
+import * as targetsCmd from './targets.js';
 
 const program = new Command('memsieve')
   .description('Find and remove the training examples a distilled student would memorize.')
@@ -27,7 +28,7 @@ const program = new Command('memsieve')
   // usage errors (bad option values, missing options) exit 2, like every other input error
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 
-for (const command of [score, audit, compare, train, evaluate, filter, verify, distill, exportCmd, run, merge, addIds, sample, verdict, threshold]) {
+for (const command of [score, audit, compare, train, evaluate, filter, verify, distill, exportCmd, run, merge, addIds, sample, verdict, threshold, targetsCmd]) {
   command.register(program);
 }
 

@@ -74,6 +74,7 @@ const COMMANDS: Record<StepKind, () => Promise<CommandModule>> = {
   sample: () => import('../cli/sample.js'),
   verdict: () => import('../cli/verdict.js'),
   threshold: () => import('../cli/threshold.js'),
+  targets: () => import('../cli/targets.js'),
 };
 
 /** The commander command of a stage, or undefined when this build does not have it. */

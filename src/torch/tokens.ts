@@ -1,7 +1,8 @@
 // Token files: what the TypeScript side hands the Python trainer (format: docs/torch.md).
 // One framed message: header line, int64 offsets[rows+1], int32 ids. Written in one streaming pass.
 import { open, rename, rm } from 'node:fs/promises';
-import { openReader } from '../io/index.js';
+import { UserError } from '../errors.js';
+import { openReader, type Batch } from '../io/index.js';
 import { textsOf } from '../text/column.js';
 import type { Tokenizer } from '../text/tokenizer.js';
 
@@ -18,8 +19,6 @@ export interface TokenFileSummary {
 
 /**
  * Tokenize the text column of `inputs` (Parquet, Arrow IPC, JSONL) into a token file at `path`.
- * Ids and offsets stream to two scratch files (memory stays bounded), then are joined behind the
- * header and renamed into place.
  */
 export async function writeTokenFile(
   inputs: string | string[],
@@ -29,6 +28,42 @@ export async function writeTokenFile(
 ): Promise<TokenFileSummary> {
   const textColumn = options.textColumn ?? 'text';
   const maxTokens = options.maxTokens ?? 128;
+  return writeTokenRows(inputs, path, (batch, where) => textsOf(batch, textColumn, undefined, where).map((text) => tokenizer.encodeTruncated(text, maxTokens)));
+}
+
+/** The columns of a targets file (memsieve targets) a hard-KD student trains on: prompt, then continuation. */
+export const TARGET_SEQUENCE_COLUMNS = ['prompt_ids', 'continuation_ids'] as const;
+
+/** The teacher's sequences of a targets file (prompt_ids followed by continuation_ids per row) as a token file. */
+export async function writeTargetsTokenFile(targets: string | string[], path: string): Promise<TokenFileSummary> {
+  return writeTokenRows(targets, path, (batch, where) => {
+    const [prompts, continuations] = TARGET_SEQUENCE_COLUMNS.map((name) => {
+      const column = batch.getChild(name);
+      if (!column) throw new UserError(`${where.path}: no column '${name}'; --targets takes the output of memsieve targets (or of filter on it)`);
+      return column;
+    });
+    return Array.from({ length: batch.numRows }, (_, i) => {
+      const prompt = prompts.get(i) as { toArray(): Int32Array } | null;
+      const continuation = continuations.get(i) as { toArray(): Int32Array } | null;
+      if (prompt === null || continuation === null) throw new UserError(`${where.path}: row ${where.firstRow + i} has no prompt_ids or continuation_ids`);
+      const [head, tail] = [prompt.toArray(), continuation.toArray()];
+      const row = new Int32Array(head.length + tail.length);
+      row.set(head);
+      row.set(tail, head.length);
+      return row;
+    });
+  });
+}
+
+/**
+ * Token rows made from each input batch, written to a token file at `path`. Ids and offsets stream
+ * to two scratch files (memory stays bounded), then are joined behind the header and renamed into place.
+ */
+async function writeTokenRows(
+  inputs: string | string[],
+  path: string,
+  rowsOf: (batch: Batch, where: { path: string; firstRow: number }) => Int32Array[],
+): Promise<TokenFileSummary> {
   const idsPath = `${path}.ids.tmp`;
   const offsetsPath = `${path}.offsets.tmp`;
   const tmp = `${path}.tmp-${process.pid}`;
@@ -40,8 +75,7 @@ export async function writeTokenFile(
     await offsets.write(new Uint8Array(new BigInt64Array([0n]).buffer));
     const reader = openReader(inputs);
     for await (const batch of reader) {
-      const texts = textsOf(batch, textColumn, undefined, { path: reader.path, firstRow: rows });
-      const encoded = texts.map((text) => tokenizer.encodeTruncated(text, maxTokens));
+      const encoded = rowsOf(batch, { path: reader.path, firstRow: rows });
       const batchOffsets = new BigInt64Array(encoded.length);
       const batchIds = new Int32Array(encoded.reduce((sum, e) => sum + e.length, 0));
       let at = 0;
