@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { refuseOverwrite } from '../io/no-overwrite.js';
 import { targets, targetsSummaryPath, TARGETS_DEFAULTS, type TargetsCommandOptions } from '../targets/index.js';
-import { addModelStageOptions, positiveInt } from './options.js';
+import { addModelStageOptions, positiveInt, printSummary } from './options.js';
 
 export function register(program: Command): void {
   const command = program
@@ -18,6 +18,6 @@ export function register(program: Command): void {
   addModelStageOptions(command, { help: 'prompts per model call', default: TARGETS_DEFAULTS.batchSize }).action(async (options: TargetsCommandOptions) => {
     const outputs = { '--output': options.output === '-' ? [] : [options.output, targetsSummaryPath(options.output)] };
     await refuseOverwrite(outputs, { '--input': options.input, '--teacher': options.teacher, '--tokenizer': options.tokenizer });
-    await targets(options);
+    printSummary(await targets(options));
   });
 }

@@ -123,13 +123,13 @@ export async function generateTargets(teacher: Generator, tokenizer: Tokenizer, 
   const { maxTokens, prefixTokens: k, batchSize, oscillationNgram, oscillationThreshold } = withDefaults(TARGETS_DEFAULTS, options);
   checkTargetsOptions({ maxTokens, prefixTokens: k, oscillationNgram, oscillationThreshold });
 
-  let reader = openReader(options.input, { format: options.inputFormat, shard: options.shard });
+  let reader = openReader(options.input, { option: '--input', formatOption: true, format: options.inputFormat, shard: options.shard });
   const writer = await openWriter(options.output, { format: options.outputFormat, checkpoint: options.checkpoint });
   const resumed = writer.resumed;
   const written: TargetCounts = (resumed?.stage as TargetCounts | undefined) ?? {
     rows: 0, continued: 0, regurgitated: 0, regurgitated_tokens: 0, continuation_tokens: 0, oscillatory: 0,
   };
-  if (resumed) reader = openReader(options.input, { format: options.inputFormat, shard: options.shard, skipRows: resumed.rows });
+  if (resumed) reader = openReader(options.input, { option: '--input', formatOption: true, format: options.inputFormat, shard: options.shard, skipRows: resumed.rows });
   const assemble = (chunk: TargetsChunk) => {
     written.rows += chunk.batch.numRows;
     for (const t of chunk.targets) {
@@ -197,7 +197,7 @@ export async function generateTargets(teacher: Generator, tokenizer: Tokenizer, 
     resumed_rows: resumed?.rows ?? 0,
   };
   if (options.output !== '-') await writeFileAtomic(targetsSummaryPath(options.output), `${JSON.stringify(summary, null, 1)}\n`);
-  progress.finish(summary);
+  progress.end();
   return summary;
 }
 

@@ -143,7 +143,7 @@ export async function distill(options: DistillOptions, onEvent: (event: PythonEv
     }
     let validation: string | undefined;
     if (options.validation) {
-      const v = await writeTokenFile(options.validation, tokenizer, join(scratch, 'validation.tokens'), tokenOptions);
+      const v = await writeTokenFile(options.validation, tokenizer, join(scratch, 'validation.tokens'), { ...tokenOptions, option: '--validation' });
       onEvent({ event: 'tokenized', split: 'validation', rows: v.rows, tokens: v.tokens });
       validation = v.path;
     }

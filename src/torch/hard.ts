@@ -112,7 +112,7 @@ async function readTargetsSummary(path: string, tokenizer: Tokenizer): Promise<T
 
 /** Adaptive-SeqKD: fine-tune a copy of the teacher on the adaptation data (cross-entropy), saved at `out`. */
 async function adaptTeacher(options: DistillOptions, tokenizer: Tokenizer, scratch: string, out: string, onEvent: (event: PythonEvent) => void): Promise<string> {
-  const data = await writeTokenFile(options.adaptOn!, tokenizer, join(scratch, 'adapt.tokens'), { textColumn: options.textColumn, maxTokens: options.maxTokens });
+  const data = await writeTokenFile(options.adaptOn!, tokenizer, join(scratch, 'adapt.tokens'), { textColumn: options.textColumn, maxTokens: options.maxTokens, option: '--adapt-on' });
   if (data.rows === 0) throw new UserError(`--adapt-on ${String(options.adaptOn)}: no rows to adapt the teacher on`);
   onEvent({ event: 'tokenized', split: 'adapt', rows: data.rows, tokens: data.tokens });
   const args = [

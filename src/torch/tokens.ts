@@ -7,6 +7,8 @@ import { textsOf } from '../text/column.js';
 import type { Tokenizer } from '../text/tokenizer.js';
 
 export interface TokenFileOptions {
+  /** the option that named the inputs, for errors (default --data) */
+  option?: string;
   textColumn?: string;
   maxTokens?: number;
 }
@@ -28,7 +30,7 @@ export async function writeTokenFile(
 ): Promise<TokenFileSummary> {
   const textColumn = options.textColumn ?? 'text';
   const maxTokens = options.maxTokens ?? 128;
-  return writeTokenRows(inputs, path, (batch, where) => textsOf(batch, textColumn, undefined, where).map((text) => tokenizer.encodeTruncated(text, maxTokens)));
+  return writeTokenRows(inputs, options.option ?? '--data', path, (batch, where) => textsOf(batch, textColumn, undefined, where).map((text) => tokenizer.encodeTruncated(text, maxTokens)));
 }
 
 /** The columns of a targets file (memsieve targets) a hard-KD student trains on: prompt, then continuation. */
@@ -36,7 +38,7 @@ export const TARGET_SEQUENCE_COLUMNS = ['prompt_ids', 'continuation_ids'] as con
 
 /** The teacher's sequences of a targets file (prompt_ids followed by continuation_ids per row) as a token file. */
 export async function writeTargetsTokenFile(targets: string | string[], path: string): Promise<TokenFileSummary> {
-  return writeTokenRows(targets, path, (batch, where) => {
+  return writeTokenRows(targets, '--targets', path, (batch, where) => {
     const [prompts, continuations] = TARGET_SEQUENCE_COLUMNS.map((name) => {
       const column = batch.getChild(name);
       if (!column) throw new UserError(`${where.path}: no column '${name}'; --targets takes the output of memsieve targets (or of filter on it)`);
@@ -61,6 +63,7 @@ export async function writeTargetsTokenFile(targets: string | string[], path: st
  */
 async function writeTokenRows(
   inputs: string | string[],
+  option: string,
   path: string,
   rowsOf: (batch: Batch, where: { path: string; firstRow: number }) => Int32Array[],
 ): Promise<TokenFileSummary> {
@@ -73,7 +76,7 @@ async function writeTokenRows(
   let tokens = 0;
   try {
     await offsets.write(new Uint8Array(new BigInt64Array([0n]).buffer));
-    const reader = openReader(inputs);
+    const reader = openReader(inputs, { option });
     for await (const batch of reader) {
       const encoded = rowsOf(batch, { path: reader.path, firstRow: rows });
       const batchOffsets = new BigInt64Array(encoded.length);
