@@ -11,6 +11,8 @@ import { resolveFrom } from '../filter/paths.js';
 import { readRemovedList } from '../filter/removed-list.js';
 import { IdIndex } from '../id-index.js';
 import { openReader } from '../io/index.js';
+import { missingColumnError } from '../io/missing-column.js';
+import { parseBinning, toGroupValue, type Binning, type GroupValue } from '../audit/groups.js';
 import { judgeDrop, type DistillRecord, type Verdict, type VerdictCriteria } from './verdict.js';
 
 export interface VerdictOptions {
@@ -26,6 +28,10 @@ export interface VerdictOptions {
   minDrop?: number;
   idColumn?: string;
   labelColumn?: string;
+  /** the drop per subgroup by this column (of byFile, default --before) */
+  by?: string;
+  byFile?: string;
+  bins?: string;
 }
 
 /** Ids of the removed rows: a filter report folder (its removed-rows list) or a removed data file. */
@@ -80,6 +86,24 @@ export async function readDistillRecord(flag: string, path: string): Promise<Dis
   return { path, mode: raw.mode ?? null, epochs: last.epoch, train_loss: last.train_loss, val_loss: last.val_loss, val_ppl: last.val_ppl ?? Math.exp(last.val_loss) };
 }
 
+/** The --by column of `path` by id (verdict holds its audits in memory too). */
+async function readGroupColumn(column: string, path: string, idColumn: string, option: string, binning: Binning): Promise<NonNullable<Parameters<typeof judgeDrop>[0]['by']>> {
+  const index = new IdIndex();
+  const values: GroupValue[] = [];
+  for await (const batch of openReader(path, { option, columns: [idColumn, column] })) {
+    const seen = batch.schema.fields.map((f) => f.name);
+    const ids = batch.getChild(idColumn);
+    if (!ids) throw missingColumnError({ subject: `${option} ${path}`, name: idColumn, file: path, seen, purpose: 'for ids', hint: 'choose one with --id-column' });
+    const vector = batch.getChild(column);
+    if (!vector) throw missingColumnError({ subject: `--by ${column}: ${path}`, name: column, file: path, seen, purpose: 'to group by', hint: 'or name a file with the column: --by-file' });
+    for (let i = 0; i < batch.numRows; i++) {
+      if (index.add(String(ids.get(i)), values.length) >= 0) continue; // the first row of a duplicated id counts
+      values.push(toGroupValue(vector.get(i), () => `--by ${column}: ${path} row ${values.length}`));
+    }
+  }
+  return { column, source: path, index, values, binning };
+}
+
 /** Reads every input, judges, and returns the verdict (the caller writes it). */
 export async function verdictFromFiles(options: VerdictOptions): Promise<Verdict> {
   const idColumn = options.idColumn ?? 'id';
@@ -106,5 +130,6 @@ export async function verdictFromFiles(options: VerdictOptions): Promise<Verdict
     baseline: options.baseline === undefined ? undefined : await readRoleLabels('baseline', options.baseline, idColumn),
     beforeDistill: options.beforeDistill === undefined ? undefined : await readDistillRecord('--before-distill', options.beforeDistill),
     afterDistill: options.afterDistill === undefined ? undefined : await readDistillRecord('--after-distill', options.afterDistill),
+    by: options.by === undefined ? undefined : await readGroupColumn(options.by, options.byFile ?? splitLabelColumn(options.before, labelColumn).path, idColumn, options.byFile ? '--by-file' : '--before', parseBinning(options.bins ?? 'auto')),
   });
 }
