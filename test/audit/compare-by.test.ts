@@ -1,6 +1,6 @@
 // compare --by: every count per subgroup, against a plain loop over the kit's golden flags (computed
 // outside this project). The kit's soft student memorized 336 rows, all from texts repeated 16 times.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { groupValues, parseBinning, quantileEdges } from '../../src/audit/groups.js';
@@ -128,5 +128,21 @@ describe('verdict --by', () => {
     // the kit: 336 memorized before, all in the 16-copy group; none after filtering
     expect(v.by.groups.at(-1).memorized).toEqual({ before: 336, after: 0 });
     expect(r.stdout).toMatch(/by copies \(categorical; 0 compared rows without a value\):\n(.|\n)*copies 16: \d+ rows; memorized before 336, after 0; drop 336 \(100\.0%\)/);
+  });
+});
+
+describe('compare --distill', () => {
+  it("puts each student's validation loss beside its memorization rate, and refuses a name no audit has", () => {
+    const student = join(dir, 'student-ckpt');
+    mkdirSync(student, { recursive: true });
+    writeFileSync(join(student, 'distill.json'), JSON.stringify({ mode: 'soft', history: [{ epoch: 1, train_loss: 4, val_loss: 3.75, val_ppl: Math.exp(3.75) }, { epoch: 2, train_loss: 3.5, val_loss: 3.5, val_ppl: Math.exp(3.5) }] }));
+    const out = join(dir, 'with-distill.json');
+    const r = runCli(['compare', ...audits, '--distill', `student=${student}`, '-o', out, '-q']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8')).validation.student).toMatchObject({ mode: 'soft', epochs: 2, val_loss: 3.5 });
+    expect(r.stdout).toContain(`student: validation loss 3.5000 (ppl ${Math.exp(3.5).toFixed(2)}) beside its memorization rate ${((100 * 336) / 5300).toFixed(2)}%`);
+    const bad = runCli(['compare', ...audits, '--distill', `pupil=${student}`, '-o', join(dir, 'never.json')]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/memsieve: error: --distill pupil=.*: no --audit is named pupil/);
   });
 });
