@@ -11,8 +11,7 @@ import { renderGroupsSvg, renderOverlapSvg, stackSvgs } from './figure.js';
 import { IdIndex } from '../id-index.js';
 import { checkAuditNames, OverlapJoin, overlapByGroup, overlapReport, patternKey, type AuditLabels, type OverlapCounts, type OverlapGroups, type OverlapReport } from './overlap.js';
 import { groupValues, parseBinning, toGroupValue, type Binning, type GroupValue } from './groups.js';
-import { readDistillRecord } from '../verdict/read.js';
-import type { DistillRecord } from '../verdict/verdict.js';
+import { readDistillRecord, type DistillRecord } from '../torch/distill-record.js';
 
 export interface CompareOptions {
   /** "name=path" or "name=path:column" (a column of that file, e.g. score's teacher_memorized) */

@@ -3,7 +3,7 @@
 // membership patterns, so a report is a function of the pattern counts, and shards' counts add up.
 import { UserError } from '../errors.js';
 import { IdIndex } from '../id-index.js';
-import type { DistillRecord } from '../verdict/verdict.js';
+import type { DistillRecord } from '../torch/distill-record.js';
 import type { GroupBinning, Grouping } from './groups.js';
 
 export const OVERLAP_SCHEMA = 'memsieve.overlap/v2';

@@ -20,6 +20,7 @@ import * as sample from './sample.js';
 import * as verdict from './verdict.js';
 import * as threshold from './threshold.js';
 import * as targetsCmd from './targets.js';
+import * as counterfactual from './counterfactual.js';
 import { usageLine } from './options.js';
 
 const program = new Command('memsieve')
@@ -29,7 +30,7 @@ const program = new Command('memsieve')
   .configureOutput({ outputError: (text, write) => write(`memsieve: ${text}`) })
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 
-for (const command of [score, audit, compare, train, evaluate, filter, verify, distill, exportCmd, run, merge, addIds, sample, verdict, threshold, targetsCmd]) {
+for (const command of [score, audit, compare, train, evaluate, filter, verify, distill, exportCmd, run, merge, addIds, sample, verdict, threshold, targetsCmd, counterfactual]) {
   command.register(program);
 }
 // after a usage error, one line of usage rather than the whole help, which buries the reason

@@ -75,6 +75,7 @@ const COMMANDS: Record<StepKind, () => Promise<CommandModule>> = {
   verdict: () => import('../cli/verdict.js'),
   threshold: () => import('../cli/threshold.js'),
   targets: () => import('../cli/targets.js'),
+  counterfactual: () => import('../cli/counterfactual.js'),
 };
 
 /** The commander command of a stage, or undefined when this build does not have it. */

@@ -1,7 +1,6 @@
 // The files `memsieve verdict` reads: audits (or score files with teacher_memorized/baseline_memorized),
 // the filter's removed rows (its report folder or removed file), and distill.json records.
 import { statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readAuditLabels, splitLabelColumn } from '../audit/compare.js';
 import type { AuditLabels } from '../audit/overlap.js';
@@ -13,7 +12,10 @@ import { IdIndex } from '../id-index.js';
 import { openReader } from '../io/index.js';
 import { missingColumnError } from '../io/missing-column.js';
 import { parseBinning, toGroupValue, type Binning, type GroupValue } from '../audit/groups.js';
-import { judgeDrop, type DistillRecord, type Verdict, type VerdictCriteria } from './verdict.js';
+import { judgeDrop, type Verdict, type VerdictCriteria } from './verdict.js';
+import { readDistillRecord } from '../torch/distill-record.js';
+
+export { readDistillRecord };
 
 export interface VerdictOptions {
   before: string;
@@ -71,20 +73,6 @@ async function readRoleLabels(role: 'teacher' | 'baseline', path: string, idColu
   throw new UserError(`${flag}: no rows`);
 }
 
-/** The last epoch of a distill run: its output folder or its distill.json; it must have a validation loss. */
-export async function readDistillRecord(flag: string, path: string): Promise<DistillRecord> {
-  const file = statSync(path, { throwIfNoEntry: false })?.isDirectory() ? join(path, 'distill.json') : path;
-  let raw: { mode?: string; history?: Array<{ epoch: number; train_loss: number; val_loss?: number; val_ppl?: number }> };
-  try {
-    raw = JSON.parse(await readFile(file, 'utf8'));
-  } catch (error) {
-    throw new UserError(`${flag} ${path}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); give a \`memsieve distill\` output folder`);
-  }
-  const last = Array.isArray(raw.history) ? raw.history[raw.history.length - 1] : undefined;
-  if (!last) throw new UserError(`${flag} ${path}: ${file} has no epochs; is it a \`memsieve distill\` output?`);
-  if (typeof last.val_loss !== 'number') throw new UserError(`${flag} ${path}: this student was distilled without --validation, so it has no validation loss; distill with --validation, or leave ${flag} out`);
-  return { path, mode: raw.mode ?? null, epochs: last.epoch, train_loss: last.train_loss, val_loss: last.val_loss, val_ppl: last.val_ppl ?? Math.exp(last.val_loss) };
-}
 
 /** The --by column of `path` by id (verdict holds its audits in memory too). */
 async function readGroupColumn(column: string, path: string, idColumn: string, option: string, binning: Binning): Promise<NonNullable<Parameters<typeof judgeDrop>[0]['by']>> {

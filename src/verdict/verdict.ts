@@ -10,15 +10,9 @@ export const VERDICT_SCHEMA = 'memsieve.verdict/v1';
 /** exit status when a criterion is not met: distinct from bad input (2) and from a crash (1) */
 export const VERDICT_FAILED_EXIT_CODE = 3;
 
-/** The last epoch of a `memsieve distill` run (its distill.json). */
-export interface DistillRecord {
-  path: string;
-  mode: string | null;
-  epochs: number;
-  train_loss: number;
-  val_loss: number;
-  val_ppl: number;
-}
+import type { DistillRecord } from '../torch/distill-record.js';
+
+export type { DistillRecord };
 
 export interface VerdictCriteria {
   /** the after student may memorize at most this many rows */
