@@ -51,7 +51,12 @@ export function addModelStageOptions(command: Command, batch: { help: string; de
     .option('--dtype <dtype>', 'torch backend weights: auto (bfloat16 on CUDA, float32 on CPU), float32, bfloat16')
     .option('--threads <n>', 'intra-op threads per model (onnx)', positiveInt)
     .option('--batch-size <n>', batch.help, positiveInt, batch.default);
-  return addQuiet(addShardOptions(addSpecialTokenOptions(command)));
+  return addQuiet(addShardOptions(addTokenizerThreads(addSpecialTokenOptions(command), 'default: the cores the backend leaves, less one for the main thread; at least 1')));
+}
+
+/** --tokenizer-threads, the same on every command that tokenizes a corpus. */
+export function addTokenizerThreads(command: Command, defaultHelp: string): Command {
+  return command.option('--tokenizer-threads <n>', `worker threads that tokenize, in parallel and off the main thread (0: on the main thread; ${defaultHelp})`, nonNegativeInt);
 }
 
 /**
