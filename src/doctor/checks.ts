@@ -85,11 +85,9 @@ function probeOnnx(device: Device): Promise<OnnxProbe> {
   });
 }
 
-// onnxruntime's first line, without its source-file prefix; Dawn's "Couldn't load Vulkan: …" when it said so
-function reason(probe: { error?: string; stderr: string }): string {
-  const first = (probe.error ?? '').split('\n')[0].replace(/^\/onnxruntime_src\/\S+ .*? was false\. /, '');
-  const vulkan = /Couldn't load Vulkan: [^\n]*/.exec(probe.stderr)?.[0];
-  return [first, vulkan].filter(Boolean).join('; ');
+// onnxruntime's first line, without its source-file prefix
+function reason(probe: { error?: string }): string {
+  return (probe.error ?? '').split('\n')[0].replace(/^\/onnxruntime_src\/\S+ .*? was false\. /, '');
 }
 
 function describeBackends(backends: OnnxProbe['backends']): string {
@@ -118,7 +116,9 @@ async function onnxChecks(): Promise<Check[]> {
     }
     // an unknown failure keeps onnxruntime's words
     const failure = classifyDeviceFailure(device, probe.error ?? '');
-    const what = failure?.what ?? reason(probe);
+    // Dawn says on stderr why it found no adapter (e.g. "Couldn't load Vulkan: libvulkan.so.1: …")
+    const vulkan = /Couldn't load Vulkan: [^\n]*/.exec(probe.stderr)?.[0];
+    const what = failure ? [failure.what, vulkan].filter(Boolean).join('; ') : reason(probe);
     const fix = failure?.fix ?? fallbackFix;
     checks.push({ name, status: 'missing', found: what, fix, used_for: `--device ${device}`, required: false });
   }
