@@ -1,24 +1,10 @@
 #!/usr/bin/env node
 // Each command lives in its own file and registers itself; command files hold no logic.
 import { Command } from 'commander';
-import { UserError } from '../errors.js';
+import { excerpt, MAX_MESSAGE_CHARS, UserError } from '../errors.js';
 import { describeWriteError } from '../io/write-errors.js';
 import { VERSION } from '../version.js';
-import * as score from './score.js';
-import * as audit from './audit.js';
-import * as compare from './compare.js';
-import * as train from './train.js';
-import * as evaluate from './evaluate.js';
-import * as filter from './filter.js';
-import * as verify from './verify.js';
-import * as distill from './distill.js';
-import * as exportCmd from './export.js';
-import * as run from './run.js';
-import * as merge from './merge.js';
-import * as addIds from './add-ids.js';
-import * as sample from './sample.js';
-import * as verdict from './verdict.js';
-import * as threshold from './threshold.js';
+import { addAllCommands } from './commands.js';
 
 const program = new Command('memsieve')
   .description('Find and remove the training examples a distilled student would memorize.')
@@ -27,15 +13,13 @@ const program = new Command('memsieve')
   // usage errors (bad option values, missing options) exit 2, like every other input error
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 
-for (const command of [score, audit, compare, train, evaluate, filter, verify, distill, exportCmd, run, merge, addIds, sample, verdict, threshold]) {
-  command.register(program);
-}
+await addAllCommands(program);
 
 /** Input errors and writes the system refused: one line, exit 2; anything else is a bug and keeps its stack. */
 function exitOnUserError(error: unknown): void {
   const message = error instanceof UserError ? error.message : describeWriteError(error);
   if (message === null) return;
-  process.stderr.write(`memsieve: error: ${message}\n`);
+  process.stderr.write(`memsieve: error: ${excerpt(message, MAX_MESSAGE_CHARS)}\n`);
   process.exit(2);
 }
 

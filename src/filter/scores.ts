@@ -2,7 +2,7 @@
 // of 29–57 bytes a row, 8 bytes of risk, 5 bytes of bookkeeping: ~60 bytes a row, ~6 GB per 100M rows,
 // whatever the ids' length). Everything else streams.
 import type { Vector } from 'apache-arrow';
-import { UserError } from '../errors.js';
+import { excerpt, listFew, UserError } from '../errors.js';
 import { openReader } from '../io/index.js';
 import { ID_HINT } from '../io/add-ids.js';
 import type { RiskModel } from '../risk/index.js';
@@ -35,7 +35,7 @@ export function idAt(ids: Vector, i: number, source: string, row: number, idColu
 export function requireColumn(batch: { getChild(name: string): Vector | null; schema: { fields: { name: string }[] } }, name: string, source: string, hint: string): Vector {
   const column = batch.getChild(name);
   if (!column) {
-    throw new UserError(`${source} has no column "${name}" (columns: ${batch.schema.fields.map((f) => f.name).join(', ')}); ${hint}`);
+    throw new UserError(`${source} has no column "${excerpt(name, 80)}" (columns: ${listFew(batch.schema.fields.map((f) => f.name))}); ${hint}`);
   }
   return column;
 }
@@ -51,7 +51,7 @@ export function featureColumns(batch: Parameters<typeof requireColumn>[0] & { nu
   const nTokens = batch.getChild(N_TOKENS_COLUMN);
   return model.features.map((name) => {
     const spec = parseFeature(name);
-    const column = requireColumn(batch, spec.column, source, `the model needs ${model.features.join(', ')}; score with 'memsieve score' or pass the matching --model`);
+    const column = requireColumn(batch, spec.column, source, `the model needs ${listFew(model.features)}; score with 'memsieve score' or pass the matching --model`);
     const suffixWindow = SUFFIX_COLUMNS.includes(spec.column as ScoreColumn);
     const values = new Float64Array(batch.numRows);
     for (let i = 0; i < batch.numRows; i++) {

@@ -40,7 +40,7 @@ export function openReader(paths: string | string[], options: OpenReaderOptions 
     let toSkip = options.skipRows ?? 0;
     let schema: Schema | null = null;
     for (const [i, file] of files.entries()) {
-      const source = await unitsOf(file, formats[i], batchRows, formats[0] === 'jsonl' ? schema : null, options.columns);
+      const source = await unitsOf(file, formats[i], batchRows, formats[0] === 'jsonl' ? schema : null, options.columns, options.maxLineBytes);
       let checked = false;
       for await (const unit of source.units) {
         // one input, one schema: the writer downstream holds a single schema
@@ -93,7 +93,7 @@ function checkSameColumns(firstFile: string, first: Schema, file: string, schema
   }
 }
 
-function unitsOf(file: string, format: Format, batchRows: number, schema: Schema | null, columns?: string[]): Promise<FileUnits> {
+function unitsOf(file: string, format: Format, batchRows: number, schema: Schema | null, columns?: string[], maxLineBytes?: number): Promise<FileUnits> {
   switch (format) {
     case 'parquet':
       if (file === '-') throw new UserError("Parquet cannot be read from stdin ('-'); pass a file, or stream Arrow IPC");
@@ -101,7 +101,7 @@ function unitsOf(file: string, format: Format, batchRows: number, schema: Schema
     case 'arrow':
       return arrowUnits(file);
     case 'jsonl':
-      return jsonlUnits(file, batchRows, schema);
+      return jsonlUnits(file, batchRows, schema, maxLineBytes);
   }
 }
 

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UserError } from '../errors.js';
 import { shardArgs } from './args.js';
-import { cliEntry, packageRoot, runInProcess, type Executor, type Log, type StepTask } from './executor.js';
+import { runInProcess } from './commands.js';
+import { cliEntry, packageRoot, type Executor, type Log, type StepTask } from './executor.js';
 import { mergeShards } from './merge.js';
 
 export interface LocalOptions {
