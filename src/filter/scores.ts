@@ -86,6 +86,14 @@ export async function readRiskIndex(scores: string | string[], scorer: RowScorer
     for (let i = 0; i < batch.numRows; i++) ids[i] = idAt(idVector, i, source, rows + i, idColumn);
     const features = scorer.read(batch, ids, source);
     const batchRisk = scorer.predict(features);
+    for (let i = 0; i < batch.numRows; i++) {
+      // NaN stands for "too short to score"; on a row whose values are all there it would pass for one
+      if (Number.isNaN(batchRisk[i]) && features.every((column) => !Number.isNaN(column[i]))) {
+        throw new UserError(
+          `${source}: id ${ids[i]}: every value the model reads is there, yet its risk is not a number (the log-odds overflow: the model's coefficients or scaler are extreme); re-train the model with 'memsieve train'`,
+        );
+      }
+    }
     if (rows + batch.numRows > risk.length) {
       const grown = new Float64Array(Math.max(risk.length * 2, rows + batch.numRows));
       grown.set(risk.subarray(0, rows));
