@@ -9,7 +9,7 @@ import type { RiskModel } from '../risk/index.js';
 import type { RowScorer } from './scorer.js';
 import { nonPositiveError, parseFeature, transformFeatureValue } from '../risk/index.js';
 import { IdIndex } from '../id-index.js';
-import { SUFFIX_COLUMNS, type ScoreColumn } from '../score/columns.js';
+import { outsideDomain, SUFFIX_COLUMNS, type ScoreColumn } from '../score/columns.js';
 
 /** The scores column that tells a row too short to score (null features, by design) from a damaged one. */
 export const N_TOKENS_COLUMN = 'n_tokens';
@@ -65,6 +65,8 @@ export function featureColumns(batch: Parameters<typeof requireColumn>[0] & { nu
         const what = x === null || x === undefined ? 'missing' : typeof x !== 'number' ? `not a number (${typeof x})` : Number.isNaN(x) ? 'NaN' : String(x);
         throw new UserError(`${source}: id ${ids[i]}: feature "${name}" is ${what}; re-score that row or drop it from the corpus and the scores`);
       }
+      const outside = outsideDomain(spec.column, x);
+      if (outside) throw new UserError(`${source}: id ${ids[i]}: ${spec.column} = ${x} ${outside}; re-score that row or drop it from the corpus and the scores`);
       values[i] = transformFeatureValue(spec, x);
       if (Number.isNaN(values[i])) throw nonPositiveError(`${source}: id ${ids[i]}`, spec, x);
     }

@@ -18,6 +18,7 @@ import { sha256File, writeFileAtomic } from '../io/index.js';
 import { readColumns } from './read.js';
 import { featureSourceColumns, nonPositiveError, parseFeature, transformFeatureValue } from './feature.js';
 import { IdIndex } from '../id-index.js';
+import { outsideDomain } from '../score/columns.js';
 import { RISK_SCHEMA, serializeRiskModel, type MeanStd, type PrCurve, type RiskMetrics, type RiskModel, type RocCurve } from './schema.js';
 
 export const DEFAULT_FEATURES = ['teacher_ppl', 'baseline_ppl', 'kl_teacher_baseline', 'zlib_entropy'];
@@ -130,7 +131,15 @@ export async function trainRiskModel(options: TrainOptions): Promise<RiskModel> 
  * Reads the id, label and feature columns of scores and labels and joins them (joinRiskData): train's
  * reader, which evaluate shares so both accept and reject the same files.
  */
-export async function readRiskData(options: { scores: string; labels: string; idColumn: string; labelColumn: string; features: string[] }): Promise<{ data: RiskData; scoresRows: number; labelsRows: number }> {
+export async function readRiskData(options: {
+  scores: string;
+  labels: string;
+  idColumn: string;
+  labelColumn: string;
+  features: string[];
+  /** the command reading, as messages name it (default train) */
+  command?: 'train' | 'evaluate';
+}): Promise<{ data: RiskData; scoresRows: number; labelsRows: number }> {
   const { idColumn, labelColumn, features: featureNames } = options;
   const sourceColumns = featureSourceColumns(featureNames).filter((c) => c !== idColumn);
   const [scores, labels] = await Promise.all([
@@ -141,6 +150,7 @@ export async function readRiskData(options: { scores: string; labels: string; id
     { path: options.scores, ids: scores.columns[idColumn], features: featureNames.map((f) => scores.columns[parseFeature(f).column]) },
     { path: options.labels, ids: labels.columns[idColumn], labels: labels.columns[labelColumn], labelColumn },
     featureNames,
+    options.command,
   );
   return { data, scoresRows: scores.rows, labelsRows: labels.rows };
 }
@@ -179,6 +189,7 @@ export function joinRiskData(
   scores: { path: string; ids: unknown[]; features: unknown[][] },
   labels: { path: string; ids: unknown[]; labels: unknown[]; labelColumn: string },
   featureNames: string[],
+  command: 'train' | 'evaluate' = 'train',
 ): RiskData {
   // IdIndex rather than Map/Set: no 2^24-entry limit
   const labelRowOf = new IdIndex();
@@ -232,13 +243,16 @@ export function joinRiskData(
       if (!Number.isFinite(x)) {
         throw new UserError(
           `${scores.path}: row id "${ids[i]}" has ${spec.column} = ${v === null || v === undefined ? 'missing' : String(v)}; ` +
-            'train needs a finite value for every feature: re-score the row or drop it',
+            `${command} needs a finite value for every feature: re-score the row or drop it`,
         );
       }
+      const outside = outsideDomain(spec.column, x);
+      if (outside) throw new UserError(`${scores.path}: row id "${ids[i]}" has ${spec.column} = ${x}; it ${outside}: re-score the row or drop it`);
       values[i] = transformFeatureValue(spec, x);
       if (Number.isNaN(values[i])) throw nonPositiveError(`${scores.path}: row id "${ids[i]}"`, spec, x);
     }
-    checkStandardizable(values, labelled, ids, `${scores.path}: feature ${featureNames[j]}`);
+    // evaluate applies a fitted scaler; only a fit needs the sums
+    if (command === 'train') checkStandardizable(values, labelled, ids, `${scores.path}: feature ${featureNames[j]}`);
     return values;
   });
   const order = labelled.sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
