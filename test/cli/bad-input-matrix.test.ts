@@ -307,3 +307,24 @@ describe('hostile input: one line, exit 2, nothing left (docs/bad-input.md)', ()
     expectRejected(runCli(['run', vars, '--set', '__proto__=x', '--quiet']), /--set __proto__=…: a variable name is letters, digits and _/, clean);
   });
 });
+
+describe('docs/bad-input.md', () => {
+  it('names, on every line, tests that exist: each quoted title (up to its "…") is a test in the linked file', () => {
+    const root = join(import.meta.dirname, '..', '..');
+    const rows = readFileSync(join(root, 'docs', 'bad-input.md'), 'utf8').split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| bad input') && !l.startsWith('| ---'));
+    expect(rows.length).toBeGreaterThan(30);
+    for (const row of rows) {
+      const cell = row.slice(row.lastIndexOf(' | ') + 3);
+      const links = [...cell.matchAll(/\[[^\]]+\]\(\.\.\/(test\/[^)]+)\)((?:[\s,;]*"(?:[^"\\]|\\.)*")*)/g)];
+      expect(links.length, row).toBeGreaterThan(0);
+      for (const [, file, titles] of links) {
+        // the source with its string escapes undone, as a title reads
+        const source = readFileSync(join(root, file), 'utf8').replace(/\\(['"])/g, '$1');
+        for (const [, quoted] of titles.matchAll(/"((?:[^"\\]|\\.)*)"/g)) {
+          const title = quoted.replace(/\\(.)/g, '$1').replace(/\s*…$/, '');
+          expect(source.includes(title), `${file} has no test "${title}" (docs/bad-input.md: ${row.slice(0, 60)}…)`).toBe(true);
+        }
+      }
+    }
+  });
+});
