@@ -124,14 +124,14 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
   const decoded = method === 'greedy' || options.approximate === true || options.keepGenerations === true;
   const plan = { method, prefixTokens, suffixTokens, maxTokens, decoded, approxThreshold };
 
-  let reader = openReader(options.input, { format: options.inputFormat, shard: options.shard });
+  let reader = openReader(options.input, { option: '--input', formatOption: true, format: options.inputFormat, shard: options.shard });
   const keepTokenizer = options.keepGenerations ? tokenizer : undefined;
   const writer = await openWriter(options.output, { format: options.outputFormat, checkpoint: options.checkpoint });
   // counted as rows are written, so a checkpoint holds the counts of exactly the rows it holds
   const resumed = writer.resumed;
   const written: AuditCounts = (resumed?.stage as AuditCounts | undefined) ?? { rows: 0, too_short: 0, memorized: 0, approx_memorized: 0 };
   const resumedAudited = written.rows - written.too_short;
-  if (resumed) reader = openReader(options.input, { format: options.inputFormat, shard: options.shard, skipRows: resumed.rows });
+  if (resumed) reader = openReader(options.input, { option: '--input', formatOption: true, format: options.inputFormat, shard: options.shard, skipRows: resumed.rows });
   const assemble = (chunk: AuditChunk) => {
     written.rows += chunk.batch.numRows;
     for (const a of chunk.audits) {
@@ -211,7 +211,7 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
     resumed_rows: resumed?.rows ?? 0,
   };
   if (options.output !== '-') await writeFileAtomic(summaryPath(options.output), `${JSON.stringify(summary, null, 1)}\n`);
-  progress.finish(summary);
+  progress.end();
   return summary;
 }
 

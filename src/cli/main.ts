@@ -5,15 +5,19 @@ import { excerpt, MAX_MESSAGE_CHARS, UserError } from '../errors.js';
 import { describeWriteError } from '../io/write-errors.js';
 import { VERSION } from '../version.js';
 import { addAllCommands } from './commands.js';
+import { usageLine } from './options.js';
 
 const program = new Command('memsieve')
   .description('Find and remove the training examples a distilled student would memorize.')
   .version(VERSION)
-  .showHelpAfterError()
-  // usage errors (bad option values, missing options) exit 2, like every other input error
+  // usage errors read like every other input error: `memsieve: error: …`, one line, exit 2
+  .configureOutput({ outputError: (text, write) => write(`memsieve: ${text}`) })
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 
 await addAllCommands(program);
+// after a usage error, one line of usage rather than the whole help, which buries the reason
+for (const command of program.commands) command.showHelpAfterError(usageLine(command));
+program.showHelpAfterError("usage: memsieve <command> [options]; 'memsieve --help' lists the commands");
 
 /** Input errors and writes the system refused: one line, exit 2; anything else is a bug and keeps its stack. */
 function exitOnUserError(error: unknown): void {

@@ -2,7 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { addShardOptions } from '../stage/shard.js';
 import { UserError } from '../errors.js';
-import { parseFraction } from '../filter/threshold.js';
+import { fractionOption } from '../fraction.js';
 import type { Format } from '../io/types.js';
 import type { Device } from '../models/types.js';
 
@@ -21,13 +21,6 @@ export function nonNegativeInt(value: string): number {
 export function positiveNumber(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number.');
-  return n;
-}
-
-/** A share in (0, 1]. */
-export function fraction(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > 1) throw new InvalidArgumentError('expected a number in (0, 1].');
   return n;
 }
 
@@ -91,7 +84,19 @@ export function probability(option: string) {
 export function addThresholdOptions(command: Command): Command {
   return command
     .option('--threshold <p>', 'remove rows with risk >= p', probability('--threshold'))
-    .option('--remove-top <share>', 'remove this share of the riskiest rows, e.g. 5% or 0.05', (v: string) => parseFraction(v, '--remove-top'))
-    .option('--target-recall <r>', "threshold reaching this recall on the model's validation ROC", probability('--target-recall'))
+    .option('--remove-top <share>', 'remove this share of the riskiest rows, e.g. 5% or 0.05', fractionOption('--remove-top'))
+    .option('--target-recall <r>', "threshold reaching this recall on the model's validation ROC, e.g. 0.99 or 99%", fractionOption('--target-recall'))
     .addHelpText('after', "\nWithout --threshold, --remove-top or --target-recall the model's default threshold applies.");
+}
+
+/** `usage: memsieve filter --input <files...> --scores <file> … [options]`: the required options, then where the rest are. */
+export function usageLine(command: Command): string {
+  const required = command.options.filter((o) => o.mandatory).map((o) => `${o.long} ${o.flags.replace(/^.*?(<[^>]+>)?$/, '$1')}`.trim());
+  const args = command.registeredArguments.map((a) => (a.required ? `<${a.name()}>` : `[${a.name()}]`));
+  return `usage: memsieve ${[command.name(), ...args, ...required, '[options]'].join(' ')}; 'memsieve ${command.name()} --help' lists every option`;
+}
+
+/** A command's JSON summary, one line on stderr (stdout may carry the data: `-o -`); the API returns it instead. */
+export function printSummary(summary: object): void {
+  process.stderr.write(`${JSON.stringify(summary)}\n`);
 }

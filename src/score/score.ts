@@ -62,13 +62,13 @@ export async function scoreCorpus(scorer: PairScorer, tokenizer: Tokenizer, opti
   checkScoreOptions({ maxTokens, prefixTokens, suffixTokens, temperature, minK });
   const { paperColumnsOnly } = options;
 
-  let reader = openReader(options.input, { format: options.inputFormat, shard: options.shard });
+  let reader = openReader(options.input, { option: '--input', formatOption: true, format: options.inputFormat, shard: options.shard });
   const writer = await openWriter(options.output, { format: options.outputFormat, checkpoint: options.checkpoint });
   // counted as rows are written, so a checkpoint holds the counts of exactly the rows it holds
   const resumed = writer.resumed;
   const written: ScoreCounts = (resumed?.stage as ScoreCounts | undefined) ?? { rows: 0, tokens: 0, short_rows: 0 };
   const resumedTokens = written.tokens;
-  if (resumed) reader = openReader(options.input, { format: options.inputFormat, shard: options.shard, skipRows: resumed.rows });
+  if (resumed) reader = openReader(options.input, { option: '--input', formatOption: true, format: options.inputFormat, shard: options.shard, skipRows: resumed.rows });
   const assemble = (chunk: ScoreChunk) => {
     written.rows += chunk.batch.numRows;
     for (const ids of chunk.ids) {
@@ -138,7 +138,7 @@ export async function scoreCorpus(scorer: PairScorer, tokenizer: Tokenizer, opti
     tokens_per_s: Math.round((written.tokens - resumedTokens) / Math.max(seconds, 1e-9)),
     resumed_rows: resumed?.rows ?? 0,
   };
-  progress.finish(summary);
+  progress.end();
   return summary;
 }
 
