@@ -69,10 +69,10 @@ export function featureColumns(batch: Parameters<typeof requireColumn>[0] & { nu
         const what = x === null || x === undefined ? 'missing' : typeof x !== 'number' ? `not a number (${typeof x})` : Number.isNaN(x) ? 'NaN' : String(x);
         throw new UserError(`${source}: id ${ids[i]}: feature "${name}" is ${what}; re-score that row or drop it from the corpus and the scores`);
       }
-      const outside = outsideDomain(spec.column, x);
-      if (outside) throw new UserError(`${source}: id ${ids[i]}: ${spec.column} = ${x} ${outside}; re-score that row or drop it from the corpus and the scores`);
       values[i] = transformFeatureValue(spec, x);
       if (Number.isNaN(values[i])) throw nonPositiveError(`${source}: id ${ids[i]}`, spec, x);
+      const outside = outsideDomain(spec.column, x);
+      if (outside) throw new UserError(`${source}: id ${ids[i]}: ${spec.column} = ${x} ${outside}; re-score that row or drop it from the corpus and the scores`);
     }
     return values;
   });

@@ -246,10 +246,10 @@ export function joinRiskData(
             `${command} needs a finite value for every feature: re-score the row or drop it`,
         );
       }
-      const outside = outsideDomain(spec.column, x);
-      if (outside) throw new UserError(`${scores.path}: row id "${ids[i]}" has ${spec.column} = ${x}; it ${outside}: re-score the row or drop it`);
       values[i] = transformFeatureValue(spec, x);
       if (Number.isNaN(values[i])) throw nonPositiveError(`${scores.path}: row id "${ids[i]}"`, spec, x);
+      const outside = outsideDomain(spec.column, x);
+      if (outside) throw new UserError(`${scores.path}: row id "${ids[i]}" has ${spec.column} = ${x}; it ${outside}: re-score the row or drop it`);
     }
     // evaluate applies a fitted scaler; only a fit needs the sums
     if (command === 'train') checkStandardizable(values, labelled, ids, `${scores.path}: feature ${featureNames[j]}`);
