@@ -181,8 +181,9 @@ describe('memsieve run, local executor', () => {
     }
     process.kill(run.pid, 'SIGINT');
     expect((await run).status).toBe(null);
-    // the runner killed them before re-raising the signal: only the kernel's reaping is left
-    expect(await processesLeft(out, 0.5)).toEqual([]);
+    // the runner killed them before re-raising the signal (the orphan guard alone takes up to a quarter
+    // second, more while a shard loads its models): none is left when the runner's exit is seen
+    expect(await processesLeft(out, 0.1)).toEqual([]);
   }, 300_000);
 
   it('skips complete steps and reruns the ones whose configuration changed', async () => {
