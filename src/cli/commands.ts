@@ -29,10 +29,11 @@ const OTHERS: Record<string, () => Promise<CommandModule>> = {
   run: () => import('./run.js'),
   merge: () => import('./merge.js'),
   'add-ids': () => import('./add-ids.js'),
+  doctor: () => import('./doctor.js'),
 };
 
 /** Commands whose inputs are never JSONL tables (`run` hands the option to each step instead). */
-const NO_TABLE_INPUT = new Set(['run', 'export']);
+const NO_TABLE_INPUT = new Set(['run', 'export', 'doctor']);
 
 /** Adds one command to `program`, with the options every table-reading command shares. */
 async function addCommand(program: Command, load: () => Promise<CommandModule>): Promise<Command> {
@@ -53,8 +54,8 @@ async function addCommand(program: Command, load: () => Promise<CommandModule>):
 /** The CLI: every command, in the order `memsieve --help` lists them. */
 export async function addAllCommands(program: Command): Promise<void> {
   const { score, audit, compare, train, evaluate, filter, verify, distill, sample, verdict, threshold } = STAGES;
-  const { export: exportCmd, run, merge, 'add-ids': addIds } = OTHERS;
-  for (const load of [score, audit, compare, train, evaluate, filter, verify, distill, exportCmd, run, merge, addIds, sample, verdict, threshold]) {
+  const { export: exportCmd, run, merge, 'add-ids': addIds, doctor } = OTHERS;
+  for (const load of [score, audit, compare, train, evaluate, filter, verify, distill, exportCmd, run, merge, addIds, sample, verdict, threshold, doctor]) {
     await addCommand(program, load);
   }
 }
