@@ -23,6 +23,8 @@ export interface ReadOptions extends InputNaming {
    * Parquet then decodes only these column chunks, so a text column nobody needs is never read.
    */
   columns?: string[];
+  /** JSONL: refuse a line longer than this (default: lineLimit.bytes, 64 MiB; the CLI's --max-line-bytes) */
+  maxLineBytes?: number;
   /** leave out the first rows (of the shard's rows): a resumed stage skips what its output holds */
   skipRows?: number;
 }
@@ -44,6 +46,8 @@ export interface TextStreamOptions {
   maxTokens?: number;
   /** rows per model call */
   batchSize?: number;
+  /** worker threads that tokenize (0: the main thread); default 1, so tokenization stays off the main thread */
+  tokenizerThreads?: number;
   shard?: { index: number; count: number };
   quiet?: boolean;
   /** resume inside the stage: see WriteOptions.checkpoint */

@@ -9,7 +9,8 @@ import { OrderedOutput, type PendingChunk } from '../io/ordered-output.js';
 import type { Batch, TextStreamOptions } from '../io/types.js';
 import type { Generator, TokenIds } from '../models/types.js';
 import { Progress } from '../progress.js';
-import { hasIdColumn, textsOf } from '../text/column.js';
+import { tokenizedBatches } from '../stage/tokenized.js';
+import { openBatchTokenizer, type BatchTokenizer } from '../text/tokenizer-pool.js';
 import type { Tokenizer } from '../text/tokenizer.js';
 import { countLead } from '../audit/measures.js';
 import { DEFAULT_OSCILLATION_NGRAM, DEFAULT_OSCILLATION_THRESHOLD, measureOscillation } from '../audit/hallucination.js';
@@ -120,8 +121,8 @@ interface TargetsChunk extends PendingChunk {
 export async function generateTargets(teacher: Generator, tokenizer: Tokenizer, options: TargetsOptions): Promise<TargetsSummary> {
   const textColumn = options.textColumn ?? 'text';
   const idColumn = options.idColumn ?? 'id';
-  const { maxTokens, prefixTokens: k, batchSize, oscillationNgram, oscillationThreshold } = withDefaults(TARGETS_DEFAULTS, options);
-  checkTargetsOptions({ maxTokens, prefixTokens: k, oscillationNgram, oscillationThreshold });
+  const { maxTokens, prefixTokens, batchSize, oscillationNgram, oscillationThreshold } = withDefaults(TARGETS_DEFAULTS, options);
+  checkTargetsOptions({ maxTokens, prefixTokens, oscillationNgram, oscillationThreshold });
 
   let reader = openReader(options.input, { option: '--input', formatOption: true, format: options.inputFormat, shard: options.shard });
   const writer = await openWriter(options.output, { format: options.outputFormat, checkpoint: options.checkpoint });
@@ -145,15 +146,15 @@ export async function generateTargets(teacher: Generator, tokenizer: Tokenizer, 
   const output = new OrderedOutput<TargetsChunk>(writer, assemble, IN_FLIGHT, () => ({ ...written }));
   const progress = new Progress({ label: 'targets', quiet: options.quiet });
   if (resumed) progress.note(`resuming after row ${resumed.rows}: the output of an interrupted run with the same arguments and inputs`);
-  let rows = resumed?.rows ?? 0;
+  // the leading special ids (e.g. a BOS) are context: the prompt is them + k text tokens, as audit's
+  const k = prefixTokens + tokenizer.addedSpecialIds.leading.length;
+  let encoder: BatchTokenizer | undefined;
   try {
-    for await (const batch of reader) {
-      const named = hasIdColumn(batch, idColumn);
-      const texts = textsOf(batch, textColumn, named ? idColumn : undefined, { path: reader.path, firstRow: rows });
-      const ids = texts.map((text) => tokenizer.encodeTruncated(text, maxTokens));
+    encoder = await openBatchTokenizer(tokenizer, options.tokenizerThreads ?? 1);
+    const batches = tokenizedBatches(reader, encoder, { textColumn, idColumn, maxTokens, firstRow: resumed?.rows ?? 0 });
+    for await (const { batch, ids } of batches) {
       const targets: RowTarget[] = ids.map((row) => ({ promptTokens: Math.min(k, row.length), prompt: row.subarray(0, k), continuation: new Int32Array(0), measures: null }));
       const chunk: TargetsChunk = { batch, targets, remaining: 0 };
-      rows += batch.numRows;
       output.add(chunk);
       // longest first, so each call decodes about as many tokens as each of its rows needs
       const continued = ids.flatMap((row, i) => (row.length > k ? [i] : [])).sort((a, b) => ids[b].length - ids[a].length);
@@ -177,13 +178,15 @@ export async function generateTargets(teacher: Generator, tokenizer: Tokenizer, 
   } catch (error) {
     await output.abort();
     throw error;
+  } finally {
+    await encoder?.close();
   }
   const summary: TargetsSummary = {
     command: 'targets',
     teacher: options.teacher ?? null,
     output: options.output,
     tokenizer: { path: tokenizer.path, sha256: tokenizer.sha256, special_tokens: tokenizer.specialTokens },
-    prefix_tokens: k,
+    prefix_tokens: prefixTokens,
     max_tokens: maxTokens,
     oscillation_ngram: oscillationNgram,
     oscillation_threshold: oscillationThreshold,

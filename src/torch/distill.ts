@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { loadTokenizer } from '../text/tokenizer.js';
+import { loadTokenizer, printTokenizerWarnings, type SpecialTokenPolicy } from '../text/tokenizer.js';
 import { runPythonModule, type PythonEvent } from './python.js';
 import { writeTokenFile, type TokenFileSummary } from './tokens.js';
 import { checkHardOptions, prepareHardTargets } from './hard.js';
@@ -28,8 +28,10 @@ export interface DistillOptions {
   textColumn?: string;
   /** tokens per row (the kit: 128) */
   maxTokens?: number;
-  /** encode with the tokenizer's special tokens (e.g. a BOS), as score and audit were run */
-  addSpecialTokens?: boolean;
+  /** 'tokenizer' (default) or 'none', as score and audit were run */
+  specialTokens?: SpecialTokenPolicy;
+  /** worker threads that tokenize the data (0: the main thread); default: every core but the main thread's */
+  tokenizerThreads?: number;
   teacher?: string;
   /** initialize from this checkpoint ... */
   student?: string;
@@ -76,6 +78,9 @@ export interface DistillResult {
   val_ppl?: number;
   epochs: DistillEpoch[];
 }
+
+/** The trainer's default --prefix-tokens (memsieve_torch/distill.py). */
+const HARD_KD_PREFIX_TOKENS = 50;
 
 const FLAGS: [keyof DistillOptions, string][] = [
   ['teacher', '--teacher'],
@@ -127,10 +132,14 @@ export async function distill(options: DistillOptions, onEvent: (event: PythonEv
   if (Boolean(options.student) === Boolean(options.studentConfig)) {
     throw new UserError('give exactly one of --student (a checkpoint) or --student-config (random initialization)');
   }
-  const tokenizer = await loadTokenizer(options.tokenizer, { addSpecialTokens: options.addSpecialTokens });
+  const tokenizer = await loadTokenizer(options.tokenizer, { specialTokens: options.specialTokens });
+  printTokenizerWarnings(tokenizer);
+  // hard KD's prompt is the leading special ids + k text tokens, as audit's
+  const leading = tokenizer.addedSpecialIds.leading.length;
+  const trainer = leading === 0 ? options : { ...options, prefixTokens: (options.prefixTokens ?? HARD_KD_PREFIX_TOKENS) + leading };
   const scratch = await mkdtemp(join(tmpdir(), 'memsieve-distill-'));
   try {
-    const tokenOptions = { textColumn: options.textColumn, maxTokens: options.maxTokens };
+    const tokenOptions = { textColumn: options.textColumn, maxTokens: options.maxTokens, tokenizerThreads: options.tokenizerThreads };
     let train: TokenFileSummary;
     let provenance: Record<string, unknown> = {};
     if (options.mode === 'hard') {
@@ -150,7 +159,7 @@ export async function distill(options: DistillOptions, onEvent: (event: PythonEv
     const epochs: DistillEpoch[] = [];
     const done = await runPythonModule(
       'memsieve_torch.distill',
-      trainerArgs(options, train.path, validation, provenance),
+      trainerArgs(trainer, train.path, validation, provenance),
       (event) => {
         if (event.event === 'epoch') epochs.push(event as unknown as DistillEpoch);
         onEvent(event);

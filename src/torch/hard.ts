@@ -72,7 +72,7 @@ export async function prepareHardTargets(
       output: targetsPath,
       teacher,
       tokenizer: options.tokenizer,
-      addSpecialTokens: options.addSpecialTokens,
+      specialTokens: options.specialTokens,
       textColumn: options.textColumn,
       maxTokens: options.maxTokens,
       prefixTokens: options.prefixTokens,
