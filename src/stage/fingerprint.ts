@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { expandInputs } from '../io/format.js';
 
 /** Options that change neither the rows nor their values. */
-const NEUTRAL = new Set(['quiet', 'output']);
+const NEUTRAL = new Set(['quiet', 'output', 'checkpointSeconds']);
 
 /** The fingerprint of a stage run, or undefined when it reads stdin (which cannot be read again to resume). */
 export function stageFingerprint(kind: string, options: object & { input: string | string[] }): string | undefined {
