@@ -9,8 +9,9 @@ import { OrderedOutput, type PendingChunk } from '../io/ordered-output.js';
 import type { Batch, TextStreamOptions } from '../io/types.js';
 import type { Generator, TokenIds } from '../models/types.js';
 import { Progress } from '../progress.js';
-import { hasIdColumn, textsOf } from '../text/column.js';
 import type { Tokenizer } from '../text/tokenizer.js';
+import { openBatchTokenizer, type BatchTokenizer } from '../text/tokenizer-pool.js';
+import { tokenizedBatches } from '../stage/tokenized.js';
 import { DEFAULT_APPROX_THRESHOLD } from './measures.js';
 import { AUDIT_METHODS, auditBatch, type AuditMethod, type RowAudit } from './methods.js';
 
@@ -122,7 +123,10 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
   const window = prefixTokens + suffixTokens;
   // full greedy decoding yields the generations anyway: then every measure comes for free
   const decoded = method === 'greedy' || options.approximate === true || options.keepGenerations === true;
-  const plan = { method, prefixTokens, suffixTokens, maxTokens, decoded, approxThreshold };
+  // the leading special ids (e.g. a BOS) are context: the prompt is them + k text tokens, and --max-tokens
+  // and the window count text tokens
+  const leading = tokenizer.addedSpecialIds.leading.length;
+  const plan = { method, prefixTokens: prefixTokens + leading, suffixTokens, maxTokens: maxTokens + leading, decoded, approxThreshold };
 
   let reader = openReader(options.input, { option: '--input', formatOption: true, format: options.inputFormat, shard: options.shard });
   const keepTokenizer = options.keepGenerations ? tokenizer : undefined;
@@ -146,28 +150,26 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
   const output = new OrderedOutput<AuditChunk>(writer, assemble, IN_FLIGHT, () => ({ ...written }));
   const progress = new Progress({ label: 'audit', quiet: options.quiet, expected: () => reader.expected() });
   if (resumed) progress.note(`resuming after row ${resumed.rows}: the output of an interrupted run with the same arguments and inputs`);
-  let rows = resumed?.rows ?? 0;
   let tooShort = 0;
+  let encoder: BatchTokenizer | undefined;
   try {
-    for await (const batch of reader) {
-      const named = hasIdColumn(batch, idColumn);
-      const texts = textsOf(batch, textColumn, named ? idColumn : undefined, { path: reader.path, firstRow: rows });
-      const ids = texts.map((text) => tokenizer.encodeTruncated(text, maxTokens));
+    encoder = await openBatchTokenizer(tokenizer, options.tokenizerThreads ?? 1);
+    const batches = tokenizedBatches(reader, encoder, { textColumn, idColumn, maxTokens, firstRow: resumed?.rows ?? 0 });
+    for await (const { batch, ids, named, firstRow } of batches) {
       const n = batch.numRows;
       const chunk: AuditChunk = { batch, ids, audits: new Array(n).fill(null), remaining: 0 };
       const eligible: number[] = [];
       for (let i = 0; i < n; i++) {
-        if (ids[i].length >= window) {
+        if (ids[i].length - leading >= window) {
           eligible.push(i);
           continue;
         }
         tooShort++;
         if (tooShort <= SHORT_ROWS_NAMED) {
-          const who = named ? `id ${String(batch.getChild(idColumn)!.get(i))}` : `row ${rows + i}`;
-          progress.note(`${who}: ${ids[i].length} tokens < prefix ${prefixTokens} + suffix ${suffixTokens}; not audited (null measures)`);
+          const who = named ? `id ${String(batch.getChild(idColumn)!.get(i))}` : `row ${firstRow + i}`;
+          progress.note(`${who}: ${ids[i].length - leading} tokens < prefix ${prefixTokens} + suffix ${suffixTokens}; not audited (null measures)`);
         }
       }
-      rows += n;
       output.add(chunk);
       for (let start = 0; start < eligible.length; start += batchSize) {
         const members = eligible.slice(start, start + batchSize);
@@ -185,6 +187,8 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
   } catch (error) {
     await output.abort();
     throw error;
+  } finally {
+    await encoder?.close();
   }
   const { memorized, approx_memorized: approx } = written;
   const audited = written.rows - written.too_short;

@@ -19,6 +19,7 @@ import * as addIds from './add-ids.js';
 import * as sample from './sample.js';
 import * as verdict from './verdict.js';
 import * as threshold from './threshold.js';
+import * as doctor from './doctor.js';
 import { usageLine } from './options.js';
 
 const program = new Command('memsieve')
@@ -28,7 +29,7 @@ const program = new Command('memsieve')
   .configureOutput({ outputError: (text, write) => write(`memsieve: ${text}`) })
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 
-for (const command of [score, audit, compare, train, evaluate, filter, verify, distill, exportCmd, run, merge, addIds, sample, verdict, threshold]) {
+for (const command of [score, audit, compare, train, evaluate, filter, verify, distill, exportCmd, run, merge, addIds, sample, verdict, threshold, doctor]) {
   command.register(program);
 }
 // after a usage error, one line of usage rather than the whole help, which buries the reason

@@ -6,6 +6,7 @@ import { fractionOption } from '../fraction.js';
 import type { Format } from '../io/types.js';
 import { CHECKPOINT_SECONDS } from '../io/parquet-write.js';
 import type { Device } from '../models/types.js';
+import { SPECIAL_TOKEN_POLICIES, type SpecialTokenPolicy } from '../text/tokenizer.js';
 
 export function positiveInt(value: string): number {
   const n = Number(value);
@@ -43,7 +44,6 @@ export function collect(value: string, previous: string[] = []): string[] {
 export function addModelStageOptions(command: Command, batch: { help: string; default: number }): Command {
   command
     .option('--text-column <name>', 'column holding the text', 'text')
-    .option('--add-special-tokens', "encode with the tokenizer's special tokens (e.g. Llama's BOS); off as in the paper")
     .option('--id-column <name>', 'column identifying rows in messages (row index if absent)', 'id')
     .option('--format <format>', 'input format, when the extension does not say it (parquet|arrow|jsonl)', format)
     .option('--output-format <format>', 'output format, when the extension does not say it', format)
@@ -53,7 +53,36 @@ export function addModelStageOptions(command: Command, batch: { help: string; de
     .option('--threads <n>', 'intra-op threads per model (onnx)', positiveInt)
     .option('--batch-size <n>', batch.help, positiveInt, batch.default)
     .option('--checkpoint-seconds <s>', `close a checkpoint (a Parquet row group) at least this often, so a killed run reruns from at most this long ago (default ${CHECKPOINT_SECONDS}; docs/io.md)`, positiveNumber);
-  return addQuiet(addShardOptions(command));
+  return addQuiet(addShardOptions(addTokenizerThreads(addSpecialTokenOptions(command), 'default: the cores the backend leaves, less one for the main thread; at least 1')));
+}
+
+/** --tokenizer-threads, the same on every command that tokenizes a corpus. */
+export function addTokenizerThreads(command: Command, defaultHelp: string): Command {
+  return command.option('--tokenizer-threads <n>', `worker threads that tokenize, in parallel and off the main thread (0: on the main thread; ${defaultHelp})`, nonNegativeInt);
+}
+
+/**
+ * How text becomes the ids the model sees, the same on score, audit and distill: the tokenizer's own
+ * special tokens by default (as Hugging Face encodes), or raw text ids. --no-special-tokens is the short
+ * form of --special-tokens none (a pipeline variable can only set the valued form).
+ */
+export function addSpecialTokenOptions(command: Command): Command {
+  return command
+    .option(
+      '--special-tokens <policy>',
+      "tokenizer: add the special tokens the tokenizer's post-processor puts before the text (e.g. Gemma's <bos>), as Hugging Face does; none: raw text ids",
+      specialTokenPolicy,
+      'tokenizer',
+    )
+    .option('--no-special-tokens', 'raw text ids, as Pythia-style memorization evals: --special-tokens none')
+    .hook('preAction', (cmd) => {
+      if (cmd.getOptionValue('specialTokens') === false) cmd.setOptionValue('specialTokens', 'none');
+    });
+}
+
+function specialTokenPolicy(value: string): SpecialTokenPolicy {
+  if (!(SPECIAL_TOKEN_POLICIES as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected ${SPECIAL_TOKEN_POLICIES.join(' or ')}.`);
+  return value as SpecialTokenPolicy;
 }
 
 /** -q/--quiet, the same on every long command: progress off; results, summaries and errors still printed. */

@@ -52,6 +52,8 @@ export interface TextStreamOptions {
   maxTokens?: number;
   /** rows per model call */
   batchSize?: number;
+  /** worker threads that tokenize (0: the main thread); default 1, so tokenization stays off the main thread */
+  tokenizerThreads?: number;
   shard?: { index: number; count: number };
   quiet?: boolean;
   /** resume inside the stage: see WriteOptions.checkpoint */

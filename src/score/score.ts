@@ -4,8 +4,9 @@ import { OrderedOutput, type PendingChunk } from '../io/ordered-output.js';
 import type { Batch, TextStreamOptions } from '../io/types.js';
 import type { PairScorer, PairScores, TokenIds } from '../models/types.js';
 import { Progress } from '../progress.js';
-import { textsOf, hasIdColumn } from '../text/column.js';
 import type { Tokenizer } from '../text/tokenizer.js';
+import { openBatchTokenizer, type BatchTokenizer } from '../text/tokenizer-pool.js';
+import { tokenizedBatches } from '../stage/tokenized.js';
 import { zlibBytes, zlibEntropy } from '../text/zlib.js';
 import { float64Column, int32Column, nullableBoolColumn, nullableInt32Column, type ScoreColumn } from './columns.js';
 import { emptyPairScores } from './features.js';
@@ -69,55 +70,54 @@ export async function scoreCorpus(scorer: PairScorer, tokenizer: Tokenizer, opti
   const written: ScoreCounts = (resumed?.stage as ScoreCounts | undefined) ?? { rows: 0, tokens: 0, short_rows: 0 };
   const resumedTokens = written.tokens;
   if (resumed) reader = openReader(options.input, { option: '--input', formatOption: true, format: options.inputFormat, shard: options.shard, skipRows: resumed.rows });
+  // the leading special ids (e.g. a BOS) are context: the window, n_tokens and --max-tokens count text tokens
+  const leading = tokenizer.addedSpecialIds.leading.length;
+  const textTokens = (ids: TokenIds) => ids.length - leading;
+  const window = { prefixTokens: prefixTokens + leading, suffixTokens };
   const assemble = (chunk: ScoreChunk) => {
     written.rows += chunk.batch.numRows;
     for (const ids of chunk.ids) {
-      written.tokens += ids.length;
-      if (ids.length < prefixTokens + suffixTokens) written.short_rows++;
+      written.tokens += textTokens(ids);
+      if (textTokens(ids) < prefixTokens + suffixTokens) written.short_rows++;
     }
-    return withColumns(chunk.batch, assembleColumns(chunk));
+    return withColumns(chunk.batch, assembleColumns(chunk, leading));
   };
   const output = new OrderedOutput<ScoreChunk>(writer, assemble, IN_FLIGHT, () => ({ ...written }));
   const progress = new Progress({ label: 'score', quiet: options.quiet, expected: () => reader.expected() });
   if (resumed) progress.note(`resuming after row ${resumed.rows}: the output of an interrupted run with the same arguments and inputs`);
   let shortRows = 0;
   let saidIdMissing = false;
-  let rowOffset = resumed?.rows ?? 0;
+  let encoder: BatchTokenizer | undefined;
   try {
-    for await (const batch of reader) {
-      const named = hasIdColumn(batch, idColumn);
+    encoder = await openBatchTokenizer(tokenizer, options.tokenizerThreads ?? 1);
+    const batches = tokenizedBatches(reader, encoder, { textColumn, idColumn, maxTokens, firstRow: resumed?.rows ?? 0 });
+    for await (const { batch, texts, ids, named, firstRow } of batches) {
       if (!saidIdMissing && !named) {
         saidIdMissing = true;
         progress.note(`no id column '${idColumn}': row indices identify rows in messages`);
       }
-      const texts = textsOf(batch, textColumn, named ? idColumn : undefined, {
-        path: reader.path,
-        firstRow: rowOffset,
-      });
-      const ids = texts.map((text) => tokenizer.encodeTruncated(text, maxTokens));
       const zlib = Int32Array.from(texts, zlibBytes);
       const n = batch.numRows;
       const chunk: ScoreChunk = { batch, ids, zlib, scores: emptyPairScores(n), remaining: 0 };
       for (let i = 0; i < n; i++) {
-        if (ids[i].length < prefixTokens + suffixTokens) {
+        if (textTokens(ids[i]) < prefixTokens + suffixTokens) {
           shortRows++;
           if (shortRows <= SHORT_ROWS_NAMED) {
-            progress.note(`row ${rowOffset + i}: ${ids[i].length} tokens < prefix ${prefixTokens} + suffix ${suffixTokens}; suffix and memorization columns null`);
+            progress.note(`row ${firstRow + i}: ${textTokens(ids[i])} tokens < prefix ${prefixTokens} + suffix ${suffixTokens}; suffix and memorization columns null`);
           }
         }
       }
-      rowOffset += n;
       output.add(chunk);
       // length bucketing: similar lengths share a padded batch
       const order = Array.from(ids.keys()).sort((a, b) => ids[a].length - ids[b].length);
       for (let start = 0; start < n; start += batchSize) {
         const rows = order.slice(start, start + batchSize);
         await output.run(chunk, async () => {
-          const scores = await scorer.scorePairs(rows.map((r) => ids[r]), { temperature, prefixTokens, suffixTokens, minK, paperColumnsOnly });
+          const scores = await scorer.scorePairs(rows.map((r) => ids[r]), { ...window, temperature, minK, paperColumnsOnly });
           for (const key of Object.keys(scores) as (keyof PairScores)[]) {
             rows.forEach((r, k) => (chunk.scores[key][r] = scores[key][k]));
           }
-          progress.add(rows.length, rows.reduce((sum, r) => sum + ids[r].length, 0));
+          progress.add(rows.length, rows.reduce((sum, r) => sum + textTokens(ids[r]), 0));
         });
       }
       output.flush();
@@ -126,6 +126,8 @@ export async function scoreCorpus(scorer: PairScorer, tokenizer: Tokenizer, opti
   } catch (error) {
     await output.abort();
     throw error;
+  } finally {
+    await encoder?.close();
   }
   const seconds = progress.seconds;
   const summary: ScoreSummary = {
@@ -142,9 +144,9 @@ export async function scoreCorpus(scorer: PairScorer, tokenizer: Tokenizer, opti
   return summary;
 }
 
-function assembleColumns(chunk: ScoreChunk) {
+function assembleColumns(chunk: ScoreChunk, leading: number) {
   const { ids, zlib, scores } = chunk;
-  const nTokens = Int32Array.from(ids, (row) => row.length);
+  const nTokens = Int32Array.from(ids, (row) => row.length - leading);
   return {
     n_tokens: int32Column(nTokens),
     teacher_nll: float64Column(scores.teacher_nll),

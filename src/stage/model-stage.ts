@@ -2,7 +2,9 @@
 // shard part and completion marker, tokenizer, backend opened only here and always closed.
 import type { Format, TextStreamOptions } from '../io/types.js';
 import type { Device } from '../models/types.js';
-import { loadTokenizer, type Tokenizer } from '../text/tokenizer.js';
+import { availableParallelism } from 'node:os';
+import { loadTokenizer, printTokenizerWarnings, type SpecialTokenPolicy, type Tokenizer } from '../text/tokenizer.js';
+import { defaultTokenizerThreads } from '../text/tokenizer-pool.js';
 import { stageFingerprint } from './fingerprint.js';
 import { preparePart, resolveShard, writeShardMarker, type ShardOptions } from './shard.js';
 
@@ -23,8 +25,10 @@ export interface ModelStageOptions extends ShardOptions {
   batchSize?: number;
   quiet?: boolean;
   maxTokens?: number;
-  /** encode with the tokenizer's special tokens (e.g. a BOS) */
-  addSpecialTokens?: boolean;
+  /** 'tokenizer' (default): the post-processor's special tokens lead each row; 'none': raw text ids */
+  specialTokens?: SpecialTokenPolicy;
+  /** worker threads that tokenize (0: the main thread); default: tokenizerThreadsFor */
+  tokenizerThreads?: number;
   /** a checkpoint at least this often (seconds), besides one per full row group */
   checkpointSeconds?: number;
 }
@@ -42,7 +46,8 @@ export async function runModelStage<B extends { close(): Promise<void> }, S>(opt
   // a shard writes OUTPUT.parts/part-IIIII-of-NNNNN.* and then its marker; `memsieve merge` joins them
   const shard = resolveShard(options);
   const output = shard ? await preparePart(options.output, shard) : options.output;
-  const tokenizer = await loadTokenizer(options.tokenizer, { addSpecialTokens: options.addSpecialTokens });
+  const tokenizer = await loadTokenizer(options.tokenizer, { specialTokens: options.specialTokens });
+  printTokenizerWarnings(tokenizer);
   const fingerprint = stageFingerprint(stage.kind, options);
   const backend = await stage.openBackend(tokenizer.vocabSize);
   try {
@@ -55,6 +60,7 @@ export async function runModelStage<B extends { close(): Promise<void> }, S>(opt
       idColumn: options.idColumn,
       maxTokens: options.maxTokens,
       batchSize: options.batchSize,
+      tokenizerThreads: options.tokenizerThreads ?? tokenizerThreadsFor(options),
       shard,
       quiet: options.quiet,
       // a rerun with the same arguments and inputs continues a killed run's output
@@ -69,4 +75,16 @@ export async function runModelStage<B extends { close(): Promise<void> }, S>(opt
   } finally {
     await backend.close();
   }
+}
+
+/** Cores a GPU backend keeps busy on the host: its worker driving the device, and the feature math. */
+const GPU_BACKEND_CORES = 2;
+
+/**
+ * Default tokenizer threads: the cores the backend leaves. On a GPU the backend needs GPU_BACKEND_CORES;
+ * on the CPU the models' intra-op threads take every core, and one thread keeps tokenizing off the main thread.
+ */
+export function tokenizerThreadsFor(options: Pick<ModelStageOptions, 'backend' | 'device'>): number {
+  const onCpu = options.device === 'cpu' || ((options.backend ?? 'onnx') === 'onnx' && options.device === undefined);
+  return defaultTokenizerThreads(onCpu ? availableParallelism() : GPU_BACKEND_CORES);
 }
