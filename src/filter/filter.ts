@@ -11,7 +11,7 @@ import { loadRiskModel } from '../risk/index.js';
 import type { RiskModel } from '../risk/index.js';
 import { loadEvaluation } from '../evaluate/schema.js';
 import { modelScorer, ruleScorer, type RowScorer } from './scorer.js';
-import { parseRule, type Rule } from './rule.js';
+import { parseRule, ruleCutEdges, type Rule } from './rule.js';
 import { renderFilterReport } from '../report/filter-report.js';
 import { VERSION } from '../version.js';
 import { FINGERPRINT_ALGORITHM, MultisetHash, ROW_ENCODING, RowHasher } from './fingerprint.js';
@@ -155,7 +155,7 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
       removed: { files: [await fileEntry(options.removed, removedTemp)], rows: split.removed, fingerprint: split.removedFingerprint },
       report: { path: REPORT_FILE, sha256: '' },
       summary: splitSummary(rowsIn, split.kept, split.removed, split.unscored),
-      distributions: profileDistributions(profile.counts),
+      distributions: profileDistributions(profile.counts, ruleCutEdges(decider.rule?.canonical)),
       removed_rows: { ...(await fileEntry(join(reportDir, REMOVED_LIST_FILE), listTemp)), rows: list.rows },
     };
     const html = renderFilterReport(manifest, list.top.result());

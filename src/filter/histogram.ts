@@ -70,16 +70,26 @@ export interface FineHistogram {
   bins: number[];
   kept: number[];
   removed: number[];
+  /**
+   * Exact counts per value while every value is an integer (lead, n_tokens, a 0/1 flag) and there are
+   * at most MAX_INTEGER_VALUES of them: drawn on integer bins, where log bins would split and merge integers.
+   */
+  integers?: { values: number[]; kept: number[]; removed: number[] };
 }
+
+/** Distinct integer values counted exactly; a column with more is drawn on log bins. */
+export const MAX_INTEGER_VALUES = 4096;
 
 export class FineHistogramBuilder {
   private readonly counts = new Map<number, [number, number]>();
+  private integers: Map<number, [number, number]> | null = new Map();
 
   add(value: number, removed: boolean): void {
     const k = logBin(value);
     let c = this.counts.get(k);
     if (!c) this.counts.set(k, (c = [0, 0]));
     c[removed ? 1 : 0]++;
+    if (this.integers && !Number.isNaN(value)) this.addInteger(value, removed ? 0 : 1, removed ? 1 : 0);
   }
 
   addAll(h: FineHistogram): this {
@@ -89,13 +99,76 @@ export class FineHistogramBuilder {
       c[0] += h.kept[i];
       c[1] += h.removed[i];
     }
+    if (!h.integers) this.integers = null;
+    else for (const [i, v] of h.integers.values.entries()) if (this.integers) this.addInteger(v, h.integers.kept[i], h.integers.removed[i]);
     return this;
+  }
+
+  private addInteger(value: number, kept: number, removed: number): void {
+    if (!Number.isSafeInteger(value)) {
+      this.integers = null;
+      return;
+    }
+    let c = this.integers!.get(value);
+    if (!c) {
+      if (this.integers!.size >= MAX_INTEGER_VALUES) {
+        this.integers = null;
+        return;
+      }
+      this.integers!.set(value, (c = [0, 0]));
+    }
+    c[0] += kept;
+    c[1] += removed;
   }
 
   result(): FineHistogram {
     const bins = [...this.counts.keys()].sort((a, b) => a - b);
-    return { bins, kept: bins.map((k) => this.counts.get(k)![0]), removed: bins.map((k) => this.counts.get(k)![1]) };
+    const fine: FineHistogram = { bins, kept: bins.map((k) => this.counts.get(k)![0]), removed: bins.map((k) => this.counts.get(k)![1]) };
+    if (this.integers && this.integers.size > 0) {
+      const values = [...this.integers.keys()].sort((a, b) => a - b);
+      fine.integers = { values, kept: values.map((v) => this.integers!.get(v)![0]), removed: values.map((v) => this.integers!.get(v)![1]) };
+    }
+    return fine;
   }
+}
+
+/**
+ * At most `bins` bins of whole numbers [e, e + width), over the values holding the 0.5%–99.5% quantiles,
+ * laid so that `cut` (a rule's threshold, when given) falls on an edge: the kept and removed rows of a
+ * rule on an integer column never share a bar. Rows outside land in the edge bins and are counted as clipped.
+ */
+export function integerHistogram(ints: NonNullable<FineHistogram['integers']>, bins: number, cut?: number): SplitHistogram {
+  const total = ints.kept.reduce((t, v, i) => t + v + ints.removed[i], 0);
+  let lo = ints.values[0];
+  let hi = ints.values[ints.values.length - 1];
+  let seen = 0;
+  let loFound = false;
+  for (const [i, v] of ints.values.entries()) {
+    seen += ints.kept[i] + ints.removed[i];
+    if (!loFound && seen > 0.005 * total) {
+      lo = v;
+      loFound = true;
+    }
+    if (seen >= 0.995 * total) {
+      hi = v;
+      break;
+    }
+  }
+  const width = Math.max(1, Math.ceil((hi - lo + 1) / bins));
+  // shift the first edge down (at most width − 1) so that an integer cut is an edge
+  const start = cut !== undefined && Number.isInteger(cut) ? lo - (((lo - cut) % width) + width) % width : lo;
+  const count = Math.ceil((hi + 1 - start) / width);
+  const edges = Array.from({ length: count + 1 }, (_, g) => start + g * width);
+  const kept = new Array<number>(count).fill(0);
+  const removed = new Array<number>(count).fill(0);
+  let clipped = 0;
+  for (const [i, v] of ints.values.entries()) {
+    if (v < start || v > hi) clipped += ints.kept[i] + ints.removed[i];
+    const g = Math.min(count - 1, Math.max(0, Math.floor((v - start) / width)));
+    kept[g] += ints.kept[i];
+    removed[g] += ints.removed[i];
+  }
+  return { edges, kept, removed, clipped, integer: true };
 }
 
 /**
@@ -150,8 +223,10 @@ export function addProfiles(a: FilterProfile, b: FilterProfile): FilterProfile {
   return { risk: addSplitHistograms(a.risk, b.risk), features };
 }
 
-/** The manifest's distributions, from the (summed) profile alone. */
-export function profileDistributions(profile: FilterProfile): { risk: SplitHistogram; features: Record<string, SplitHistogram> } {
-  const features = Object.fromEntries(Object.entries(profile.features).map(([name, fine]) => [name, displayHistogram(fine, FEATURE_DISPLAY_BINS)]));
+/** The manifest's distributions, from the (summed) profile alone; `cuts`: a rule's threshold per column, put on a bin edge. */
+export function profileDistributions(profile: FilterProfile, cuts: Record<string, number> = {}): { risk: SplitHistogram; features: Record<string, SplitHistogram> } {
+  const features = Object.fromEntries(
+    Object.entries(profile.features).map(([name, fine]) => [name, fine.integers ? integerHistogram(fine.integers, FEATURE_DISPLAY_BINS, cuts[name]) : displayHistogram(fine, FEATURE_DISPLAY_BINS)]),
+  );
   return { risk: profile.risk, features };
 }

@@ -47,6 +47,8 @@ describe('folders wherever a corpus or scores file goes', () => {
     expect(removed(byFolder)).toBe(removed(byFile));
     // at least the 5% riskiest rows (rows tied with the cut go too)
     expect(removed(byFolder).trim().split('\n').length).toBeGreaterThanOrEqual(Math.ceil(0.05 * kit.ids.length));
+    // the report says which corpus its recall was measured on: the model's training corpus, here this one
+    expect(readFileSync(join(byFile, 'report', 'report.html'), 'utf8')).toMatch(/recall \/ FPR at threshold, validation split of the training corpus \(this one\)<\/th><td>\d\.\d{4} \/ \d\.\d{4} \(risk\.json/);
     const verify = runCli(['verify', '--report', join(byFolder, 'report'), '--check-risk', '--quiet']);
     expect(verify.status, verify.stdout + verify.stderr).toBe(0);
   }, 240_000);
