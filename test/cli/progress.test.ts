@@ -54,7 +54,7 @@ describe('progress', () => {
     expect(r.status, r.stdout + r.stderr).toBe(0);
     const bars = frames(r.stdout).filter((line) => line.startsWith('score ['));
     expect(bars.length, r.stdout).toBeGreaterThan(0);
-    for (const bar of bars) expect(bar).toMatch(/^score \[[#.]{24}\] \d+% \d+\/400 rows, \d+ tokens\/s, ETA \d+(s|m \d\ds)$/);
+    for (const bar of bars) expect(bar).toMatch(/^score \[[#.]{24}\] \d+% \d+\/400 rows, \d+ tokens\/s, ETA \d+(s|m \d\ds|h \d\dm)$/);
     expect(r.stdout).toMatch(/"rows":400/); // the summary after the bar
   });
 
@@ -63,7 +63,7 @@ describe('progress', () => {
     const r = runCli(['filter', '--input', kit.corpus, '--scores', kit.scores, '--model', kit.model, '--clean', join(out, 'c.parquet'), '--removed', join(out, 'r.parquet'), '--report', join(out, 'report')], { env: { MEMSIEVE_PROGRESS_SECONDS: '0' } });
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stderr.split('\n').filter((line) => / filter /.test(line));
-    expect(lines.some((line) => /filter scores\.parquet \[[#.]{24}\] \d+% \d+\/5300 rows read, \d+ rows\/s, ETA \d+s$/.test(line)), r.stderr).toBe(true);
+    expect(lines.some((line) => /filter scores\.parquet \[[#.]{24}\] \d+% \d+\/5300 rows read, \d+ rows\/s, ETA \d+(s|m \d\ds|h \d\dm)$/.test(line)), r.stderr).toBe(true);
     expect(lines.some((line) => /filter corpus\.parquet \[[#.]{24}\] \d+% \d+\/5300 rows read/.test(line)), r.stderr).toBe(true);
   });
 
@@ -74,7 +74,7 @@ describe('progress', () => {
     writeFileSync(jsonl, rows.join('\n') + '\n');
     const r = runCli(['sample', '-i', jsonl, '-o', join(dir, 'half.jsonl'), '--fraction', '50%'], { env: { MEMSIEVE_PROGRESS_SECONDS: '0' } });
     expect(r.status, r.stderr).toBe(0);
-    const estimates = [...r.stderr.matchAll(/sample \[[#.]{24}\] \d+% \d+\/~(\d+) rows read, \d+ rows\/s, ETA \d+s/g)].map((m) => Number(m[1]));
+    const estimates = [...r.stderr.matchAll(/sample \[[#.]{24}\] \d+% \d+\/~(\d+) rows read, \d+ rows\/s, ETA \d+(s|m \d\ds|h \d\dm)/g)].map((m) => Number(m[1]));
     expect(estimates.length, r.stderr).toBeGreaterThan(0);
     for (const estimate of estimates) expect(Math.abs(estimate - rows.length) / rows.length).toBeLessThan(0.02);
   });
@@ -99,7 +99,7 @@ describe('progress', () => {
     );
     const r = runCli(['run', pipeline], { env: { MEMSIEVE_PROGRESS_SECONDS: '0' } });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/step score-corpus: score \[[#.]{24}\] \d+% \d+\/400 rows, \d+ tokens\/s, ETA \d+s/);
+    expect(r.stderr).toMatch(/step score-corpus: score \[[#.]{24}\] \d+% \d+\/400 rows, \d+ tokens\/s, ETA \d+(s|m \d\ds|h \d\dm)/);
     expect(existsSync(join(dir, 'run', 'scores.parquet'))).toBe(true);
     const quiet = runCli(['run', pipeline, '--set', `out=${join(dir, 'quiet')}`, '--quiet'], { env: { MEMSIEVE_PROGRESS_SECONDS: '0' } });
     expect(quiet.status, quiet.stderr).toBe(0);
