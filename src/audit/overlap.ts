@@ -1,7 +1,7 @@
 // Overlap of memorization across models (the paper's sets), from per-model labels joined by id.
 // Pure: callers stream the audits (compare.ts) into an OverlapJoin. Every set is a union of exact
 // membership patterns, so a report is a function of the pattern counts, and shards' counts add up.
-import { UserError } from '../errors.js';
+import { excerpt, UserError } from '../errors.js';
 import { editDistance } from '../io/missing-column.js';
 import { IdIndex } from '../id-index.js';
 
@@ -111,8 +111,9 @@ export function checkAuditNames(audits: { name: string; path: string }[]): void 
   if (audits.length < 2) throw new UserError(`--audit: give at least two audits to compare (got ${audits.length})`);
   const names = new Set<string>();
   for (const audit of audits) {
-    if (!NAME.test(audit.name) || audit.name === 'pattern') {
-      throw new UserError(`--audit ${audit.name}=${audit.path}: the name must be lower-case letters, digits and _ (teacher, baseline, student, student_hard, …), not "pattern"`);
+    if (audit.name === 'pattern') throw new UserError(`--audit ${audit.name}=${audit.path}: "pattern" is the name of compare's own output column; name the audit otherwise`);
+    if (!NAME.test(audit.name)) {
+      throw new UserError(`--audit ${excerpt(audit.name, 80)}=${audit.path}: the name must be lower-case letters, digits and _ (teacher, baseline, student, student_hard, …)`);
     }
     const meant = misspeltRole(audit.name);
     if (meant) {

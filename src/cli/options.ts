@@ -26,6 +26,18 @@ export function positiveNumber(value: string): number {
   return n;
 }
 
+const BYTE_UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+
+/** A size in bytes: 1000000, 64MiB, 1.5GB (KB/MB/GB are powers of 1000, KiB/MiB/GiB of 1024). */
+export function byteSize(option: string) {
+  return (value: string): number => {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?\s*$/i.exec(value);
+    const bytes = match ? Math.floor(Number(match[1]) * BYTE_UNITS[(match[2] ?? 'b').toLowerCase()]) : NaN;
+    if (!Number.isSafeInteger(bytes) || bytes < 1) throw new UserError(`${option} expects a size such as 1000000, 64MiB or 1GB, got "${value}"`);
+    return bytes;
+  };
+}
+
 export function format(value: string): Format {
   if (value !== 'parquet' && value !== 'arrow' && value !== 'jsonl') throw new InvalidArgumentError('expected parquet, arrow or jsonl.');
   return value;

@@ -3,10 +3,11 @@
 // (split, fingerprint, removed-rows list). Outputs go to temporary names and are renamed only once all
 // succeeded; the manifest is written last, so a folder with a manifest.json holds a complete run.
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { detectFormat, openReader, openWriter, sha256File, withColumns, withSchemaMetadata, writeFileAtomic } from '../io/index.js';
 import type { BatchWriter } from '../io/types.js';
+import { stagedPathFor, sweepStaged } from '../io/litter.js';
 import { loadRiskModel } from '../risk/index.js';
 import type { RiskModel } from '../risk/index.js';
 import { loadEvaluation } from '../evaluate/schema.js';
@@ -107,10 +108,10 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
 
   await mkdir(options.report, { recursive: true });
   const reportDir = options.report;
-  const cleanTemp = temporaryName(options.clean);
-  const removedTemp = temporaryName(options.removed);
-  const reportTemp = temporaryName(join(reportDir, REPORT_FILE));
-  const listTemp = temporaryName(join(reportDir, REMOVED_LIST_FILE));
+  // staged beside each output and renamed only once all are complete; a killed run's staged copies go first
+  const staged = [options.clean, options.removed, join(reportDir, REPORT_FILE), join(reportDir, REMOVED_LIST_FILE)];
+  for (const path of staged) await sweepStaged(path);
+  const [cleanTemp, removedTemp, reportTemp, listTemp] = staged.map(stagedPathFor);
   const writers: { abort(): Promise<void> }[] = [];
   try {
     const clean = await openWriter(cleanTemp, { format: cleanFormat });
@@ -227,11 +228,6 @@ async function checkedEvaluation(path: string, modelPath: string, scoresSha: str
     );
   }
   return { of_these_scores: result.scores.sha256 === scoresSha, result };
-}
-
-/** A sibling name the final rename can replace atomically; keeps the extension for format detection. */
-function temporaryName(path: string): string {
-  return join(dirname(path), `.partial-${process.pid}-${basename(path)}`);
 }
 
 /** The model's validation ROC, thinned to ~500 points for the report (the full curve stays in risk.json). */

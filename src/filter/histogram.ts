@@ -50,19 +50,27 @@ const GAMMA = 1.01;
 const LOG_GAMMA = Math.log(GAMMA);
 /** |x| below this falls in bin 0 */
 const TINY = 1e-12;
+const LOG_TINY = Math.log(TINY);
 
 /** The fixed log bin of `x`: 0 around zero, k > 0 for [TINY·γ^(k−1), TINY·γ^k), −k for the mirror image. */
 export function logBin(x: number): number {
   const a = Math.abs(x);
   if (a < TINY) return 0;
-  const k = 1 + Math.floor(Math.log(a / TINY) / LOG_GAMMA);
+  const ratio = a / TINY;
+  // above 1.8e296, a / TINY overflows: the same in logs (less exact, so only there)
+  const k = 1 + Math.floor((Number.isFinite(ratio) ? Math.log(ratio) : Math.log(a) - LOG_TINY) / LOG_GAMMA);
   return x < 0 ? -k : k;
 }
 
 /** Lower edge of log bin `k` (bins are ordered like their values). */
 export function logBinLower(k: number): number {
   if (k === 0) return -TINY;
-  return k > 0 ? TINY * GAMMA ** (k - 1) : -TINY * GAMMA ** -k;
+  // GAMMA ** power overflows for the bins of the largest doubles; the top edge is held at MAX_VALUE (JSON has no Infinity)
+  const edge = (power: number) => {
+    const direct = TINY * GAMMA ** power;
+    return Number.isFinite(direct) ? direct : Math.min(Number.MAX_VALUE, Math.exp(LOG_TINY + power * LOG_GAMMA));
+  };
+  return k > 0 ? edge(k - 1) : -edge(-k);
 }
 
 /** Counts per fixed log bin, kept and removed; sparse, so a shard's summary is a few KB. */

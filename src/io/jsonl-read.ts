@@ -24,9 +24,16 @@ type Row = Record<string, unknown>;
 /**
  * A JSONL file ('-' = stdin, .gz and .zst decompressed) as chunks of `batchRows` non-blank lines. Lines are
  * split as bytes and decoded one by one with a fatal UTF-8 decoder, so errors name the line.
- * `fixedSchema` (from an earlier file of the same input) skips inference.
+ * `fixedSchema` (from an earlier file of the same input) skips inference. A line longer than
+ * `maxLineBytes` is refused, naming file and line.
  */
-export async function jsonlUnits(path: string, batchRows = DEFAULT_BATCH_ROWS, fixedSchema: Schema | null = null, naming?: InputNaming): Promise<FileUnits> {
+export async function jsonlUnits(
+  path: string,
+  batchRows = DEFAULT_BATCH_ROWS,
+  fixedSchema: Schema | null = null,
+  naming?: InputNaming & { maxLineBytes?: number },
+): Promise<FileUnits> {
+  const maxLineBytes = naming?.maxLineBytes ?? lineLimit.bytes;
   let size = 0;
   if (path !== '-') {
     try {
@@ -49,7 +56,7 @@ export async function jsonlUnits(path: string, batchRows = DEFAULT_BATCH_ROWS, f
       const bytes = compressed ? ((raw as Readable & { bytesRead?: number }).bytesRead ?? 0) : chunk.bytesEnd;
       return Math.min(bytes, size) / size;
     };
-    for await (const chunk of lineChunks(path, source, batchRows)) {
+    for await (const chunk of lineChunks(path, source, batchRows, maxLineBytes)) {
       if (schema === null) {
         // every shard parses the first chunk so all of them infer the same schema
         const rows = parseLines(path, chunk);
@@ -83,11 +90,23 @@ function openSource(path: string): { source: Readable; raw: Readable } {
   return { source: raw.pipe(decompress), raw };
 }
 
-async function* lineChunks(path: string, source: Readable, batchRows: number): AsyncGenerator<LineChunk> {
+/** Lines longer than this are refused (--max-line-bytes): far above a real document (a whole book is a
+ * few MB), far below V8's string limit (512 MiB), and a line is held about 4 times over while parsed. */
+export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
+
+/** The limit readers use when their caller gives none: the CLI's --max-line-bytes sets it once per command. */
+export const lineLimit = { bytes: DEFAULT_MAX_LINE_BYTES };
+
+/** Splits a byte stream into lines in time linear in its size: the pieces of a line that spans chunks
+ * are kept as a list and joined once, when its newline arrives (re-joining per chunk is quadratic). */
+async function* lineChunks(path: string, source: Readable, batchRows: number, maxLineBytes: number): AsyncGenerator<LineChunk> {
   let chunk: LineChunk = { lines: [], lineNumbers: [], bytesEnd: 0 };
-  let carry: Buffer | null = null;
-  let lineNumber = 0;
   let bytes = 0;
+  let pieces: Buffer[] = [];
+  let pieceBytes = 0;
+  let lineNumber = 0;
+  const tooLong = () =>
+    new UserError(`${path}:${lineNumber + 1}: line longer than ${formatBytes(maxLineBytes)} (--max-line-bytes); split the record, or raise the limit if it is meant to be one row`);
   const take = (line: Buffer) => {
     lineNumber++;
     bytes += line.length + 1;
@@ -103,10 +122,12 @@ async function* lineChunks(path: string, source: Readable, batchRows: number): A
       const buffer = data as Buffer;
       let start = 0;
       for (let nl = buffer.indexOf(0x0a); nl !== -1; nl = buffer.indexOf(0x0a, start)) {
+        if (pieceBytes + nl - start > maxLineBytes) throw tooLong();
         let line = buffer.subarray(start, nl);
-        if (carry) {
-          line = Buffer.concat([carry, line]);
-          carry = null;
+        if (pieces.length > 0) {
+          line = Buffer.concat([...pieces, line], pieceBytes + line.length);
+          pieces = [];
+          pieceBytes = 0;
         }
         take(line);
         start = nl + 1;
@@ -115,15 +136,34 @@ async function* lineChunks(path: string, source: Readable, batchRows: number): A
           chunk = { lines: [], lineNumbers: [], bytesEnd: bytes };
         }
       }
-      // copy the tail: a subarray would pin the whole 1 MiB read buffer
-      const tail = Buffer.from(buffer.subarray(start));
-      carry = carry ? Buffer.concat([carry, tail]) : tail;
+      if (start < buffer.length) {
+        if (pieceBytes + buffer.length - start > maxLineBytes) throw tooLong();
+        // copy the tail: a subarray would pin the whole 1 MiB read buffer
+        pieces.push(Buffer.from(buffer.subarray(start)));
+        pieceBytes += buffer.length - start;
+      }
     }
   } catch (error) {
+    if (error instanceof UserError) throw error;
     throw new UserError(`${path}: cannot read: ${(error as Error).message}`);
+  } finally {
+    // a refused line must not keep the decompressor running to the end of the stream
+    source.destroy();
   }
-  if (carry && carry.length > 0) take(carry);
+  if (pieces.length > 0) take(Buffer.concat(pieces, pieceBytes));
   if (chunk.lines.length > 0) yield chunk;
+}
+
+/** 64 MiB, 1.5 GiB, 900 B: a byte count as a person reads it. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1 && value % 1024 === 0) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value} ${units[unit]}`;
 }
 
 function isBlank(bytes: Buffer): boolean {

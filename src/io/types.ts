@@ -23,6 +23,8 @@ export interface ReadOptions extends InputNaming {
    * Parquet then decodes only these column chunks, so a text column nobody needs is never read.
    */
   columns?: string[];
+  /** JSONL: refuse a line longer than this (default: lineLimit.bytes, 64 MiB; the CLI's --max-line-bytes) */
+  maxLineBytes?: number;
   /** leave out the first rows (of the shard's rows): a resumed stage skips what its output holds */
   skipRows?: number;
 }

@@ -24,6 +24,25 @@ describe('fixed log bins', () => {
     expect(logBin(0)).toBe(0);
     expect(logBin(5e-13)).toBe(0);
   });
+
+  it('bins values up to the largest double (x / 1e-12 would overflow), with finite edges', () => {
+    for (const x of [1e297, 1e300, Number.MAX_VALUE]) {
+      const k = logBin(x);
+      expect(Number.isInteger(k)).toBe(true);
+      // the same bin as the exact relation log(x) = log(1e-12) + (k - 1 + f) log(1.01), 0 <= f < 1
+      const f = (Math.log(x) - Math.log(1e-12)) / Math.log(1.01) - (k - 1);
+      expect(f).toBeGreaterThanOrEqual(0);
+      expect(f).toBeLessThan(1);
+      expect(logBin(-x)).toBe(-k);
+      expect(Number.isFinite(logBinLower(k + 1))).toBe(true);
+      expect(Number.isFinite(logBinLower(-k - 1))).toBe(true);
+    }
+    const fine = new FineHistogramBuilder();
+    for (const x of [1e300, 1e300, 1e300, 1, 2, 3]) fine.add(x, x > 10);
+    const shown = displayHistogram(fine.result(), 40);
+    expect(shown.edges.every(Number.isFinite)).toBe(true);
+    expect(shown.kept.reduce((a, b) => a + b) + shown.removed.reduce((a, b) => a + b)).toBe(6);
+  });
 });
 
 describe('displayHistogram', () => {

@@ -30,6 +30,18 @@ describe('the rule grammar', () => {
     }
   });
 
+  it('prints every number it accepts so that the canonical rule parses back to the same rule (the manifest records it)', () => {
+    for (const number of ['1.7976931348623157e308', '1e21', '123456789012345678901234', '5e-324', '0.1', '-1.5e-7', '.5']) {
+      const rule = parseRule(`x >= ${number} or not (y < ${number} and z)`);
+      const again = parseRule(rule.canonical);
+      expect(again.canonical).toBe(rule.canonical);
+      expect(again.root).toEqual(rule.root);
+    }
+    // 100 levels are fine, and print back
+    const deep = parseRule(`${'('.repeat(50)}${'not '.repeat(50)}lead${')'.repeat(50)}`);
+    expect(parseRule(deep.canonical).canonical).toBe(deep.canonical);
+  });
+
   it("gives as reasons the clauses that hold, a negated one as 'not …'", () => {
     const rule = parseRule('lead >= 20 or memorized and not teacher_lead < 5');
     expect(ruleReasons(rule, [25, 1, 10])).toEqual(['lead >= 20', 'memorized', 'not (teacher_lead < 5)']);
@@ -46,6 +58,10 @@ describe('the rule grammar', () => {
       ['(lead > 1', 'expected ")"'],
       ['lead > "x"', 'unexpected character'],
       ['and', 'expected a column name'],
+      ['lead >= 1e999', 'expected a number a double can hold'],
+      ['lead >= -2e308', 'expected a number a double can hold'],
+      [`${'('.repeat(101)}lead${')'.repeat(101)}`, 'parentheses and "not" nested more than 100 deep'],
+      [`${'not '.repeat(101)}lead`, 'parentheses and "not" nested more than 100 deep'],
     ]) {
       expect(() => parseRule(text)).toThrow(UserError);
       expect(() => parseRule(text)).toThrow(fragment);
