@@ -146,37 +146,46 @@ export class FineHistogramBuilder {
  * rule on an integer column never share a bar. Rows outside land in the edge bins and are counted as clipped.
  */
 export function integerHistogram(ints: NonNullable<FineHistogram['integers']>, bins: number, cut?: number): SplitHistogram {
-  const total = ints.kept.reduce((t, v, i) => t + v + ints.removed[i], 0);
-  let lo = ints.values[0];
-  let hi = ints.values[ints.values.length - 1];
+  const [lo, hi] = centralRange(ints.values, ints.kept, ints.removed);
+  const width = Math.max(1, Math.ceil((hi - lo + 1) / bins));
+  // shift the first edge down (at most width − 1) so that an integer cut is an edge
+  const start = cut !== undefined && Number.isInteger(cut) ? lo - ((((lo - cut) % width) + width) % width) : lo;
+  const count = Math.ceil((hi + 1 - start) / width);
+  const edges = Array.from({ length: count + 1 }, (_, g) => start + g * width);
+  return { edges, ...groupCounts(ints.values, ints.kept, ints.removed, start, hi, width, count), integer: true };
+}
+
+/** The keys (in increasing order) under which the 0.5% and 99.5% quantiles of the counted rows fall. */
+function centralRange(keys: number[], kept: number[], removed: number[]): [number, number] {
+  const total = kept.reduce((t, v, i) => t + v + removed[i], 0);
+  let lo = keys[0];
+  let hi = keys[keys.length - 1];
   let seen = 0;
   let loFound = false;
-  for (const [i, v] of ints.values.entries()) {
-    seen += ints.kept[i] + ints.removed[i];
+  for (const [i, k] of keys.entries()) {
+    seen += kept[i] + removed[i];
     if (!loFound && seen > 0.005 * total) {
-      lo = v;
+      lo = k;
       loFound = true;
     }
     if (seen >= 0.995 * total) {
-      hi = v;
+      hi = k;
       break;
     }
   }
-  const width = Math.max(1, Math.ceil((hi - lo + 1) / bins));
-  // shift the first edge down (at most width − 1) so that an integer cut is an edge
-  const start = cut !== undefined && Number.isInteger(cut) ? lo - (((lo - cut) % width) + width) % width : lo;
-  const count = Math.ceil((hi + 1 - start) / width);
-  const edges = Array.from({ length: count + 1 }, (_, g) => start + g * width);
-  const kept = new Array<number>(count).fill(0);
-  const removed = new Array<number>(count).fill(0);
-  let clipped = 0;
-  for (const [i, v] of ints.values.entries()) {
-    if (v < start || v > hi) clipped += ints.kept[i] + ints.removed[i];
-    const g = Math.min(count - 1, Math.max(0, Math.floor((v - start) / width)));
-    kept[g] += ints.kept[i];
-    removed[g] += ints.removed[i];
+  return [lo, hi];
+}
+
+/** Counts summed over `count` groups of `width` consecutive keys from `start`; keys outside [start, hi] land in the edge groups, counted as clipped. */
+function groupCounts(keys: number[], kept: number[], removed: number[], start: number, hi: number, width: number, count: number): Pick<SplitHistogram, 'kept' | 'removed' | 'clipped'> {
+  const out = { kept: new Array<number>(count).fill(0), removed: new Array<number>(count).fill(0), clipped: 0 };
+  for (const [i, k] of keys.entries()) {
+    if (k < start || k > hi) out.clipped += kept[i] + removed[i];
+    const g = Math.min(count - 1, Math.max(0, Math.floor((k - start) / width)));
+    out.kept[g] += kept[i];
+    out.removed[g] += removed[i];
   }
-  return { edges, kept, removed, clipped, integer: true };
+  return out;
 }
 
 /**
@@ -187,34 +196,11 @@ export function integerHistogram(ints: NonNullable<FineHistogram['integers']>, b
 export function displayHistogram(fine: FineHistogram, bins: number): SplitHistogram {
   const total = fine.kept.reduce((t, v, i) => t + v + fine.removed[i], 0);
   if (total === 0) return { edges: fixedEdges(0, 1, 1), kept: [0], removed: [0], clipped: 0 };
-  let lo = fine.bins[0];
-  let hi = fine.bins[fine.bins.length - 1];
-  let seen = 0;
-  let loFound = false;
-  for (const [i, k] of fine.bins.entries()) {
-    seen += fine.kept[i] + fine.removed[i];
-    if (!loFound && seen > 0.005 * total) {
-      lo = k;
-      loFound = true;
-    }
-    if (seen >= 0.995 * total) {
-      hi = k;
-      break;
-    }
-  }
+  const [lo, hi] = centralRange(fine.bins, fine.kept, fine.removed);
   const group = Math.ceil((hi - lo + 1) / bins);
   const count = Math.ceil((hi - lo + 1) / group);
   const edges = Array.from({ length: count + 1 }, (_, g) => logBinLower(Math.min(lo + g * group, hi + 1)));
-  const kept = new Array<number>(count).fill(0);
-  const removed = new Array<number>(count).fill(0);
-  let clipped = 0;
-  for (const [i, k] of fine.bins.entries()) {
-    if (k < lo || k > hi) clipped += fine.kept[i] + fine.removed[i];
-    const g = Math.min(count - 1, Math.max(0, Math.floor((k - lo) / group)));
-    kept[g] += fine.kept[i];
-    removed[g] += fine.removed[i];
-  }
-  return { edges, kept, removed, clipped };
+  return { edges, ...groupCounts(fine.bins, fine.kept, fine.removed, lo, hi, group, count) };
 }
 
 /** What a filter run (or shard) counted for the report: exact, and added across shards. */

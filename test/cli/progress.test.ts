@@ -5,10 +5,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openReader, openWriter } from '../../src/io/index.js';
+import { openReader } from '../../src/io/index.js';
 import { duration } from '../../src/progress.js';
 import { runCli } from '../helpers/cli.js';
-import { kitFile, tempDir } from '../helpers/kit.js';
+import { kitFile, tempDir, writeKitHead } from '../helpers/kit.js';
 import { makeKitInputs, type KitInputs } from '../filter/kit-setup.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -24,15 +24,7 @@ beforeAll(async () => {
   dir = tempDir('memsieve-progress-');
   corpus = join(dir, 'corpus.parquet');
   // row groups of 50: the reader's batches, so progress moves in steps of 50 rows
-  const writer = await openWriter(corpus, { rowGroupRows: 50 });
-  let left = ROWS;
-  for await (const batch of openReader(kitFile('corpus.parquet'))) {
-    if (left <= 0) break;
-    const part = batch.slice(0, left);
-    left -= part.numRows;
-    await writer.write(part);
-  }
-  await writer.close();
+  await writeKitHead(corpus, ROWS, 50);
   kit = await makeKitInputs();
 });
 

@@ -4,9 +4,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openReader, openWriter } from '../../src/io/index.js';
 import { runCli } from '../helpers/cli.js';
-import { kitFile, readParquetRows, tempDir } from '../helpers/kit.js';
+import { kitFile, readParquetRows, tempDir, writeKitHead } from '../helpers/kit.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const ROWS = 160;
@@ -58,16 +57,8 @@ function runAndKill(args: string[], dir: string, target: number): Promise<{ sign
   });
 }
 
-async function sliceOfKit(path: string, rows = ROWS, group = GROUP) {
-  const writer = await openWriter(path, { rowGroupRows: group });
-  let left = rows;
-  for await (const batch of openReader(kitFile('corpus.parquet'))) {
-    if (left <= 0) break;
-    const part = batch.slice(0, left);
-    left -= part.numRows;
-    await writer.write(part);
-  }
-  await writer.close();
+function sliceOfKit(path: string, rows = ROWS, group = GROUP) {
+  return writeKitHead(path, rows, group);
 }
 
 function summaryOf(stderr: string) {
