@@ -154,16 +154,12 @@ async function* lineChunks(path: string, source: Readable, batchRows: number, ma
   if (chunk.lines.length > 0) yield chunk;
 }
 
-/** 64 MiB, 1.5 GiB, 900 B: a byte count as a person reads it. */
+/** 64 MiB, 80 MB, 1234 B: a byte count in the largest unit that divides it exactly (as the limit was given). */
 export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1 && value % 1024 === 0) {
-    value /= 1024;
-    unit++;
+  for (const [unit, size] of [['GiB', 2 ** 30], ['GB', 1e9], ['MiB', 2 ** 20], ['MB', 1e6], ['KiB', 2 ** 10], ['kB', 1e3]] as const) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size} ${unit}`;
   }
-  return `${value} ${units[unit]}`;
+  return `${bytes} B`;
 }
 
 function isBlank(bytes: Buffer): boolean {
