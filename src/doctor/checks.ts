@@ -3,6 +3,7 @@
 // logs and a crashing driver stay out of the table; the Python probe is the interpreter memsieve starts).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { VERSION } from '../version.js';
 import { siblingModule } from '../worker-thread.js';
@@ -199,7 +200,8 @@ function pythonChecks(): Check[] {
   }
   const own = facts.memsieve_torch;
   if (own) {
-    const where = own.installed ? `installed at ${own.path}` : `memsieve's copy at ${own.path} (not pip-installed)`;
+    const ownCopy = own.path === join(pkg, 'memsieve_torch');
+    const where = !ownCopy ? `installed at ${own.path}` : `memsieve's copy at ${own.path} (${own.installed ? 'already on sys.path: PYTHONPATH or pip install -e' : 'not pip-installed'})`;
     const matches = own.version === VERSION;
     checks.push({
       name: 'Python memsieve_torch', status: own.error || !matches ? 'missing' : 'ok', used_for: 'distill, export, --backend torch', required: false,

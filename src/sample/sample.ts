@@ -104,7 +104,7 @@ export async function sampleCorpus(options: SampleOptions): Promise<SampleSummar
     isIn = cut ? (key) => compareKeys(key, cut) <= 0 : () => true;
   }
 
-  const progress = new Progress({ label: 'sample', quiet: options.quiet });
+  const progress = new Progress({ label: 'sample', quiet: options.quiet, unit: 'rows', expected: () => reader.expected() });
   const reader = openReader(options.input, { option: '--input', formatOption: true, format: options.inputFormat });
   const writer = await openWriter(options.output, { format: options.outputFormat });
   let rowsIn = 0;

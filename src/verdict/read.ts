@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { readAuditLabels, splitLabelColumn } from '../audit/compare.js';
 import type { AuditLabels } from '../audit/overlap.js';
 import { UserError } from '../errors.js';
-import { loadManifest } from '../filter/manifest.js';
+import { FILTER_OUTPUT_KEY, loadManifest } from '../filter/manifest.js';
 import { resolveFrom } from '../filter/paths.js';
 import { readRemovedList } from '../filter/removed-list.js';
 import { IdIndex } from '../id-index.js';
@@ -37,7 +37,7 @@ export interface VerdictOptions {
 }
 
 /** Ids of the removed rows: a filter report folder (its removed-rows list) or a removed data file. */
-export async function readRemovedIds(path: string, idColumn: string): Promise<{ source: string; ids: IdIndex; rows: number }> {
+export async function readRemovedIds(path: string, idColumn: string): Promise<{ source: string; ids: IdIndex; rows: number; side?: string }> {
   const ids = new IdIndex();
   let rows = 0;
   const stats = statSync(path, { throwIfNoEntry: false });
@@ -49,7 +49,12 @@ export async function readRemovedIds(path: string, idColumn: string): Promise<{ 
     return { source: path, ids, rows };
   }
   const reader = openReader(path, { option: '--removed', columns: [idColumn] });
+  let side: string | undefined;
   for await (const batch of reader) {
+    side ??= batch.schema.metadata.get(FILTER_OUTPUT_KEY) ?? '';
+    if (side === 'clean') {
+      throw new UserError(`--removed ${path} is the filter's D_clean (the rows it kept), not its removed rows; give the filter's --removed file or its --report folder`);
+    }
     const vector = batch.getChild(idColumn);
     if (!vector) throw new UserError(`--removed ${path}: no id column '${idColumn}'; give the filter's --removed file or its --report folder, and check --id-column`);
     for (let i = 0; i < batch.numRows; i++) {
@@ -58,7 +63,7 @@ export async function readRemovedIds(path: string, idColumn: string): Promise<{ 
       ids.add(String(id), rows++);
     }
   }
-  return { source: path, ids, rows };
+  return { source: path, ids, rows, side: side || undefined };
 }
 
 /** An audit's `memorized`, or a score file's `teacher_memorized` / `baseline_memorized`. */

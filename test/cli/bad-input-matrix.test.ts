@@ -3,6 +3,7 @@
 // Disk full and a read-only folder are real tmpfs mounts where this machine allows mounting (root in CI);
 // elsewhere the same system errors are injected by test/helpers/refuse-writes.mjs.
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
@@ -259,6 +260,19 @@ describe('hostile input: one line, exit 2, nothing left (docs/bad-input.md)', ()
     const out = tempDir();
     const extreme = riskWith('extreme.json', (m) => (m.coefficients = m.coefficients.map((_: number, j: number) => (j % 2 ? -1e308 : 1e308))));
     expectRejected(runCli(filterArgs(out, kit.scores, extreme)), /--scores .*: id \S+: every value the model reads is there, yet its risk is not a number/, out);
+    // verify --check-risk shares filter's reader: a filter folder whose model is swapped for it fails
+    const done = tempDir();
+    const model = join(done, 'risk.json');
+    writeFileSync(model, readFileSync(kit.model));
+    expect(runCli(filterArgs(done, kit.scores, model)).status).toBe(0);
+    writeFileSync(model, readFileSync(extreme));
+    const manifestPath = join(done, 'report', 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    manifest.model.sha256 = createHash('sha256').update(readFileSync(model)).digest('hex');
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    const verify = runCli(['verify', '--report', join(done, 'report'), '--check-risk']);
+    expect(verify.status, verify.stderr).toBe(1);
+    expect(verify.stderr).toMatch(/--check-risk: cannot recompute risk \(--scores .*: id \S+: every value the model reads is there, yet its risk is not a number/);
   });
 
   it('negative perplexities: filter and train refuse a value outside the feature\'s domain', () => {

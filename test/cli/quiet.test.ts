@@ -39,9 +39,10 @@ describe('--quiet and progress on every long command', () => {
     expect(loud.status, loud.stderr).toBe(0);
     expect(`${loud.stdout}${loud.stderr}`).toMatch(new RegExp(result.source, 'm'));
     const lines = loud.stderr.split('\n');
-    expect(lines.some((l) => new RegExp(`^\\S+ ${label} \\d+ rows read, \\d+ rows/s$`).test(l)), loud.stderr).toBe(true);
+    // the file being read, a bar with its total (from the Parquet footer), the rate and an ETA
+    expect(lines.some((l) => new RegExp(`^\\S+ ${label} \\S+ \\[[#.]{24}\\] \\d+% \\d+/\\d+ rows read, \\d+ rows/s, ETA [0-9hms ]+$`).test(l)), loud.stderr).toBe(true);
     // with a line per batch, the last one counts every row of the kit corpus
-    if (label === 'add-ids') expect(lines.filter((l) => l.includes('rows read')).at(-1)).toContain(` add-ids ${kit.ids.length} rows read`);
+    if (label === 'add-ids') expect(lines.filter((l) => l.includes('rows read')).at(-1)).toContain(` add-ids corpus.parquet [${'#'.repeat(24)}] 100% ${kit.ids.length}/${kit.ids.length} rows read`);
 
     const quiet = runCli([...args(), '--quiet'], { env: progressEnv });
     expect(quiet.status, quiet.stderr).toBe(0);
