@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { fractionOption } from '../fraction.js';
 import { describeVerdict, VERDICT_FAILED_EXIT_CODE, writeVerdict } from '../verdict/index.js';
+import { withReadProgress } from '../progress.js';
 import { addQuiet, nonNegativeInt } from './options.js';
 import { refuseOverwrite } from '../io/no-overwrite.js';
 import { parseBinning } from '../audit/groups.js';
@@ -33,7 +34,7 @@ export function register(program: Command): void {
     );
     if (options.by === undefined && (options.byFile !== undefined || options.bins !== undefined)) throw new UserError('--by-file and --bins group rows: give --by COLUMN too');
     if (options.bins !== undefined) parseBinning(options.bins);
-    const verdict = await writeVerdict(options);
+    const verdict = await withReadProgress('verdict', options.quiet, () => writeVerdict(options));
     const text = describeVerdict(verdict);
     process.stdout.write(text);
     if (!verdict.passed) process.exitCode = VERDICT_FAILED_EXIT_CODE;

@@ -56,7 +56,7 @@ export async function readRemovedIds(path: string, idColumn: string): Promise<{ 
       throw new UserError(`--removed ${path} is the filter's D_clean (the rows it kept), not its removed rows; give the filter's --removed file or its --report folder`);
     }
     const vector = batch.getChild(idColumn);
-    if (!vector) throw new UserError(`--removed ${path}: no id column '${idColumn}'; give the filter's --removed file or its --report folder, and check --id-column`);
+    if (!vector) throw missingColumnError({ subject: `--removed ${path}`, name: idColumn, file: path, seen: batch.schema.fields.map((f) => f.name), purpose: 'for ids', hint: "give the filter's --removed file or its --report folder, and check --id-column" });
     for (let i = 0; i < batch.numRows; i++) {
       const id = vector.get(i);
       if (id === null || id === undefined) throw new UserError(`--removed ${path}: row ${rows} has a null id in '${idColumn}'`);

@@ -24,6 +24,8 @@ const commands: Array<[string, () => string[], RegExp]> = [
   ['compare', () => ['compare', '--audit', `student=${at('labels.parquet')}`, '--audit', `teacher=${at('labels.parquet')}`, '--label-column', 'mem_student', '-o', at('overlap.json')], /student/],
   ['add-ids', () => ['add-ids', '-i', kit.corpus, '-o', at('with-ids.parquet'), '--id-column', 'row'], /"rows":5300/],
   ['merge', () => ['merge', at('sharded-clean.parquet'), '--keep-parts'], /"rows"/],
+  ['threshold', () => ['threshold', '--scores', kit.scores, '--model', kit.model, '--remove-top', '5%', '--output', at('threshold.json')], /^remove rows with risk >= /],
+  ['verdict', () => ['verdict', '--before', `${at('labels.parquet')}:mem_student`, '--after', `${at('labels.parquet')}:mem_student`, '-o', at('verdict.json')], /^memorized before: /],
   ['evaluate', () => ['evaluate', '--model', kit.model, '--scores', kit.scores, '--labels', at('labels.parquet'), '--label-column', 'mem_student', '--output', at('evaluation.json')], /^wrote /],
 ];
 
