@@ -148,7 +148,7 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
     return withColumns(chunk.batch, auditColumns(chunk, decoded, keepTokenizer));
   };
   const output = new OrderedOutput<AuditChunk>(writer, assemble, IN_FLIGHT, () => ({ ...written }));
-  const progress = new Progress({ label: 'audit', quiet: options.quiet });
+  const progress = new Progress({ label: 'audit', quiet: options.quiet, expected: () => reader.expected() });
   if (resumed) progress.note(`resuming after row ${resumed.rows}: the output of an interrupted run with the same arguments and inputs`);
   let tooShort = 0;
   let encoder: BatchTokenizer | undefined;

@@ -4,6 +4,7 @@ import { addShardOptions } from '../stage/shard.js';
 import { UserError } from '../errors.js';
 import { fractionOption } from '../fraction.js';
 import type { Format } from '../io/types.js';
+import { CHECKPOINT_SECONDS } from '../io/parquet-write.js';
 import type { Device } from '../models/types.js';
 import { SPECIAL_TOKEN_POLICIES, type SpecialTokenPolicy } from '../text/tokenizer.js';
 
@@ -62,7 +63,8 @@ export function addModelStageOptions(command: Command, batch: { help: string; de
     .option('--device <device>', 'cpu, cuda or webgpu (default: cpu for onnx; CUDA when present for torch)', device)
     .option('--dtype <dtype>', 'torch backend weights: auto (bfloat16 on CUDA, float32 on CPU), float32, bfloat16')
     .option('--threads <n>', 'intra-op threads per model (onnx)', positiveInt)
-    .option('--batch-size <n>', batch.help, positiveInt, batch.default);
+    .option('--batch-size <n>', batch.help, positiveInt, batch.default)
+    .option('--checkpoint-seconds <s>', `close a checkpoint (a Parquet row group) at least this often, so a killed run reruns from at most this long ago (default ${CHECKPOINT_SECONDS}; docs/io.md)`, positiveNumber);
   return addQuiet(addShardOptions(addTokenizerThreads(addSpecialTokenOptions(command), 'default: the cores the backend leaves, less one for the main thread; at least 1')));
 }
 

@@ -192,3 +192,34 @@ export function ruleReasons(rule: Rule, values: ArrayLike<number>): string[] {
   walk(rule.root, false);
   return reasons;
 }
+
+/** The first comparison with a number per column, in rule order: where the rule cuts that column. */
+export function ruleCuts(root: RuleNode): Record<string, { op: Comparison; value: number }> {
+  const cuts: Record<string, { op: Comparison; value: number }> = {};
+  const visit = (node: RuleNode) => {
+    if (node.kind === 'column') {
+      if (node.op !== undefined && node.value !== undefined && !(node.column in cuts)) cuts[node.column] = { op: node.op, value: node.value };
+    } else if (node.kind === 'not') visit(node.operand);
+    else node.operands.forEach(visit);
+  };
+  visit(root);
+  return cuts;
+}
+
+/** Where a comparison parts integer values: `>= 20` and `< 20` at 20, `> 20` and `<= 20` at 21 (== and != part nothing). */
+export function integerCutEdge(cut: { op: Comparison; value: number }): number | undefined {
+  if (cut.op === '==' || cut.op === '!=') return undefined;
+  const edge = cut.op === '>' || cut.op === '<=' ? Math.floor(cut.value) + 1 : Math.ceil(cut.value);
+  return edge;
+}
+
+/** The integer edge of each column the rule cuts: profileDistributions lays the integer bins on it. */
+export function ruleCutEdges(text: string | undefined): Record<string, number> {
+  if (text === undefined) return {};
+  const edges: Record<string, number> = {};
+  for (const [column, cut] of Object.entries(ruleCuts(parseRule(text).root))) {
+    const edge = integerCutEdge(cut);
+    if (edge !== undefined) edges[column] = edge;
+  }
+  return edges;
+}

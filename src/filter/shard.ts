@@ -18,6 +18,7 @@ import { partPath, preparePart, ShardLedger, writeShardMarker, type Shard } from
 import { writeFileAtomic } from '../io/atomic.js';
 import { stagedPathFor, sweepStaged } from '../io/litter.js';
 import { addProfiles, profileDistributions, type FilterProfile } from './histogram.js';
+import { ruleCutEdges } from './rule.js';
 import { locateScoreParts } from './score-parts.js';
 import { scoresIdentity, type ScoresIdentity } from './threshold-file.js';
 
@@ -143,7 +144,7 @@ export const mergeFilterReport: MergeHook = async (markers, merged) => {
     removed: { files: [await entry(removed)], rows: dropped, fingerprint: fingerprint((p) => p.removed.fingerprint) },
     report: { path: REPORT_FILE, sha256: '' },
     summary: splitSummary(rowsIn, kept, dropped, sum((p) => p.summary.unscored ?? 0)),
-    distributions: profileDistributions(extras.map((e) => e.profile).reduce(addProfiles)),
+    distributions: profileDistributions(extras.map((e) => e.profile).reduce(addProfiles), ruleCutEdges(first.rule?.canonical)),
     removed_rows: { path: REMOVED_LIST_FILE, sha256: await sha256File(listTemp), rows: list.rows },
   };
   const manifestPath = join(report, MANIFEST_FILE);

@@ -15,6 +15,8 @@ export const DEFAULT_BATCH_ROWS = 1024;
 interface LineChunk {
   lines: Buffer[];
   lineNumbers: number[];
+  /** bytes of the (decompressed) input through this chunk's last line */
+  bytesEnd: number;
 }
 
 type Row = Record<string, unknown>;
@@ -32,9 +34,12 @@ export async function jsonlUnits(
   naming?: InputNaming & { maxLineBytes?: number },
 ): Promise<FileUnits> {
   const maxLineBytes = naming?.maxLineBytes ?? lineLimit.bytes;
+  let size = 0;
   if (path !== '-') {
     try {
-      if ((await stat(path)).isDirectory()) throw new UserError(`${path}: is a directory`);
+      const stats = await stat(path);
+      if (stats.isDirectory()) throw new UserError(`${path}: is a directory`);
+      size = stats.size;
     } catch (error) {
       if (error instanceof UserError) throw error;
       throw new UserError(`${path}: no such file${checkOption(naming)}`);
@@ -43,7 +48,15 @@ export async function jsonlUnits(
   // later files of one input keep the first file's schema rather than inferring their own
   let schema: Schema | null = fixedSchema;
   async function* units(): AsyncGenerator<ReadUnit> {
-    for await (const chunk of lineChunks(path, openSource(path), batchRows, maxLineBytes)) {
+    const { source, raw } = openSource(path);
+    // the share of the file read, for progress: exact for plain JSONL; compressed, by the compressed bytes read
+    const compressed = compressionOf(path) !== null;
+    const through = (chunk: LineChunk) => {
+      if (size <= 0) return undefined;
+      const bytes = compressed ? ((raw as Readable & { bytesRead?: number }).bytesRead ?? 0) : chunk.bytesEnd;
+      return Math.min(bytes, size) / size;
+    };
+    for await (const chunk of lineChunks(path, source, batchRows, maxLineBytes)) {
       if (schema === null) {
         // every shard parses the first chunk so all of them infer the same schema
         const rows = parseLines(path, chunk);
@@ -57,23 +70,24 @@ export async function jsonlUnits(
           throw error;
         }
         const fixed = schema;
-        yield { load: async () => tableOf(path, fixed, rows, chunk.lineNumbers) };
+        yield { load: async () => tableOf(path, fixed, rows, chunk.lineNumbers), through: through(chunk) };
       } else {
         const fixed = schema;
-        yield { load: async () => tableOf(path, fixed, parseLines(path, chunk), chunk.lineNumbers) };
+        yield { load: async () => tableOf(path, fixed, parseLines(path, chunk), chunk.lineNumbers), through: through(chunk) };
       }
     }
   }
   return { units: units(), schema: () => schema };
 }
 
-function openSource(path: string): Readable {
+/** The decompressed lines' stream, and the raw file stream under it (its bytesRead is the progress). */
+function openSource(path: string): { source: Readable; raw: Readable } {
   const raw: Readable = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
   const compression = compressionOf(path);
-  if (!compression) return raw;
+  if (!compression) return { source: raw, raw };
   const decompress = compression === 'gzip' ? createGunzip() : new (requireZstd(path).DecompressStream)();
   raw.on('error', (error) => decompress.destroy(error));
-  return raw.pipe(decompress);
+  return { source: raw.pipe(decompress), raw };
 }
 
 /** Lines longer than this are refused (--max-line-bytes): far above a real document (a whole book is a
@@ -86,7 +100,8 @@ export const lineLimit = { bytes: DEFAULT_MAX_LINE_BYTES };
 /** Splits a byte stream into lines in time linear in its size: the pieces of a line that spans chunks
  * are kept as a list and joined once, when its newline arrives (re-joining per chunk is quadratic). */
 async function* lineChunks(path: string, source: Readable, batchRows: number, maxLineBytes: number): AsyncGenerator<LineChunk> {
-  let chunk: LineChunk = { lines: [], lineNumbers: [] };
+  let chunk: LineChunk = { lines: [], lineNumbers: [], bytesEnd: 0 };
+  let bytes = 0;
   let pieces: Buffer[] = [];
   let pieceBytes = 0;
   let lineNumber = 0;
@@ -94,10 +109,12 @@ async function* lineChunks(path: string, source: Readable, batchRows: number, ma
     new UserError(`${path}:${lineNumber + 1}: line longer than ${formatBytes(maxLineBytes)} (--max-line-bytes); split the record, or raise the limit if it is meant to be one row`);
   const take = (line: Buffer) => {
     lineNumber++;
+    bytes += line.length + 1;
+    chunk.bytesEnd = bytes;
     const end = line.length > 0 && line[line.length - 1] === 0x0d ? line.length - 1 : line.length;
-    const bytes = line.subarray(0, end);
-    if (isBlank(bytes)) return;
-    chunk.lines.push(bytes);
+    const text = line.subarray(0, end);
+    if (isBlank(text)) return;
+    chunk.lines.push(text);
     chunk.lineNumbers.push(lineNumber);
   };
   try {
@@ -116,7 +133,7 @@ async function* lineChunks(path: string, source: Readable, batchRows: number, ma
         start = nl + 1;
         if (chunk.lines.length >= batchRows) {
           yield chunk;
-          chunk = { lines: [], lineNumbers: [] };
+          chunk = { lines: [], lineNumbers: [], bytesEnd: bytes };
         }
       }
       if (start < buffer.length) {

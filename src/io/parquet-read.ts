@@ -59,6 +59,7 @@ export async function parquetUnits(path: string, columns?: string[], naming?: In
         const sliceRows = sliceRowsOf(group, schema);
         yield {
           rows: rowEnd - rowStart,
+          through: rowEnd / Math.max(Number(metadata.num_rows), 1),
           load: () => readRowGroup(read),
           ...(rowEnd - rowStart > sliceRows ? { batches: (skip: number) => readSlices(read, sliceRows, skip) } : {}),
         };
@@ -68,6 +69,18 @@ export async function parquetUnits(path: string, columns?: string[], naming?: In
     }
   }
   return { units: units(), schema: () => schema };
+}
+
+/** The rows of each row group, from the footer alone (progress totals before reading). */
+export async function parquetRowGroupRows(path: string): Promise<number[]> {
+  const handle = await openOrFail(path);
+  try {
+    const { size } = await handle.stat();
+    const metadata = await parquetMetadataAsync(asyncBufferFromHandle(handle, size));
+    return metadata.row_groups.map((group) => Number(group.num_rows));
+  } finally {
+    await handle.close();
+  }
 }
 
 /**

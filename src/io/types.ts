@@ -29,9 +29,17 @@ export interface ReadOptions extends InputNaming {
   skipRows?: number;
 }
 
+/** The rows a reader will yield in all: exact from Parquet footers, else estimated from the share of the input read. */
+export interface ExpectedRows {
+  rows: number;
+  exact: boolean;
+}
+
 export interface BatchReader extends AsyncIterable<Batch> {
   readonly path: string;
   readonly format: Format;
+  /** for progress bars and ETAs; undefined until known (stdin, or nothing read yet) */
+  expected(): ExpectedRows | undefined;
 }
 
 /** What a stage streaming a text corpus to one output takes (score, audit). */
@@ -51,7 +59,7 @@ export interface TextStreamOptions {
   shard?: { index: number; count: number };
   quiet?: boolean;
   /** resume inside the stage: see WriteOptions.checkpoint */
-  checkpoint?: { fingerprint: string };
+  checkpoint?: { fingerprint: string; seconds?: number };
 }
 
 export interface WriteOptions {
@@ -61,8 +69,10 @@ export interface WriteOptions {
   /**
    * Resume inside a stage (Parquet and JSONL files): keep a checkpoint beside the temp file, and take
    * over a dead run's temp file whose checkpoint has this fingerprint (the stage's arguments and inputs).
+   * `seconds`: a Parquet row group (a checkpoint) also closes this long after the last one (default
+   * CHECKPOINT_SECONDS); JSONL checkpoints after every batch.
    */
-  checkpoint?: { fingerprint: string };
+  checkpoint?: { fingerprint: string; seconds?: number };
   /** where notes about other runs' temp files go (default: stderr) */
   note?: (message: string) => void;
 }

@@ -10,6 +10,7 @@ import { shardArgs } from './args.js';
 import { runInProcess } from './commands.js';
 import { cliEntry, packageRoot, type Executor, type Log, type StepTask } from './executor.js';
 import { mergeShards } from './merge.js';
+import { currentStep } from '../progress.js';
 
 export interface LocalOptions {
   /** concurrent shard processes */
@@ -45,7 +46,8 @@ export class LocalExecutor implements Executor {
       await new Promise<void>((resolve) => out.once('open', () => resolve()));
       const child = spawn(process.execPath, ['--import', guard, entry, step.kind, ...task.args, ...shardArgs(index, count)], {
         stdio: ['ignore', out, out],
-        env: { ...(this.options.env ?? process.env), MEMSIEVE_EXIT_WITH_PARENT: String(process.pid) },
+        // MEMSIEVE_STEP: the shard's log shows its progress even when the step's options say quiet
+        env: { ...(this.options.env ?? process.env), MEMSIEVE_EXIT_WITH_PARENT: String(process.pid), ...(currentStep() ? { MEMSIEVE_STEP: currentStep() } : {}) },
       });
       children.add(child);
       const code = await new Promise<number | null>((resolve) => child.once('close', (c, signal) => resolve(signal ? null : c)));

@@ -125,6 +125,23 @@ describe('memsieve filter --rule on the kit', () => {
     const html = readFileSync(join(out, 'report', 'report.html'), 'utf8');
     expect(html).toContain('baseline_lead &gt;= 20 (rows where it holds were removed');
     expect(html).toContain('rule clauses that hold');
+    // the lead (integers 0–50) on whole-number bins laid so the cut at 20 is an edge: no bar mixes kept and removed
+    const h = manifest.distributions.features.baseline_lead;
+    expect(h.integer).toBe(true);
+    expect(h.edges.every(Number.isInteger)).toBe(true);
+    expect(h.edges).toContain(20);
+    const width = h.edges[1] - h.edges[0];
+    expect(h.edges.length - 1).toBeLessThanOrEqual(40);
+    const scored = lead.filter((x): x is number => x !== null);
+    const inBin = (x: number, k: number) => (k === 0 || x >= h.edges[k]) && (k === h.edges.length - 2 || x < h.edges[k + 1]);
+    for (let k = 0; k < h.kept.length; k++) {
+      expect(h.edges[k + 1] - h.edges[k]).toBe(width);
+      expect([h.kept[k], h.removed[k]], `bin [${h.edges[k]}, ${h.edges[k + 1]})`).toEqual([scored.filter((x) => x < 20 && inBin(x, k)).length, scored.filter((x) => x >= 20 && inBin(x, k)).length]);
+      expect(h.kept[k] > 0 && h.removed[k] > 0).toBe(false);
+    }
+    // the cut drawn where it is, with the rule's words
+    expect(html).toContain('>baseline_lead &gt;= 20</text>');
+    expect(html).toMatch(/the dashed line is the rule(&#39;|')s cut/);
 
     const verified = runCli(['verify', '--report', join(out, 'report'), '--check-risk']);
     expect(verified.status, verified.stderr).toBe(0);
