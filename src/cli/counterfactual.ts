@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { counterfactualFiles, counterfactualRuns, type CounterfactualOptions } from '../audit/counterfactual-files.js';
 import { refuseOverwrite } from '../io/no-overwrite.js';
+import { withReadProgress } from '../progress.js';
 import { addQuiet, collect, printSummary } from './options.js';
 
 export function register(program: Command): void {
@@ -19,6 +20,6 @@ export function register(program: Command): void {
       { '--output': [options.output, `${options.output}.summary.json`] },
       { '--audit': runs.map((r) => r.audit), '--trained-on': runs.map((r) => r.trainedOn) },
     );
-    printSummary(await counterfactualFiles(cf));
+    printSummary(await withReadProgress('counterfactual', options.quiet, () => counterfactualFiles(cf)));
   });
 }

@@ -144,7 +144,7 @@ export async function generateTargets(teacher: Generator, tokenizer: Tokenizer, 
     return withColumns(chunk.batch, targetColumns(chunk.targets, tokenizer));
   };
   const output = new OrderedOutput<TargetsChunk>(writer, assemble, IN_FLIGHT, () => ({ ...written }));
-  const progress = new Progress({ label: 'targets', quiet: options.quiet });
+  const progress = new Progress({ label: 'targets', quiet: options.quiet, expected: () => reader.expected() });
   if (resumed) progress.note(`resuming after row ${resumed.rows}: the output of an interrupted run with the same arguments and inputs`);
   // the leading special ids (e.g. a BOS) are context: the prompt is them + k text tokens, as audit's
   const k = prefixTokens + tokenizer.addedSpecialIds.leading.length;
