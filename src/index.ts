@@ -22,7 +22,11 @@ export * from './evaluate/index.js';
 export * from './filter/index.js';
 export * from './report/index.js';
 export * from './torch/index.js';
+export * from './targets/index.js';
 export * from './sample/index.js';
 export * from './verdict/index.js';
 export * from './doctor/index.js';
 export * as pipeline from './pipeline/index.js';
+// runPipeline runs stage commands in-process and checks their flags: the CLI's registry provides them
+// (the pipeline folder may not import the CLI, which imports it)
+import './cli/commands.js';

@@ -1,8 +1,11 @@
 // Overlap of memorization across models (the paper's sets), from per-model labels joined by id.
 // Pure: callers stream the audits (compare.ts) into an OverlapJoin. Every set is a union of exact
 // membership patterns, so a report is a function of the pattern counts, and shards' counts add up.
-import { UserError } from '../errors.js';
+import { excerpt, UserError } from '../errors.js';
+import { editDistance } from '../io/missing-column.js';
 import { IdIndex } from '../id-index.js';
+import type { DistillRecord } from '../torch/distill-record.js';
+import type { GroupBinning, Grouping } from './groups.js';
 
 export const OVERLAP_SCHEMA = 'memsieve.overlap/v2';
 
@@ -77,17 +80,104 @@ export interface OverlapReport {
   patterns: Record<string, number>;
   /** the sets file: one row per compared id memorized by at least one model */
   sets?: { path: string; rows: number };
+  /** --by: the same per subgroup of rows */
+  by?: OverlapGroups;
+  /** --distill: each student's validation loss (the last epoch of its distill run), beside its memorization */
+  validation?: Record<string, DistillRecord>;
+}
+
+/** One subgroup's memorization: rates of every model, teacher-only rows inherited, hard − soft. */
+export interface GroupOverlap {
+  group: string;
+  rows_compared: number;
+  memorized: Record<string, SetCount>;
+  teacher_only?: SetCount;
+  students: Record<string, StudentOverlap>;
+  /** student_hard − student: memorization rate and inherited rows (with student and student_hard audits) */
+  hard_minus_soft?: { memorization_rate: number; memorized: number; inherited?: number };
+}
+
+export interface OverlapGroups {
+  column: string;
+  /** the file the column was read from (by id) */
+  source: string;
+  binning: GroupBinning;
+  /** compared rows left out: no value in the column, or (given edges) outside every bin */
+  rows_without_value: number;
+  rows_outside_bins: number;
+  groups: GroupOverlap[];
+}
+
+/**
+ * The overlap sets per group: `masks[r]` is row r's membership (OverlapJoin.membership), `grouping.groupOf[r]`
+ * its group. Each group's sets come from its own pattern counts, as the whole report does.
+ */
+export function overlapByGroup(counts: OverlapCounts, masks: ArrayLike<number>, grouping: Grouping, column: string, source: string): OverlapGroups {
+  const patterns = grouping.labels.map(() => ({} as Record<string, number>));
+  const compared = grouping.labels.map(() => 0);
+  for (let r = 0; r < masks.length; r++) {
+    const g = grouping.groupOf[r];
+    if (g < 0) continue;
+    const key = patternKey(counts.names, masks[r]);
+    patterns[g][key] = (patterns[g][key] ?? 0) + 1;
+    compared[g]++;
+  }
+  const groups = grouping.labels.map((group, g): GroupOverlap => {
+    if (compared[g] === 0) return { group, rows_compared: 0, memorized: {}, students: {} };
+    const r = overlapReport({ ...counts, rows_compared: compared[g], excluded: { null_in_some_audit: 0, not_in_every_audit: 0 }, patterns: patterns[g] });
+    const entry: GroupOverlap = { group, rows_compared: compared[g], memorized: r.memorized, students: r.students };
+    if (r.teacher_only) entry.teacher_only = r.teacher_only;
+    const [soft, hard] = [r.students.student, r.students.student_hard];
+    if (soft && hard) {
+      entry.hard_minus_soft = {
+        memorization_rate: r.memorized.student_hard.rate - r.memorized.student.rate,
+        memorized: r.memorized.student_hard.count - r.memorized.student.count,
+        ...(soft.inherited && hard.inherited ? { inherited: hard.inherited.count - soft.inherited.count } : {}),
+      };
+    }
+    return entry;
+  });
+  return { column, source, binning: grouping.binning, rows_without_value: grouping.rows_without_value, rows_outside_bins: grouping.rows_outside_bins, groups };
 }
 
 const NAME = /^[a-z][a-z0-9_]*$/;
 
-/** Audit names are lower-case identifiers, each once. */
+/**
+ * The names compare gives meaning to: teacher and baseline (easy_to_memorize, teacher_only), every name
+ * starting with student (the students' sets), student with student_hard (soft ∩ hard). Any other name is
+ * a free label: its own memorized count and its place in the patterns, nothing more.
+ */
+export const AUDIT_ROLES = ['teacher', 'baseline', 'student', 'student_hard'] as const;
+
+/** The role a name is a typo of (`studnet` → student), or undefined for a role, an extension of one (`teacher_7b`) or a free label. */
+export function misspeltRole(name: string): string | undefined {
+  if (AUDIT_ROLES.some((role) => name.startsWith(role))) return undefined;
+  return AUDIT_ROLES.find((role) => editDistance(name, role) <= 2);
+}
+
+/** What a set of names leaves out, said before the work: a report without students is rarely what was meant. */
+export function auditNameWarnings(names: string[]): string[] {
+  const warnings: string[] = [];
+  if (!names.some((name) => name.startsWith('student'))) {
+    warnings.push(`no --audit is named student (or student_…): the students' sets (inherited, student_only) are left out; names are roles (docs/audit.md), e.g. --audit student=student.audit.parquet`);
+  }
+  const pair = ['teacher', 'baseline'].filter((role) => names.includes(role));
+  if (pair.length === 1) warnings.push(`--audit ${pair[0]} without --audit ${pair[0] === 'teacher' ? 'baseline' : 'teacher'}: easy_to_memorize and inherited need both, and are left out`);
+  return warnings;
+}
+
+/** Audit names are lower-case identifiers, each once, and not a typo of a role. */
 export function checkAuditNames(audits: { name: string; path: string }[]): void {
   if (audits.length < 2) throw new UserError(`--audit: give at least two audits to compare (got ${audits.length})`);
   const names = new Set<string>();
   for (const audit of audits) {
-    if (!NAME.test(audit.name) || audit.name === 'pattern') {
-      throw new UserError(`--audit ${audit.name}=${audit.path}: the name must be lower-case letters, digits and _ (teacher, baseline, student, student_hard, …), not "pattern"`);
+    if (audit.name === 'pattern') throw new UserError(`--audit ${audit.name}=${audit.path}: "pattern" is the name of compare's own output column; name the audit otherwise`);
+    if (!NAME.test(audit.name)) {
+      throw new UserError(`--audit ${excerpt(audit.name, 80)}=${audit.path}: the name must be lower-case letters, digits and _ (teacher, baseline, student, student_hard, …)`);
+    }
+    const meant = misspeltRole(audit.name);
+    if (meant) {
+      throw new UserError(`--audit ${audit.name}=${audit.path}: "${audit.name}" is not a name compare knows; did you mean "${meant}"? (roles: teacher, baseline, student, student_…; another name is a free label counted on its own)`);
     }
     if (names.has(audit.name)) throw new UserError(`--audit ${audit.name}: given twice; name each audit once`);
     names.add(audit.name);
@@ -205,6 +295,11 @@ export class OverlapJoin {
       if (code === TRUE) mask |= 1 << a;
     }
     return mask;
+  }
+
+  /** The k of an id of the first audit (membership's argument), or −1 when the join does not hold it. */
+  rowOf(id: string): number {
+    return this.index.get(id);
   }
 
   /** Rows of the first audit this join owns (membership's k runs below it). */

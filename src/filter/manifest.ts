@@ -5,6 +5,9 @@ import { UserError } from '../errors.js';
 import type { MeanStd } from '../risk/index.js';
 import type { Evaluation } from '../evaluate/schema.js';
 
+/** Schema metadata on filter's outputs: `clean` (D_clean) or `removed`. JSONL outputs cannot carry it. */
+export const FILTER_OUTPUT_KEY = 'memsieve.filter.output';
+
 export const MANIFEST_SCHEMA = 'memsieve.manifest/v2';
 
 /** How the threshold was chosen: the option given, or the model's default. */
@@ -56,6 +59,8 @@ export interface SplitHistogram {
   removed: number[];
   /** values below edges[0] / above the last edge, counted in the first / last bin */
   clipped: number;
+  /** bins of whole numbers [edge, next edge): every value of the column was an integer */
+  integer?: true;
 }
 
 export interface Manifest {

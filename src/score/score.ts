@@ -83,7 +83,7 @@ export async function scoreCorpus(scorer: PairScorer, tokenizer: Tokenizer, opti
     return withColumns(chunk.batch, assembleColumns(chunk, leading));
   };
   const output = new OrderedOutput<ScoreChunk>(writer, assemble, IN_FLIGHT, () => ({ ...written }));
-  const progress = new Progress({ label: 'score', quiet: options.quiet });
+  const progress = new Progress({ label: 'score', quiet: options.quiet, expected: () => reader.expected() });
   if (resumed) progress.note(`resuming after row ${resumed.rows}: the output of an interrupted run with the same arguments and inputs`);
   let shortRows = 0;
   let saidIdMissing = false;

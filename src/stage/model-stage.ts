@@ -29,6 +29,8 @@ export interface ModelStageOptions extends ShardOptions {
   specialTokens?: SpecialTokenPolicy;
   /** worker threads that tokenize (0: the main thread); default: tokenizerThreadsFor */
   tokenizerThreads?: number;
+  /** a checkpoint at least this often (seconds), besides one per full row group */
+  checkpointSeconds?: number;
 }
 
 export interface ModelStage<B extends { close(): Promise<void> }, S> {
@@ -62,7 +64,7 @@ export async function runModelStage<B extends { close(): Promise<void> }, S>(opt
       shard,
       quiet: options.quiet,
       // a rerun with the same arguments and inputs continues a killed run's output
-      checkpoint: fingerprint === undefined ? undefined : { fingerprint },
+      checkpoint: fingerprint === undefined ? undefined : { fingerprint, seconds: options.checkpointSeconds },
     };
     const summary = await stage.run(backend, tokenizer, stream);
     if (shard) {
