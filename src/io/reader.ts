@@ -8,6 +8,7 @@ import { parquetUnits } from './parquet-read.js';
 import { projectSchema } from './columns.js';
 import type { Batch, BatchReader, Format, ReadOptions } from './types.js';
 import type { FileUnits } from './units.js';
+import { readSidecar, withSchemaMetadata } from './metadata.js';
 
 export interface Shard {
   /** 0-based */
@@ -41,6 +42,9 @@ export function openReader(paths: string | string[], options: OpenReaderOptions 
     let schema: Schema | null = null;
     for (const [i, file] of files.entries()) {
       const source = await unitsOf(file, formats[i], batchRows, formats[0] === 'jsonl' ? schema : null, options.columns);
+      // a JSONL file's metadata is in its sidecar: given back in the schema, as Parquet and Arrow do
+      const sidecar = formats[i] === 'jsonl' && file !== '-' ? Object.fromEntries(await readSidecar(file)) : {};
+      const withSidecar = (table: Table) => (Object.keys(sidecar).length > 0 ? withSchemaMetadata(table, sidecar) : table);
       let checked = false;
       for await (const unit of source.units) {
         // one input, one schema: the writer downstream holds a single schema
@@ -65,10 +69,10 @@ export function openReader(paths: string | string[], options: OpenReaderOptions 
           }
           yielded++;
           countRowsRead(table.numRows);
-          yield options.columns ? projectTable(table, options.columns) : table;
+          yield withSidecar(options.columns ? projectTable(table, options.columns) : table);
         }
       }
-      schema ??= source.schema();
+      if (!schema && source.schema()) schema = withSidecar(emptyTable(source.schema()!)).schema;
     }
     if (yielded === 0 && schema) yield emptyTable(options.columns ? projectSchema(schema, options.columns) : schema);
   }

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { UserError } from '../errors.js';
+import { RefusedError, UserError } from '../errors.js';
 import type { StepKind } from './kinds.js';
 import type { Step } from './spec.js';
 
@@ -97,6 +97,7 @@ export async function runInProcess(kind: StepKind, args: string[], stepId: strin
     await program.parseAsync(['node', 'memsieve', kind, ...args]);
   } catch (error) {
     if (error instanceof CommanderError) throw new UserError(`step "${stepId}": memsieve ${kind}: ${error.message.replace(/^error: /, '')}`);
+    if (error instanceof RefusedError) throw new RefusedError(`step "${stepId}": ${error.message}`);
     if (error instanceof UserError) throw new UserError(`step "${stepId}": ${error.message}`);
     throw error;
   } finally {
