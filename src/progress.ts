@@ -99,3 +99,8 @@ export async function withReadProgress<T>(label: string, quiet: boolean | undefi
 export function countRowsRead(rows: number): void {
   readProgress.getStore()?.add(rows, 0);
 }
+
+/** A warning: one line on stderr, printed with --quiet too (something the user must know about the result). */
+export function warn(message: string): void {
+  process.stderr.write(`memsieve: warning: ${message}\n`);
+}

@@ -3,6 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { addShardOptions } from '../stage/shard.js';
 import { UserError } from '../errors.js';
 import { parseFraction } from '../filter/threshold.js';
+import { GUARDED_FIELDS, parseAllowMismatch, type GuardedField } from '../stage/provenance.js';
 import type { Format } from '../io/types.js';
 import type { Device } from '../models/types.js';
 
@@ -82,4 +83,13 @@ export function addThresholdOptions(command: Command): Command {
     .option('--remove-top <share>', 'remove this share of the riskiest rows, e.g. 5% or 0.05', (v: string) => parseFraction(v, '--remove-top'))
     .option('--target-recall <r>', "threshold reaching this recall on the model's validation ROC", probability('--target-recall'))
     .addHelpText('after', "\nWithout --threshold, --remove-top or --target-recall the model's default threshold applies.");
+}
+
+/** --allow-mismatch, the same on every command that checks scores against a risk model (filter, evaluate, threshold). */
+export function addAllowMismatch(command: Command): Command {
+  return command.option(
+    '--allow-mismatch <fields>',
+    `apply the model although the scores differ from its training scores in these provenance fields, comma-separated (${GUARDED_FIELDS.join(', ')}); docs/provenance.md`,
+    (value: string, previous?: GuardedField[]) => parseAllowMismatch(value, previous),
+  );
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { computeThreshold } from '../filter/threshold-file.js';
 import { parseFraction } from '../filter/threshold.js';
 import { addShardOptions, resolveShard } from '../stage/shard.js';
+import { addAllowMismatch } from './options.js';
 
 export function register(program: Command): void {
   const command = program
@@ -12,7 +13,7 @@ export function register(program: Command): void {
     .requiredOption('--remove-top <share>', 'remove this share of the riskiest rows, e.g. 5% or 0.05', (v: string) => parseFraction(v, '--remove-top'))
     .requiredOption('--output <file>', 'threshold.json to write')
     .option('--id-column <name>', 'id column in the scores', 'id');
-  addShardOptions(command).action(async (options) => {
+  addShardOptions(addAllowMismatch(command)).action(async (options) => {
     const result = await computeThreshold({
       scores: options.scores,
       model: options.model,
@@ -20,6 +21,7 @@ export function register(program: Command): void {
       output: options.output,
       idColumn: options.idColumn,
       shard: resolveShard(options),
+      allowMismatch: options.allowMismatch,
     });
     if ('value' in result) process.stdout.write(`remove rows with risk >= ${result.value} (the ${result.k}-th largest of ${result.scored} scored rows)\n`);
     else process.stdout.write(`shard ${result.rank.index}/${result.rank.count}: ${result.scored} scored rows sorted; join the shards with 'memsieve merge ${options.output}'\n`);

@@ -3,6 +3,7 @@
 // sum of the shards' counts is exactly the single-process count, and the display bins are chosen only
 // from the summed counts (`displayHistogram`).
 import type { SplitHistogram } from './manifest.js';
+import { addDriftCounts, type DriftCounts } from './drift.js';
 
 export function fixedEdges(lo: number, hi: number, bins: number): number[] {
   return Array.from({ length: bins + 1 }, (_, k) => (k === bins ? hi : lo + ((hi - lo) * k) / bins));
@@ -140,6 +141,8 @@ export function displayHistogram(fine: FineHistogram, bins: number): SplitHistog
 export interface FilterProfile {
   risk: SplitHistogram;
   features: Record<string, FineHistogram>;
+  /** rows outside the model's training range, by feature (absent with --rule) */
+  drift?: DriftCounts;
 }
 
 export const RISK_BINS = 50;
@@ -147,7 +150,8 @@ export const FEATURE_DISPLAY_BINS = 40;
 
 export function addProfiles(a: FilterProfile, b: FilterProfile): FilterProfile {
   const features = Object.fromEntries(Object.keys(a.features).map((name) => [name, new FineHistogramBuilder().addAll(a.features[name]).addAll(b.features[name]).result()]));
-  return { risk: addSplitHistograms(a.risk, b.risk), features };
+  const drift = a.drift && b.drift ? { drift: addDriftCounts(a.drift, b.drift) } : {};
+  return { risk: addSplitHistograms(a.risk, b.risk), features, ...drift };
 }
 
 /** The manifest's distributions, from the (summed) profile alone. */

@@ -4,6 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 import type { MeanStd } from '../risk/index.js';
 import type { Evaluation } from '../evaluate/schema.js';
+import { describeTransfer, type ScoringCheck } from '../stage/provenance.js';
+import type { Drift } from './drift.js';
 
 export const MANIFEST_SCHEMA = 'memsieve.manifest/v2';
 
@@ -96,6 +98,29 @@ export interface Manifest {
   distributions: { risk: SplitHistogram; features: Record<string, SplitHistogram> };
   /** every removed row (RemovedRow, one JSON object a line), in the removed file's order */
   removed_rows: FileEntry & { rows: number };
+  /**
+   * how the scores were made against how the model's training scores were (docs/provenance.md): a
+   * transfer names both sides' models. Absent in manifests written before it was added.
+   */
+  scoring?: ScoringCheck;
+  /** per model feature, the share of scored rows outside the model's training range (absent with --rule or an older model) */
+  drift?: Drift | null;
+  /** the largest share of rows filter would remove (--max-removed) */
+  max_removed?: number;
+  /** what filter warned about, one line each */
+  warnings?: string[];
+}
+
+/** The result lines on scoring and drift: the transfer with both sides' models, each feature's share outside its training range. */
+export function describeScoring(manifest: Pick<Manifest, 'scoring' | 'drift'>): string {
+  const lines: string[] = [];
+  const transfer = manifest.scoring && describeTransfer(manifest.scoring);
+  if (transfer) lines.push(transfer);
+  if (manifest.drift) {
+    const shares = Object.entries(manifest.drift.features).map(([name, f]) => `${name} ${(100 * f.share).toFixed(1)}%`);
+    lines.push(`outside the model's training range: ${shares.join(', ')}`);
+  }
+  return lines.map((line) => `${line}\n`).join('');
 }
 
 /** The manifest's summary of a split. */

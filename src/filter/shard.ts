@@ -18,6 +18,7 @@ import { partPath, preparePart, ShardLedger, writeShardMarker, type Shard } from
 import { writeFileAtomic } from '../io/atomic.js';
 import { addProfiles, profileDistributions, type FilterProfile } from './histogram.js';
 import { locateScoreParts } from './score-parts.js';
+import { driftOf, driftWarning } from './drift.js';
 import { scoresIdentity, type ScoresIdentity } from './threshold-file.js';
 
 /** Runs filter on one shard: parts under CLEAN.parts/, REMOVED.parts/ and REPORT.parts/, then the marker. */
@@ -124,6 +125,9 @@ export const mergeFilterReport: MergeHook = async (markers, merged) => {
     throw error;
   }
   const kept = merged.outputs.clean.rows;
+  const profile = extras.map((e) => e.profile).reduce(addProfiles);
+  // the shards' drift counts added up, against the same ranges
+  const drift = first.drift ? driftOf(profile.drift!, Object.fromEntries(Object.entries(first.drift.features).map(([name, f]) => [name, { low: f.low, high: f.high }]))) : null;
   const dropped = merged.outputs.removed.rows;
   const entry = async (path: string) => ({ path: relativeTo(report, path), sha256: await sha256File(path) });
   const manifest: Manifest = {
@@ -141,7 +145,10 @@ export const mergeFilterReport: MergeHook = async (markers, merged) => {
     removed: { files: [await entry(removed)], rows: dropped, fingerprint: fingerprint((p) => p.removed.fingerprint) },
     report: { path: REPORT_FILE, sha256: '' },
     summary: splitSummary(rowsIn, kept, dropped, sum((p) => p.summary.unscored ?? 0)),
-    distributions: profileDistributions(extras.map((e) => e.profile).reduce(addProfiles)),
+    distributions: profileDistributions(profile),
+    // the shards' counts added up, against the same ranges
+    ...(first.drift ? { drift } : {}),
+    warnings: [...(first.scoring?.warnings ?? []), ...[driftWarning(drift)].filter((w): w is string => w !== null)],
     removed_rows: { path: REMOVED_LIST_FILE, sha256: await sha256File(listTemp), rows: list.rows },
   };
   const manifestPath = join(report, MANIFEST_FILE);

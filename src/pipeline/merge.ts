@@ -11,6 +11,7 @@ import { detectFormat, expandInputs, openReader, openWriter } from '../io/index.
 import type { Batch, BatchWriter } from '../io/types.js';
 import { MERGE_HOOKS } from './merge-hooks.js';
 import type { MergeResult } from '../stage/merge-hook.js';
+import { checkPartsAgree } from '../stage/provenance.js';
 import { MARKER_VERSION, markerPath, mergedRecordPath, partPath, partsDir, readShardMarker, type MergedRecord, type ShardMarker } from '../stage/shard.js';
 
 export type { MergeHook, MergeResult } from '../stage/merge-hook.js';
@@ -132,6 +133,8 @@ async function mergeOutput(markers: ShardMarker[], key: string): Promise<number>
   const count = markers.length;
   const final = markers[0].outputs[key];
   const parts = markers.map((m) => partPath(final, m.index, count));
+  // the merged file carries the parts' provenance: parts made with other models or settings do not make one file
+  await checkPartsAgree(parts);
   const units = await Promise.all(markers.map((m, s) => unitRows(m, key, parts[s])));
   const takers = parts.map((p) => new RowTaker(p, openReader(p)));
   const writer: BatchWriter = await openWriter(final);

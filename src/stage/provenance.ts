@@ -14,6 +14,7 @@ import { sha256File } from '../io/hash.js';
 import { readFileMetadata } from '../io/metadata.js';
 import type { Format } from '../io/types.js';
 import type { SpecialTokenPolicy, Tokenizer } from '../text/tokenizer.js';
+import { warn } from '../progress.js';
 import { VERSION } from '../version.js';
 
 export const PROVENANCE_SCHEMA = 'memsieve.provenance/v1';
@@ -120,6 +121,11 @@ export async function readAgreedProvenance(paths: string[], stage: ProvenanceSta
   return records[0] ?? null;
 }
 
+/** Shard parts joined into one file (`memsieve merge`): each stage's provenance must be the same in all. */
+export async function checkPartsAgree(parts: string[]): Promise<void> {
+  for (const stage of ['score', 'audit'] as const) await readAgreedProvenance(parts, stage, 'part');
+}
+
 /** The fields a risk model's scores must share with the scores it is applied to (--allow-mismatch names them). */
 export const GUARDED_FIELDS = ['tokenizer', 'special_tokens', 'max_tokens', 'prefix_tokens', 'suffix_tokens', 'temperature', 'min_k'] as const;
 export type GuardedField = (typeof GUARDED_FIELDS)[number];
@@ -184,6 +190,19 @@ export function checkScoring(scores: Provenance | null, trained: Provenance | nu
   for (const field of ['backend', 'dtype', 'tool_version'] as const) {
     if (scores[field] !== trained[field]) check.other_differences.push({ field, scores: scores[field], trained: trained[field] });
   }
+  return check;
+}
+
+/**
+ * What filter, evaluate and threshold run first: the scores files' provenance against the risk model's
+ * training scores' (`trained`; undefined with no model, e.g. filter --rule: only recorded). Refuses a
+ * mismatch not in `allow`; prints the warnings (one line each) and returns the record.
+ */
+export async function checkScoresProvenance(scoresFiles: string[], trained: Provenance | null | undefined, sources: { scores: string; model: string }, allow: readonly GuardedField[] = []): Promise<ScoringCheck> {
+  const scores = await readAgreedProvenance(scoresFiles, 'score', '--scores');
+  if (trained === undefined) return { scores, trained: null, transfer: [], allowed_mismatches: [], other_differences: [], warnings: [] };
+  const check = checkScoring(scores, trained, sources, allow);
+  for (const line of check.warnings) warn(line);
   return check;
 }
 
