@@ -11,6 +11,7 @@ import { chooseThreshold, type ThresholdChoice } from '../filter/threshold.js';
 import { averagePrecision, binaryMetrics, loadRiskModel, predictRisk, rocAuc, rocCurve, thinRocCurve } from '../risk/index.js';
 import { readRiskData } from '../risk/train.js';
 import { VERSION } from '../version.js';
+import { warn } from '../progress.js';
 import { checkScoresProvenance, describeTransfer, type GuardedField } from '../stage/provenance.js';
 import { calibration } from './calibration.js';
 import { EVALUATION_SCHEMA, type Evaluation } from './schema.js';
@@ -44,6 +45,7 @@ export async function evaluateRiskModel(options: EvaluateOptions): Promise<Evalu
   if (positives === 0 || positives === n) {
     throw new UserError(`--labels ${options.labels}: ${positives === 0 ? 'no' : 'every'} labelled row is memorized (${positives} of ${n}); evaluate needs both classes`);
   }
+  for (const line of scoring.warnings) warn(line);
   const risk = predictRisk(model, data.features);
   const threshold = chooseThreshold(options, model, risk);
   const at = binaryMetrics(data.labels, risk, threshold.value);

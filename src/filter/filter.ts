@@ -121,10 +121,7 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
   const profile = await profileScores(scoresFiles, decider, index, threshold.value, idColumn, options.profileUnits);
   const drift = decider.model ? driftOf(profile.counts.drift!, driftRanges(decider.model)) : null;
   const driftLine = driftWarning(drift);
-  if (driftLine) {
-    warnings.push(driftLine);
-    warn(driftLine);
-  }
+  if (driftLine) warnings.push(driftLine);
   refuseRunaway(index, threshold.value, maxRemoved, [describeDrift(drift), describeTransfer(scoring)]);
 
   await mkdir(options.report, { recursive: true });
@@ -145,6 +142,8 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
     await clean.close();
     await removed.close();
     await list.close();
+    // once every input has been read: a bad-input error comes alone
+    for (const line of warnings) warn(line);
 
     const fileEntry = async (path: string, hashed = path): Promise<FileEntry> => ({ path: relativeTo(reportDir, path), sha256: await sha256File(hashed) });
     const rowsIn = split.kept + split.removed;

@@ -15,6 +15,7 @@ import type { MergeHook } from '../stage/merge-hook.js';
 import { partName, partsDir, writeShardMarker, type Shard, type ShardMarker } from '../stage/shard.js';
 import { featureColumns, idAt, requireColumn, scoresColumns } from './scores.js';
 import { checkScoresProvenance, type GuardedField, type ScoringCheck } from '../stage/provenance.js';
+import { warn } from '../progress.js';
 import { chooseThreshold, type Threshold, type ThresholdChoice } from './threshold.js';
 
 export const THRESHOLD_SCHEMA = 'memsieve.threshold/v1';
@@ -95,6 +96,7 @@ export async function computeThreshold(options: ThresholdOptions): Promise<Thres
     for (const r of risk) if (!Number.isNaN(r)) risks[scored++] = r;
     row += batch.numRows;
   }
+  for (const line of scoring.warnings) warn(line);
   const mine = risks.subarray(0, scored);
   if (!shard) {
     if (scored === 0) throw new UserError(`${source}: every row is too short for the model's features; there is nothing to cut`);

@@ -14,7 +14,6 @@ import { sha256File } from '../io/hash.js';
 import { readFileMetadata } from '../io/metadata.js';
 import type { Format } from '../io/types.js';
 import type { SpecialTokenPolicy, Tokenizer } from '../text/tokenizer.js';
-import { warn } from '../progress.js';
 import { VERSION } from '../version.js';
 
 export const PROVENANCE_SCHEMA = 'memsieve.provenance/v1';
@@ -196,14 +195,12 @@ export function checkScoring(scores: Provenance | null, trained: Provenance | nu
 /**
  * What filter, evaluate and threshold run first: the scores files' provenance against the risk model's
  * training scores' (`trained`; undefined with no model, e.g. filter --rule: only recorded). Refuses a
- * mismatch not in `allow`; prints the warnings (one line each) and returns the record.
+ * mismatch not in `allow`. The caller prints `warnings` once the inputs are read (a bad-input error first).
  */
 export async function checkScoresProvenance(scoresFiles: string[], trained: Provenance | null | undefined, sources: { scores: string; model: string }, allow: readonly GuardedField[] = []): Promise<ScoringCheck> {
   const scores = await readAgreedProvenance(scoresFiles, 'score', '--scores');
   if (trained === undefined) return { scores, trained: null, transfer: [], allowed_mismatches: [], other_differences: [], warnings: [] };
-  const check = checkScoring(scores, trained, sources, allow);
-  for (const line of check.warnings) warn(line);
-  return check;
+  return checkScoring(scores, trained, sources, allow);
 }
 
 /** One line naming a transfer's models on both sides, for summaries and reports. */

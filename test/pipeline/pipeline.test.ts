@@ -28,6 +28,9 @@ function memsieve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> & {
   return Object.assign(done, { pid: child.pid! });
 }
 
+/** apply.yaml's models: no defaults, the kit's named */
+const KIT_MODELS = ['teacher.onnx', 'baseline.onnx', 'tokenizer.json'].flatMap((file) => ['--set', `${file.split('.')[0]}=${join(ROOT, 'fixtures', 'brown-tiny', file)}`]);
+
 const kitArgs = (corpus: string, out: string, ...more: string[]) => ['run', KIT_YAML, '--set', `corpus=${corpus}`, '--set', `out=${out}`, ...more];
 
 function stable(value: unknown): string {
@@ -203,7 +206,7 @@ describe('memsieve run, local executor', () => {
   it('pipelines/apply.yaml applies the trained risk model: the same scores, the rows at the target recall removed', async () => {
     const out = join(dir, 'apply');
     const risk = join(reference, 'risk.json');
-    const run = await memsieve(['run', join(ROOT, 'pipelines', 'apply.yaml'), '--set', `corpus=${corpus}`, '--set', `risk=${risk}`, '--set', `out=${out}`]);
+    const run = await memsieve(['run', join(ROOT, 'pipelines', 'apply.yaml'), '--set', `corpus=${corpus}`, '--set', `risk=${risk}`, '--set', `out=${out}`, ...KIT_MODELS]);
     expect(run.status, run.stderr).toBe(0);
     const [scores, referenceScores] = await Promise.all([readRows(join(out, 'scores.parquet')), readRows(join(reference, 'scores.parquet'))]);
     expect(scores.map(stable)).toEqual(referenceScores.map(stable));
