@@ -5,6 +5,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Table, Utf8, vectorFromArray } from 'apache-arrow';
+import { openWriter } from '../../src/io/index.js';
 import { missingShards } from '../../src/stage/shard.js';
 import { tempDir } from '../helpers/kit.js';
 import { buildOnce, CLI, ROOT } from './build.js';
@@ -219,6 +221,38 @@ describe('memsieve run, local executor', () => {
     const removed = await readRows(join(out, 'removed.parquet'));
     expect(removed.map((row) => row.id)).toEqual(expected);
     expect(JSON.parse(readFileSync(join(out, 'report', 'manifest.json'), 'utf8')).threshold).toMatchObject({ method: 'target_recall', requested: 0.99, value: threshold });
+  }, 600_000);
+
+  it("the README's apply example on a corpus of other text with the kit's models refuses (exit 3) instead of removing everything", async () => {
+    // other text: the slice's rows with their words reversed, which the kit's teacher never saw
+    const rows = await readRows(corpus);
+    const other = join(dir, 'other.parquet');
+    const writer = await openWriter(other);
+    await writer.write(new Table({
+      id: vectorFromArray(rows.map((r) => `other-${r.id}`), new Utf8()),
+      text: vectorFromArray(rows.map((r) => String(r.text).split(' ').reverse().join(' ')), new Utf8()),
+    }));
+    await writer.close();
+    const out = join(dir, 'apply-other');
+    const run = await memsieve(['run', join(ROOT, 'pipelines', 'apply.yaml'), '--set', `corpus=${other}`, '--set', `risk=${join(reference, 'risk.json')}`, '--set', `out=${out}`, ...KIT_MODELS]);
+    expect(run.status, run.stderr).toBe(3);
+    expect(run.stderr).toMatch(/would remove (\d+) of 200 rows \((\d+(\.\d+)?)%\), more than --max-removed 50%; nothing was written/);
+    expect(run.stderr).toMatch(/rows outside the range the risk model was fitted on: teacher_ppl \d+(\.\d)?% \(training range/);
+    expect(run.stderr).toMatch(/pass --max-removed \d+%/);
+    // the scores were made (and name their models); nothing of the split was written
+    expect(existsSync(join(out, 'scores.parquet'))).toBe(true);
+    for (const name of ['clean.parquet', 'removed.parquet', 'report']) expect(existsSync(join(out, name)), name).toBe(false);
+    // the same scores, with the removal meant: written, the drift recorded and warned about
+    const meant = join(dir, 'apply-other-meant');
+    mkdirSync(meant);
+    const filter = await memsieve(['filter', '--input', other, '--scores', join(out, 'scores.parquet'), '--model', join(reference, 'risk.json'), '--max-removed', '100%',
+      '--clean', join(meant, 'clean.parquet'), '--removed', join(meant, 'removed.parquet'), '--report', join(meant, 'report')]);
+    expect(filter.status, filter.stderr).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(meant, 'report', 'manifest.json'), 'utf8'));
+    expect(manifest.drift.warned).toContain('teacher_ppl');
+    expect(manifest.drift.features.teacher_ppl.share).toBeGreaterThan(0.05);
+    expect(manifest.scoring.transfer).toEqual([]); // the kit's models on both sides: drift, not transfer
+    expect(filter.stderr).toMatch(/memsieve: warning: rows outside the range the risk model was fitted on/);
   }, 600_000);
 });
 
