@@ -2,9 +2,10 @@
 // field in docs/risk.md ("memsieve evaluate").
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../errors.js';
-import type { Threshold } from '../filter/threshold.js';
+
 import type { Calibration } from './calibration.js';
 import type { ScoringCheck } from '../stage/provenance.js';
+import type { Threshold } from '../filter/types.js';
 
 export const EVALUATION_SCHEMA = 'memsieve.evaluation/v1';
 

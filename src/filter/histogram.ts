@@ -2,8 +2,9 @@
 // before any row is seen (risk: 50 equal bins on [0, 1]; features: log-spaced bins 1% wide), so the
 // sum of the shards' counts is exactly the single-process count, and the display bins are chosen only
 // from the summed counts (`displayHistogram`).
-import type { SplitHistogram } from './manifest.js';
+
 import { addDriftCounts, type DriftCounts } from './drift.js';
+import type { SplitHistogram } from './types.js';
 
 export function fixedEdges(lo: number, hi: number, bins: number): number[] {
   return Array.from({ length: bins + 1 }, (_, k) => (k === bins ? hi : lo + ((hi - lo) * k) / bins));

@@ -6,11 +6,9 @@ import type { MeanStd } from '../risk/index.js';
 import type { Evaluation } from '../evaluate/schema.js';
 import { describeTransfer, type ScoringCheck } from '../stage/provenance.js';
 import type { Drift } from './drift.js';
+import type { SplitHistogram, ThresholdMethod } from './types.js';
 
 export const MANIFEST_SCHEMA = 'memsieve.manifest/v2';
-
-/** How the threshold was chosen: the option given, or the model's default. */
-export type ThresholdMethod = 'threshold' | 'remove_top' | 'target_recall' | 'model_default' | 'rule';
 
 export interface FileEntry {
   /** relative to the report folder (absolute when on another file system root) */
@@ -25,39 +23,12 @@ export interface DatasetEntry {
   fingerprint: string;
 }
 
-export interface RemovedRow {
-  id: string;
-  risk: number;
-  /** SHA-256 of the row's canonical encoding over `fingerprint.columns` */
-  row_sha256: string;
-  /** raw model features, by name */
-  features: Record<string, number>;
-  /**
-   * each feature's term of the model's log-odds, coefficient × standardized value: with the model's
-   * intercept they sum to logit(risk), so the largest terms say why the row was removed
-   */
-  log_odds: Record<string, number>;
-  /** --rule: the rule's clauses that hold for the row */
-  reason?: string[];
-  /** only with --include-text */
-  text?: string | null;
-}
-
 /** Where a risk model was trained (its risk.json provenance), against the corpus filtered. */
 export interface TrainedOn {
   scores: FileEntry;
   labels: FileEntry;
   /** the model was trained on this very scores file (same sha256): labels from this corpus's own student */
   this_corpus: boolean;
-}
-
-/** Histogram counts of one quantity for kept and removed rows over shared bin edges. */
-export interface SplitHistogram {
-  edges: number[];
-  kept: number[];
-  removed: number[];
-  /** values below edges[0] / above the last edge, counted in the first / last bin */
-  clipped: number;
 }
 
 export interface Manifest {

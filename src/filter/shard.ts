@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { filterCorpus, MANIFEST_FILE, REPORT_FILE, type FilterOptions, type FilterResult } from './filter.js';
 import { addFingerprints } from './fingerprint.js';
-import { loadManifest, splitSummary, type Manifest, type RemovedRow } from './manifest.js';
+import { loadManifest, splitSummary, type Manifest } from './manifest.js';
 import { relativeTo, resolveFrom } from './paths.js';
 import { readRemovedList, REMOVED_LIST_FILE, RemovedListWriter } from './removed-list.js';
 import { openReader, sha256File } from '../io/index.js';
@@ -20,6 +20,7 @@ import { addProfiles, profileDistributions, type FilterProfile } from './histogr
 import { locateScoreParts } from './score-parts.js';
 import { driftOf, driftWarning } from './drift.js';
 import { scoresIdentity, type ScoresIdentity } from './threshold-file.js';
+import type { RemovedRow } from './types.js';
 
 /** Runs filter on one shard: parts under CLEAN.parts/, REMOVED.parts/ and REPORT.parts/, then the marker. */
 export async function filterShard(options: FilterOptions, shard: Shard, log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<FilterResult> {

@@ -16,7 +16,8 @@ import { partName, partsDir, writeShardMarker, type Shard, type ShardMarker } fr
 import { featureColumns, idAt, requireColumn, scoresColumns } from './scores.js';
 import { checkScoresProvenance, type GuardedField, type ScoringCheck } from '../stage/provenance.js';
 import { warn } from '../progress.js';
-import { chooseThreshold, type Threshold, type ThresholdChoice } from './threshold.js';
+import { chooseThreshold, type ThresholdChoice } from './threshold.js';
+import type { Threshold } from './types.js';
 
 export const THRESHOLD_SCHEMA = 'memsieve.threshold/v1';
 

@@ -8,7 +8,7 @@ import { openReader, sha256File } from '../io/index.js';
 import type { Batch } from '../io/types.js';
 import { addFingerprints, MissingColumnError, MultisetHash, RowHasher } from './fingerprint.js';
 import { MANIFEST_FILE } from './filter.js';
-import { loadManifest, type FileEntry, type Manifest, type RemovedRow } from './manifest.js';
+import { loadManifest, type FileEntry, type Manifest } from './manifest.js';
 import { resolveFrom } from './paths.js';
 import { readRemovedList } from './removed-list.js';
 import { IdIndex } from '../id-index.js';
@@ -18,6 +18,7 @@ import { driftOf, driftRanges, measureDrift } from './drift.js';
 import { readRiskIndex, type RiskIndex } from './scores.js';
 import { modelScorer, ruleScorer } from './scorer.js';
 import { parseRule } from './rule.js';
+import type { RemovedRow } from './types.js';
 
 /** at most this many discrepancies of one kind are listed */
 const LISTED = 5;

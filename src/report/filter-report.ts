@@ -1,11 +1,12 @@
 // report.html of `memsieve filter`, built from the manifest alone: summary, risk histogram with the
 // threshold, the model's validation ROC curve, and each feature's distribution for kept vs removed
 // rows (Borkar et al. 2026, Figure 7).
-import type { Manifest, RemovedRow, SplitHistogram } from '../filter/manifest.js';
+import type { Manifest } from '../filter/manifest.js';
 import { escapeHtml, figure, keyValueTable, page } from './html.js';
 import { evaluationRows, heldOutNote, reliabilityFigure, rocFigure } from './evaluation-report.js';
 import { formatTick, histogramChart, rocChart } from './svg.js';
 import { describeTransfer, type Provenance } from '../stage/provenance.js';
+import type { RemovedRow, SplitHistogram } from '../filter/types.js';
 
 const KEPT = '#2b6cb0';
 const REMOVED = '#c53030';
