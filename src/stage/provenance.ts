@@ -255,7 +255,7 @@ const CACHED_BYTES = 16 << 20;
 
 /**
  * A model's content hash: of the .onnx file, or of a checkpoint folder's config and weight files (each
- * file's sha256, by name, hashed together). Hashing reads every byte (about 1 s a GB); the hash of a
+ * file's sha256, by name, hashed together). Hashing reads every byte (about 2.5 s a GB on a 2-core machine, docs/provenance.md); the hash of a
  * large file is cached by path, size and modification time in the user's cache folder, so a rerun
  * does not read a multi-GB checkpoint again.
  */
