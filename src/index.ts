@@ -5,7 +5,7 @@ export { VERSION } from './version.js';
 export type * from './models/types.js';
 
 export * from './io/index.js';
-export { loadTokenizer, type Tokenizer } from './text/tokenizer.js';
+export { loadTokenizer, type SpecialTokenPolicy, type Tokenizer, type TokenizerOptions } from './text/tokenizer.js';
 export { zlibBytes, zlibEntropy } from './text/zlib.js';
 export { IdIndex } from './id-index.js';
 export { loadOnnxModel, OnnxCausalLM, type OnnxLoadOptions } from './models/onnx.js';
@@ -24,4 +24,5 @@ export * from './report/index.js';
 export * from './torch/index.js';
 export * from './sample/index.js';
 export * from './verdict/index.js';
+export * from './doctor/index.js';
 export * as pipeline from './pipeline/index.js';

@@ -52,11 +52,6 @@ export class Progress {
     if (this.tty && !this.options.quiet) process.stderr.write('\r\x1b[K');
   }
 
-  finish(summary: object): void {
-    if (this.tty && !this.options.quiet) process.stderr.write('\r\x1b[K');
-    process.stderr.write(`${JSON.stringify(summary)}\n`);
-  }
-
   get seconds(): number {
     return (Date.now() - this.started) / 1000;
   }

@@ -128,16 +128,19 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
   const window = prefixTokens + suffixTokens;
   // full greedy decoding yields the generations anyway: then every measure comes for free
   const decoded = method === 'greedy' || options.approximate === true || options.keepGenerations === true;
-  const plan = { method, prefixTokens, suffixTokens, maxTokens, decoded, approxThreshold };
+  // the leading special ids (e.g. a BOS) are context: the prompt is them + k text tokens, and --max-tokens
+  // and the window count text tokens
+  const leading = tokenizer.addedSpecialIds.leading.length;
+  const plan = { method, prefixTokens: prefixTokens + leading, suffixTokens, maxTokens: maxTokens + leading, decoded, approxThreshold };
 
-  let reader = openReader(options.input, { format: options.inputFormat, shard: options.shard });
+  let reader = openReader(options.input, { option: '--input', formatOption: true, format: options.inputFormat, shard: options.shard });
   const keepTokenizer = options.keepGenerations ? tokenizer : undefined;
   const writer = await openWriter(options.output, { format: options.outputFormat, checkpoint: options.checkpoint });
   // counted as rows are written, so a checkpoint holds the counts of exactly the rows it holds
   const resumed = writer.resumed;
   const written: AuditCounts = (resumed?.stage as AuditCounts | undefined) ?? { rows: 0, too_short: 0, memorized: 0, approx_memorized: 0 };
   const resumedAudited = written.rows - written.too_short;
-  if (resumed) reader = openReader(options.input, { format: options.inputFormat, shard: options.shard, skipRows: resumed.rows });
+  if (resumed) reader = openReader(options.input, { option: '--input', formatOption: true, format: options.inputFormat, shard: options.shard, skipRows: resumed.rows });
   const metadata = options.provenance && provenanceMetadata(options.provenance);
   const assemble = (chunk: AuditChunk) => {
     written.rows += chunk.batch.numRows;
@@ -165,14 +168,14 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
       const chunk: AuditChunk = { batch, ids, audits: new Array(n).fill(null), remaining: 0 };
       const eligible: number[] = [];
       for (let i = 0; i < n; i++) {
-        if (ids[i].length >= window) {
+        if (ids[i].length - leading >= window) {
           eligible.push(i);
           continue;
         }
         tooShort++;
         if (tooShort <= SHORT_ROWS_NAMED) {
           const who = named ? `id ${String(batch.getChild(idColumn)!.get(i))}` : `row ${rows + i}`;
-          progress.note(`${who}: ${ids[i].length} tokens < prefix ${prefixTokens} + suffix ${suffixTokens}; not audited (null measures)`);
+          progress.note(`${who}: ${ids[i].length - leading} tokens < prefix ${prefixTokens} + suffix ${suffixTokens}; not audited (null measures)`);
         }
       }
       rows += n;
@@ -220,7 +223,7 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
     ...(options.provenance ? { provenance: options.provenance } : {}),
   };
   if (options.output !== '-') await writeFileAtomic(summaryPath(options.output), `${JSON.stringify(summary, null, 1)}\n`);
-  progress.finish(summary);
+  progress.end();
   return summary;
 }
 

@@ -4,6 +4,7 @@
 import { Bool, Float64, Table, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
 import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import { missingColumnError } from '../io/missing-column.js';
 import { checkOutputFolder, openReader, openWriter, writeFileAtomic } from '../io/index.js';
 import type { BatchWriter } from '../io/types.js';
 import { renderOverlapSvg } from './figure.js';
@@ -40,11 +41,14 @@ export function parseAuditArgument(value: string, defaultColumn = 'memorized'): 
   if (at <= 0 || at === value.length - 1) {
     throw new UserError(`--audit ${value}: expected name=path or name=path:column, e.g. --audit teacher=teacher.audit.parquet or --audit teacher=scores.parquet:teacher_memorized`);
   }
-  const name = value.slice(0, at);
-  const rest = value.slice(at + 1);
-  const colon = rest.lastIndexOf(':');
-  if (colon > 0 && COLUMN.test(rest.slice(colon + 1))) return { name, path: rest.slice(0, colon), column: rest.slice(colon + 1) };
-  return { name, path: rest, column: defaultColumn };
+  return { name: value.slice(0, at), ...splitLabelColumn(value.slice(at + 1), defaultColumn) };
+}
+
+/** `path[:column]` (compare's --audit after `name=`, verdict's --before and --after): the column when a plain identifier follows the last ":". */
+export function splitLabelColumn(value: string, defaultColumn: string): { path: string; column: string } {
+  const colon = value.lastIndexOf(':');
+  if (colon > 0 && COLUMN.test(value.slice(colon + 1))) return { path: value.slice(0, colon), column: value.slice(colon + 1) };
+  return { path: value, column: defaultColumn };
 }
 
 /** The parsed --audit values, checked: names, output folders, and no output written over an input. */
@@ -76,15 +80,16 @@ async function* auditRows(
   label = `--audit ${source.name}=${source.path}`,
 ): AsyncGenerator<{ ids: string[]; labels: (boolean | null)[]; firstRow: number }> {
   let row = 0;
-  for await (const batch of openReader(source.path, { columns: [idColumn, source.column] })) {
-    const columnNames = () => batch.schema.fields.map((f) => f.name).join(', ');
+  const option = label.split(' ')[0];
+  // the syntax that names a label column on this very option
+  const labelSyntax = option === '--audit' ? `--audit ${source.name}=${source.path}:COLUMN` : `${option} ${source.path}:COLUMN`;
+  for await (const batch of openReader(source.path, { option, columns: [idColumn, source.column] })) {
+    const seen = batch.schema.fields.map((f) => f.name);
     const idVector = batch.getChild(idColumn);
-    if (!idVector) throw new UserError(`${label}: no id column '${idColumn}' (columns: ${columnNames()}); choose one with --id-column`);
+    if (!idVector) throw missingColumnError({ subject: label, name: idColumn, file: source.path, seen, purpose: 'for ids', hint: 'choose one with --id-column' });
     const labelVector = batch.getChild(source.column);
     if (!labelVector) {
-      throw new UserError(
-        `${label}: no label column '${source.column}' (columns: ${columnNames()}); is it a \`memsieve audit\` output? choose one with --label-column, or name it: name=path:column`,
-      );
+      throw missingColumnError({ subject: label, name: source.column, file: source.path, seen, purpose: 'for labels', hint: `is it a \`memsieve audit\` output? choose one with --label-column, or name it: ${labelSyntax}` });
     }
     const ids = new Array<string>(batch.numRows);
     const labels = new Array<boolean | null>(batch.numRows);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { addIds } from '../io/add-ids.js';
 import { refuseOverwrite } from '../io/no-overwrite.js';
 import { withReadProgress } from '../progress.js';
-import { addQuiet, format } from './options.js';
+import { addQuiet, format, printSummary } from './options.js';
 
 export function register(program: Command): void {
   const command = program
@@ -17,6 +17,6 @@ export function register(program: Command): void {
   addQuiet(command).action(async (options) => {
       await refuseOverwrite({ '--output': options.output }, { '--input': options.input });
       const result = await withReadProgress('add-ids', options.quiet, () => addIds({ ...options, inputFormat: options.format }));
-      process.stderr.write(`${JSON.stringify(result)}\n`);
+      printSummary(result);
     });
 }

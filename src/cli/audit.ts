@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { refuseOverwrite } from '../io/no-overwrite.js';
 import { AUDIT_DEFAULTS, summaryPath } from '../audit/audit.js';
 import { audit, type AuditCommandOptions } from '../audit/run.js';
-import { addModelStageOptions, positiveInt, positiveNumber } from './options.js';
+import { fractionOption } from '../fraction.js';
+import { addModelStageOptions, positiveInt, printSummary } from './options.js';
 
 export function register(program: Command): void {
   const command = program
@@ -17,11 +18,11 @@ export function register(program: Command): void {
     .option('--suffix-tokens <m>', 'tokens generated and compared with tokens k..k+m', positiveInt, AUDIT_DEFAULTS.suffixTokens)
     .option('--method <method>', 'one-pass: memorized and lead from one teacher-forced forward pass; greedy: decode every row in full (cross-check; writes every measure)', AUDIT_DEFAULTS.method)
     .option('--approximate', 'also decode past the first miss: match_fraction and approx_memorized (decoding starts at the miss)')
-    .option('--approx-threshold <s>', 'edit similarity at or above which a continuation is approx_memorized', positiveNumber, AUDIT_DEFAULTS.approxThreshold)
+    .option('--approx-threshold <s>', 'edit similarity at or above which a continuation is approx_memorized, e.g. 0.9 or 90%', fractionOption('--approx-threshold'), AUDIT_DEFAULTS.approxThreshold)
     .option('--keep-generations', 'also write generated_ids and generated_text (implies --approximate)');
   addModelStageOptions(command, { help: 'prefixes per model call', default: AUDIT_DEFAULTS.batchSize }).action(async (options: AuditCommandOptions) => {
     const outputs = { '--output': options.output === '-' ? [] : [options.output, summaryPath(options.output)] };
     await refuseOverwrite(outputs, { '--input': options.input, '--model': options.model, '--tokenizer': options.tokenizer });
-    await audit(options);
+    printSummary(await audit(options));
   });
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { describeDistillEvent, distill, type DistillOptions } from '../torch/index.js';
-import { addQuiet, positiveInt, positiveNumber, nonNegativeInt } from './options.js';
+import { addQuiet, addSpecialTokenOptions, positiveInt, positiveNumber, nonNegativeInt } from './options.js';
 import { refuseOverwrite } from '../io/no-overwrite.js';
 
 interface DistillCommandOptions extends Omit<DistillOptions, 'data' | 'validation'> {
@@ -23,7 +23,6 @@ export function register(program: Command): void {
     .option('--validation <paths...>', 'held-out data: validation loss and perplexity after each epoch')
     .option('--text-column <name>', 'column holding the text', 'text')
     .option('--max-tokens <n>', 'truncate each text to its first n tokens', positiveInt, 128)
-    .option('--add-special-tokens', "encode with the tokenizer's special tokens (e.g. Llama's BOS); as score and audit were run")
     .option('--epochs <n>', 'passes over the data', positiveInt, 1)
     .option('--lr <x>', 'peak learning rate (AdamW)', positiveNumber, 5e-5)
     .option('--min-lr <x>', 'learning rate at the end of the cosine decay', Number, 0)
@@ -41,7 +40,7 @@ export function register(program: Command): void {
     .option('--device <device>', 'auto, cpu, cuda or cuda:N', 'auto')
     .option('--log-every <n>', 'optimizer steps between progress lines', positiveInt, 10)
     .option('--checkpoint-epochs <n>', 'save a resume point (OUT.resume/) every n epochs; a rerun continues from it (0: never)', nonNegativeInt, 1);
-  addQuiet(command).action(async (options: DistillCommandOptions) => {
+  addQuiet(addSpecialTokenOptions(command)).action(async (options: DistillCommandOptions) => {
       await refuseOverwrite(
         { '--out': options.out, '--hard-data-out': options.hardDataOut },
         { '--data': options.data, '--validation': options.validation, '--tokenizer': options.tokenizer, '--teacher': options.teacher, '--student': options.student, '--student-config': options.studentConfig },

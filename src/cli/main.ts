@@ -19,17 +19,22 @@ import * as addIds from './add-ids.js';
 import * as sample from './sample.js';
 import * as verdict from './verdict.js';
 import * as threshold from './threshold.js';
+import * as doctor from './doctor.js';
+import { usageLine } from './options.js';
 
 const program = new Command('memsieve')
   .description('Find and remove the training examples a distilled student would memorize.')
   .version(VERSION)
-  .showHelpAfterError()
-  // usage errors (bad option values, missing options) exit 2, like every other input error
+  // usage errors read like every other input error: `memsieve: error: …`, one line, exit 2
+  .configureOutput({ outputError: (text, write) => write(`memsieve: ${text}`) })
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 
-for (const command of [score, audit, compare, train, evaluate, filter, verify, distill, exportCmd, run, merge, addIds, sample, verdict, threshold]) {
+for (const command of [score, audit, compare, train, evaluate, filter, verify, distill, exportCmd, run, merge, addIds, sample, verdict, threshold, doctor]) {
   command.register(program);
 }
+// after a usage error, one line of usage rather than the whole help, which buries the reason
+for (const command of program.commands) command.showHelpAfterError(usageLine(command));
+program.showHelpAfterError("usage: memsieve <command> [options]; 'memsieve --help' lists the commands");
 
 /** Input errors and writes the system refused: one line, exit 2 (3 for a refused outcome); anything else is a bug and keeps its stack. */
 function exitOnUserError(error: unknown): void {

@@ -2,10 +2,11 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { addShardOptions } from '../stage/shard.js';
 import { UserError } from '../errors.js';
-import { parseFraction } from '../filter/threshold.js';
 import { GUARDED_FIELDS, parseAllowMismatch, type GuardedField } from '../stage/provenance.js';
+import { fractionOption } from '../fraction.js';
 import type { Format } from '../io/types.js';
 import type { Device } from '../models/types.js';
+import { SPECIAL_TOKEN_POLICIES, type SpecialTokenPolicy } from '../text/tokenizer.js';
 
 export function positiveInt(value: string): number {
   const n = Number(value);
@@ -22,13 +23,6 @@ export function nonNegativeInt(value: string): number {
 export function positiveNumber(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number.');
-  return n;
-}
-
-/** A share in (0, 1]. */
-export function fraction(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > 1) throw new InvalidArgumentError('expected a number in (0, 1].');
   return n;
 }
 
@@ -50,7 +44,6 @@ export function collect(value: string, previous: string[] = []): string[] {
 export function addModelStageOptions(command: Command, batch: { help: string; default: number }): Command {
   command
     .option('--text-column <name>', 'column holding the text', 'text')
-    .option('--add-special-tokens', "encode with the tokenizer's special tokens (e.g. Llama's BOS); off as in the paper")
     .option('--id-column <name>', 'column identifying rows in messages (row index if absent)', 'id')
     .option('--format <format>', 'input format, when the extension does not say it (parquet|arrow|jsonl)', format)
     .option('--output-format <format>', 'output format, when the extension does not say it', format)
@@ -59,7 +52,31 @@ export function addModelStageOptions(command: Command, batch: { help: string; de
     .option('--dtype <dtype>', 'torch backend weights: auto (bfloat16 on CUDA, float32 on CPU), float32, bfloat16')
     .option('--threads <n>', 'intra-op threads per model (onnx)', positiveInt)
     .option('--batch-size <n>', batch.help, positiveInt, batch.default);
-  return addQuiet(addShardOptions(command));
+  return addQuiet(addShardOptions(addSpecialTokenOptions(command)));
+}
+
+/**
+ * How text becomes the ids the model sees, the same on score, audit and distill: the tokenizer's own
+ * special tokens by default (as Hugging Face encodes), or raw text ids. --no-special-tokens is the short
+ * form of --special-tokens none (a pipeline variable can only set the valued form).
+ */
+export function addSpecialTokenOptions(command: Command): Command {
+  return command
+    .option(
+      '--special-tokens <policy>',
+      "tokenizer: add the special tokens the tokenizer's post-processor puts before the text (e.g. Gemma's <bos>), as Hugging Face does; none: raw text ids",
+      specialTokenPolicy,
+      'tokenizer',
+    )
+    .option('--no-special-tokens', 'raw text ids, as Pythia-style memorization evals: --special-tokens none')
+    .hook('preAction', (cmd) => {
+      if (cmd.getOptionValue('specialTokens') === false) cmd.setOptionValue('specialTokens', 'none');
+    });
+}
+
+function specialTokenPolicy(value: string): SpecialTokenPolicy {
+  if (!(SPECIAL_TOKEN_POLICIES as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected ${SPECIAL_TOKEN_POLICIES.join(' or ')}.`);
+  return value as SpecialTokenPolicy;
 }
 
 /** -q/--quiet, the same on every long command: progress off; results, summaries and errors still printed. */
@@ -80,8 +97,8 @@ export function probability(option: string) {
 export function addThresholdOptions(command: Command): Command {
   return command
     .option('--threshold <p>', 'remove rows with risk >= p', probability('--threshold'))
-    .option('--remove-top <share>', 'remove this share of the riskiest rows, e.g. 5% or 0.05', (v: string) => parseFraction(v, '--remove-top'))
-    .option('--target-recall <r>', "threshold reaching this recall on the model's validation ROC", probability('--target-recall'))
+    .option('--remove-top <share>', 'remove this share of the riskiest rows, e.g. 5% or 0.05', fractionOption('--remove-top'))
+    .option('--target-recall <r>', "threshold reaching this recall on the model's validation ROC, e.g. 0.99 or 99%", fractionOption('--target-recall'))
     .addHelpText('after', "\nWithout --threshold, --remove-top or --target-recall the model's default threshold applies.");
 }
 
@@ -92,4 +109,16 @@ export function addAllowMismatch(command: Command): Command {
     `apply the model although the scores differ from its training scores in these provenance fields, comma-separated (${GUARDED_FIELDS.join(', ')}); docs/provenance.md`,
     (value: string, previous?: GuardedField[]) => parseAllowMismatch(value, previous),
   );
+}
+
+/** `usage: memsieve filter --input <files...> --scores <file> … [options]`: the required options, then where the rest are. */
+export function usageLine(command: Command): string {
+  const required = command.options.filter((o) => o.mandatory).map((o) => `${o.long} ${o.flags.replace(/^.*?(<[^>]+>)?$/, '$1')}`.trim());
+  const args = command.registeredArguments.map((a) => (a.required ? `<${a.name()}>` : `[${a.name()}]`));
+  return `usage: memsieve ${[command.name(), ...args, ...required, '[options]'].join(' ')}; 'memsieve ${command.name()} --help' lists every option`;
+}
+
+/** A command's JSON summary, one line on stderr (stdout may carry the data: `-o -`); the API returns it instead. */
+export function printSummary(summary: object): void {
+  process.stderr.write(`${JSON.stringify(summary)}\n`);
 }

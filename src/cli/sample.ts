@@ -1,13 +1,8 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { fractionOption } from '../fraction.js';
 import { sampleCorpus } from '../sample/index.js';
 import { refuseOverwrite } from '../io/no-overwrite.js';
-import { format, nonNegativeInt, positiveInt } from './options.js';
-
-function fraction(value: string): number {
-  const n = Number(value);
-  if (!(n > 0 && n <= 1)) throw new InvalidArgumentError('expected a number in (0, 1], e.g. 0.1 for 10%.');
-  return n;
-}
+import { format, nonNegativeInt, positiveInt, printSummary } from './options.js';
 
 export function register(program: Command): void {
   program
@@ -15,7 +10,7 @@ export function register(program: Command): void {
     .description('Write a deterministic subset of a corpus (e.g. a pilot set), chosen by a hash of (seed, id): the same rows whatever the file order or sharding')
     .requiredOption('-i, --input <paths...>', 'corpus: Parquet, Arrow IPC or JSONL files or folders of them, read in order')
     .requiredOption('-o, --output <path>', 'output file (.parquet, .arrow, .jsonl): every column, rows in input order')
-    .option('--fraction <f>', 'keep each row with probability f (one pass, constant memory)', fraction)
+    .option('--fraction <f>', 'keep each row with probability f, e.g. 0.1 or 10% (one pass, constant memory)', fractionOption('--fraction'))
     .option('--rows <n>', 'keep the n rows with the smallest hashes (two passes; memory: n keys)', positiveInt)
     .option('--seed <n>', 'another seed gives another, independent sample', nonNegativeInt, 0)
     .option('--id-column <name>', 'column identifying rows: the value hashed', 'id')
@@ -25,6 +20,6 @@ export function register(program: Command): void {
     .option('-q, --quiet', 'no progress output (the JSON summary is still printed)')
     .action(async (options) => {
       await refuseOverwrite({ '--output': options.output }, { '--input': options.input });
-      await sampleCorpus({ ...options, inputFormat: options.format });
+      printSummary(await sampleCorpus({ ...options, inputFormat: options.format }));
     });
 }

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { refuseOverwrite } from '../io/no-overwrite.js';
 import { score, type ScoreCommandOptions } from '../score/run.js';
 import { SCORE_DEFAULTS } from '../score/score.js';
-import { addModelStageOptions, fraction, positiveInt, positiveNumber } from './options.js';
+import { fractionOption } from '../fraction.js';
+import { addModelStageOptions, positiveInt, positiveNumber, printSummary } from './options.js';
 
 export function register(program: Command): void {
   const command = program
@@ -17,9 +18,9 @@ export function register(program: Command): void {
     .option('--temperature <t>', 'temperature of the teacher–baseline KL', positiveNumber, SCORE_DEFAULTS.temperature)
     .option('--prefix-tokens <k>', 'prefix length of the suffix window', positiveInt, SCORE_DEFAULTS.prefixTokens)
     .option('--suffix-tokens <m>', 'suffix length of the suffix window', positiveInt, SCORE_DEFAULTS.suffixTokens)
-    .option('--min-k <k>', 'Min-K% and Min-K%++: share of lowest-probability positions averaged, in (0, 1]', fraction, SCORE_DEFAULTS.minK);
+    .option('--min-k <k>', 'Min-K% and Min-K%++: share of lowest-probability positions averaged, e.g. 0.2 or 20%', fractionOption('--min-k'), SCORE_DEFAULTS.minK);
   addModelStageOptions(command, { help: 'rows per model call', default: SCORE_DEFAULTS.batchSize }).action(async (options: ScoreCommandOptions) => {
     await refuseOverwrite({ '--output': options.output }, { '--input': options.input, '--teacher': options.teacher, '--baseline': options.baseline, '--tokenizer': options.tokenizer });
-    await score(options);
+    printSummary(await score(options));
   });
 }

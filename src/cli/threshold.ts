@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { computeThreshold } from '../filter/threshold-file.js';
-import { parseFraction } from '../filter/threshold.js';
+import { fractionOption } from '../fraction.js';
 import { addShardOptions, resolveShard } from '../stage/shard.js';
 import { addAllowMismatch } from './options.js';
 
@@ -10,7 +10,7 @@ export function register(program: Command): void {
     .description('The corpus-wide --remove-top risk threshold for sharded filter runs (filter --threshold-from); in shards, join with `memsieve merge`')
     .requiredOption('--scores <file>', 'scores file from `memsieve score`')
     .requiredOption('--model <file>', 'risk model from `memsieve train` (risk.json)')
-    .requiredOption('--remove-top <share>', 'remove this share of the riskiest rows, e.g. 5% or 0.05', (v: string) => parseFraction(v, '--remove-top'))
+    .requiredOption('--remove-top <share>', 'remove this share of the riskiest rows, e.g. 5% or 0.05', fractionOption('--remove-top'))
     .requiredOption('--output <file>', 'threshold.json to write')
     .option('--id-column <name>', 'id column in the scores', 'id');
   addShardOptions(addAllowMismatch(command)).action(async (options) => {

@@ -3,6 +3,7 @@ import { DEFAULT_FEATURES, summarizeRiskModel, trainRiskModel, writeRiskModel } 
 import { UserError } from '../errors.js';
 import { checkOutputFolder, refuseOverwrite } from '../io/index.js';
 import { withReadProgress } from '../progress.js';
+import { fractionOption } from '../fraction.js';
 import { addQuiet } from './options.js';
 
 function number(name: string) {
@@ -24,7 +25,7 @@ export function register(program: Command): void {
     .option('--id-column <name>', 'id column joining scores and labels', 'id')
     .option('--features <list>', 'comma-separated feature columns', DEFAULT_FEATURES.join(','))
     .option('--negatives-per-positive <r>', 'non-memorized rows sampled per memorized row', number('--negatives-per-positive'), 3)
-    .option('--test-fraction <f>', 'share of each trial held out for evaluation', number('--test-fraction'), 0.3)
+    .option('--test-fraction <f>', 'share of each trial held out for evaluation, e.g. 0.3 or 30%', fractionOption('--test-fraction', { one: false }), 0.3)
     .option('--trials <n>', 'evaluation trials', number('--trials'), 100)
     .option('--seed <n>', 'random seed for sampling and splits', number('--seed'), 0);
   addQuiet(command).action(async (options) => {

@@ -1,13 +1,8 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { fractionOption } from '../fraction.js';
 import { describeVerdict, VERDICT_FAILED_EXIT_CODE, writeVerdict } from '../verdict/index.js';
 import { addQuiet, nonNegativeInt } from './options.js';
 import { refuseOverwrite } from '../io/no-overwrite.js';
-
-function fraction(value: string): number {
-  const n = Number(value);
-  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('expected a fraction in [0, 1], e.g. 0.9 for a 90% drop.');
-  return n;
-}
 
 export function register(program: Command): void {
   const command = program
@@ -22,7 +17,7 @@ export function register(program: Command): void {
     .option('--before-distill <dir>', "the before student's distill output folder (or its distill.json): its validation loss")
     .option('--after-distill <dir>', "the after student's distill output folder (or its distill.json)")
     .option('--max-after <n>', 'criterion: the after student memorizes at most n rows', nonNegativeInt)
-    .option('--min-drop <f>', 'criterion: memorized rows drop by at least this fraction of the before count', fraction)
+    .option('--min-drop <f>', 'criterion: memorized rows drop by at least this fraction of the before count, e.g. 0.9 or 90%', fractionOption('--min-drop', { zero: true }))
     .option('--id-column <name>', 'column joining the audits', 'id')
     .option('--label-column <name>', 'memorization label column of --before and --after', 'memorized');
   // --quiet means what it means everywhere (no progress); the verdict is the result, always printed

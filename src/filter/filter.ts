@@ -22,6 +22,7 @@ import { FINGERPRINT_ALGORITHM, MultisetHash, ROW_ENCODING, RowHasher } from './
 import { FineHistogramBuilder, RISK_BINS, SplitHistogramBuilder, fixedEdges, profileDistributions, type FilterProfile } from './histogram.js';
 import { MANIFEST_SCHEMA, splitSummary, type FileEntry, type Manifest, type TrainedOn } from './manifest.js';
 import { idAt, readRiskIndex, requireColumn, scoresColumns, type RiskIndex } from './scores.js';
+import { missingColumnError } from '../io/missing-column.js';
 import { ID_HINT } from '../io/add-ids.js';
 import { float64Column } from '../score/columns.js';
 import { chooseThreshold, type ThresholdChoice } from './threshold.js';
@@ -349,7 +350,7 @@ async function profileScores(scores: string[], { scorer, model }: Decider, index
   let row = 0;
   let unit = 0;
   // one batch per unit (row group) when read whole
-  for await (const batch of openReader(scores, { columns: scoresColumns(idColumn, scorer) })) {
+  for await (const batch of openReader(scores, { option: '--scores', columns: scoresColumns(idColumn, scorer) })) {
     const counted = !units || unit++ % units.count === units.index;
     if (batch.numRows === 0) continue;
     const idVector = requireColumn(batch, idColumn, source, ID_HINT);
@@ -420,12 +421,12 @@ async function splitCorpus(
   let unscored = 0;
   let row = 0;
   const source = inputs.length === 1 ? `--input ${inputs[0]}` : `--input ${inputs.join(' ')}`;
-  for await (const batch of openReader(inputs, { shard })) {
+  for await (const batch of openReader(inputs, { option: '--input', shard })) {
     const names = batch.schema.fields.map((f) => f.name);
     if (!hasher) {
       columns = names;
       if (names.includes('risk')) throw new UserError(`${source} already has a column "risk"; rename or drop it before filtering`);
-      if (textColumn !== null && !names.includes(textColumn)) throw new UserError(`${source} has no column "${textColumn}" for --include-text (columns: ${names.join(', ')}); pass --text-column`);
+      if (textColumn !== null && !names.includes(textColumn)) throw missingColumnError({ subject: source, name: textColumn, file: inputs, seen: names, purpose: 'for --include-text', hint: 'pass --text-column' });
       hasher = new RowHasher(columns);
     } else if (names.join('\u0000') !== columns.join('\u0000')) {
       throw new UserError(`${source}: row ${row} starts a part with columns (${names.join(', ')}), earlier rows have (${columns.join(', ')}); give files of one schema`);
@@ -487,7 +488,7 @@ async function splitCorpus(
   if (unseenCount > 0 && (!shard || scoresExact)) {
     // the index keeps no ids: read the first few unseen ones back from the scores
     let at = 0;
-    for await (const batch of openReader(scores, { columns: [idColumn] })) {
+    for await (const batch of openReader(scores, { option: '--scores', columns: [idColumn] })) {
       const ids = batch.getChild(idColumn)!;
       for (let i = 0; i < batch.numRows && unseen.length < NAMED_IDS; i++, at++) if (!seen[at]) unseen.push(String(ids.get(i)));
       if (unseen.length >= NAMED_IDS) break;

@@ -5,7 +5,8 @@ import { UserError } from '../errors.js';
 import { featureSourceColumns, logOddsTerms, predictRisk, type RiskModel } from '../risk/index.js';
 import type { RowScorer, ScoresBatch } from './types.js';
 import { evaluateRule, ruleReasons, type Rule } from './rule.js';
-import { featureColumns } from './scores.js';
+import { featureColumns, filesOf } from './scores.js';
+import { missingColumnError } from '../io/missing-column.js';
 
 export function modelScorer(model: RiskModel): RowScorer {
   return {
@@ -55,7 +56,7 @@ export function ruleScorer(rule: Rule): RowScorer {
 function ruleColumn(batch: ScoresBatch, name: string, ids: string[], source: string, rule: Rule): Float64Array {
   const column = batch.getChild(name);
   if (!column) {
-    throw new UserError(`${source} has no column "${name}" for --rule '${rule.text}' (columns: ${batch.schema.fields.map((f) => f.name).join(', ')})`);
+    throw missingColumnError({ subject: source, name, file: filesOf(source), seen: batch.schema.fields.map((f) => f.name), purpose: `for --rule '${rule.text}'` });
   }
   const values = new Float64Array(batch.numRows);
   for (let i = 0; i < batch.numRows; i++) {

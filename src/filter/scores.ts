@@ -5,6 +5,7 @@ import type { Vector } from 'apache-arrow';
 import { UserError } from '../errors.js';
 import { openReader } from '../io/index.js';
 import { ID_HINT } from '../io/add-ids.js';
+import { missingColumnError } from '../io/missing-column.js';
 import type { RiskModel } from '../risk/index.js';
 
 import { nonPositiveError, parseFeature, transformFeatureValue } from '../risk/index.js';
@@ -32,13 +33,16 @@ export function idAt(ids: Vector, i: number, source: string, row: number, idColu
   return String(value);
 }
 
-/** The column `name` of a batch, or a UserError listing the columns there are. */
+/** The column `name` of a batch, or a UserError listing the columns of the file (`source` is `--scores FILE…`). */
 export function requireColumn(batch: { getChild(name: string): Vector | null; schema: { fields: { name: string }[] } }, name: string, source: string, hint: string): Vector {
   const column = batch.getChild(name);
-  if (!column) {
-    throw new UserError(`${source} has no column "${name}" (columns: ${batch.schema.fields.map((f) => f.name).join(', ')}); ${hint}`);
-  }
+  if (!column) throw missingColumnError({ subject: source, name, file: filesOf(source), seen: batch.schema.fields.map((f) => f.name), hint });
   return column;
+}
+
+/** The files of a `--option FILE…` message subject. */
+export function filesOf(source: string): string[] {
+  return source.split(' ').slice(1);
 }
 
 /**
@@ -80,7 +84,7 @@ export async function readRiskIndex(scores: string | string[], scorer: RowScorer
   let rows = 0;
   let unscored = 0;
   const source = `--scores ${[scores].flat().join(' ')}`;
-  for await (const batch of openReader(scores, { columns: scoresColumns(idColumn, scorer) })) {
+  for await (const batch of openReader(scores, { option: '--scores', columns: scoresColumns(idColumn, scorer) })) {
     if (batch.numRows === 0) continue; // an empty shard's part may hold no columns
     const idVector = requireColumn(batch, idColumn, source, ID_HINT);
     const ids = new Array<string>(batch.numRows);

@@ -84,7 +84,7 @@ export async function computeThreshold(options: ThresholdOptions): Promise<Thres
   let risks = new Float64Array(1 << 16);
   let scored = 0;
   let row = 0;
-  for await (const batch of openReader(scores, { columns: scoresColumns(idColumn, { reads: featureSourceColumns(model.features) }), shard })) {
+  for await (const batch of openReader(scores, { option: '--scores', columns: scoresColumns(idColumn, { reads: featureSourceColumns(model.features) }), shard })) {
     if (batch.numRows === 0) continue;
     const idVector = requireColumn(batch, idColumn, source, ID_HINT);
     const ids = Array.from({ length: batch.numRows }, (_, i) => idAt(idVector, i, source, row + i, idColumn));

@@ -12,16 +12,7 @@ export interface ThresholdChoice {
   targetRecall?: number;
 }
 
-/** "5%" → 0.05, "0.05" → 0.05; anything outside (0, 1] is an error naming the option. */
-export function parseFraction(text: string, option: string): number {
-  const trimmed = text.trim();
-  const percent = trimmed.endsWith('%');
-  const value = Number(percent ? trimmed.slice(0, -1) : trimmed) / (percent ? 100 : 1);
-  if (!Number.isFinite(value) || !(value > 0 && value <= 1)) {
-    throw new UserError(`${option} ${text}: give a share of rows in (0, 1] or a percentage such as 5%`);
-  }
-  return value;
-}
+export { parseFraction } from '../fraction.js';
 
 /**
  * The threshold from exactly one of the options, or the model's. --remove-top f removes the

@@ -24,7 +24,7 @@ export interface AddIdsOptions {
 export async function addIds(options: AddIdsOptions): Promise<{ output: string; rows: number; id_column: string }> {
   const idColumn = options.idColumn ?? 'id';
   const prefix = options.prefix ?? '';
-  const reader = openReader(options.input, { format: options.inputFormat });
+  const reader = openReader(options.input, { option: '--input', formatOption: true, format: options.inputFormat });
   const writer = await openWriter(options.output, { format: options.outputFormat });
   let rows = 0;
   try {

@@ -1,16 +1,18 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { RecordBatchReader, Table, type RecordBatch } from 'apache-arrow';
 import { UserError } from '../errors.js';
+import { checkOption } from './format.js';
+import type { InputNaming } from './types.js';
 import type { FileUnits, ReadUnit } from './units.js';
 
 /** An Arrow IPC file or stream ('-' = stdin) as record-batch units; the file format reads only the batches asked for. */
-export async function arrowUnits(path: string): Promise<FileUnits> {
+export async function arrowUnits(path: string, naming?: InputNaming): Promise<FileUnits> {
   let handle: FileHandle | undefined;
   if (path !== '-') {
     try {
       handle = await open(path, 'r');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`${path}: no such file; check --input`);
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`${path}: no such file${checkOption(naming)}`);
       throw error;
     }
   }
@@ -21,7 +23,7 @@ export async function arrowUnits(path: string): Promise<FileUnits> {
     if (!reader.schema) throw new Error('no schema message');
   } catch (error) {
     await handle?.close();
-    throw new UserError(`${path}: not an Arrow IPC file or stream (${(error as Error).message}); check the file, or pass --format`);
+    throw new UserError(`${path}: not an Arrow IPC file or stream (${(error as Error).message}); check the file${naming?.formatOption ? ', or pass --format' : ''}`);
   }
   const wrap = (batch: RecordBatch | null, index: number): Table => {
     if (!batch) throw new UserError(`${path}: record batch ${index} is missing; the file is truncated`);

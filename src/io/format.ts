@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UserError } from '../errors.js';
-import type { Format } from './types.js';
+import type { Format, InputNaming } from './types.js';
 
 const FORMATS: readonly Format[] = ['parquet', 'arrow', 'jsonl'];
 
@@ -21,8 +21,20 @@ const EXTENSIONS: ReadonlyArray<[string, Format]> = [
   ['.ndjson.zst', 'jsonl'],
 ];
 
+/** "; check --after" when the option is known: the one flag to look at. */
+export function checkOption(naming?: InputNaming): string {
+  return naming?.option ? `; check ${naming.option}` : '';
+}
+
+/** What to do about a file whose format is unknown, with only flags the command has. */
+function unknownFormatHint(path: string, naming?: InputNaming): string {
+  const csv = /\.(csv|tsv)(\.gz)?$/i.test(path) ? '; CSV is not read: convert it to Parquet or JSONL (e.g. duckdb -c "COPY (FROM \'x.csv\') TO \'x.parquet\'")' : '';
+  const rename = naming?.formatOption ? ', or pass --format parquet|arrow|jsonl' : ", or rename it with its format's extension";
+  return `; use .parquet, .arrow/.arrows/.feather, .jsonl(.gz|.zst)${rename}${csv}`;
+}
+
 /** Format from `override` (--format) if given, else from the file extension. '-' (stdin/stdout) needs an override or defaults to Arrow IPC stream. */
-export function detectFormat(path: string, override?: Format): Format {
+export function detectFormat(path: string, override?: Format, naming?: InputNaming): Format {
   if (override !== undefined) {
     if (!FORMATS.includes(override)) {
       throw new UserError(`--format ${String(override)}: unknown format; use one of ${FORMATS.join(', ')}`);
@@ -32,9 +44,7 @@ export function detectFormat(path: string, override?: Format): Format {
   if (path === '-') return 'arrow';
   const format = formatOfName(path);
   if (!format) {
-    throw new UserError(
-      `${path}: cannot tell the format from the extension; use .parquet, .arrow/.arrows/.feather, .jsonl(.gz|.zst), or pass --format parquet|arrow|jsonl`,
-    );
+    throw new UserError(`${naming?.option ? `${naming.option} ` : ''}${path}: cannot tell the format from the extension${unknownFormatHint(path, naming)}`);
   }
   return format;
 }
@@ -62,9 +72,9 @@ export function compressionOf(path: string): Compression | null {
  * (recognised extensions, or every non-hidden file when `format` is given), sorted by name;
  * files are kept in the order given. Missing paths are a UserError naming them.
  */
-export function expandInputs(paths: string | string[], format?: Format): string[] {
+export function expandInputs(paths: string | string[], format?: Format, naming?: InputNaming): string[] {
   const list = typeof paths === 'string' ? [paths] : paths;
-  if (list.length === 0) throw new UserError('no input given; pass --input PATH');
+  if (list.length === 0) throw new UserError(`no input given; pass ${naming?.option ?? '--input'} PATH`);
   const files: string[] = [];
   for (const path of list) {
     if (path === '-') {
@@ -75,7 +85,7 @@ export function expandInputs(paths: string | string[], format?: Format): string[
     try {
       isDirectory = statSync(path).isDirectory();
     } catch {
-      throw new UserError(`${path}: no such file or directory; check --input`);
+      throw new UserError(`${path}: no such file or directory${checkOption(naming)}`);
     }
     if (!isDirectory) {
       files.push(path);
@@ -87,7 +97,7 @@ export function expandInputs(paths: string | string[], format?: Format): string[
       .sort();
     const inside = names.map((name) => join(path, name)).filter((file) => statSync(file).isFile());
     if (inside.length === 0) {
-      throw new UserError(`${path}: directory holds no data files (.parquet, .arrow, .jsonl); check --input`);
+      throw new UserError(`${path}: directory holds no data files (.parquet, .arrow, .jsonl)${checkOption(naming)}`);
     }
     files.push(...inside);
   }

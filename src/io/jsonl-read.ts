@@ -4,7 +4,8 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { RecordBatch, Struct, Table, makeData, type Schema } from 'apache-arrow';
 import { UserError } from '../errors.js';
-import { compressionOf } from './format.js';
+import { checkOption, compressionOf } from './format.js';
+import type { InputNaming } from './types.js';
 import { requireZstd } from './zstd.js';
 import { ValueMismatch, addFractionalKeys, inferSchema, toArrowValue, vectorOfJson } from './jsonl-types.js';
 import type { FileUnits, ReadUnit } from './units.js';
@@ -23,13 +24,13 @@ type Row = Record<string, unknown>;
  * split as bytes and decoded one by one with a fatal UTF-8 decoder, so errors name the line.
  * `fixedSchema` (from an earlier file of the same input) skips inference.
  */
-export async function jsonlUnits(path: string, batchRows = DEFAULT_BATCH_ROWS, fixedSchema: Schema | null = null): Promise<FileUnits> {
+export async function jsonlUnits(path: string, batchRows = DEFAULT_BATCH_ROWS, fixedSchema: Schema | null = null, naming?: InputNaming): Promise<FileUnits> {
   if (path !== '-') {
     try {
       if ((await stat(path)).isDirectory()) throw new UserError(`${path}: is a directory`);
     } catch (error) {
       if (error instanceof UserError) throw error;
-      throw new UserError(`${path}: no such file; check --input`);
+      throw new UserError(`${path}: no such file${checkOption(naming)}`);
     }
   }
   // later files of one input keep the first file's schema rather than inferring their own

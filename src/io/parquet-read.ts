@@ -9,6 +9,8 @@ import { asyncBufferFromHandle } from './file-buffer.js';
 import { parquetDecompressors } from './zstd.js';
 import { arrowSchemaOf } from './parquet-types.js';
 import type { FileUnits, ReadUnit } from './units.js';
+import type { InputNaming } from './types.js';
+import { checkOption } from './format.js';
 import { projectSchema } from './columns.js';
 import { pageLocationsOf } from './parquet-pages.js';
 import { ROW_GROUP_ROWS } from './parquet-write.js';
@@ -30,14 +32,14 @@ const RAW_PARSERS = {
  * A Parquet file as row-group units: only the footer is read up front, then one row group per `load()`;
  * a group larger than a slice (SLICE_ROWS, SLICE_BYTES) also offers `batches()`, slice by slice.
  */
-export async function parquetUnits(path: string, columns?: string[]): Promise<FileUnits> {
-  const handle = await openOrFail(path);
+export async function parquetUnits(path: string, columns?: string[], naming?: InputNaming): Promise<FileUnits> {
+  const handle = await openOrFail(path, naming);
   const { size } = await handle.stat();
   const file = asyncBufferFromHandle(handle, size);
   let metadata: FileMetaData;
   let schema: Schema;
   try {
-    await checkMagic(path, file, size);
+    await checkMagic(path, file, size, naming);
     metadata = await parquetMetadataAsync(file);
     schema = arrowSchemaOf(metadata, path);
     if (columns) schema = projectSchema(schema, columns);
@@ -145,21 +147,21 @@ function decodeRanges(group: RowGroup, locations: Record<string, { first_row_ind
   return ranges;
 }
 
-async function openOrFail(path: string) {
+async function openOrFail(path: string, naming?: InputNaming) {
   try {
     return await open(path, 'r');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UserError(`${path}: no such file; check --input`);
+    if (code === 'ENOENT') throw new UserError(`${path}: no such file${checkOption(naming)}`);
     if (code === 'EISDIR') throw new UserError(`${path}: is a directory`);
     throw error;
   }
 }
 
-async function checkMagic(path: string, file: ReturnType<typeof asyncBufferFromHandle>, size: number) {
+async function checkMagic(path: string, file: ReturnType<typeof asyncBufferFromHandle>, size: number, naming?: InputNaming) {
   const text = (bytes: ArrayBuffer) => Buffer.from(bytes).toString('latin1');
   const ok = size >= 12 && text(await file.slice(0, 4)) === MAGIC && text(await file.slice(size - 4, size)) === MAGIC;
-  if (!ok) throw new UserError(`${path}: not a Parquet file (no PAR1 marker at start and end); check the file, or pass --format if the extension is wrong`);
+  if (!ok) throw new UserError(`${path}: not a Parquet file (no PAR1 marker at start and end); check the file${naming?.formatOption ? ', or pass --format if the extension is wrong' : ''}`);
 }
 
 function asUserError(path: string, error: unknown): Error {

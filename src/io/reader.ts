@@ -27,10 +27,10 @@ export type OpenReaderOptions = ReadOptions & { shard?: Shard };
  * so writers still learn the columns.
  */
 export function openReader(paths: string | string[], options: OpenReaderOptions = {}): BatchReader {
-  const files = expandInputs(paths, options.format);
+  const files = expandInputs(paths, options.format, options);
   const shard = options.shard ?? { index: 0, count: 1 };
   checkShard(shard);
-  const formats = files.map((file) => detectFormat(file, options.format));
+  const formats = files.map((file) => detectFormat(file, options.format, options));
   if (files.filter((f) => f === '-').length > 1) throw new UserError("'-' (stdin) can be read once only");
   const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
   if (!Number.isInteger(batchRows) || batchRows < 1) throw new UserError(`--batch-rows ${batchRows}: must be a positive integer`);
@@ -41,7 +41,7 @@ export function openReader(paths: string | string[], options: OpenReaderOptions 
     let toSkip = options.skipRows ?? 0;
     let schema: Schema | null = null;
     for (const [i, file] of files.entries()) {
-      const source = await unitsOf(file, formats[i], batchRows, formats[0] === 'jsonl' ? schema : null, options.columns);
+      const source = await unitsOf(file, formats[i], batchRows, formats[0] === 'jsonl' ? schema : null, options);
       // a JSONL file's metadata is in its sidecar: given back in the schema, as Parquet and Arrow do
       const sidecar = formats[i] === 'jsonl' && file !== '-' ? Object.fromEntries(await readSidecar(file)) : {};
       const withSidecar = (table: Table) => (Object.keys(sidecar).length > 0 ? withSchemaMetadata(table, sidecar) : table);
@@ -97,15 +97,15 @@ function checkSameColumns(firstFile: string, first: Schema, file: string, schema
   }
 }
 
-function unitsOf(file: string, format: Format, batchRows: number, schema: Schema | null, columns?: string[]): Promise<FileUnits> {
+function unitsOf(file: string, format: Format, batchRows: number, schema: Schema | null, options: ReadOptions): Promise<FileUnits> {
   switch (format) {
     case 'parquet':
       if (file === '-') throw new UserError("Parquet cannot be read from stdin ('-'); pass a file, or stream Arrow IPC");
-      return parquetUnits(file, columns);
+      return parquetUnits(file, options.columns, options);
     case 'arrow':
-      return arrowUnits(file);
+      return arrowUnits(file, options);
     case 'jsonl':
-      return jsonlUnits(file, batchRows, schema);
+      return jsonlUnits(file, batchRows, schema, options);
   }
 }
 

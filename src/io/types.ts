@@ -5,7 +5,15 @@ export type Batch = Table;
 
 export type Format = 'parquet' | 'arrow' | 'jsonl';
 
-export interface ReadOptions {
+/** How messages about an input name it, so each hint names a flag the command has. */
+export interface InputNaming {
+  /** the option that gave the input (e.g. '--after'); messages say "check --after" */
+  option?: string;
+  /** the command has --format: a file of unknown extension can name its format */
+  formatOption?: boolean;
+}
+
+export interface ReadOptions extends InputNaming {
   /** overrides the format guessed from the extension */
   format?: Format;
   /** rows per yielded batch for formats without natural chunks (JSONL); Parquet yields per row group */

@@ -64,3 +64,8 @@ export function requireZstd(path: string): ZstdNapi {
   if (!napi) throw new UserError(`${path}: reading or writing .zst needs the zstd-napi addon, which is not installed (its native build failed?); use .jsonl.gz`);
   return napi;
 }
+
+/** Whether the native zstd-napi addon loads (`memsieve doctor` reports it). */
+export function nativeZstdAvailable(): boolean {
+  return zstdNapi() !== null;
+}

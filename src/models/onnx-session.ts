@@ -3,10 +3,11 @@
 import * as ort from 'onnxruntime-node';
 import type { Device } from './types.js';
 import { detectKvCache, emptyPastFeeds, type KvLayout } from './onnx-kv.js';
+import { classifyDeviceFailure } from './device-errors.js';
 
 const EXECUTION_PROVIDERS: Record<Device, string[]> = {
   cpu: ['cpu'],
-  // the CUDA provider exists only when onnxruntime-node was installed with ONNXRUNTIME_NODE_INSTALL=cuda12
+  // the CUDA provider exists only after `npm run setup:cuda` (device-errors.ts says so when it is missing)
   cuda: ['cuda', 'cpu'],
   webgpu: ['webgpu', 'cpu'],
 };
@@ -24,6 +25,9 @@ export interface LoadedSession {
 /** A problem with the model file the user can fix: reported without a stack trace. */
 export class ModelFileError extends Error {}
 
+/** The device cannot run any model (no adapter, no provider, no GPU): the model file is not to blame. */
+export class DeviceError extends Error {}
+
 export async function createSession(path: string, device: Device, threads: number): Promise<LoadedSession> {
   let session: ort.InferenceSession;
   try {
@@ -35,11 +39,8 @@ export async function createSession(path: string, device: Device, threads: numbe
     });
   } catch (error) {
     const message = (error as Error).message;
-    if (device === 'cuda' && /cuda/i.test(message)) {
-      throw new ModelFileError(
-        `the CUDA execution provider is not installed; reinstall with ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci, or use --device cpu (${message})`,
-      );
-    }
+    const deviceFailure = classifyDeviceFailure(device, message);
+    if (deviceFailure) throw new DeviceError(deviceFailure.message);
     throw new ModelFileError(`not a loadable ONNX model (${message.split('\n')[0]})`);
   }
   const inputNames = session.inputNames;

@@ -1,7 +1,7 @@
 // Worker thread owning one onnxruntime session: session.run() blocks its thread, so each model
 // runs here and the main thread keeps reading, tokenizing and writing.
 import { parentPort, workerData } from 'node:worker_threads';
-import { createSession, ModelFileError, runLogits, type LoadedSession } from './onnx-session.js';
+import { createSession, DeviceError, ModelFileError, runLogits, type LoadedSession } from './onnx-session.js';
 import { unpackRows, type PackedRows } from './batch-pack.js';
 import { greedyWithCache } from './onnx-kv.js';
 import { postTransferring } from '../worker-thread.js';
@@ -26,7 +26,8 @@ try {
   loaded = await createSession(init.path, init.device, init.threads);
   port.postMessage({ ready: true, vocab: loaded.vocab, inputNames: loaded.inputNames, outputNames: loaded.outputNames });
 } catch (error) {
-  port.postMessage({ ready: false, userError: error instanceof ModelFileError, message: (error as Error).message });
+  const kind = error instanceof DeviceError ? 'device' : error instanceof ModelFileError ? 'model' : 'bug';
+  port.postMessage({ ready: false, kind, message: (error as Error).message });
 }
 
 port.on('message', async (request: WorkerRequest) => {

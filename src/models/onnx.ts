@@ -40,14 +40,16 @@ export class OnnxCausalLM implements CausalLM {
     }
     const init: WorkerInit = { path, device: options.device ?? 'cpu', threads: options.threads ?? defaultThreads() };
     const worker = startWorker(siblingModule(import.meta.url, 'onnx-worker'), init);
-    const ready = await new Promise<{ ready: boolean; vocab?: number; userError?: boolean; message?: string }>((resolve, reject) => {
+    const ready = await new Promise<{ ready: boolean; vocab?: number; kind?: 'device' | 'model' | 'bug'; message?: string }>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
     });
     if (!ready.ready) {
       await worker.terminate();
+      // a device error names --device itself: the model file is fine
+      if (ready.kind === 'device') throw new UserError(ready.message!);
       const message = `${label}: ${ready.message}`;
-      throw ready.userError ? new UserError(message) : new Error(message);
+      throw ready.kind === 'model' ? new UserError(message) : new Error(message);
     }
     const vocab = ready.vocab!;
     if (options.tokenizerVocab !== undefined && options.tokenizerVocab > vocab) {

@@ -79,7 +79,7 @@ export class SlurmExecutor implements Executor {
         return { id, code: 0 };
       } catch (error) {
         const e = error as NodeJS.ErrnoException & { stderr?: string };
-        if (e.code === 'ENOENT') throw new UserError(`--executor slurm: ${bin} not found; install Slurm or use --executor local`);
+        if (e.code === 'ENOENT') throw new UserError(`--executor slurm: ${bin} not found; install Slurm or use --executor local; run \`memsieve doctor\` to check this machine`);
         throw new UserError(`sbatch failed: ${(e.stderr ?? e.message).trim()}`);
       }
     }
@@ -99,7 +99,7 @@ export class SlurmExecutor implements Executor {
       });
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       child.once('error', (e: NodeJS.ErrnoException) =>
-        reject(e.code === 'ENOENT' ? new UserError(`--executor slurm: ${bin} not found; install Slurm or use --executor local`) : e),
+        reject(e.code === 'ENOENT' ? new UserError(`--executor slurm: ${bin} not found; install Slurm or use --executor local; run \`memsieve doctor\` to check this machine`) : e),
       );
       child.once('close', (code) => {
         const id = stdout.trim().split('\n')[0]?.split(';')[0] ?? '';

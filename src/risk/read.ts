@@ -1,9 +1,9 @@
 // Reads the few columns train needs (id, label, features) from a scores or labels file, batch by batch.
 // Only those columns of every row are kept: a string id and a few numbers per row (~100 bytes/row with
 // 4 features, 100 MB for 1M rows); other columns (text) are dropped batch by batch.
-import { UserError } from '../errors.js';
 import { openReader, tableColumnValues } from '../io/index.js';
 import { ID_HINT } from '../io/add-ids.js';
+import { missingColumnError } from '../io/missing-column.js';
 
 export interface ColumnValues {
   rows: number;
@@ -16,13 +16,13 @@ export async function readColumns(path: string, names: string[], option: string)
   const columns: Record<string, unknown[]> = Object.fromEntries(names.map((name) => [name, []]));
   let rows = 0;
   let checked = false;
-  for await (const batch of openReader(path, { columns: names })) {
+  for await (const batch of openReader(path, { option, columns: names })) {
     if (!checked) {
       const available = batch.schema.fields.map((f) => f.name);
       for (const name of names) {
         if (!available.includes(name)) {
-          const hint = name === names[0] ? `; ${ID_HINT}` : '';
-          throw new UserError(`${option} ${path} has no column "${name}" (columns: ${available.join(', ')})${hint}`);
+          const hint = name === names[0] ? ID_HINT : option === '--labels' ? 'choose one with --label-column' : undefined;
+          throw missingColumnError({ subject: `${option} ${path}`, name, file: path, seen: available, hint });
         }
       }
       checked = true;

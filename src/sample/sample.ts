@@ -51,7 +51,7 @@ function checkOptions(options: SampleOptions): void {
   if (fraction !== undefined && !(fraction > 0 && fraction <= 1)) throw new UserError(`--fraction ${fraction}: expected a number in (0, 1]`);
   if (rows !== undefined && !(Number.isInteger(rows) && rows > 0)) throw new UserError(`--rows ${rows}: expected a positive whole number`);
   if (!Number.isSafeInteger(seed) || seed < 0) throw new UserError(`--seed ${seed}: expected a whole number >= 0`);
-  const inputs = expandInputs(options.input, options.inputFormat);
+  const inputs = expandInputs(options.input, options.inputFormat, { option: '--input', formatOption: true });
   const output = realPath(options.output);
   for (const file of inputs) {
     if (file !== '-' && realPath(file) === output) throw new UserError(`${options.output}: is also an input; sample writes a new file (choose another --output)`);
@@ -77,12 +77,12 @@ function* rowKeys(batch: Batch, column: string, seed: number, where: string, fir
 /** --rows: the N-th smallest key over the whole input (first pass, the key column only). */
 async function rowsCut(options: SampleOptions, column: string, seed: number): Promise<SampleKey | undefined> {
   const smallest = new SmallestKeys(options.rows!);
-  const reader = openReader(options.input, { format: options.inputFormat, columns: [column] });
+  const reader = openReader(options.input, { option: '--input', formatOption: true, format: options.inputFormat, columns: [column] });
   let row = 0;
   for await (const batch of reader) {
     if (!batch.getChild(column)) {
       // the projection hid the columns; read them for the message
-      for await (const full of openReader(options.input, { format: options.inputFormat })) throw missingColumn(reader.path, column, full.schema.fields.map((f) => f.name));
+      for await (const full of openReader(options.input, { option: '--input', formatOption: true, format: options.inputFormat })) throw missingColumn(reader.path, column, full.schema.fields.map((f) => f.name));
     }
     for (const key of rowKeys(batch, column, seed, reader.path, row)) smallest.add(key);
     row += batch.numRows;
@@ -105,7 +105,7 @@ export async function sampleCorpus(options: SampleOptions): Promise<SampleSummar
   }
 
   const progress = new Progress({ label: 'sample', quiet: options.quiet });
-  const reader = openReader(options.input, { format: options.inputFormat });
+  const reader = openReader(options.input, { option: '--input', formatOption: true, format: options.inputFormat });
   const writer = await openWriter(options.output, { format: options.outputFormat });
   let rowsIn = 0;
   let rowsOut = 0;
@@ -140,6 +140,6 @@ export async function sampleCorpus(options: SampleOptions): Promise<SampleSummar
     seed,
     key_column: column,
   };
-  progress.finish(summary);
+  progress.end();
   return summary;
 }

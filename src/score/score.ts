@@ -68,21 +68,25 @@ export async function scoreCorpus(scorer: PairScorer, tokenizer: Tokenizer, opti
   checkScoreOptions({ maxTokens, prefixTokens, suffixTokens, temperature, minK });
   const { paperColumnsOnly } = options;
 
-  let reader = openReader(options.input, { format: options.inputFormat, shard: options.shard });
+  let reader = openReader(options.input, { option: '--input', formatOption: true, format: options.inputFormat, shard: options.shard });
   const writer = await openWriter(options.output, { format: options.outputFormat, checkpoint: options.checkpoint });
   // counted as rows are written, so a checkpoint holds the counts of exactly the rows it holds
   const resumed = writer.resumed;
   const written: ScoreCounts = (resumed?.stage as ScoreCounts | undefined) ?? { rows: 0, tokens: 0, short_rows: 0 };
   const resumedTokens = written.tokens;
-  if (resumed) reader = openReader(options.input, { format: options.inputFormat, shard: options.shard, skipRows: resumed.rows });
+  if (resumed) reader = openReader(options.input, { option: '--input', formatOption: true, format: options.inputFormat, shard: options.shard, skipRows: resumed.rows });
+  // the leading special ids (e.g. a BOS) are context: the window, n_tokens and --max-tokens count text tokens
+  const leading = tokenizer.addedSpecialIds.leading.length;
+  const textTokens = (ids: TokenIds) => ids.length - leading;
+  const window = { prefixTokens: prefixTokens + leading, suffixTokens };
   const metadata = options.provenance && provenanceMetadata(options.provenance);
   const assemble = (chunk: ScoreChunk) => {
     written.rows += chunk.batch.numRows;
     for (const ids of chunk.ids) {
-      written.tokens += ids.length;
-      if (ids.length < prefixTokens + suffixTokens) written.short_rows++;
+      written.tokens += textTokens(ids);
+      if (textTokens(ids) < prefixTokens + suffixTokens) written.short_rows++;
     }
-    const scored = withColumns(chunk.batch, assembleColumns(chunk));
+    const scored = withColumns(chunk.batch, assembleColumns(chunk, leading));
     return metadata ? withSchemaMetadata(scored, metadata) : scored;
   };
   const output = new OrderedOutput<ScoreChunk>(writer, assemble, IN_FLIGHT, () => ({ ...written }));
@@ -107,10 +111,10 @@ export async function scoreCorpus(scorer: PairScorer, tokenizer: Tokenizer, opti
       const n = batch.numRows;
       const chunk: ScoreChunk = { batch, ids, zlib, scores: emptyPairScores(n), remaining: 0 };
       for (let i = 0; i < n; i++) {
-        if (ids[i].length < prefixTokens + suffixTokens) {
+        if (textTokens(ids[i]) < prefixTokens + suffixTokens) {
           shortRows++;
           if (shortRows <= SHORT_ROWS_NAMED) {
-            progress.note(`row ${rowOffset + i}: ${ids[i].length} tokens < prefix ${prefixTokens} + suffix ${suffixTokens}; suffix and memorization columns null`);
+            progress.note(`row ${rowOffset + i}: ${textTokens(ids[i])} tokens < prefix ${prefixTokens} + suffix ${suffixTokens}; suffix and memorization columns null`);
           }
         }
       }
@@ -121,11 +125,11 @@ export async function scoreCorpus(scorer: PairScorer, tokenizer: Tokenizer, opti
       for (let start = 0; start < n; start += batchSize) {
         const rows = order.slice(start, start + batchSize);
         await output.run(chunk, async () => {
-          const scores = await scorer.scorePairs(rows.map((r) => ids[r]), { temperature, prefixTokens, suffixTokens, minK, paperColumnsOnly });
+          const scores = await scorer.scorePairs(rows.map((r) => ids[r]), { ...window, temperature, minK, paperColumnsOnly });
           for (const key of Object.keys(scores) as (keyof PairScores)[]) {
             rows.forEach((r, k) => (chunk.scores[key][r] = scores[key][k]));
           }
-          progress.add(rows.length, rows.reduce((sum, r) => sum + ids[r].length, 0));
+          progress.add(rows.length, rows.reduce((sum, r) => sum + textTokens(ids[r]), 0));
         });
       }
       output.flush();
@@ -147,13 +151,13 @@ export async function scoreCorpus(scorer: PairScorer, tokenizer: Tokenizer, opti
     resumed_rows: resumed?.rows ?? 0,
     ...(options.provenance ? { provenance: options.provenance } : {}),
   };
-  progress.finish(summary);
+  progress.end();
   return summary;
 }
 
-function assembleColumns(chunk: ScoreChunk) {
+function assembleColumns(chunk: ScoreChunk, leading: number) {
   const { ids, zlib, scores } = chunk;
-  const nTokens = Int32Array.from(ids, (row) => row.length);
+  const nTokens = Int32Array.from(ids, (row) => row.length - leading);
   return {
     n_tokens: int32Column(nTokens),
     teacher_nll: float64Column(scores.teacher_nll),

@@ -11,7 +11,7 @@ const NEUTRAL = new Set(['quiet', 'output']);
 
 /** The fingerprint of a stage run, or undefined when it reads stdin (which cannot be read again to resume). */
 export function stageFingerprint(kind: string, options: object & { input: string | string[] }): string | undefined {
-  const paths = expandInputs(options.input);
+  const paths = expandInputs(options.input, undefined, { option: '--input' });
   if (paths.includes('-')) return undefined;
   const args = Object.entries(options)
     .filter(([key, value]) => !NEUTRAL.has(key) && value !== undefined)

@@ -2,7 +2,7 @@
 // shard part and completion marker, tokenizer, backend opened only here and always closed.
 import type { Format, TextStreamOptions } from '../io/types.js';
 import type { Device } from '../models/types.js';
-import { loadTokenizer, type Tokenizer } from '../text/tokenizer.js';
+import { loadTokenizer, printTokenizerWarnings, type SpecialTokenPolicy, type Tokenizer } from '../text/tokenizer.js';
 import { stageFingerprint } from './fingerprint.js';
 import { buildProvenance, type Provenance, type ProvenanceSettings, type ProvenanceStage } from './provenance.js';
 import { preparePart, resolveShard, writeShardMarker, type ShardOptions } from './shard.js';
@@ -24,8 +24,8 @@ export interface ModelStageOptions extends ShardOptions {
   batchSize?: number;
   quiet?: boolean;
   maxTokens?: number;
-  /** encode with the tokenizer's special tokens (e.g. a BOS) */
-  addSpecialTokens?: boolean;
+  /** 'tokenizer' (default): the post-processor's special tokens lead each row; 'none': raw text ids */
+  specialTokens?: SpecialTokenPolicy;
 }
 
 export interface ModelStage<B extends { close(): Promise<void> }, S> {
@@ -43,7 +43,8 @@ export async function runModelStage<B extends { close(): Promise<void> }, S>(opt
   // a shard writes OUTPUT.parts/part-IIIII-of-NNNNN.* and then its marker; `memsieve merge` joins them
   const shard = resolveShard(options);
   const output = shard ? await preparePart(options.output, shard) : options.output;
-  const tokenizer = await loadTokenizer(options.tokenizer, { addSpecialTokens: options.addSpecialTokens });
+  const tokenizer = await loadTokenizer(options.tokenizer, { specialTokens: options.specialTokens });
+  printTokenizerWarnings(tokenizer);
   const fingerprint = stageFingerprint(stage.kind, options);
   const backend = await stage.openBackend(tokenizer.vocabSize);
   try {

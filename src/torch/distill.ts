@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { loadTokenizer } from '../text/tokenizer.js';
+import { loadTokenizer, printTokenizerWarnings, type SpecialTokenPolicy } from '../text/tokenizer.js';
 import { runPythonModule, type PythonEvent } from './python.js';
 import { writeTokenFile } from './tokens.js';
 
@@ -19,8 +19,8 @@ export interface DistillOptions {
   textColumn?: string;
   /** tokens per row (the kit: 128) */
   maxTokens?: number;
-  /** encode with the tokenizer's special tokens (e.g. a BOS), as score and audit were run */
-  addSpecialTokens?: boolean;
+  /** 'tokenizer' (default) or 'none', as score and audit were run */
+  specialTokens?: SpecialTokenPolicy;
   teacher?: string;
   /** initialize from this checkpoint ... */
   student?: string;
@@ -68,6 +68,9 @@ export interface DistillResult {
   epochs: DistillEpoch[];
 }
 
+/** The trainer's default --prefix-tokens (memsieve_torch/distill.py). */
+const HARD_KD_PREFIX_TOKENS = 50;
+
 const FLAGS: [keyof DistillOptions, string][] = [
   ['teacher', '--teacher'],
   ['student', '--student'],
@@ -113,7 +116,11 @@ export async function distill(options: DistillOptions, onEvent: (event: PythonEv
   if (Boolean(options.student) === Boolean(options.studentConfig)) {
     throw new UserError('give exactly one of --student (a checkpoint) or --student-config (random initialization)');
   }
-  const tokenizer = await loadTokenizer(options.tokenizer, { addSpecialTokens: options.addSpecialTokens });
+  const tokenizer = await loadTokenizer(options.tokenizer, { specialTokens: options.specialTokens });
+  printTokenizerWarnings(tokenizer);
+  // hard KD's prompt is the leading special ids + k text tokens, as audit's
+  const leading = tokenizer.addedSpecialIds.leading.length;
+  const trainer = leading === 0 ? options : { ...options, prefixTokens: (options.prefixTokens ?? HARD_KD_PREFIX_TOKENS) + leading };
   const scratch = await mkdtemp(join(tmpdir(), 'memsieve-distill-'));
   try {
     const tokenOptions = { textColumn: options.textColumn, maxTokens: options.maxTokens };
@@ -129,7 +136,7 @@ export async function distill(options: DistillOptions, onEvent: (event: PythonEv
     const epochs: DistillEpoch[] = [];
     const done = await runPythonModule(
       'memsieve_torch.distill',
-      trainerArgs(options, train.path, validation),
+      trainerArgs(trainer, train.path, validation),
       (event) => {
         if (event.event === 'epoch') epochs.push(event as unknown as DistillEpoch);
         onEvent(event);

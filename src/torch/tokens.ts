@@ -38,7 +38,7 @@ export async function writeTokenFile(
   let tokens = 0;
   try {
     await offsets.write(new Uint8Array(new BigInt64Array([0n]).buffer));
-    const reader = openReader(inputs);
+    const reader = openReader(inputs, { option: '--data' });
     for await (const batch of reader) {
       const texts = textsOf(batch, textColumn, undefined, { path: reader.path, firstRow: rows });
       const encoded = texts.map((text) => tokenizer.encodeTruncated(text, maxTokens));

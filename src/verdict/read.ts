@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readAuditLabels } from '../audit/compare.js';
+import { readAuditLabels, splitLabelColumn } from '../audit/compare.js';
 import type { AuditLabels } from '../audit/overlap.js';
 import { UserError } from '../errors.js';
 import { loadManifest } from '../filter/manifest.js';
@@ -40,7 +40,7 @@ export async function readRemovedIds(path: string, idColumn: string): Promise<{ 
     for await (const row of readRemovedList(resolveFrom(path, manifest.removed_rows.path))) ids.add(row.id, rows++);
     return { source: path, ids, rows };
   }
-  const reader = openReader(path, { columns: [idColumn] });
+  const reader = openReader(path, { option: '--removed', columns: [idColumn] });
   for await (const batch of reader) {
     const vector = batch.getChild(idColumn);
     if (!vector) throw new UserError(`--removed ${path}: no id column '${idColumn}'; give the filter's --removed file or its --report folder, and check --id-column`);
@@ -56,7 +56,7 @@ export async function readRemovedIds(path: string, idColumn: string): Promise<{ 
 /** An audit's `memorized`, or a score file's `teacher_memorized` / `baseline_memorized`. */
 async function readRoleLabels(role: 'teacher' | 'baseline', path: string, idColumn: string): Promise<AuditLabels> {
   const flag = `--${role} ${path}`;
-  for await (const batch of openReader(path)) {
+  for await (const batch of openReader(path, { option: `--${role}` })) {
     const names = batch.schema.fields.map((f) => f.name);
     const column = names.includes('memorized') ? 'memorized' : names.includes(`${role}_memorized`) ? `${role}_memorized` : undefined;
     if (!column) throw new UserError(`${flag}: neither 'memorized' (an audit) nor '${role}_memorized' (a score file) is a column (columns: ${names.join(', ')})`);
@@ -91,8 +91,12 @@ export async function verdictFromFiles(options: VerdictOptions): Promise<Verdict
     throw new UserError('--before-distill and --after-distill go together: the validation loss of both students is compared');
   }
   const criteria: VerdictCriteria = { maxAfter: options.maxAfter, minDrop: options.minDrop };
-  const before = await readAuditLabels('before', options.before, idColumn, labelColumn, `--before ${options.before}`);
-  const after = await readAuditLabels('after', options.after, idColumn, labelColumn, `--after ${options.after}`);
+  const [before, after] = await Promise.all(
+    (['before', 'after'] as const).map((role) => {
+      const { path, column } = splitLabelColumn(options[role], labelColumn);
+      return readAuditLabels(role, path, idColumn, column, `--${role} ${path}`);
+    }),
+  );
   return judgeDrop({
     before,
     after,

@@ -183,7 +183,7 @@ describe('compare on the kit golden flags: score columns, sets file, shards', ()
     const output = join(dir, 'bad.json');
     const missing = runCli(['compare', '--audit', `teacher=${scores}:teacher_memorised`, '--audit', `student=${paths.student}`, '--output', output]);
     expect(missing.status).toBe(2);
-    expect(missing.stderr).toContain(`--audit teacher=${scores}: no label column 'teacher_memorised'`);
+    expect(missing.stderr).toContain(`--audit teacher=${scores} has no column "teacher_memorised" for labels (its columns: `);
     const over = runCli(['compare', '--audit', `teacher=${paths.teacher}`, '--audit', `student=${paths.student}`, '--output', join(dir, 'x.json'), '--sets', paths.student]);
     expect(over.status).toBe(2);
     expect(over.stderr).toMatch(/--sets .* is the same file as --audit .*no command writes over its input/); // the central check (src/io/no-overwrite.ts)

@@ -51,7 +51,9 @@ describe('bad input gives a UserError naming the file (and line)', () => {
   it('an extension memsieve does not know, without --format', () => {
     const path = file('data.csv', 'text\nhello\n');
     expect(() => openReader(path)).toThrow(UserError);
-    expect(() => openReader(path)).toThrow(/data\.csv: cannot tell the format.*--format/);
+    // --format is offered only by a command that has it
+    expect(() => openReader(path)).toThrow(/data\.csv: cannot tell the format.*rename it with its format's extension; CSV is not read/);
+    expect(() => openReader(path, { option: '--input', formatOption: true })).toThrow(/--input .*data\.csv: cannot tell the format.*or pass --format/);
   });
 
   it('--format overrides the extension', async () => {

@@ -36,7 +36,14 @@ describe('loadPipeline', () => {
       '--tokenizer', join(ROOT, 'fixtures', 'brown-tiny', 'tokenizer.json'),
       '--output', join(dir, 'o', 'scores.parquet'),
       '--max-tokens', '128',
+      '--special-tokens', 'tokenizer',
       '--quiet',
+    ]);
+    // every model step exposes the special-token choice
+    const none = loadPipeline(join(ROOT, 'pipelines', 'kit.yaml'), { cwd: dir, set: { special_tokens: 'none' } });
+    expect(none.steps.filter((s) => ['score', 'audit'].includes(s.kind)).map((s) => stepArgs(s).join(' '))).toEqual([
+      expect.stringContaining('--special-tokens none'),
+      expect.stringContaining('--special-tokens none'),
     ]);
   });
 

@@ -210,7 +210,7 @@ describe('memsieve train (CLI)', () => {
   it('unknown feature name and unknown label column', () => {
     let dir = tempDir();
     const f = writeInputs(dir);
-    expectRejected(dir, trainArgs(f, ['--features', 'teacher_ppl,teacher_perplexity']), /--scores .*has no column "teacher_perplexity" \(columns: id, teacher_ppl/);
+    expectRejected(dir, trainArgs(f, ['--features', 'teacher_ppl,teacher_perplexity']), /--scores .*has no column "teacher_perplexity" \(its columns: id, teacher_ppl/);
     dir = tempDir();
     const g = writeInputs(dir);
     expectRejected(dir, trainArgs(g, ['--label-column', 'mem_student']), /--labels .*has no column "mem_student"/);
@@ -219,7 +219,7 @@ describe('memsieve train (CLI)', () => {
   it('bad options', () => {
     const dir = tempDir();
     const f = writeInputs(dir);
-    expectRejected(dir, trainArgs(f, ['--test-fraction', '1.5']), /--test-fraction must be between 0 and 1/);
+    expectRejected(dir, trainArgs(f, ['--test-fraction', '1.5']), /--test-fraction 1.5: expected a fraction in \(0, 1\) or a percentage/);
     expectRejected(dir, trainArgs(f, ['--trials', 'many']), /--trials expects a number/);
   });
 });

@@ -41,7 +41,7 @@ describe('score rejects bad input', () => {
   it('a missing text column', () => {
     const path = join(dir, 'notext.jsonl');
     writeFileSync(path, JSON.stringify({ id: 'a', body: TEXT }) + '\n');
-    expectRejected(score(dir, path), /notext\.jsonl.*no text column 'text'.*--text-column/);
+    expectRejected(score(dir, path), /notext\.jsonl has no column "text" for the text \(its columns: .*--text-column/);
   });
 
   it('a null, an empty and a non-string text, naming the row', () => {

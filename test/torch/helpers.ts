@@ -1,6 +1,6 @@
 // Python side of the torch tests: Debian's /usr/bin/python3 (or MEMSIEVE_PYTHON) with pipelines/torch on the path.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PYTHON } from '../helpers/system.js';
 
@@ -39,4 +39,28 @@ export function readTokenFile(path: string): Int32Array[] {
   const offsets = new BigInt64Array(copy(nl + 1, 8 * (rows + 1)));
   const ids = new Int32Array(copy(nl + 1 + 8 * (rows + 1), 4 * Number(offsets[rows])));
   return Array.from({ length: rows }, (_, i) => ids.slice(Number(offsets[i]), Number(offsets[i + 1])));
+}
+
+/**
+ * A fresh venv seeing the system's packages (Debian's torch) with pipelines/torch pip-installed into it, as
+ * docs/torch.md says (no PyPI: --no-build-isolation --no-deps --no-index). Installs from a copy so that the
+ * build leaves nothing in the checkout; `version` rewrites the copy's __version__ (a mismatched package).
+ * Returns the venv's python.
+ */
+export function installPackageVenv(dir: string, options: { version?: string } = {}): string {
+  const source = join(dir, 'memsieve-torch-src');
+  cpSync(join(ROOT, 'pipelines', 'torch'), source, { recursive: true, filter: (path) => !/\/(tests|build|__pycache__|[^/]*\.egg-info)$/.test(path) });
+  if (options.version) {
+    const init = join(source, 'memsieve_torch', '__init__.py');
+    writeFileSync(init, readFileSync(init, 'utf8').replace(/__version__ = "[^"]*"/, `__version__ = "${options.version}"`));
+  }
+  const venv = join(dir, 'venv');
+  const run = (exe: string, args: string[]) => {
+    const r = spawnSync(exe, args, { encoding: 'utf8', timeout: 300_000, env: { ...process.env, PIP_NO_INPUT: '1', PIP_DISABLE_PIP_VERSION_CHECK: '1' } });
+    if (r.status !== 0) throw new Error(`${exe} ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
+  };
+  run(PYTHON, ['-m', 'venv', '--system-site-packages', venv]);
+  const python = join(venv, 'bin', 'python');
+  run(python, ['-m', 'pip', 'install', '--quiet', '--no-build-isolation', '--no-deps', '--no-index', source]);
+  return python;
 }

@@ -209,6 +209,31 @@ describe.skipIf(noTorch)('memsieve distill (CLI → trainer process)', () => {
     }
   });
 
+  it('hard KD under a BOS: the prompt is the BOS + k text tokens, --max-tokens counts text tokens', async () => {
+    // the kit tokenizer with a post-processor that puts <|endoftext|> (id 0) first, as Gemma's puts <bos>
+    const json = JSON.parse(readFileSync(kitFile('tokenizer.json'), 'utf8'));
+    const special = { '<|endoftext|>': { id: '<|endoftext|>', ids: [0], tokens: ['<|endoftext|>'] } };
+    const single = [{ SpecialToken: { id: '<|endoftext|>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }];
+    json.post_processor = { type: 'TemplateProcessing', single, pair: single, special_tokens: special };
+    const withBos = join(dir, 'bos-tokenizer.json');
+    writeFileSync(withBos, JSON.stringify(json));
+    const sequences = join(dir, 'hard-bos.tokens');
+    const args = common().map((a) => (a === kitFile('tokenizer.json') ? withBos : a));
+    const r = runCli(['distill', '--mode', 'hard', '--teacher', teacherDir, '--student-config', baselineDir, '--out', join(dir, 'student-hard-bos'),
+      '--prefix-tokens', '20', '--hard-data-out', sequences, ...args]);
+    expect(r.status, r.stderr).toBe(0);
+    const plain = await loadTokenizer(kitFile('tokenizer.json'));
+    const original = texts.slice(0, 16).map((t) => Int32Array.from([0, ...plain.encodeTruncated(t, 64)]));
+    const generated = readTokenFile(sequences);
+    expect(generated.map((g) => g.length)).toEqual(original.map((o) => o.length)); // BOS + up to 64 text tokens
+    const prefixes = original.map((o) => o.slice(0, 21));
+    const continuations = await onnxTeacher.greedy(prefixes, 44);
+    for (let i = 0; i < 16; i++) {
+      expect(Array.from(generated[i].slice(0, 21))).toEqual(Array.from(prefixes[i]));
+      expect(Array.from(generated[i].slice(21))).toEqual(Array.from(continuations[i].slice(0, original[i].length - 21)));
+    }
+  });
+
   it('refuses mismatched vocabularies and missing CUDA with one line and no output folder', () => {
     const small = join(dir, 'small-vocab');
     if (!existsSync(small)) makeTiny(small, { vocab: 1000, seed: 4 });

@@ -79,7 +79,8 @@ def export(checkpoint, out, opset=17, tolerance=1e-3, seq=12, past=7):
     try:
         import onnxruntime as ort
     except ImportError:
-        raise DataError("export checks its graphs with onnxruntime; install the onnxruntime Python package") from None
+        raise DataError(f"export checks its graphs with onnxruntime, which {sys.executable} does not have: "
+                        "pip install 'memsieve-torch[export]' (from memsieve's pipelines/torch)") from None
     try:
         model = transformers.AutoModelForCausalLM.from_pretrained(checkpoint, dtype=torch.float32, attn_implementation="eager")
     except TypeError:

@@ -5,6 +5,7 @@ transformers is missing. Both give logits and batched greedy decoding with a sta
 import json
 import math
 import os
+import sys
 
 import torch
 import torch.nn as nn
@@ -202,8 +203,8 @@ def _transformers(what):
         import transformers
     except ImportError:
         raise ModelError(
-            f"{what} is a Hugging Face checkpoint and needs the transformers package, which this Python "
-            "does not have (install it, or use a tiny checkpoint)"
+            f"{what} is a Hugging Face checkpoint and needs the transformers package, which {sys.executable} "
+            "does not have: pip install 'memsieve-torch[hf]' (from memsieve's pipelines/torch), or use a tiny checkpoint"
         ) from None
     transformers.logging.set_verbosity_error()
     transformers.logging.disable_progress_bar()  # stderr is the worker's error channel, keep it readable

@@ -12,10 +12,9 @@ from memsieve_torch.data import TokenData, read_token_file, write_token_file
 from memsieve_torch.distill import hard_kd_data, learning_rate
 from memsieve_torch.models import load_model, save_tiny_checkpoint
 
-from conftest import TINY, random_rows
+from conftest import PKG, TINY, random_rows
 from test_greedy import naive_greedy
 
-PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def run_distill(*args):

@@ -19,8 +19,8 @@ from memsieve_torch.data import TokenData, write_token_file  # noqa: E402
 from memsieve_torch.models import load_model  # noqa: E402
 from memsieve_torch.score import greedy_rows, score_model, score_pairs, teacher_forced_argmax  # noqa: E402
 
-PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-KIT = os.path.join(PKG, "..", "..", "fixtures", "brown-tiny")
+from conftest import PKG  # noqa: E402
+KIT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "fixtures", "brown-tiny")
 DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 ROWS = int(os.environ.get("MEMSIEVE_HF_ROWS", "5300" if DEVICE.type == "cuda" else "200"))
 

@@ -12,9 +12,8 @@ from memsieve_torch.framing import encode_message, read_message
 from memsieve_torch.models import load_model, save_tiny_checkpoint
 from memsieve_torch.score import greedy_rows, score_model, score_pairs
 
-from conftest import TINY, random_rows
+from conftest import PKG, TINY, random_rows
 
-PKG = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def framed(rows):

@@ -1,0 +1,2 @@
+export { doctor, type Check, type CheckStatus, type DoctorReport } from './checks.js';
+export { describeDoctor } from './format.js';
