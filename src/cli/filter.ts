@@ -8,7 +8,7 @@ import { withReadProgress } from '../progress.js';
 import { addAllowMismatch, addQuiet, addThresholdOptions } from './options.js';
 import { DEFAULT_MAX_REMOVED } from '../filter/filter.js';
 import { describeScoring } from '../filter/manifest.js';
-import { parseFraction } from '../filter/threshold.js';
+import { fractionOption } from '../fraction.js';
 
 export function register(program: Command): void {
   const command = program
@@ -26,7 +26,7 @@ export function register(program: Command): void {
     .option('--id-column <name>', 'id column in corpus and scores', 'id')
     .option('--include-text', 'copy removed rows\' text into manifest.json (it may hold personal data)', false)
     .option('--text-column <name>', 'text column for --include-text', 'text')
-    .option('--max-removed <share>', `refuse (exit 3, nothing written) to remove more than this share of the rows, e.g. 0.5 or 50% (default ${100 * DEFAULT_MAX_REMOVED}%)`, (v: string) => parseFraction(v, '--max-removed'));
+    .option('--max-removed <share>', `refuse (exit 3, nothing written) to remove more than this share of the rows, e.g. 0.5 or 50% (default ${100 * DEFAULT_MAX_REMOVED}%)`, fractionOption('--max-removed'));
   addQuiet(addShardOptions(addAllowMismatch(addThresholdOptions(command)))).action(async (options) => {
       // the report folder is written into, not replaced: its files are the outputs
       const reportFiles = ['manifest.json', 'report.html', 'removed-rows.jsonl'].map((name) => join(options.report, name));

@@ -45,7 +45,6 @@ export async function evaluateRiskModel(options: EvaluateOptions): Promise<Evalu
   if (positives === 0 || positives === n) {
     throw new UserError(`--labels ${options.labels}: ${positives === 0 ? 'no' : 'every'} labelled row is memorized (${positives} of ${n}); evaluate needs both classes`);
   }
-  for (const line of scoring.warnings) warn(line);
   const risk = predictRisk(model, data.features);
   const threshold = chooseThreshold(options, model, risk);
   const at = binaryMetrics(data.labels, risk, threshold.value);
@@ -60,6 +59,8 @@ export async function evaluateRiskModel(options: EvaluateOptions): Promise<Evalu
   // a figure needs no more than ~1,000 points
   const roc = thinRocCurve(rocCurve(data.labels, risk), 500);
   const [modelSha, scoresSha, labelsSha] = await Promise.all([sha256File(options.model), sha256File(options.scores), sha256File(options.labels)]);
+  // once every input is read and checked: a bad-input error comes alone
+  for (const line of scoring.warnings) warn(line);
   const trainedOn = model.provenance.inputs;
   return {
     schema: EVALUATION_SCHEMA,

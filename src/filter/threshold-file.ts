@@ -97,15 +97,16 @@ export async function computeThreshold(options: ThresholdOptions): Promise<Thres
     for (const r of risk) if (!Number.isNaN(r)) risks[scored++] = r;
     row += batch.numRows;
   }
-  for (const line of scoring.warnings) warn(line);
   const mine = risks.subarray(0, scored);
   if (!shard) {
     if (scored === 0) throw new UserError(`${source}: every row is too short for the model's features; there is nothing to cut`);
     const cut = chooseThreshold({ removeTop: f }, model, mine);
     const file: ThresholdFile = { schema: THRESHOLD_SCHEMA, method: 'remove_top', requested: f, value: cut.value, scored, k: Math.max(1, Math.ceil(f * scored)), model: modelEntry, scores: identity, shards: 1, scoring };
+    for (const line of scoring.warnings) warn(line);
     await writeFileAtomic(output, `${JSON.stringify(file, null, 1)}\n`);
     return file;
   }
+  for (const line of scoring.warnings) warn(line);
   mine.sort().reverse();
   await mkdir(partsDir(output), { recursive: true });
   await writeFileAtomic(riskPartPath(output, shard.index, shard.count), new Uint8Array(mine.buffer, mine.byteOffset, mine.byteLength));

@@ -189,6 +189,6 @@ describe('drift and runaway removals', () => {
     expect(half.stderr).toMatch(/more than --max-removed 1%; nothing was written/);
     const bad = filter(scores, ['--max-removed', '150%']);
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/--max-removed 150%: give a share of rows in \(0, 1\]/);
+    expect(bad.stderr).toMatch(/--max-removed 150%: expected a fraction in \(0, 1\] or a percentage/);
   });
 });

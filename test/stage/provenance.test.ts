@@ -3,7 +3,7 @@
 // tokenizer hashes are checked against hashes taken here of the files' bytes; merge refuses parts made
 // with other settings; a large model file's hash is cached by path, size and modification time.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromIPC, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { parquetMetadata } from 'hyparquet';
@@ -92,8 +92,13 @@ describe('score and audit record their provenance', () => {
     expect(JSON.parse(metadata['memsieve.provenance.score']).stage).toBe('score');
   });
 
-  it('merge refuses shard parts scored with other settings, naming the field and both values', () => {
+  it('merge keeps the parts\' provenance, and refuses parts scored with other settings, naming the field and both values', () => {
     const output = join(dir, 'sharded.parquet');
+    const [first] = [0, 1].map((index) => score(output, ['--shard-index', String(index), '--shard-count', '2']));
+    const kept = runCli(['merge', output]);
+    expect(kept.status, kept.stderr).toBe(0);
+    expect(JSON.parse(parquetKeyValues(output)['memsieve.provenance.score'])).toEqual(first.provenance);
+    rmSync(output);
     score(output, ['--shard-index', '0', '--shard-count', '2']);
     const other = runCli(['score', '-i', corpus, '-o', output, '--teacher', kitFile('teacher.onnx'), '--baseline', kitFile('baseline.onnx'), '--tokenizer', kitFile('tokenizer.json'), '--max-tokens', '48', '--prefix-tokens', '16', '--suffix-tokens', '16', '-q', '--shard-index', '1', '--shard-count', '2']);
     expect(other.status, other.stderr).toBe(0);
