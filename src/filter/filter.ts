@@ -124,7 +124,9 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
   const drift = decider.model ? driftOf(profile.counts.drift!, driftRanges(decider.model)) : null;
   const driftLine = driftWarning(drift);
   if (driftLine) warnings.push(driftLine);
-  refuseRunaway(index, threshold.value, maxRemoved, [describeDrift(drift), describeTransfer(scoring)]);
+  let removing = 0;
+  for (let r = 0; r < index.rows; r++) if (index.risk[r] >= threshold.value) removing++;
+  refuseRunaway(removing, index.rows, maxRemoved, [describeDrift(drift), describeTransfer(scoring)]);
 
   await mkdir(options.report, { recursive: true });
   const reportDir = options.report;
@@ -236,16 +238,14 @@ async function loadDecider(options: FilterOptions): Promise<Decider> {
  * Refuses, before anything is written, a split that removes more than `maxRemoved` of the rows: a model
  * applied to scores it was not made for can give every row a high risk. Exit 3, as a failed verdict.
  */
-function refuseRunaway(index: RiskIndex, threshold: number, maxRemoved: number, reasons: (string | null)[]): void {
-  let removed = 0;
-  for (let r = 0; r < index.rows; r++) if (index.risk[r] >= threshold) removed++;
-  if (index.rows === 0 || removed / index.rows <= maxRemoved) return;
+export function refuseRunaway(removed: number, rows: number, maxRemoved: number, reasons: (string | null)[]): void {
+  if (rows === 0 || removed / rows <= maxRemoved) return;
   const percent = (x: number) => `${+(100 * x).toFixed(2)}%`;
   const why = reasons.filter((r): r is string => r !== null);
   throw new RefusedError(
-    `would remove ${removed} of ${index.rows} rows (${percent(removed / index.rows)}), more than --max-removed ${percent(maxRemoved)}; nothing was written. ` +
+    `would remove ${removed} of ${rows} rows (${percent(removed / rows)}), more than --max-removed ${percent(maxRemoved)}; nothing was written. ` +
       (why.length ? `${why.join('; ')}. ` : '') +
-      `Check that the scores were made with the models and settings the risk model was trained on (docs/provenance.md); if this removal is meant, pass --max-removed ${percent(Math.min(1, Math.ceil((100 * removed) / index.rows) / 100))}`,
+      `Check that the scores were made with the models and settings the risk model was trained on (docs/provenance.md); if this removal is meant, pass --max-removed ${percent(Math.min(1, Math.ceil((100 * removed) / rows) / 100))}`,
   );
 }
 
