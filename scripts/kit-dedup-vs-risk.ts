@@ -8,9 +8,9 @@
 //   default threshold), and single-signal rules on score's membership-inference columns at the classifier's
 //   removal budget (the threshold is the budget-th most member-like value, so ties can add a few rows).
 // Every filter run passes `verify --check-risk`.
-//   npx tsx scripts/kit-dedup-vs-risk.ts [--work DIR]     (about 5 minutes on 2 cores: score is most of it)
+//   npx tsx scripts/kit-dedup-vs-risk.ts [--work DIR]     (score is most of the time; a rerun with the same --work reuses it)
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parquetReadObjects } from 'hyparquet';
@@ -41,8 +41,9 @@ function memsieve(args: string[]): string {
 const scores = join(dir, 'scores.parquet');
 const audit = join(dir, 'audit-student.parquet');
 const models = ['--teacher', join(KIT, 'teacher.onnx'), '--baseline', join(KIT, 'baseline.onnx'), '--tokenizer', join(KIT, 'tokenizer.json')];
-memsieve(['score', '-i', join(KIT, 'corpus.parquet'), '-o', scores, ...models, '-q']);
-memsieve(['audit', '-i', join(KIT, 'corpus.parquet'), '-o', audit, '--model', join(KIT, 'student.onnx'), '--tokenizer', join(KIT, 'tokenizer.json'), '-q']);
+// a rerun with the same --work reuses the scores and the audit (score takes minutes on 2 cores)
+if (!existsSync(scores)) memsieve(['score', '-i', join(KIT, 'corpus.parquet'), '-o', scores, ...models, '-q']);
+if (!existsSync(audit)) memsieve(['audit', '-i', join(KIT, 'corpus.parquet'), '-o', audit, '--model', join(KIT, 'student.onnx'), '--tokenizer', join(KIT, 'tokenizer.json'), '-q']);
 
 const scored = await rows(scores);
 const ids = scored.map((r) => String(r.id));
@@ -72,9 +73,9 @@ for (const r of scored) {
 }
 
 let runs = 0;
-function filterRemoved(decide: string[]): Set<string> {
+function filterRemoved(decide: string[], input = join(KIT, 'corpus.parquet'), scoreFile = scores): Set<string> {
   const out = join(dir, `filter-${++runs}`);
-  memsieve(['filter', '--input', join(KIT, 'corpus.parquet'), '--scores', scores, ...decide, '--clean', join(out, 'clean.parquet'), '--removed', join(out, 'removed.parquet'), '--report', join(out, 'report'), '-q']);
+  memsieve(['filter', '--input', input, '--scores', scoreFile, ...decide, '--clean', join(out, 'clean.parquet'), '--removed', join(out, 'removed.parquet'), '--report', join(out, 'report'), '-q']);
   memsieve(['verify', '--report', join(out, 'report'), '--check-risk']);
   return new Set(readFileSync(join(out, 'report', 'removed-rows.jsonl'), 'utf8').trimEnd().split('\n').filter(Boolean).map((l) => JSON.parse(l).id as string));
 }
@@ -115,6 +116,21 @@ for (const [who, labels] of [['soft', soft], ['hard', hard]] as const) {
   console.log(`${who} student's memorized rows by copies: ${[...byCopies].sort((a, b) => a[0] - b[0]).map(([c, n]) => `${c}×: ${n}`).join(', ')}`);
 }
 
+// after exact dedup: the deduplicated corpus and its scores (the scores rows of the kept ids; score's values
+// do not depend on the other rows), filtered by the same classifier — what memsieve finds once dedup has run
+const kept = scored.filter((r) => !dedupRemoved.has(String(r.id)));
+function writeRows(path: string, table: Row[], columns: string[]): void {
+  const type = (column: string) => {
+    const value = table.find((r) => r[column] !== null && r[column] !== undefined)?.[column];
+    return typeof value === 'boolean' ? 'BOOLEAN' : typeof value === 'string' ? 'STRING' : typeof value === 'bigint' ? 'INT64' : 'DOUBLE';
+  };
+  parquetWriteFile({ filename: path, columnData: columns.map((name) => ({ name, data: table.map((r) => r[name] ?? null), type: type(name) })) });
+}
+const dedupCorpus = join(dir, 'corpus-dedup.parquet');
+const dedupScores = join(dir, 'scores-dedup.parquet');
+writeRows(dedupCorpus, kept, ['id', 'text', 'copies']);
+writeRows(dedupScores, kept, Object.keys(scored[0]));
+
 for (const [who, labels, labelFile] of [['soft (student.onnx, memsieve audit)', soft, audit], ['hard (golden mem_student_hard)', hard, hardLabels]] as const) {
   const risk = join(dir, `risk-${runs}.json`);
   memsieve(['train', '--scores', scores, '--labels', labelFile, '--label-column', 'memorized', '--trials', '20', '--output', risk, '-q']);
@@ -134,5 +150,10 @@ for (const [who, labels, labelFile] of [['soft (student.onnx, memsieve audit)', 
     table.push(row(`${column} alone, classifier's budget`, `\`filter --rule '${rule}'\``, filterRemoved(['--rule', rule]), labels));
   }
   console.log(table.join('\n'));
+  // the deduplicated corpus (4,000 rows): which of the memorized texts' remaining copies the classifier still removes
+  const afterDedup = filterRemoved(['--model', risk], dedupCorpus, dedupScores);
+  const memorizedKept = kept.filter((r) => labels.get(String(r.id))).map((r) => String(r.id));
+  const caught = memorizedKept.filter((id) => afterDedup.has(id)).length;
+  console.log(`\nafter exact dedup (${kept.length.toLocaleString('en-US')} rows, ${memorizedKept.length} of them labelled memorized): the classifier removes ${afterDedup.size} rows (${((100 * afterDedup.size) / kept.length).toFixed(1)}%), ${caught} of the ${memorizedKept.length}`);
 }
 console.log(`\nwork folder: ${dir}`);

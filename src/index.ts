@@ -11,7 +11,7 @@ export {
   buildProvenance, checkScoring, checkScoresProvenance, describeTransfer, GUARDED_FIELDS, modelIdentity, parseAllowMismatch, provenanceKey, readAgreedProvenance, readProvenance,
   type Difference, type GuardedField, type ModelIdentity, type Provenance, type ProvenanceStage, type ScoringCheck,
 } from './stage/provenance.js';
-export { readFileMetadata, metadataSidecarPath, withSchemaMetadata } from './io/metadata.js';
+export { readFileMetadata, metadataSidecarPath } from './io/metadata.js';
 export { DEFAULT_MAX_REMOVED } from './filter/filter.js';
 export { DRIFT_WARN_SHARE, type Drift, type FeatureDrift } from './filter/drift.js';
 export { RefusedError, REFUSED_EXIT_CODE } from './errors.js';
@@ -34,3 +34,6 @@ export * from './sample/index.js';
 export * from './verdict/index.js';
 export * from './doctor/index.js';
 export * as pipeline from './pipeline/index.js';
+// runPipeline runs stage commands in-process and checks their flags: the CLI's registry provides them
+// (the pipeline folder may not import the CLI, which imports it)
+import './cli/commands.js';

@@ -17,6 +17,15 @@ export function siblingModule(importMetaUrl: string, name: string): string {
   return here.replace(/[^/\\]+\.(ts|js)$/, `${name}.$1`);
 }
 
+/** A worker's first message (its ready answer); rejects if the worker fails or exits before it. */
+export function firstMessage<T>(worker: Worker): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`worker thread exited (code ${code}) before it was ready`)));
+  });
+}
+
 /**
  * Requests to a worker, answered in any order by id; a worker that dies fails every pending and later request.
  * Answers are `{ id, result }` or `{ id, message }` (an error message).

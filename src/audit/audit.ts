@@ -4,15 +4,15 @@
 import { withDefaults } from '../defaults.js';
 import { Bool, Field, Float64, Int32, List, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
 import { UserError } from '../errors.js';
-import { withSchemaMetadata } from '../io/metadata.js';
 import { provenanceMetadata, type Provenance } from '../stage/provenance.js';
-import { openReader, openWriter, withColumns, writeFileAtomic } from '../io/index.js';
+import { openReader, openWriter, withColumns, writeFileAtomic, withSchemaMetadata } from '../io/index.js';
 import { OrderedOutput, type PendingChunk } from '../io/ordered-output.js';
 import type { Batch, TextStreamOptions } from '../io/types.js';
 import type { Generator, TokenIds } from '../models/types.js';
 import { Progress } from '../progress.js';
-import { hasIdColumn, textsOf } from '../text/column.js';
 import type { Tokenizer } from '../text/tokenizer.js';
+import { openBatchTokenizer, type BatchTokenizer } from '../text/tokenizer-pool.js';
+import { tokenizedBatches } from '../stage/tokenized.js';
 import { DEFAULT_APPROX_THRESHOLD } from './measures.js';
 import { AUDIT_METHODS, auditBatch, type AuditMethod, type RowAudit } from './methods.js';
 
@@ -155,15 +155,14 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
     return metadata ? withSchemaMetadata(audited, metadata) : audited;
   };
   const output = new OrderedOutput<AuditChunk>(writer, assemble, IN_FLIGHT, () => ({ ...written }));
-  const progress = new Progress({ label: 'audit', quiet: options.quiet });
+  const progress = new Progress({ label: 'audit', quiet: options.quiet, expected: () => reader.expected() });
   if (resumed) progress.note(`resuming after row ${resumed.rows}: the output of an interrupted run with the same arguments and inputs`);
-  let rows = resumed?.rows ?? 0;
   let tooShort = 0;
+  let encoder: BatchTokenizer | undefined;
   try {
-    for await (const batch of reader) {
-      const named = hasIdColumn(batch, idColumn);
-      const texts = textsOf(batch, textColumn, named ? idColumn : undefined, { path: reader.path, firstRow: rows });
-      const ids = texts.map((text) => tokenizer.encodeTruncated(text, maxTokens));
+    encoder = await openBatchTokenizer(tokenizer, options.tokenizerThreads ?? 1);
+    const batches = tokenizedBatches(reader, encoder, { textColumn, idColumn, maxTokens, firstRow: resumed?.rows ?? 0 });
+    for await (const { batch, ids, named, firstRow } of batches) {
       const n = batch.numRows;
       const chunk: AuditChunk = { batch, ids, audits: new Array(n).fill(null), remaining: 0 };
       const eligible: number[] = [];
@@ -174,11 +173,10 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
         }
         tooShort++;
         if (tooShort <= SHORT_ROWS_NAMED) {
-          const who = named ? `id ${String(batch.getChild(idColumn)!.get(i))}` : `row ${rows + i}`;
+          const who = named ? `id ${String(batch.getChild(idColumn)!.get(i))}` : `row ${firstRow + i}`;
           progress.note(`${who}: ${ids[i].length - leading} tokens < prefix ${prefixTokens} + suffix ${suffixTokens}; not audited (null measures)`);
         }
       }
-      rows += n;
       output.add(chunk);
       for (let start = 0; start < eligible.length; start += batchSize) {
         const members = eligible.slice(start, start + batchSize);
@@ -196,6 +194,8 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
   } catch (error) {
     await output.abort();
     throw error;
+  } finally {
+    await encoder?.close();
   }
   const { memorized, approx_memorized: approx } = written;
   const audited = written.rows - written.too_short;

@@ -1,7 +1,8 @@
 // Overlap of memorization across models (the paper's sets), from per-model labels joined by id.
 // Pure: callers stream the audits (compare.ts) into an OverlapJoin. Every set is a union of exact
 // membership patterns, so a report is a function of the pattern counts, and shards' counts add up.
-import { UserError } from '../errors.js';
+import { excerpt, UserError } from '../errors.js';
+import { editDistance } from '../io/missing-column.js';
 import { IdIndex } from '../id-index.js';
 
 export const OVERLAP_SCHEMA = 'memsieve.overlap/v2';
@@ -81,13 +82,42 @@ export interface OverlapReport {
 
 const NAME = /^[a-z][a-z0-9_]*$/;
 
-/** Audit names are lower-case identifiers, each once. */
+/**
+ * The names compare gives meaning to: teacher and baseline (easy_to_memorize, teacher_only), every name
+ * starting with student (the students' sets), student with student_hard (soft ∩ hard). Any other name is
+ * a free label: its own memorized count and its place in the patterns, nothing more.
+ */
+export const AUDIT_ROLES = ['teacher', 'baseline', 'student', 'student_hard'] as const;
+
+/** The role a name is a typo of (`studnet` → student), or undefined for a role, an extension of one (`teacher_7b`) or a free label. */
+export function misspeltRole(name: string): string | undefined {
+  if (AUDIT_ROLES.some((role) => name.startsWith(role))) return undefined;
+  return AUDIT_ROLES.find((role) => editDistance(name, role) <= 2);
+}
+
+/** What a set of names leaves out, said before the work: a report without students is rarely what was meant. */
+export function auditNameWarnings(names: string[]): string[] {
+  const warnings: string[] = [];
+  if (!names.some((name) => name.startsWith('student'))) {
+    warnings.push(`no --audit is named student (or student_…): the students' sets (inherited, student_only) are left out; names are roles (docs/audit.md), e.g. --audit student=student.audit.parquet`);
+  }
+  const pair = ['teacher', 'baseline'].filter((role) => names.includes(role));
+  if (pair.length === 1) warnings.push(`--audit ${pair[0]} without --audit ${pair[0] === 'teacher' ? 'baseline' : 'teacher'}: easy_to_memorize and inherited need both, and are left out`);
+  return warnings;
+}
+
+/** Audit names are lower-case identifiers, each once, and not a typo of a role. */
 export function checkAuditNames(audits: { name: string; path: string }[]): void {
   if (audits.length < 2) throw new UserError(`--audit: give at least two audits to compare (got ${audits.length})`);
   const names = new Set<string>();
   for (const audit of audits) {
-    if (!NAME.test(audit.name) || audit.name === 'pattern') {
-      throw new UserError(`--audit ${audit.name}=${audit.path}: the name must be lower-case letters, digits and _ (teacher, baseline, student, student_hard, …), not "pattern"`);
+    if (audit.name === 'pattern') throw new UserError(`--audit ${audit.name}=${audit.path}: "pattern" is the name of compare's own output column; name the audit otherwise`);
+    if (!NAME.test(audit.name)) {
+      throw new UserError(`--audit ${excerpt(audit.name, 80)}=${audit.path}: the name must be lower-case letters, digits and _ (teacher, baseline, student, student_hard, …)`);
+    }
+    const meant = misspeltRole(audit.name);
+    if (meant) {
+      throw new UserError(`--audit ${audit.name}=${audit.path}: "${audit.name}" is not a name compare knows; did you mean "${meant}"? (roles: teacher, baseline, student, student_…; another name is a free label counted on its own)`);
     }
     if (names.has(audit.name)) throw new UserError(`--audit ${audit.name}: given twice; name each audit once`);
     names.add(audit.name);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { compareAuditFiles, describeOverlap, parseAuditArgument, type CompareOptions } from '../audit/compare.js';
 import { compareShard } from '../audit/compare-shard.js';
+import { auditNameWarnings } from '../audit/overlap.js';
 import { addShardOptions, resolveShard, type ShardOptions } from '../stage/shard.js';
 import { refuseOverwrite } from '../io/no-overwrite.js';
 import { withReadProgress } from '../progress.js';
@@ -23,12 +24,19 @@ export function register(program: Command): void {
   addQuiet(addShardOptions(command)).action(async (options: { audit: string[]; output: string; sets?: string; figure?: string; idColumn: string; labelColumn: string; quiet?: boolean } & ShardOptions) => {
     await refuseOverwrite({ '--output': options.output, '--sets': options.sets, '--figure': options.figure }, { '--audit': options.audit.map((a) => parseAuditArgument(a).path) });
     const shard = resolveShard(options);
+    // said once the report is made, beside it: a failing run needs no warning about its output
+    const warn = () => {
+      for (const warning of auditNameWarnings(options.audit.map((a) => parseAuditArgument(a).name))) process.stderr.write(`memsieve: warning: ${warning}\n`);
+    };
     const compareOptions: CompareOptions = { audits: options.audit, output: options.output, sets: options.sets, figure: options.figure, idColumn: options.idColumn, labelColumn: options.labelColumn };
     if (shard) {
       const counts = await withReadProgress('compare', options.quiet, () => compareShard(compareOptions, shard));
+      warn();
       process.stdout.write(`compare shard ${shard.index} of ${shard.count}: ${counts.rows_compared} rows compared; join the shards with \`memsieve merge ${options.output}\`\n`);
       return;
     }
-    process.stdout.write(describeOverlap(await withReadProgress('compare', options.quiet, () => compareAuditFiles(compareOptions))));
+    const report = await withReadProgress('compare', options.quiet, () => compareAuditFiles(compareOptions));
+    warn();
+    process.stdout.write(describeOverlap(report));
   });
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { describeDistillEvent, distill, type DistillOptions } from '../torch/index.js';
-import { addQuiet, addSpecialTokenOptions, positiveInt, positiveNumber, nonNegativeInt } from './options.js';
+import { addQuiet, addSpecialTokenOptions, addTokenizerThreads, positiveInt, positiveNumber, nonNegativeInt } from './options.js';
 import { refuseOverwrite } from '../io/no-overwrite.js';
 
 interface DistillCommandOptions extends Omit<DistillOptions, 'data' | 'validation'> {
@@ -40,7 +40,7 @@ export function register(program: Command): void {
     .option('--device <device>', 'auto, cpu, cuda or cuda:N', 'auto')
     .option('--log-every <n>', 'optimizer steps between progress lines', positiveInt, 10)
     .option('--checkpoint-epochs <n>', 'save a resume point (OUT.resume/) every n epochs; a rerun continues from it (0: never)', nonNegativeInt, 1);
-  addQuiet(addSpecialTokenOptions(command)).action(async (options: DistillCommandOptions) => {
+  addQuiet(addTokenizerThreads(addSpecialTokenOptions(command), "default: every core but the main thread's")).action(async (options: DistillCommandOptions) => {
       await refuseOverwrite(
         { '--out': options.out, '--hard-data-out': options.hardDataOut },
         { '--data': options.data, '--validation': options.validation, '--tokenizer': options.tokenizer, '--teacher': options.teacher, '--student': options.student, '--student-config': options.studentConfig },

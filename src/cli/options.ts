@@ -5,6 +5,7 @@ import { UserError } from '../errors.js';
 import { GUARDED_FIELDS, parseAllowMismatch, type GuardedField } from '../stage/provenance.js';
 import { fractionOption } from '../fraction.js';
 import type { Format } from '../io/types.js';
+import { CHECKPOINT_SECONDS } from '../io/parquet-write.js';
 import type { Device } from '../models/types.js';
 import { SPECIAL_TOKEN_POLICIES, type SpecialTokenPolicy } from '../text/tokenizer.js';
 
@@ -24,6 +25,18 @@ export function positiveNumber(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number.');
   return n;
+}
+
+const BYTE_UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+
+/** A size in bytes: 1000000, 64MiB, 1.5GB (KB/MB/GB are powers of 1000, KiB/MiB/GiB of 1024). */
+export function byteSize(option: string) {
+  return (value: string): number => {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?\s*$/i.exec(value);
+    const bytes = match ? Math.floor(Number(match[1]) * BYTE_UNITS[(match[2] ?? 'b').toLowerCase()]) : NaN;
+    if (!Number.isSafeInteger(bytes) || bytes < 1) throw new UserError(`${option} expects a size such as 1000000, 64MiB or 1GB, got "${value}"`);
+    return bytes;
+  };
 }
 
 export function format(value: string): Format {
@@ -51,8 +64,14 @@ export function addModelStageOptions(command: Command, batch: { help: string; de
     .option('--device <device>', 'cpu, cuda or webgpu (default: cpu for onnx; CUDA when present for torch)', device)
     .option('--dtype <dtype>', 'torch backend weights: auto (bfloat16 on CUDA, float32 on CPU), float32, bfloat16')
     .option('--threads <n>', 'intra-op threads per model (onnx)', positiveInt)
-    .option('--batch-size <n>', batch.help, positiveInt, batch.default);
-  return addQuiet(addShardOptions(addSpecialTokenOptions(command)));
+    .option('--batch-size <n>', batch.help, positiveInt, batch.default)
+    .option('--checkpoint-seconds <s>', `close a checkpoint (a Parquet row group) at least this often, so a killed run reruns from at most this long ago (default ${CHECKPOINT_SECONDS}; docs/io.md)`, positiveNumber);
+  return addQuiet(addShardOptions(addTokenizerThreads(addSpecialTokenOptions(command), 'default: the cores the backend leaves, less one for the main thread; at least 1')));
+}
+
+/** --tokenizer-threads, the same on every command that tokenizes a corpus. */
+export function addTokenizerThreads(command: Command, defaultHelp: string): Command {
+  return command.option('--tokenizer-threads <n>', `worker threads that tokenize, in parallel and off the main thread (0: on the main thread; ${defaultHelp})`, nonNegativeInt);
 }
 
 /**

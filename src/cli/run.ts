@@ -4,7 +4,8 @@ import { runPipeline, type ExecutorName } from '../pipeline/run.js';
 import { addQuiet, collect, positiveInt } from './options.js';
 
 function assignments(values: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
+  // no prototype: `--set __proto__=x` must be a key the runner can refuse, not a prototype change
+  const out: Record<string, string> = Object.create(null);
   for (const v of values) {
     const eq = v.indexOf('=');
     if (eq <= 0) throw new UserError(`--set ${v}: expected name=value`);
@@ -33,7 +34,7 @@ export function register(program: Command): void {
         shards: options.shards,
         set: assignments(options.set),
         only: options.only,
-        ...(options.quiet ? { log: () => {} } : {}),
+        ...(options.quiet ? { log: () => {}, stepProgress: false } : {}),
       });
       process.stderr.write(`${JSON.stringify(summary)}\n`);
     });

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { computeThreshold } from '../filter/threshold-file.js';
 import { fractionOption } from '../fraction.js';
 import { addShardOptions, resolveShard } from '../stage/shard.js';
-import { addAllowMismatch } from './options.js';
+import { withReadProgress } from '../progress.js';
+import { addAllowMismatch, addQuiet } from './options.js';
 
 export function register(program: Command): void {
   const command = program
@@ -13,8 +14,8 @@ export function register(program: Command): void {
     .requiredOption('--remove-top <share>', 'remove this share of the riskiest rows, e.g. 5% or 0.05', fractionOption('--remove-top'))
     .requiredOption('--output <file>', 'threshold.json to write')
     .option('--id-column <name>', 'id column in the scores', 'id');
-  addShardOptions(addAllowMismatch(command)).action(async (options) => {
-    const result = await computeThreshold({
+  addQuiet(addShardOptions(addAllowMismatch(command))).action(async (options) => {
+    const result = await withReadProgress('threshold', options.quiet, () => computeThreshold({
       scores: options.scores,
       model: options.model,
       removeTop: options.removeTop,
@@ -22,7 +23,7 @@ export function register(program: Command): void {
       idColumn: options.idColumn,
       shard: resolveShard(options),
       allowMismatch: options.allowMismatch,
-    });
+    }));
     if ('value' in result) process.stdout.write(`remove rows with risk >= ${result.value} (the ${result.k}-th largest of ${result.scored} scored rows)\n`);
     else process.stdout.write(`shard ${result.rank.index}/${result.rank.count}: ${result.scored} scored rows sorted; join the shards with 'memsieve merge ${options.output}'\n`);
   });

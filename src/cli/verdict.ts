@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { fractionOption } from '../fraction.js';
 import { describeVerdict, VERDICT_FAILED_EXIT_CODE, writeVerdict } from '../verdict/index.js';
+import { withReadProgress } from '../progress.js';
 import { addQuiet, nonNegativeInt } from './options.js';
 import { refuseOverwrite } from '../io/no-overwrite.js';
 
@@ -26,7 +27,7 @@ export function register(program: Command): void {
       { '--output': options.output },
       { '--before': options.before, '--after': options.after, '--removed': options.removed, '--teacher': options.teacher, '--baseline': options.baseline },
     );
-    const verdict = await writeVerdict(options);
+    const verdict = await withReadProgress('verdict', options.quiet, () => writeVerdict(options));
     const text = describeVerdict(verdict);
     process.stdout.write(text);
     if (!verdict.passed) process.exitCode = VERDICT_FAILED_EXIT_CODE;

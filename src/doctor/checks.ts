@@ -3,6 +3,7 @@
 // logs and a crashing driver stay out of the table; the Python probe is the interpreter memsieve starts).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { VERSION } from '../version.js';
 import { siblingModule } from '../worker-thread.js';
@@ -85,11 +86,9 @@ function probeOnnx(device: Device): Promise<OnnxProbe> {
   });
 }
 
-// onnxruntime's first line, without its source-file prefix; Dawn's "Couldn't load Vulkan: …" when it said so
-function reason(probe: { error?: string; stderr: string }): string {
-  const first = (probe.error ?? '').split('\n')[0].replace(/^\/onnxruntime_src\/\S+ .*? was false\. /, '');
-  const vulkan = /Couldn't load Vulkan: [^\n]*/.exec(probe.stderr)?.[0];
-  return [first, vulkan].filter(Boolean).join('; ');
+// onnxruntime's first line, without its source-file prefix
+function reason(probe: { error?: string }): string {
+  return (probe.error ?? '').split('\n')[0].replace(/^\/onnxruntime_src\/\S+ .*? was false\. /, '');
 }
 
 function describeBackends(backends: OnnxProbe['backends']): string {
@@ -118,7 +117,9 @@ async function onnxChecks(): Promise<Check[]> {
     }
     // an unknown failure keeps onnxruntime's words
     const failure = classifyDeviceFailure(device, probe.error ?? '');
-    const what = failure?.what ?? reason(probe);
+    // Dawn says on stderr why it found no adapter (e.g. "Couldn't load Vulkan: libvulkan.so.1: …")
+    const vulkan = /Couldn't load Vulkan: [^\n]*/.exec(probe.stderr)?.[0];
+    const what = failure ? [failure.what, vulkan].filter(Boolean).join('; ') : reason(probe);
     const fix = failure?.fix ?? fallbackFix;
     checks.push({ name, status: 'missing', found: what, fix, used_for: `--device ${device}`, required: false });
   }
@@ -199,7 +200,8 @@ function pythonChecks(): Check[] {
   }
   const own = facts.memsieve_torch;
   if (own) {
-    const where = own.installed ? `installed at ${own.path}` : `memsieve's copy at ${own.path} (not pip-installed)`;
+    const ownCopy = own.path === join(pkg, 'memsieve_torch');
+    const where = !ownCopy ? `installed at ${own.path}` : `memsieve's copy at ${own.path} (${own.installed ? 'already on sys.path: PYTHONPATH or pip install -e' : 'not pip-installed'})`;
     const matches = own.version === VERSION;
     checks.push({
       name: 'Python memsieve_torch', status: own.error || !matches ? 'missing' : 'ok', used_for: 'distill, export, --backend torch', required: false,

@@ -39,13 +39,18 @@ export async function evaluateRiskModel(options: EvaluateOptions): Promise<Evalu
   if (!(Number.isInteger(bins) && bins >= 1)) throw new UserError(`--bins must be a whole number >= 1, got ${bins}`);
   const model = await loadRiskModel(options.model);
   const scoring = await checkScoresProvenance([options.scores], model.provenance.scoring ?? null, { scores: options.scores, model: options.model }, options.allowMismatch);
-  const { data, scoresRows, labelsRows } = await readRiskData({ scores: options.scores, labels: options.labels, idColumn, labelColumn, features: model.features });
+  const { data, scoresRows, labelsRows } = await readRiskData({ scores: options.scores, labels: options.labels, idColumn, labelColumn, features: model.features, command: 'evaluate' });
   const positives = data.labels.reduce((s, v) => s + v, 0);
   const n = data.labels.length;
   if (positives === 0 || positives === n) {
     throw new UserError(`--labels ${options.labels}: ${positives === 0 ? 'no' : 'every'} labelled row is memorized (${positives} of ${n}); evaluate needs both classes`);
   }
   const risk = predictRisk(model, data.features);
+  // every row here has all its features (readRiskData refuses gaps): NaN is the model's log-odds overflowing
+  const nan = risk.findIndex(Number.isNaN);
+  if (nan >= 0) {
+    throw new UserError(`--model ${options.model}: the risk of id "${data.ids[nan]}" is not a number (the log-odds overflow: the model's coefficients or scaler are extreme); re-train the model with 'memsieve train'`);
+  }
   const threshold = chooseThreshold(options, model, risk);
   const at = binaryMetrics(data.labels, risk, threshold.value);
   let removed = 0;

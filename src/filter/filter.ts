@@ -3,24 +3,25 @@
 // (split, fingerprint, removed-rows list). Outputs go to temporary names and are renamed only once all
 // succeeded; the manifest is written last, so a folder with a manifest.json holds a complete run.
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { RefusedError, UserError } from '../errors.js';
 import { metadataSidecarPath, renameWithSidecar } from '../io/metadata.js';
 import { warn } from '../progress.js';
 import { checkScoresProvenance, describeTransfer, type GuardedField } from '../stage/provenance.js';
 import { DriftCounter, describeDrift, driftOf, driftRanges, driftWarning } from './drift.js';
-import { detectFormat, openReader, openWriter, sha256File, withColumns, writeFileAtomic } from '../io/index.js';
+import { detectFormat, openReader, openWriter, sha256File, withColumns, withSchemaMetadata, writeFileAtomic } from '../io/index.js';
 import type { BatchWriter } from '../io/types.js';
+import { stagedPathFor, sweepStaged } from '../io/litter.js';
 import { loadRiskModel } from '../risk/index.js';
 import type { RiskModel } from '../risk/index.js';
 import { loadEvaluation } from '../evaluate/schema.js';
 import { modelScorer, ruleScorer } from './scorer.js';
-import { parseRule, type Rule } from './rule.js';
+import { parseRule, ruleCutEdges, type Rule } from './rule.js';
 import { renderFilterReport } from '../report/filter-report.js';
 import { VERSION } from '../version.js';
 import { FINGERPRINT_ALGORITHM, MultisetHash, ROW_ENCODING, RowHasher } from './fingerprint.js';
 import { FineHistogramBuilder, RISK_BINS, SplitHistogramBuilder, fixedEdges, profileDistributions, type FilterProfile } from './histogram.js';
-import { MANIFEST_SCHEMA, splitSummary, type FileEntry, type Manifest, type TrainedOn } from './manifest.js';
+import { FILTER_OUTPUT_KEY, MANIFEST_SCHEMA, splitSummary, type FileEntry, type Manifest, type TrainedOn } from './manifest.js';
 import { idAt, readRiskIndex, requireColumn, scoresColumns, type RiskIndex } from './scores.js';
 import { missingColumnError } from '../io/missing-column.js';
 import { ID_HINT } from '../io/add-ids.js';
@@ -130,10 +131,10 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
 
   await mkdir(options.report, { recursive: true });
   const reportDir = options.report;
-  const cleanTemp = temporaryName(options.clean);
-  const removedTemp = temporaryName(options.removed);
-  const reportTemp = temporaryName(join(reportDir, REPORT_FILE));
-  const listTemp = temporaryName(join(reportDir, REMOVED_LIST_FILE));
+  // staged beside each output and renamed only once all are complete; a killed run's staged copies go first
+  const staged = [options.clean, options.removed, join(reportDir, REPORT_FILE), join(reportDir, REMOVED_LIST_FILE)];
+  for (const path of staged) await sweepStaged(path);
+  const [cleanTemp, removedTemp, reportTemp, listTemp] = staged.map(stagedPathFor);
   const writers: { abort(): Promise<void> }[] = [];
   try {
     const clean = await openWriter(cleanTemp, { format: cleanFormat });
@@ -180,7 +181,7 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
       removed: { files: [await fileEntry(options.removed, removedTemp)], rows: split.removed, fingerprint: split.removedFingerprint },
       report: { path: REPORT_FILE, sha256: '' },
       summary: splitSummary(rowsIn, split.kept, split.removed, split.unscored),
-      distributions: profileDistributions(profile.counts),
+      distributions: profileDistributions(profile.counts, ruleCutEdges(decider.rule?.canonical)),
       removed_rows: { ...(await fileEntry(join(reportDir, REMOVED_LIST_FILE), listTemp)), rows: list.rows },
       scoring,
       ...(decider.model ? { drift } : {}),
@@ -272,11 +273,6 @@ async function checkedEvaluation(path: string, modelPath: string, scoresSha: str
     );
   }
   return { of_these_scores: result.scores.sha256 === scoresSha, result };
-}
-
-/** A sibling name the final rename can replace atomically; keeps the extension for format detection. */
-function temporaryName(path: string): string {
-  return join(dirname(path), `.partial-${process.pid}-${basename(path)}`);
 }
 
 /** The model's validation ROC, thinned to ~500 points for the report (the full curve stays in risk.json). */
@@ -474,9 +470,10 @@ async function splitCorpus(
     const removedFlags = Uint8Array.from(risk, (r) => (r >= threshold ? 1 : 0));
     const withRisk = withColumns(batch, { risk: float64Column(risk) });
     const [keepPart, removePart] = splitRows(withRisk, removedFlags);
-    // a zero-row slice still gives the writer the columns, so an output with no rows keeps them
-    await clean.write(keepPart ?? withRisk.slice(0, 0));
-    await removed.write(removePart ?? withRisk.slice(0, 0));
+    // a zero-row slice still gives the writer the columns, so an output with no rows keeps them;
+    // each output says which side it is, so a reader (verdict --removed) can tell D_clean from the removed rows
+    await clean.write(withSchemaMetadata(keepPart ?? withRisk.slice(0, 0), { [FILTER_OUTPUT_KEY]: 'clean' }));
+    await removed.write(withSchemaMetadata(removePart ?? withRisk.slice(0, 0), { [FILTER_OUTPUT_KEY]: 'removed' }));
     ledger?.add(n, { clean: keepPart?.numRows ?? 0, removed: removePart?.numRows ?? 0 });
     row += n;
   }

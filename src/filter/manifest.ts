@@ -8,6 +8,9 @@ import { describeTransfer, type ScoringCheck } from '../stage/provenance.js';
 import type { Drift } from './drift.js';
 import type { SplitHistogram, ThresholdMethod } from './types.js';
 
+/** Schema metadata on filter's outputs: `clean` (D_clean) or `removed`. JSONL outputs cannot carry it. */
+export const FILTER_OUTPUT_KEY = 'memsieve.filter.output';
+
 export const MANIFEST_SCHEMA = 'memsieve.manifest/v2';
 
 export interface FileEntry {

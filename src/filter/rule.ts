@@ -11,7 +11,7 @@
 //   op      := "<" | "<=" | ">" | ">=" | "==" | "!="
 //   column  := [A-Za-z_][A-Za-z0-9_]*  (not one of and, or, not)
 //   number  := an optionally signed decimal, e.g. 20, -1.5, 1e-3
-import { UserError } from '../errors.js';
+import { excerpt, UserError } from '../errors.js';
 
 export type Comparison = '<' | '<=' | '>' | '>=' | '==' | '!=';
 
@@ -33,6 +33,8 @@ export interface Rule {
 type Token = { kind: 'word' | 'number' | 'op' | 'open' | 'close'; text: string; at: number };
 
 const KEYWORDS = new Set(['and', 'or', 'not']);
+/** parentheses and "not" nested deeper than this are refused: the parser recurses once per level */
+export const MAX_RULE_DEPTH = 100;
 const TOKEN = /\s*(?:(\()|(\))|(<=|>=|==|!=|<|>)|([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)|([A-Za-z_][A-Za-z0-9_]*))/y;
 
 function tokenize(text: string): Token[] {
@@ -56,7 +58,7 @@ function tokenize(text: string): Token[] {
 }
 
 function ruleError(text: string, at: number, what: string): UserError {
-  return new UserError(`--rule '${text}': ${what} at character ${at + 1}; a rule is column comparisons (<, <=, >, >=, ==, !=) with numbers and bare boolean columns, joined by and/or/not and parentheses, e.g. 'baseline_lead >= 20 or baseline_memorized'`);
+  return new UserError(`--rule '${excerpt(text)}': ${what} at character ${at + 1}; a rule is column comparisons (<, <=, >, >=, ==, !=) with numbers and bare boolean columns, joined by and/or/not and parentheses, e.g. 'baseline_lead >= 20 or baseline_memorized'`);
 }
 
 /** Parses a rule; a UserError points at the character where it fails. */
@@ -69,6 +71,10 @@ export function parseRule(text: string): Rule {
   };
   const isWord = (word: string) => peek()?.kind === 'word' && peek().text === word;
   const columns: string[] = [];
+  let depth = 0;
+  const nest = () => {
+    if (++depth > MAX_RULE_DEPTH) fail(`parentheses and "not" nested more than ${MAX_RULE_DEPTH} deep`);
+  };
 
   const parseOr = (): RuleNode => {
     const operands = [parseAnd()];
@@ -88,18 +94,23 @@ export function parseRule(text: string): Rule {
   };
   const parseUnary = (): RuleNode => {
     if (isWord('not')) {
+      nest();
       k++;
-      return { kind: 'not', operand: parseUnary() };
+      const operand = parseUnary();
+      depth--;
+      return { kind: 'not', operand };
     }
     return parsePrimary();
   };
   const parsePrimary = (): RuleNode => {
     const token = peek();
     if (token?.kind === 'open') {
+      nest();
       k++;
       const inner = parseOr();
       if (peek()?.kind !== 'close') fail('expected ")"');
       k++;
+      depth--;
       return inner;
     }
     if (token?.kind !== 'word' || KEYWORDS.has(token.text)) return fail('expected a column name');
@@ -110,6 +121,8 @@ export function parseRule(text: string): Rule {
     k++;
     if (peek()?.kind !== 'number') return fail(`expected a number after "${op}"`);
     const value = Number(peek().text);
+    // the canonical form prints the number back: Infinity would not parse again
+    if (!Number.isFinite(value)) fail('expected a number a double can hold (|x| < 1.8e308)');
     k++;
     return { kind: 'column', column: token.text, op, value };
   };
@@ -178,4 +191,35 @@ export function ruleReasons(rule: Rule, values: ArrayLike<number>): string[] {
   };
   walk(rule.root, false);
   return reasons;
+}
+
+/** The first comparison with a number per column, in rule order: where the rule cuts that column. */
+export function ruleCuts(root: RuleNode): Record<string, { op: Comparison; value: number }> {
+  const cuts: Record<string, { op: Comparison; value: number }> = {};
+  const visit = (node: RuleNode) => {
+    if (node.kind === 'column') {
+      if (node.op !== undefined && node.value !== undefined && !(node.column in cuts)) cuts[node.column] = { op: node.op, value: node.value };
+    } else if (node.kind === 'not') visit(node.operand);
+    else node.operands.forEach(visit);
+  };
+  visit(root);
+  return cuts;
+}
+
+/** Where a comparison parts integer values: `>= 20` and `< 20` at 20, `> 20` and `<= 20` at 21 (== and != part nothing). */
+export function integerCutEdge(cut: { op: Comparison; value: number }): number | undefined {
+  if (cut.op === '==' || cut.op === '!=') return undefined;
+  const edge = cut.op === '>' || cut.op === '<=' ? Math.floor(cut.value) + 1 : Math.ceil(cut.value);
+  return edge;
+}
+
+/** The integer edge of each column the rule cuts: profileDistributions lays the integer bins on it. */
+export function ruleCutEdges(text: string | undefined): Record<string, number> {
+  if (text === undefined) return {};
+  const edges: Record<string, number> = {};
+  for (const [column, cut] of Object.entries(ruleCuts(parseRule(text).root))) {
+    const edge = integerCutEdge(cut);
+    if (edge !== undefined) edges[column] = edge;
+  }
+  return edges;
 }

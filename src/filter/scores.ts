@@ -2,7 +2,7 @@
 // of 29–57 bytes a row, 8 bytes of risk, 5 bytes of bookkeeping: ~60 bytes a row, ~6 GB per 100M rows,
 // whatever the ids' length). Everything else streams.
 import type { Vector } from 'apache-arrow';
-import { UserError } from '../errors.js';
+import { listFew, UserError } from '../errors.js';
 import { openReader } from '../io/index.js';
 import { ID_HINT } from '../io/add-ids.js';
 import { missingColumnError } from '../io/missing-column.js';
@@ -10,7 +10,7 @@ import type { RiskModel } from '../risk/index.js';
 
 import { nonPositiveError, parseFeature, transformFeatureValue } from '../risk/index.js';
 import { IdIndex } from '../id-index.js';
-import { SUFFIX_COLUMNS, type ScoreColumn } from '../score/columns.js';
+import { outsideDomain, SUFFIX_COLUMNS, type ScoreColumn } from '../score/columns.js';
 import type { RowScorer } from './types.js';
 
 /** The scores column that tells a row too short to score (null features, by design) from a damaged one. */
@@ -56,7 +56,7 @@ export function featureColumns(batch: Parameters<typeof requireColumn>[0] & { nu
   const nTokens = batch.getChild(N_TOKENS_COLUMN);
   return model.features.map((name) => {
     const spec = parseFeature(name);
-    const column = requireColumn(batch, spec.column, source, `the model needs ${model.features.join(', ')}; score with 'memsieve score' or pass the matching --model`);
+    const column = requireColumn(batch, spec.column, source, `the model needs ${listFew(model.features)}; score with 'memsieve score' or pass the matching --model`);
     const suffixWindow = SUFFIX_COLUMNS.includes(spec.column as ScoreColumn);
     const values = new Float64Array(batch.numRows);
     for (let i = 0; i < batch.numRows; i++) {
@@ -72,6 +72,8 @@ export function featureColumns(batch: Parameters<typeof requireColumn>[0] & { nu
       }
       values[i] = transformFeatureValue(spec, x);
       if (Number.isNaN(values[i])) throw nonPositiveError(`${source}: id ${ids[i]}`, spec, x);
+      const outside = outsideDomain(spec.column, x);
+      if (outside) throw new UserError(`${source}: id ${ids[i]}: ${spec.column} = ${x} ${outside}; re-score that row or drop it from the corpus and the scores`);
     }
     return values;
   });
@@ -91,6 +93,14 @@ export async function readRiskIndex(scores: string | string[], scorer: RowScorer
     for (let i = 0; i < batch.numRows; i++) ids[i] = idAt(idVector, i, source, rows + i, idColumn);
     const features = scorer.read(batch, ids, source);
     const batchRisk = scorer.predict(features);
+    for (let i = 0; i < batch.numRows; i++) {
+      // NaN stands for "too short to score"; on a row whose values are all there it would pass for one
+      if (Number.isNaN(batchRisk[i]) && features.every((column) => !Number.isNaN(column[i]))) {
+        throw new UserError(
+          `${source}: id ${ids[i]}: every value the model reads is there, yet its risk is not a number (the log-odds overflow: the model's coefficients or scaler are extreme); re-train the model with 'memsieve train'`,
+        );
+      }
+    }
     if (rows + batch.numRows > risk.length) {
       const grown = new Float64Array(Math.max(risk.length * 2, rows + batch.numRows));
       grown.set(risk.subarray(0, rows));

@@ -16,7 +16,9 @@ import { renderFilterReport } from '../report/filter-report.js';
 import type { MergeHook } from '../stage/merge-hook.js';
 import { partPath, preparePart, ShardLedger, writeShardMarker, type Shard, type ShardMarker } from '../stage/shard.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { stagedPathFor, sweepStaged } from '../io/litter.js';
 import { addProfiles, profileDistributions, type FilterProfile } from './histogram.js';
+import { ruleCutEdges } from './rule.js';
 import { locateScoreParts } from './score-parts.js';
 import { describeDrift, driftOf, driftWarning } from './drift.js';
 import { describeTransfer } from '../stage/provenance.js';
@@ -144,7 +146,8 @@ export const mergeFilterReport: MergeHook = async (markers, merged) => {
   const againstScores = (model: NonNullable<Manifest['model']>) =>
     model.trained_on ? { trained_on: { ...model.trained_on, this_corpus: model.trained_on.scores.sha256 === scores.files[0].sha256 } } : {};
   await mkdir(report, { recursive: true });
-  const listTemp = join(report, `.partial-${process.pid}-${REMOVED_LIST_FILE}`);
+  await sweepStaged(join(report, REMOVED_LIST_FILE));
+  const listTemp = stagedPathFor(join(report, REMOVED_LIST_FILE));
   const list = await RemovedListWriter.create(listTemp);
   try {
     await mergeRemovedLists(markers.map((m, s) => resolveFrom(partPath(report, m.index, m.count), parts[s].removed_rows.path)), removed, first.id_column, list);
@@ -175,7 +178,7 @@ export const mergeFilterReport: MergeHook = async (markers, merged) => {
     removed: { files: [await entry(removed)], rows: dropped, fingerprint: fingerprint((p) => p.removed.fingerprint) },
     report: { path: REPORT_FILE, sha256: '' },
     summary: splitSummary(rowsIn, kept, dropped, sum((p) => p.summary.unscored ?? 0)),
-    distributions: profileDistributions(profile),
+    distributions: profileDistributions(profile, ruleCutEdges(first.rule?.canonical)),
     // the shards' counts added up, against the same ranges
     ...(first.drift ? { drift } : {}),
     warnings: [...(first.scoring?.warnings ?? []), ...[driftWarning(drift)].filter((w): w is string => w !== null)],

@@ -35,6 +35,8 @@ export interface SplitHistogram {
   removed: number[];
   /** values below edges[0] / above the last edge, counted in the first / last bin */
   clipped: number;
+  /** bins of whole numbers [edge, next edge): every value of the column was an integer */
+  integer?: true;
 }
 
 export type ScoresBatch = { getChild(name: string): Vector | null; schema: { fields: { name: string }[] }; numRows: number };

@@ -33,7 +33,7 @@ export async function arrowUnits(path: string, naming?: InputNaming): Promise<Fi
     try {
       if (reader.isFile()) {
         for (let i = 0; i < reader.numRecordBatches; i++) {
-          yield { load: async () => wrap(await reader.readRecordBatch(i), i) };
+          yield { load: async () => wrap(await reader.readRecordBatch(i), i), through: (i + 1) / reader.numRecordBatches };
         }
       } else {
         let index = 0;

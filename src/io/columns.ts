@@ -32,6 +32,15 @@ export function withColumns(batch: Batch, columns: Record<string, Vector>): Batc
   return new Table(schema, batches);
 }
 
+/** The batch with these schema metadata entries set (Parquet key-value metadata, Arrow schema metadata). */
+export function withSchemaMetadata(batch: Batch, entries: Record<string, string>): Batch {
+  const metadata = new Map(batch.schema.metadata);
+  for (const [key, value] of Object.entries(entries)) metadata.set(key, value);
+  const schema = new Schema(batch.schema.fields, metadata);
+  if (batch.batches.length === 0) return new Table(schema, new RecordBatch(schema, structData(schema, schema.fields.map((f) => emptyChild(f.type)), 0)));
+  return new Table(schema, batch.batches.map((rb) => new RecordBatch(schema, rb.data)));
+}
+
 function structData(schema: Schema, children: ReturnType<typeof makeData>[], length: number) {
   return makeData({ type: new Struct(schema.fields), length, nullCount: 0, children });
 }

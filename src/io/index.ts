@@ -2,7 +2,7 @@
 export { detectFormat, expandInputs } from './format.js';
 export { openReader, emptyTable, type OpenReaderOptions, type Shard } from './reader.js';
 export { openWriter } from './writer.js';
-export { withColumns, columnValues, tableColumnValues } from './columns.js';
+export { withColumns, withSchemaMetadata, columnValues, tableColumnValues } from './columns.js';
 export { writeFileAtomic, checkOutputFolder } from './atomic.js';
 export { sha256File } from './hash.js';
 export { readTable } from './read-table.js';

@@ -15,6 +15,8 @@ export const DEFAULT_BATCH_ROWS = 1024;
 interface LineChunk {
   lines: Buffer[];
   lineNumbers: number[];
+  /** bytes of the (decompressed) input through this chunk's last line */
+  bytesEnd: number;
 }
 
 type Row = Record<string, unknown>;
@@ -22,12 +24,22 @@ type Row = Record<string, unknown>;
 /**
  * A JSONL file ('-' = stdin, .gz and .zst decompressed) as chunks of `batchRows` non-blank lines. Lines are
  * split as bytes and decoded one by one with a fatal UTF-8 decoder, so errors name the line.
- * `fixedSchema` (from an earlier file of the same input) skips inference.
+ * `fixedSchema` (from an earlier file of the same input) skips inference. A line longer than
+ * `maxLineBytes` is refused, naming file and line.
  */
-export async function jsonlUnits(path: string, batchRows = DEFAULT_BATCH_ROWS, fixedSchema: Schema | null = null, naming?: InputNaming): Promise<FileUnits> {
+export async function jsonlUnits(
+  path: string,
+  batchRows = DEFAULT_BATCH_ROWS,
+  fixedSchema: Schema | null = null,
+  naming?: InputNaming & { maxLineBytes?: number },
+): Promise<FileUnits> {
+  const maxLineBytes = naming?.maxLineBytes ?? lineLimit.bytes;
+  let size = 0;
   if (path !== '-') {
     try {
-      if ((await stat(path)).isDirectory()) throw new UserError(`${path}: is a directory`);
+      const stats = await stat(path);
+      if (stats.isDirectory()) throw new UserError(`${path}: is a directory`);
+      size = stats.size;
     } catch (error) {
       if (error instanceof UserError) throw error;
       throw new UserError(`${path}: no such file${checkOption(naming)}`);
@@ -36,7 +48,15 @@ export async function jsonlUnits(path: string, batchRows = DEFAULT_BATCH_ROWS, f
   // later files of one input keep the first file's schema rather than inferring their own
   let schema: Schema | null = fixedSchema;
   async function* units(): AsyncGenerator<ReadUnit> {
-    for await (const chunk of lineChunks(path, openSource(path), batchRows)) {
+    const { source, raw } = openSource(path);
+    // the share of the file read, for progress: exact for plain JSONL; compressed, by the compressed bytes read
+    const compressed = compressionOf(path) !== null;
+    const through = (chunk: LineChunk) => {
+      if (size <= 0) return undefined;
+      const bytes = compressed ? ((raw as Readable & { bytesRead?: number }).bytesRead ?? 0) : chunk.bytesEnd;
+      return Math.min(bytes, size) / size;
+    };
+    for await (const chunk of lineChunks(path, source, batchRows, maxLineBytes)) {
       if (schema === null) {
         // every shard parses the first chunk so all of them infer the same schema
         const rows = parseLines(path, chunk);
@@ -50,35 +70,51 @@ export async function jsonlUnits(path: string, batchRows = DEFAULT_BATCH_ROWS, f
           throw error;
         }
         const fixed = schema;
-        yield { load: async () => tableOf(path, fixed, rows, chunk.lineNumbers) };
+        yield { load: async () => tableOf(path, fixed, rows, chunk.lineNumbers), through: through(chunk) };
       } else {
         const fixed = schema;
-        yield { load: async () => tableOf(path, fixed, parseLines(path, chunk), chunk.lineNumbers) };
+        yield { load: async () => tableOf(path, fixed, parseLines(path, chunk), chunk.lineNumbers), through: through(chunk) };
       }
     }
   }
   return { units: units(), schema: () => schema };
 }
 
-function openSource(path: string): Readable {
+/** The decompressed lines' stream, and the raw file stream under it (its bytesRead is the progress). */
+function openSource(path: string): { source: Readable; raw: Readable } {
   const raw: Readable = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
   const compression = compressionOf(path);
-  if (!compression) return raw;
+  if (!compression) return { source: raw, raw };
   const decompress = compression === 'gzip' ? createGunzip() : new (requireZstd(path).DecompressStream)();
   raw.on('error', (error) => decompress.destroy(error));
-  return raw.pipe(decompress);
+  return { source: raw.pipe(decompress), raw };
 }
 
-async function* lineChunks(path: string, source: Readable, batchRows: number): AsyncGenerator<LineChunk> {
-  let chunk: LineChunk = { lines: [], lineNumbers: [] };
-  let carry: Buffer | null = null;
+/** Lines longer than this are refused (--max-line-bytes): far above a real document (a whole book is a
+ * few MB), far below V8's string limit (512 MiB), and a line is held about 4 times over while parsed. */
+export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
+
+/** The limit readers use when their caller gives none: the CLI's --max-line-bytes sets it once per command. */
+export const lineLimit = { bytes: DEFAULT_MAX_LINE_BYTES };
+
+/** Splits a byte stream into lines in time linear in its size: the pieces of a line that spans chunks
+ * are kept as a list and joined once, when its newline arrives (re-joining per chunk is quadratic). */
+async function* lineChunks(path: string, source: Readable, batchRows: number, maxLineBytes: number): AsyncGenerator<LineChunk> {
+  let chunk: LineChunk = { lines: [], lineNumbers: [], bytesEnd: 0 };
+  let bytes = 0;
+  let pieces: Buffer[] = [];
+  let pieceBytes = 0;
   let lineNumber = 0;
+  const tooLong = () =>
+    new UserError(`${path}:${lineNumber + 1}: line longer than ${formatBytes(maxLineBytes)} (--max-line-bytes); split the record, or raise the limit if it is meant to be one row`);
   const take = (line: Buffer) => {
     lineNumber++;
+    bytes += line.length + 1;
+    chunk.bytesEnd = bytes;
     const end = line.length > 0 && line[line.length - 1] === 0x0d ? line.length - 1 : line.length;
-    const bytes = line.subarray(0, end);
-    if (isBlank(bytes)) return;
-    chunk.lines.push(bytes);
+    const text = line.subarray(0, end);
+    if (isBlank(text)) return;
+    chunk.lines.push(text);
     chunk.lineNumbers.push(lineNumber);
   };
   try {
@@ -86,27 +122,44 @@ async function* lineChunks(path: string, source: Readable, batchRows: number): A
       const buffer = data as Buffer;
       let start = 0;
       for (let nl = buffer.indexOf(0x0a); nl !== -1; nl = buffer.indexOf(0x0a, start)) {
+        if (pieceBytes + nl - start > maxLineBytes) throw tooLong();
         let line = buffer.subarray(start, nl);
-        if (carry) {
-          line = Buffer.concat([carry, line]);
-          carry = null;
+        if (pieces.length > 0) {
+          line = Buffer.concat([...pieces, line], pieceBytes + line.length);
+          pieces = [];
+          pieceBytes = 0;
         }
         take(line);
         start = nl + 1;
         if (chunk.lines.length >= batchRows) {
           yield chunk;
-          chunk = { lines: [], lineNumbers: [] };
+          chunk = { lines: [], lineNumbers: [], bytesEnd: bytes };
         }
       }
-      // copy the tail: a subarray would pin the whole 1 MiB read buffer
-      const tail = Buffer.from(buffer.subarray(start));
-      carry = carry ? Buffer.concat([carry, tail]) : tail;
+      if (start < buffer.length) {
+        if (pieceBytes + buffer.length - start > maxLineBytes) throw tooLong();
+        // copy the tail: a subarray would pin the whole 1 MiB read buffer
+        pieces.push(Buffer.from(buffer.subarray(start)));
+        pieceBytes += buffer.length - start;
+      }
     }
   } catch (error) {
+    if (error instanceof UserError) throw error;
     throw new UserError(`${path}: cannot read: ${(error as Error).message}`);
+  } finally {
+    // a refused line must not keep the decompressor running to the end of the stream
+    source.destroy();
   }
-  if (carry && carry.length > 0) take(carry);
+  if (pieces.length > 0) take(Buffer.concat(pieces, pieceBytes));
   if (chunk.lines.length > 0) yield chunk;
+}
+
+/** 64 MiB, 80 MB, 1234 B: a byte count in the largest unit that divides it exactly (as the limit was given). */
+export function formatBytes(bytes: number): string {
+  for (const [unit, size] of [['GiB', 2 ** 30], ['GB', 1e9], ['MiB', 2 ** 20], ['MB', 1e6], ['KiB', 2 ** 10], ['kB', 1e3]] as const) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size} ${unit}`;
+  }
+  return `${bytes} B`;
 }
 
 function isBlank(bytes: Buffer): boolean {

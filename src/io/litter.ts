@@ -1,5 +1,7 @@
 // Temp files a killed run left beside an output (`OUT.tmp-HOST-PID-RAND` and its checkpoint files):
 // the next run of the same output removes them, or takes one over to resume (see checkpoint.ts).
+// Staged outputs (`.partial-HOST-PID-OUT`, and that name's own `.tmp-*`), which a command publishes
+// only once all its outputs are complete (filter), are removed by the next run the same way.
 //
 // A temp file belongs to a dead run when it was written on this host (the hostname is in its name)
 // and its PID no longer runs. On a shared filesystem a Slurm rank on another node may still be
@@ -14,6 +16,44 @@ export const HOST = hostname().replace(/[^A-Za-z0-9_-]/g, '_') || 'localhost';
 
 export function tempPathFor(path: string, random: string): string {
   return `${path}.tmp-${HOST}-${process.pid}-${random}`;
+}
+
+/**
+ * Where a command stages an output it publishes only with its others (filter: clean, removed, report):
+ * a hidden sibling that keeps the extension (formats are told by it); sweepStaged removes dead ones.
+ */
+export function stagedPathFor(path: string): string {
+  return join(dirname(path), `.partial-${HOST}-${process.pid}-${basename(path)}`);
+}
+
+/** Host (absent in names written before hosts were recorded) and PID of a staged file of output `name`, or undefined. */
+export function stagedOwner(file: string, name: string): { host: string | undefined; pid: number } | undefined {
+  if (!file.startsWith('.partial-')) return undefined;
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const match = new RegExp(`^\\.partial-(?:(.+)-)?(\\d+)-${escaped}(?:\\.tmp-.*)?$`).exec(file);
+  return match ? { host: match[1], pid: Number(match[2]) } : undefined;
+}
+
+/**
+ * Removes the staged copies of `path` (and their temp files) that dead runs on this host left; those of
+ * running writers or other hosts stay and are named in a note. Returns the removed paths.
+ */
+export async function sweepStaged(path: string, note = (message: string) => process.stderr.write(`memsieve: ${message}\n`)): Promise<string[]> {
+  const folder = dirname(resolve(path));
+  const removed: string[] = [];
+  for (const file of (await readdir(folder).catch(() => [] as string[])).sort()) {
+    const owner = stagedOwner(file, basename(path));
+    if (!owner) continue;
+    const who = owner.pid === process.pid && (owner.host ?? HOST) === HOST ? 'dead' : ownerOf(owner.host, owner.pid);
+    if (who !== 'dead') {
+      note(`${join(folder, file)}: ${who === 'running' ? `pid ${owner.pid} is still writing ${path}` : `left by pid ${owner.pid} on host ${owner.host}, which may still be writing ${path}`}; left alone`);
+      continue;
+    }
+    await rm(join(folder, file), { force: true });
+    removed.push(join(folder, file));
+  }
+  if (removed.length) note(`removed ${removed.length} staged file(s) of ${path} (${removed.map((f) => basename(f)).join(', ')}): left by runs that no longer run`);
+  return removed;
 }
 
 /** Temp files this process has open: its own others (a failed earlier attempt in-process) count as dead. */

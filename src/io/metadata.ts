@@ -3,12 +3,12 @@
 // Writers store a batch's schema metadata; readers give it back in the schema. Only memsieve's own
 // keys go to a JSONL sidecar: other tools' keys (pandas) mean nothing without their format.
 import { open, readFile, rename, rm } from 'node:fs/promises';
-import { RecordBatch, RecordBatchReader, Schema, Table } from 'apache-arrow';
+import { RecordBatchReader } from 'apache-arrow';
 import { parquetMetadataAsync, asyncBufferFromFile } from 'hyparquet';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
 import { detectFormat } from './format.js';
-import type { Batch, Format } from './types.js';
+import type { Format } from './types.js';
 
 /** Keys memsieve writes (provenance); these pass through every stage and go to JSONL sidecars. */
 export const MEMSIEVE_KEY_PREFIX = 'memsieve.';
@@ -75,14 +75,6 @@ export async function writeSidecar(path: string, metadata: Map<string, string> |
   const own = [...(metadata ?? [])].filter(([key]) => key.startsWith(MEMSIEVE_KEY_PREFIX));
   if (own.length === 0) await rm(metadataSidecarPath(path), { force: true });
   else await writeFileAtomic(metadataSidecarPath(path), `${JSON.stringify(Object.fromEntries(own), null, 1)}\n`);
-}
-
-/** The batch with `entries` set in its schema metadata (other keys kept). */
-export function withSchemaMetadata(batch: Batch, entries: Record<string, string>): Batch {
-  const metadata = new Map(batch.schema.metadata);
-  for (const [key, value] of Object.entries(entries)) metadata.set(key, value);
-  const schema = new Schema(batch.schema.fields, metadata);
-  return new Table(schema, batch.batches.map((rb) => new RecordBatch(schema, rb.data)));
 }
 
 /** Move a finished data file into place with its sidecar, if it has one (a stale sidecar at `to` goes). */

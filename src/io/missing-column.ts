@@ -124,7 +124,8 @@ export function closestNames(name: string, columns: string[]): string[] {
   return columns.filter(shareStem).slice(0, 5);
 }
 
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance: insertions, deletions and substitutions. */
+export function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];

@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import { isUtf8 } from 'node:buffer';
 import {
   DataType, Table, makeData, vectorFromArray, type Data, type Schema, type Vector, RecordBatch, Struct, Type,
   makeVector, Utf8,
@@ -58,6 +59,7 @@ export async function parquetUnits(path: string, columns?: string[], naming?: In
         const sliceRows = sliceRowsOf(group, schema);
         yield {
           rows: rowEnd - rowStart,
+          through: rowEnd / Math.max(Number(metadata.num_rows), 1),
           load: () => readRowGroup(read),
           ...(rowEnd - rowStart > sliceRows ? { batches: (skip: number) => readSlices(read, sliceRows, skip) } : {}),
         };
@@ -67,6 +69,18 @@ export async function parquetUnits(path: string, columns?: string[], naming?: In
     }
   }
   return { units: units(), schema: () => schema };
+}
+
+/** The rows of each row group, from the footer alone (progress totals before reading). */
+export async function parquetRowGroupRows(path: string): Promise<number[]> {
+  const handle = await openOrFail(path);
+  try {
+    const { size } = await handle.stat();
+    const metadata = await parquetMetadataAsync(asyncBufferFromHandle(handle, size));
+    return metadata.row_groups.map((group) => Number(group.num_rows));
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -217,7 +231,11 @@ function tableOf({ path, schema, index }: RowGroupRead, chunks: Map<string, Colu
   const children = schema.fields.map((field) => {
     const values = rowsOf(chunks.get(field.name) ?? [], rowStart, rowEnd);
     if (values.length !== length) throw new UserError(`${path}: row group ${index}: column '${field.name}' has ${values.length} values, expected ${length}`);
-    return vectorOf(values, field.type).data[0];
+    // the rule JSONL follows (jsonl-read.ts): bytes that are not UTF-8 are refused, not replaced by U+FFFD
+    const invalidUtf8 = (i: number): never => {
+      throw new UserError(`${path}: row ${rowStart + i}: column '${field.name}': invalid UTF-8; Parquet strings must be UTF-8 (re-encode the column, or drop the row)`);
+    };
+    return vectorOf(values, field.type, invalidUtf8).data[0];
   });
   const data = makeData({ type: new Struct(schema.fields), length, nullCount: 0, children });
   return new Table(schema, new RecordBatch(schema, data));
@@ -243,13 +261,20 @@ function rowsOf(chunks: ColumnData[], rowStart: number, rowEnd: number): Decoded
 }
 
 /** Arrow vector of one Parquet column; fixed-width columns are built straight from their typed arrays. */
-export function vectorOf(values: DecodedArray, type: DataType): Vector {
+export function vectorOf(values: DecodedArray, type: DataType, invalidUtf8: (row: number) => never): Vector {
   const ArrayType = fixedWidthArrayType(type);
-  if (type.typeId === Type.Utf8) return utf8Vector(values as ArrayLike<Uint8Array | string | null | undefined>);
+  if (type.typeId === Type.Utf8) return utf8Vector(values as ArrayLike<Uint8Array | string | null | undefined>, invalidUtf8);
   // hyparquet gives undefined for a null list; Arrow's builders want null
   if (!ArrayType) {
     const nestedText = (type.children?.length ?? 0) > 0 && String(type).includes('Utf8');
-    return vectorFromArray(Array.from(values as ArrayLike<unknown>, (v) => (nestedText ? decodeNested(v ?? null) : (v ?? null))), type);
+    const decode = (v: unknown, i: number) => {
+      try {
+        return decodeNested(v);
+      } catch {
+        return invalidUtf8(i);
+      }
+    };
+    return vectorFromArray(Array.from(values as ArrayLike<unknown>, (v, i) => (nestedText ? decode(v ?? null, i) : (v ?? null))), type);
   }
   const length = values.length;
   if (values instanceof ArrayType) return makeVector(makeData({ type, length, nullCount: 0, data: values } as never));
@@ -271,7 +296,7 @@ export function vectorOf(values: DecodedArray, type: DataType): Vector {
 }
 
 /** Utf8 vector straight from UTF-8 byte strings (strings, e.g. JSON columns, are encoded). */
-function utf8Vector(values: ArrayLike<Uint8Array | string | null | undefined>): Vector {
+function utf8Vector(values: ArrayLike<Uint8Array | string | null | undefined>, invalidUtf8: (row: number) => never): Vector {
   const encoder = new TextEncoder();
   const length = values.length;
   const bytes: (Uint8Array | null)[] = new Array(length);
@@ -282,6 +307,7 @@ function utf8Vector(values: ArrayLike<Uint8Array | string | null | undefined>): 
   for (let i = 0; i < length; i++) {
     const v = values[i];
     const b = v === null || v === undefined ? null : typeof v === 'string' ? encoder.encode(v) : v;
+    if (b !== null && typeof v !== 'string' && !isUtf8(b)) invalidUtf8(i);
     bytes[i] = b;
     if (b === null) nullCount++;
     else {
@@ -305,7 +331,7 @@ function decodeNested(value: unknown): unknown {
   return value;
 }
 
-const textDecoder = new TextDecoder();
+const textDecoder = new TextDecoder('utf-8', { fatal: true });
 
 type TypedArrayCtor = new (n: number) => ArrayBufferView & ArrayLike<number | bigint>;
 

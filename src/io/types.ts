@@ -23,13 +23,23 @@ export interface ReadOptions extends InputNaming {
    * Parquet then decodes only these column chunks, so a text column nobody needs is never read.
    */
   columns?: string[];
+  /** JSONL: refuse a line longer than this (default: lineLimit.bytes, 64 MiB; the CLI's --max-line-bytes) */
+  maxLineBytes?: number;
   /** leave out the first rows (of the shard's rows): a resumed stage skips what its output holds */
   skipRows?: number;
+}
+
+/** The rows a reader will yield in all: exact from Parquet footers, else estimated from the share of the input read. */
+export interface ExpectedRows {
+  rows: number;
+  exact: boolean;
 }
 
 export interface BatchReader extends AsyncIterable<Batch> {
   readonly path: string;
   readonly format: Format;
+  /** for progress bars and ETAs; undefined until known (stdin, or nothing read yet) */
+  expected(): ExpectedRows | undefined;
 }
 
 /** What a stage streaming a text corpus to one output takes (score, audit). */
@@ -44,10 +54,12 @@ export interface TextStreamOptions {
   maxTokens?: number;
   /** rows per model call */
   batchSize?: number;
+  /** worker threads that tokenize (0: the main thread); default 1, so tokenization stays off the main thread */
+  tokenizerThreads?: number;
   shard?: { index: number; count: number };
   quiet?: boolean;
   /** resume inside the stage: see WriteOptions.checkpoint */
-  checkpoint?: { fingerprint: string };
+  checkpoint?: { fingerprint: string; seconds?: number };
 }
 
 export interface WriteOptions {
@@ -57,8 +69,10 @@ export interface WriteOptions {
   /**
    * Resume inside a stage (Parquet and JSONL files): keep a checkpoint beside the temp file, and take
    * over a dead run's temp file whose checkpoint has this fingerprint (the stage's arguments and inputs).
+   * `seconds`: a Parquet row group (a checkpoint) also closes this long after the last one (default
+   * CHECKPOINT_SECONDS); JSONL checkpoints after every batch.
    */
-  checkpoint?: { fingerprint: string };
+  checkpoint?: { fingerprint: string; seconds?: number };
   /** where notes about other runs' temp files go (default: stderr) */
   note?: (message: string) => void;
 }

@@ -11,6 +11,8 @@ export interface ReadUnit {
   load(): Promise<Batch>;
   /** the unit as several batches, leaving out its first `skip` rows: a big row group in slices */
   batches?(skip: number): AsyncIterable<Batch>;
+  /** the share of the file read once this unit is (rows, record batches or bytes), for progress */
+  through?: number;
 }
 
 /** One input file as a sequence of units; `schema()` is known once iteration has started (null if the file is empty JSONL). */

@@ -3,7 +3,7 @@ import { ArrowBatchWriter } from './arrow-write.js';
 import { gzipSync } from 'node:zlib';
 import { compressionOf, detectFormat, isArrowStreamPath } from './format.js';
 import { JsonlBatchWriter } from './jsonl-write.js';
-import { defaultRowGroupRows, ParquetBatchWriter } from './parquet-write.js';
+import { CHECKPOINT_SECONDS, defaultRowGroupRows, ParquetBatchWriter } from './parquet-write.js';
 import { compressingSink, openSink } from './sink.js';
 import { requireZstd } from './zstd.js';
 import type { BatchWriter, WriteOptions } from './types.js';
@@ -27,7 +27,7 @@ export async function openWriter(path: string, options: WriteOptions = {}): Prom
   const sink = compress ? compressingSink(plain, compress) : plain;
   switch (format) {
     case 'parquet':
-      return new ParquetBatchWriter(path, sink, rowGroupRows);
+      return new ParquetBatchWriter(path, sink, rowGroupRows, options.checkpoint?.seconds ?? CHECKPOINT_SECONDS);
     case 'arrow':
       return new ArrowBatchWriter(path, sink, isArrowStreamPath(path));
     case 'jsonl':

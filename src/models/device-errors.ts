@@ -28,8 +28,9 @@ export interface DeviceFailure {
   message: string;
 }
 
-function deviceFailure(device: Device, problem: DeviceProblem, what: string, fix: string): DeviceFailure {
-  return { problem, what, fix, message: `--device ${device}: ${what}: ${fix}, or use --device cpu; ${DOCTOR_HINT}` };
+/** `aside` goes into the error message only (it answers what the user suspects there: the model file). */
+function deviceFailure(device: Device, problem: DeviceProblem, what: string, fix: string, aside = ''): DeviceFailure {
+  return { problem, what, fix, message: `--device ${device}: ${what}${aside}: ${fix}, or use --device cpu; ${DOCTOR_HINT}` };
 }
 
 /** onnxruntime-node's folder of native libraries for this platform (where setup:cuda puts the CUDA provider). */
@@ -59,7 +60,7 @@ const NO_DEVICE_CUDA_ERRORS = new Set([3, 34, 35, 100, 803, 804, 999]);
  */
 export function classifyDeviceFailure(device: Device, message: string, providerInstalled = cudaProviderInstalled()): DeviceFailure | undefined {
   if (device === 'webgpu' && /WebGPU adapter|adapter_result\.status/i.test(message)) {
-    return deviceFailure(device, 'webgpu-no-adapter', 'no WebGPU adapter on this machine (the model is fine)', WEBGPU_ADAPTER_FIX);
+    return deviceFailure(device, 'webgpu-no-adapter', 'no WebGPU adapter on this machine', WEBGPU_ADAPTER_FIX, ' (the model is fine)');
   }
   if (device !== 'cuda') return undefined;
   const cudaFailure = /CUDA failure (\d+): ([^;]+?)\s*(;|$)/.exec(message);

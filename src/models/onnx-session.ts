@@ -75,6 +75,7 @@ async function probeVocab(session: ort.InferenceSession, hasPositionIds: boolean
 export async function runLogits(
   loaded: Pick<LoadedSession, 'session' | 'hasPositionIds' | 'kv'>,
   rows: Int32Array[],
+  runOptions: ort.InferenceSession.RunOptions = {},
 ): Promise<{ data: Float32Array; batch: number; seqLen: number; vocab: number }> {
   const batch = rows.length;
   let seqLen = 0;
@@ -99,7 +100,7 @@ export async function runLogits(
   }
   // a KV-cache graph runs the whole sequence with an empty past
   if (loaded.kv) Object.assign(feeds, emptyPastFeeds(loaded.kv, batch));
-  const output = await loaded.session.run(feeds, ['logits']);
+  const output = await loaded.session.run(feeds, ['logits'], runOptions);
   const logits = output.logits;
   const vocab = logits.dims[2];
   return { data: logits.data as Float32Array, batch, seqLen, vocab };

@@ -11,6 +11,8 @@ export interface WorkerInit {
   path: string;
   device: Device;
   threads: number;
+  /** the tokenizer's largest id: run once at load, so an embedding smaller than the vocabulary fails here, named */
+  largestId?: number;
 }
 
 export type WorkerRequest =
@@ -24,10 +26,24 @@ let loaded: LoadedSession;
 
 try {
   loaded = await createSession(init.path, init.device, init.threads);
+  // past the logits the caller refuses anyway (its message says more)
+  if (init.largestId !== undefined && init.largestId < loaded.vocab) await probeId(loaded, init.largestId);
   port.postMessage({ ready: true, vocab: loaded.vocab, inputNames: loaded.inputNames, outputNames: loaded.outputNames });
 } catch (error) {
   const kind = error instanceof DeviceError ? 'device' : error instanceof ModelFileError ? 'model' : 'bug';
   port.postMessage({ ready: false, kind, message: (error as Error).message });
+}
+
+/** The logits graph maps ids through an embedding whose rows may be fewer than its logits: try the largest id. */
+async function probeId(session: LoadedSession, id: number): Promise<void> {
+  try {
+    // fatal only: onnxruntime's own error line would repeat the message below
+    await runLogits(session, [Int32Array.of(id)], { logSeverityLevel: 4 });
+  } catch (error) {
+    throw new ModelFileError(
+      `the model cannot take the tokenizer's token id ${id} (${(error as Error).message.split('\n')[0]}); its embedding has fewer rows than the tokenizer has ids: use the tokenizer the model was trained with`,
+    );
+  }
 }
 
 port.on('message', async (request: WorkerRequest) => {

@@ -38,7 +38,8 @@ export class OnnxCausalLM implements CausalLM {
     } catch {
       throw new UserError(`${label}: file not found`);
     }
-    const init: WorkerInit = { path, device: options.device ?? 'cpu', threads: options.threads ?? defaultThreads() };
+    const largestId = options.tokenizerVocab === undefined ? undefined : options.tokenizerVocab - 1;
+    const init: WorkerInit = { path, device: options.device ?? 'cpu', threads: options.threads ?? defaultThreads(), largestId };
     const worker = startWorker(siblingModule(import.meta.url, 'onnx-worker'), init);
     const ready = await new Promise<{ ready: boolean; vocab?: number; kind?: 'device' | 'model' | 'bug'; message?: string }>((resolve, reject) => {
       worker.once('message', resolve);

@@ -3,9 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError } from 'commander';
-import { RefusedError, UserError } from '../errors.js';
-import type { StepKind } from './kinds.js';
+import { UserError } from '../errors.js';
 import type { Step } from './spec.js';
 
 /** One step as the runner hands it to an executor. */
@@ -58,55 +56,4 @@ export function cliEntry(): string {
   const entry = join(packageRoot(), 'dist', 'cli', 'main.js');
   if (!existsSync(entry)) throw new UserError(`${entry} is missing: build memsieve first (npm run build)`);
   return entry;
-}
-
-type CommandModule = { register(program: Command): void };
-// static imports, one per kind, so bundlers and test transforms see them; loaded only when used
-const COMMANDS: Record<StepKind, () => Promise<CommandModule>> = {
-  score: () => import('../cli/score.js'),
-  audit: () => import('../cli/audit.js'),
-  train: () => import('../cli/train.js'),
-  evaluate: () => import('../cli/evaluate.js'),
-  filter: () => import('../cli/filter.js'),
-  verify: () => import('../cli/verify.js'),
-  distill: () => import('../cli/distill.js'),
-  compare: () => import('../cli/compare.js'),
-  sample: () => import('../cli/sample.js'),
-  verdict: () => import('../cli/verdict.js'),
-  threshold: () => import('../cli/threshold.js'),
-};
-
-/** The commander command of a stage, or undefined when this build does not have it. */
-export async function loadCommand(kind: StepKind, program = new Command('memsieve')): Promise<Command | undefined> {
-  (await COMMANDS[kind]()).register(program);
-  return program.commands.find((c) => c.name() === kind);
-}
-
-/** The same stage command as `memsieve KIND ARGS`, run inside this process. */
-export async function runInProcess(kind: StepKind, args: string[], stepId: string): Promise<void> {
-  const program = new Command('memsieve').exitOverride();
-  const command = await loadCommand(kind, program);
-  if (!command) throw new UserError(`step "${stepId}": memsieve ${kind} is not available in this build`);
-  command.exitOverride();
-  const before = process.exitCode;
-  const argv = process.argv;
-  process.exitCode = undefined;
-  // what the stage records as its command line (filter's manifest) is its own, not the runner's
-  process.argv = [argv[0], argv[1], kind, ...args];
-  try {
-    await program.parseAsync(['node', 'memsieve', kind, ...args]);
-  } catch (error) {
-    if (error instanceof CommanderError) throw new UserError(`step "${stepId}": memsieve ${kind}: ${error.message.replace(/^error: /, '')}`);
-    if (error instanceof RefusedError) throw new RefusedError(`step "${stepId}": ${error.message}`);
-    if (error instanceof UserError) throw new UserError(`step "${stepId}": ${error.message}`);
-    throw error;
-  } finally {
-    process.argv = argv;
-    const code = process.exitCode;
-    process.exitCode = before;
-    if (code !== undefined && code !== 0) {
-      // eslint-disable-next-line no-unsafe-finally
-      throw new UserError(`step "${stepId}": memsieve ${kind} exited with status ${code}`);
-    }
-  }
 }

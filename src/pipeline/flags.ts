@@ -2,7 +2,7 @@
 // has, so a typo in the last step fails in a second, not after hours of scoring.
 import { UserError } from '../errors.js';
 import { flagOf } from './args.js';
-import { loadCommand } from './executor.js';
+import { loadCommand } from './commands.js';
 import type { Pipeline } from './spec.js';
 
 export async function checkStepFlags(pipeline: Pipeline, file: string): Promise<void> {

@@ -6,7 +6,8 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { stepArgs } from './args.js';
-import type { Executor, Log } from './executor.js';
+import type { Executor, Log, StepTask } from './executor.js';
+import { withStepProgress } from '../progress.js';
 import { checkStepFlags } from './flags.js';
 import { KINDS } from './kinds.js';
 import { LocalExecutor } from './local.js';
@@ -34,6 +35,8 @@ export interface RunOptions {
   /** environment of shard processes and Slurm jobs */
   env?: NodeJS.ProcessEnv;
   log?: Log;
+  /** each step's progress (even a step with `quiet: true`), labelled with the step; default true */
+  stepProgress?: boolean;
 }
 
 export interface StepOutcome {
@@ -97,6 +100,7 @@ export async function runPipeline(file: string, options: RunOptions = {}): Promi
     }, { 'pipeline file': [file] }),
   );
   const executor = makeExecutor(executorName, options, log);
+  const inStep = (task: StepTask) => (options.stepProgress === false ? executor.run(task) : withStepProgress(task.step.id, () => executor.run(task)));
   const unlock = await lockWorkdir(pipeline.workdir);
   const summary: RunSummary = { pipeline: pipeline.name, executor: executorName, steps: [] };
   try {
@@ -127,7 +131,7 @@ export async function runPipeline(file: string, options: RunOptions = {}): Promi
           const resumed = count - pending.length;
           log(`step ${s.id} (${s.kind}): ${why}; ${count} shards${resumed ? `, ${resumed} already complete` : ''}`);
           const keepParts = keepsPartsFor(s, pipeline, shardsOf);
-          await executor.run({ step: s, args, logDir: join(pipeline.workdir, 'logs', s.id), shards: { count, pending, primary, keepParts } });
+          await inStep({ step: s, args, logDir: join(pipeline.workdir, 'logs', s.id), shards: { count, pending, primary, keepParts } });
         };
         const cut = thresholdStepFor(step, pipeline.workdir);
         let args = task.args;
@@ -143,7 +147,7 @@ export async function runPipeline(file: string, options: RunOptions = {}): Promi
         if (dropped) log(`  ${step.id}: removed the score parts kept for it (${dropped})`);
       } else {
         log(`step ${step.id} (${step.kind}): ${reason}; running`);
-        await executor.run(task);
+        await inStep(task);
       }
       await writeStepMarker(pipeline.workdir, step);
       log(`step ${step.id}: done`);

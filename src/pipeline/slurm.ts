@@ -48,6 +48,11 @@ export function compressRanges(indexes: number[]): string {
   return parts.join(',');
 }
 
+/** A path as sbatch's --output reads it: `%` starts a filename pattern (%j, %A), so a literal one is `%%`. */
+export function slurmFilename(path: string): string {
+  return path.replaceAll('%', '%%');
+}
+
 function settingsArgs(s: SlurmSettings): string[] {
   const args: string[] = [];
   if (s.partition) args.push(`--partition=${s.partition}`);
@@ -144,7 +149,7 @@ export class SlurmExecutor implements Executor {
     if (!task.shards) {
       const script = await writeScript(join(task.logDir, 'step.sh'), [`exec ${cli} ${[step.kind, ...task.args].map(shellQuote).join(' ')}`]);
       const log = join(task.logDir, 'step.log');
-      const job = await this.sbatch([...this.common(step, step.id), ...gres, `--output=${log}`, script], true);
+      const job = await this.sbatch([...this.common(step, step.id), ...gres, `--output=${slurmFilename(log)}`, script], true);
       const state = await this.jobState(job.id);
       if (job.code !== 0 || (state && state !== 'COMPLETED')) {
         throw new UserError(`step "${step.id}": Slurm job ${job.id} failed (${state ?? `exit ${job.code}`}); log: ${log}`);
@@ -173,7 +178,7 @@ export class SlurmExecutor implements Executor {
           '--requeue',
           `--export=ALL,MEMSIEVE_SHARD_OFFSET=${chunk.offset}`,
           // Slurm's own messages; the task's output goes to shard-RANK.log
-          `--output=${join(task.logDir, 'slurm-%A_%a.out')}`,
+          `--output=${join(slurmFilename(task.logDir), 'slurm-%A_%a.out')}`,
           shardScript,
         ]);
         arrays.push(job.id);
@@ -185,7 +190,7 @@ export class SlurmExecutor implements Executor {
     const mergeLog = join(task.logDir, 'merge.log');
     const submitted = Date.now() - 1000;
     const dependency = arrays.length ? [`--dependency=afterok:${arrays.join(':')}`, '--kill-on-invalid-dep=yes'] : [];
-    const merge = await this.sbatch([...this.common(step, `${step.id}-merge`), ...dependency, `--output=${mergeLog}`, mergeScript], true);
+    const merge = await this.sbatch([...this.common(step, `${step.id}-merge`), ...dependency, `--output=${slurmFilename(mergeLog)}`, mergeScript], true);
     // sbatch --wait also exits 0 for a job cancelled before it ran: ask Slurm how it ended
     const state = await this.jobState(merge.id);
     // (a job Slurm has already forgotten succeeded if it wrote the output after submission)

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { UserError } from '../errors.js';
+import { excerpt, UserError } from '../errors.js';
 import { isStepKind, KINDS, STEP_KINDS, type StepKind } from './kinds.js';
 
 /** "score, audit, … and threshold": the kinds that take shards, for the error on the others. */
@@ -76,7 +76,12 @@ class Checker {
   }
 
   data(): unknown {
-    return this.doc.toJS();
+    try {
+      // yaml stops alias expansion past maxAliasCount (100) with a ReferenceError: a billion-laughs file
+      return this.doc.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      throw new UserError(`${this.file}: not a usable pipeline file: ${(error as Error).message} (YAML aliases expand to too many nodes)`);
+    }
   }
 
   /** "FILE (line N): steps[1] (id "audit"): key "kind"" */
@@ -105,10 +110,15 @@ function checkKeys(c: Checker, value: Record<string, unknown>, allowed: string[]
   }
 }
 
+/** Variable names: an identifier, and not the one JavaScript objects treat specially. */
+const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const isVarName = (name: string) => VAR_NAME.test(name) && name !== '__proto__';
+
 /** Replaces `${name}` with vars (which may refer to earlier vars); an unknown name is an error. */
 function interpolate(c: Checker, text: string, vars: Record<string, string>, path: Path, stepId?: string): string {
   return text.replace(/\$\{([^}]*)\}/g, (_, name: string) => {
-    const value = vars[name.trim()];
+    // own properties only: `toString` or `constructor` must not find Object.prototype's
+    const value = Object.hasOwn(vars, name.trim()) ? vars[name.trim()] : undefined;
     if (value === undefined) {
       c.fail(path, `unknown variable \${${name}}; defined: ${Object.keys(vars).join(', ')}`, stepId);
     }
@@ -259,11 +269,17 @@ export function loadPipeline(file: string, options: LoadOptions = {}): Pipeline 
   if (!isMap(raw)) c.fail([], 'expected a map with "steps" (and optionally name, vars, workdir, slurm)');
   checkKeys(c, raw, TOP_KEYS, []);
 
-  const vars: Record<string, string> = { pipeline_dir: dirname(path) };
+  // no prototype: a variable named __proto__ or toString is a plain key, never Object.prototype's
+  const vars: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, { pipeline_dir: dirname(path) });
   if (raw.vars !== undefined && !isMap(raw.vars)) c.fail(['vars'], 'expected a map of name: value');
-  const overrides = { ...(options.set ?? {}) };
+  const overrides: Record<string, string> = Object.create(null);
+  for (const [name, value] of Object.entries(options.set ?? {})) {
+    if (!isVarName(name)) throw new UserError(`--set ${excerpt(name, 80)}=…: a variable name is letters, digits and _ (not starting with a digit, not __proto__)`);
+    overrides[name] = value;
+  }
   for (const [name, value] of Object.entries((raw.vars ?? {}) as Record<string, unknown>)) {
-    if (name in overrides) {
+    if (!isVarName(name)) c.fail(['vars', name], 'a variable name is letters, digits and _ (not starting with a digit, not __proto__)');
+    if (Object.hasOwn(overrides, name)) {
       vars[name] = overrides[name];
       delete overrides[name];
       continue;

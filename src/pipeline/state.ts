@@ -6,7 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { JOURNAL_SUFFIX } from '../io/checkpoint.js';
-import { isRunning } from '../io/litter.js';
+import { isRunning, stagedOwner } from '../io/litter.js';
 import { filePaths, type Step } from './spec.js';
 
 /** path → "size:mtime" for files; folders list their files (hidden temp files left out). */
@@ -126,7 +126,7 @@ export async function removeTempsIn(folder: string): Promise<string[]> {
 
 /**
  * Removes what a killed run left beside the step's outputs: temp files of the atomic writers
- * (`OUT.tmp-*`, `.OUT.partial-*`), also inside the parts folder and folder outputs. Parts and
+ * (`OUT.tmp-*`, the staged `.partial-HOST-PID-OUT`), also inside the parts folder and folder outputs. Parts and
  * their markers stay: they resume; so do score's and audit's checkpointed temp outputs.
  */
 export async function removeStrayTemps(step: Step): Promise<string[]> {
@@ -137,7 +137,7 @@ export async function removeStrayTemps(step: Step): Promise<string[]> {
     const names = await namesIn(folder);
     for (const n of names) {
       if (isCheckpoint(n, names)) continue;
-      if (n.startsWith(`${name}.tmp-`) || n.startsWith(`.${name}.partial-`) || n.startsWith(`.${name}.tmp-`)) {
+      if (n.startsWith(`${name}.tmp-`) || stagedOwner(n, name) || n.startsWith(`.${name}.tmp-`)) {
         await rm(join(folder, n), { recursive: true, force: true });
         removed.push(join(folder, n));
       }

@@ -16,7 +16,7 @@ export function evaluationRows(e: Evaluation): [string, string][] {
     ['rows joined', `${e.rows.joined.toLocaleString('en-US')} (${e.rows.positives.toLocaleString('en-US')} memorized${e.rows.unlabelled ? `, ${e.rows.unlabelled} unlabelled left out` : ''})`],
     ['ROC-AUC / average precision', `${e.roc_auc.toFixed(4)} / ${e.average_precision.toFixed(4)}`],
     ['threshold', `risk ≥ ${e.threshold.value.toPrecision(6)} (${e.threshold.method}${e.threshold.requested === null ? '' : ` ${e.threshold.requested}`})`],
-    ['recall at threshold', `${a.recall.toFixed(4)} (${a.caught} of ${e.rows.positives} memorized rows)`],
+    ['recall at threshold, evaluated', `${a.recall.toFixed(4)} (${a.caught} of ${e.rows.positives} memorized rows of the evaluated labels)`],
     ['precision at threshold', a.precision.toFixed(4)],
     ['rows removed at threshold', `${a.removed.toLocaleString('en-US')} (${pct(a.removed_fraction)})`],
     ['calibration', `ECE ${e.calibration.ece.toFixed(4)} (${e.calibration.bins} equal-width bins), Brier ${e.calibration.brier.toFixed(4)}`],

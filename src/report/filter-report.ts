@@ -2,11 +2,12 @@
 // threshold, the model's validation ROC curve, and each feature's distribution for kept vs removed
 // rows (Borkar et al. 2026, Figure 7).
 import type { Manifest } from '../filter/manifest.js';
+import type { RemovedRow, SplitHistogram } from '../filter/types.js';
+import { integerCutEdge, parseRule, ruleCuts } from '../filter/rule.js';
 import { escapeHtml, figure, keyValueTable, page } from './html.js';
 import { evaluationRows, heldOutNote, reliabilityFigure, rocFigure } from './evaluation-report.js';
 import { formatTick, histogramChart, rocChart } from './svg.js';
 import { describeTransfer, type Provenance } from '../stage/provenance.js';
-import type { RemovedRow, SplitHistogram } from '../filter/types.js';
 
 const KEPT = '#2b6cb0';
 const REMOVED = '#c53030';
@@ -31,7 +32,8 @@ export function renderFilterReport(manifest: Manifest, topRemoved: RemovedRow[])
   const decision: [string, string][] = model
     ? [
         ['threshold', `risk ≥ ${t.value.toPrecision(6)} (from ${how})`],
-        ['validation recall / FPR at threshold', t.validation ? `${t.validation.tpr.toFixed(4)} / ${t.validation.fpr.toFixed(4)}` : 'n/a'],
+        // which corpus a recall is measured on, said beside it: the training corpus's validation split here, the evaluated rows below
+        [`recall / FPR at threshold, validation split of the training corpus${model.trained_on === undefined ? '' : model.trained_on.this_corpus ? ' (this one)' : ' (another one)'}`, t.validation ? `${t.validation.tpr.toFixed(4)} / ${t.validation.fpr.toFixed(4)} (risk.json, from 'memsieve train')` : 'n/a'],
         ['model ROC-AUC', `${model.roc_auc.mean.toFixed(4)} ± ${model.roc_auc.std.toFixed(4)} (validation, mean ± std over trials)`],
         ['model', `${model.path} (sha256 ${model.sha256})`],
         ['model trained on', trainedOnText(manifest)],
@@ -80,19 +82,29 @@ export function renderFilterReport(manifest: Manifest, topRemoved: RemovedRow[])
     'roc-curve',
   );
 
-  const featureFigures = columns.map((name) =>
-    figure(
+  // a rule's cut on each column it compares, drawn where it parts the rows (on a bin edge for integers)
+  const cuts = rule ? ruleCuts(parseRule(rule.canonical).root) : {};
+  const featureFigures = columns.map((name) => {
+    const h = manifest.distributions.features[name];
+    const cut = cuts[name];
+    const edge = cut === undefined ? undefined : h.integer ? integerCutEdge(cut) : cut.value;
+    // a cut beyond every value parts nothing here: said in the caption, not drawn off the axis
+    const at = edge !== undefined && edge >= h.edges[0] && edge <= h.edges[h.edges.length - 1] ? edge : undefined;
+    const width = h.edges.length > 1 ? h.edges[1] - h.edges[0] : 1;
+    const bins = h.integer ? `; bins of whole numbers${width > 1 ? `, ${width} values each` : ''}` : '';
+    return figure(
       histogramChart({
         title: name,
         xLabel: name,
         yLabel: 'share of group',
-        edges: manifest.distributions.features[name].edges,
-        series: shares(manifest.distributions.features[name], s.kept, s.removed),
+        edges: h.edges,
+        series: shares(h, s.kept, s.removed),
+        ...(at === undefined ? {} : { marker: { x: at, label: `${name} ${cut!.op} ${formatTick(cut!.value)}`, color: '#000' } }),
       }),
-      `${name} of kept vs removed rows, each as a share of its group${manifest.distributions.features[name].clipped ? `; ${manifest.distributions.features[name].clipped} values beyond the 0.5–99.5% range counted in the edge bins` : ''}.`,
+      `${name} of kept vs removed rows, each as a share of its group${bins}${at !== undefined ? "; the dashed line is the rule's cut" : cut !== undefined ? `; the rule's cut (${name} ${cut.op} ${formatTick(cut.value)}) lies beyond every value` : ''}${h.clipped ? `; ${h.clipped} values beyond the 0.5–99.5% range counted in the edge bins` : ''}.`,
       `feature-${name}`,
-    ),
-  );
+    );
+  });
 
   const rows = topRemoved;
   const features = columns;

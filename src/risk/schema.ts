@@ -1,6 +1,6 @@
 // risk.json: the trained risk classifier, versioned. Documented field by field in docs/risk.md.
 import { readFile } from 'node:fs/promises';
-import { UserError } from '../errors.js';
+import { excerpt, UserError } from '../errors.js';
 import type { Provenance } from '../stage/provenance.js';
 import type { FeatureRange } from './range.js';
 
@@ -152,9 +152,32 @@ export function parseRiskModel(text: string, source: string): RiskModel {
       bad('"roc" must have decreasing thresholds and increasing tpr');
     }
   }
-  if (typeof m.metrics !== 'object' || m.metrics === null) bad('"metrics" missing');
+  checkMetrics(m.metrics, features as string[], bad);
   if (typeof m.provenance !== 'object' || m.provenance === null) bad('"provenance" missing');
   return { ...(m as unknown as RiskModel), roc: { ...(roc as unknown as RocCurve), thresholds: thresholds as number[] } };
+}
+
+const MEAN_STD_METRICS = ['roc_auc', 'average_precision', 'precision', 'recall', 'f1', 'accuracy'] as const;
+
+/** metrics as train writes them: reports print every one of these, so each must be there and a number. */
+function checkMetrics(raw: unknown, features: string[], bad: (what: string) => never): void {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) bad('"metrics" missing');
+  const metrics = raw as Record<string, unknown>;
+  const isMeanStd = (v: unknown) => {
+    const { mean, std } = (v ?? {}) as Record<string, unknown>;
+    return typeof v === 'object' && v !== null && typeof mean === 'number' && Number.isFinite(mean) && typeof std === 'number' && Number.isFinite(std);
+  };
+  for (const name of MEAN_STD_METRICS) {
+    if (!Object.hasOwn(metrics, name) || !isMeanStd(metrics[name])) bad(`"metrics.${name}" must be {"mean": number, "std": number}`);
+  }
+  const coefficients = metrics.coefficients as Record<string, unknown> | undefined;
+  if (typeof coefficients !== 'object' || coefficients === null) bad('"metrics.coefficients" must map each feature to {"mean", "std"}');
+  const wrong = features.find((f) => !Object.hasOwn(coefficients!, f) || !isMeanStd(coefficients![f]));
+  if (wrong !== undefined) bad(`"metrics.coefficients.${excerpt(wrong, 80)}" must be {"mean": number, "std": number}`);
+  const perFeature = metrics.feature_roc_auc as Record<string, unknown> | undefined;
+  if (perFeature !== undefined && (typeof perFeature !== 'object' || perFeature === null || Object.values(perFeature).some((v) => typeof v !== 'number'))) {
+    bad('"metrics.feature_roc_auc" must map features to numbers');
+  }
 }
 
 /** Reads risk.json; rejects other schema versions and malformed files with a UserError naming the file. */

@@ -1,7 +1,7 @@
 // Trains the risk classifier with the evaluation protocol of Borkar et al. (2026) §4: each trial samples
 // all memorized rows and r× as many others, holds out a stratified test fraction, fits on the rest and
 // scores the held-out rows; the final model is fitted on one such sample without a hold-out.
-import { UserError } from '../errors.js';
+import { listFew, UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { fitLogistic, predictLogistic, standardize } from './logistic.js';
 import {
@@ -21,6 +21,7 @@ import { readProvenance } from '../stage/provenance.js';
 import { warn } from '../progress.js';
 import { featureSourceColumns, nonPositiveError, parseFeature, transformFeatureValue } from './feature.js';
 import { IdIndex } from '../id-index.js';
+import { outsideDomain } from '../score/columns.js';
 import { RISK_SCHEMA, serializeRiskModel, type MeanStd, type PrCurve, type RiskMetrics, type RiskModel, type RocCurve } from './schema.js';
 
 export const DEFAULT_FEATURES = ['teacher_ppl', 'baseline_ppl', 'kl_teacher_baseline', 'zlib_entropy'];
@@ -138,7 +139,15 @@ export async function trainRiskModel(options: TrainOptions): Promise<RiskModel> 
  * Reads the id, label and feature columns of scores and labels and joins them (joinRiskData): train's
  * reader, which evaluate shares so both accept and reject the same files.
  */
-export async function readRiskData(options: { scores: string; labels: string; idColumn: string; labelColumn: string; features: string[] }): Promise<{ data: RiskData; scoresRows: number; labelsRows: number }> {
+export async function readRiskData(options: {
+  scores: string;
+  labels: string;
+  idColumn: string;
+  labelColumn: string;
+  features: string[];
+  /** the command reading, as messages name it (default train) */
+  command?: 'train' | 'evaluate';
+}): Promise<{ data: RiskData; scoresRows: number; labelsRows: number }> {
   const { idColumn, labelColumn, features: featureNames } = options;
   const sourceColumns = featureSourceColumns(featureNames).filter((c) => c !== idColumn);
   const [scores, labels] = await Promise.all([
@@ -149,6 +158,7 @@ export async function readRiskData(options: { scores: string; labels: string; id
     { path: options.scores, ids: scores.columns[idColumn], features: featureNames.map((f) => scores.columns[parseFeature(f).column]) },
     { path: options.labels, ids: labels.columns[idColumn], labels: labels.columns[labelColumn], labelColumn },
     featureNames,
+    options.command,
   );
   return { data, scoresRows: scores.rows, labelsRows: labels.rows };
 }
@@ -187,6 +197,7 @@ export function joinRiskData(
   scores: { path: string; ids: unknown[]; features: unknown[][] },
   labels: { path: string; ids: unknown[]; labels: unknown[]; labelColumn: string },
   featureNames: string[],
+  command: 'train' | 'evaluate' = 'train',
 ): RiskData {
   // IdIndex rather than Map/Set: no 2^24-entry limit
   const labelRowOf = new IdIndex();
@@ -240,12 +251,16 @@ export function joinRiskData(
       if (!Number.isFinite(x)) {
         throw new UserError(
           `${scores.path}: row id "${ids[i]}" has ${spec.column} = ${v === null || v === undefined ? 'missing' : String(v)}; ` +
-            'train needs a finite value for every feature: re-score the row or drop it',
+            `${command} needs a finite value for every feature: re-score the row or drop it`,
         );
       }
       values[i] = transformFeatureValue(spec, x);
       if (Number.isNaN(values[i])) throw nonPositiveError(`${scores.path}: row id "${ids[i]}"`, spec, x);
+      const outside = outsideDomain(spec.column, x);
+      if (outside) throw new UserError(`${scores.path}: row id "${ids[i]}" has ${spec.column} = ${x}; it ${outside}: re-score the row or drop it`);
     }
+    // evaluate applies a fitted scaler; only a fit needs the sums
+    if (command === 'train') checkStandardizable(values, labelled, ids, `${scores.path}: feature ${featureNames[j]}`);
     return values;
   });
   const order = labelled.sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
@@ -308,9 +323,38 @@ function take(data: RiskData, rows: Int32Array): { x: Float64Array[]; y: Uint8Ar
 }
 
 /** Scaler and logistic fit on the rows given. */
+/**
+ * Refuses a feature whose mean or variance over the labelled rows overflows a double (values near 1e308):
+ * its scaler would hold Infinity or NaN. Any sample of the rows then stays finite too (its sums are smaller).
+ */
+function checkStandardizable(values: Float64Array, rows: Int32Array, ids: string[], what: string): void {
+  let sum = 0;
+  let absSum = 0;
+  for (const i of rows) {
+    sum += values[i];
+    absSum += Math.abs(values[i]);
+  }
+  const mean = sum / rows.length;
+  let squares = 0;
+  for (const i of rows) squares += (values[i] - mean) ** 2;
+  if (Number.isFinite(absSum) && Number.isFinite(squares)) return;
+  const largest = Array.from(rows)
+    .sort((a, b) => Math.abs(values[b]) - Math.abs(values[a]))
+    .slice(0, 3)
+    .map((i) => `id "${ids[i]}" (${values[i]})`);
+  throw new UserError(
+    `${what}: values too large to standardize (their ${Number.isFinite(absSum) ? 'variance' : 'sum'} overflows a double); the largest: ${largest.join(', ')}; re-score or drop those rows`,
+  );
+}
+
 function fitStandardized(x: Float64Array[], y: Uint8Array, names: string[], C: number) {
   const scaled = standardize(x, names);
   const fit = fitLogistic(scaled.columns, y, { C });
+  // the input checks keep these finite; a model with Infinity or NaN in it must never be written
+  const bad = names.filter((_, j) => ![scaled.mean[j], scaled.std[j], fit.coefficients[j]].every(Number.isFinite));
+  if (bad.length > 0 || !Number.isFinite(fit.intercept)) {
+    throw new UserError(`the fit of ${bad.length > 0 ? `feature(s) ${listFew(bad)}` : 'the intercept'} is not finite (an extreme value or a degenerate sample); check those score columns for huge values`);
+  }
   return { scaled, fit };
 }
 

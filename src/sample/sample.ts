@@ -7,6 +7,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { splitRows } from '../filter/take.js';
+import { missingColumnError } from '../io/missing-column.js';
 import { emptyTable, expandInputs, openReader, openWriter, type Batch, type Format } from '../io/index.js';
 import { Progress } from '../progress.js';
 import { compareKeys, fractionCut, sampleKey, type SampleKey } from './key.js';
@@ -60,7 +61,7 @@ function checkOptions(options: SampleOptions): void {
 }
 
 function missingColumn(where: string, column: string, columns: string[]): UserError {
-  return new UserError(`${where}: no column '${column}' to sample by (columns: ${columns.join(', ')}); choose one with --id-column or --key-column`);
+  return missingColumnError({ subject: where, name: column, file: where.replace(/ \(\+\d+ more\)$/, ''), seen: columns, purpose: 'to sample by', hint: 'choose one with --id-column or --key-column' });
 }
 
 /** The key of every row of a batch; a missing column or a null value names the file and row. */
@@ -104,7 +105,7 @@ export async function sampleCorpus(options: SampleOptions): Promise<SampleSummar
     isIn = cut ? (key) => compareKeys(key, cut) <= 0 : () => true;
   }
 
-  const progress = new Progress({ label: 'sample', quiet: options.quiet });
+  const progress = new Progress({ label: 'sample', quiet: options.quiet, unit: 'rows', expected: () => reader.expected() });
   const reader = openReader(options.input, { option: '--input', formatOption: true, format: options.inputFormat });
   const writer = await openWriter(options.output, { format: options.outputFormat });
   let rowsIn = 0;

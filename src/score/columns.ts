@@ -67,3 +67,41 @@ export function nullableInt32Column(values: ArrayLike<number>): Vector {
 export function nullableBoolColumn(values: ArrayLike<number>): Vector {
   return vectorFromArray(Array.from(values, (v) => (Number.isNaN(v) ? null : v !== 0)), new Bool());
 }
+
+/**
+ * Where each score column's values can lie (docs/features.md), so that a value no scorer writes (a negative
+ * perplexity) is refused by train and filter instead of moving a threshold. A little slack below 0 / above 0
+ * for sums in float32 logits that are exactly 0 in math.
+ */
+const SLACK = 1e-6;
+type Domain = { above?: number; atLeast?: number; atMost?: number; text: string };
+const POSITIVE: Domain = { above: 0, text: 'positive' };
+const NON_NEGATIVE: Domain = { atLeast: -SLACK, text: '>= 0' };
+const NON_POSITIVE: Domain = { atMost: SLACK, text: '<= 0 (a log-probability)' };
+const SCORE_DOMAINS: Partial<Record<ScoreColumn, Domain>> = {
+  n_tokens: NON_NEGATIVE,
+  teacher_nll: NON_NEGATIVE,
+  baseline_nll: NON_NEGATIVE,
+  teacher_ppl: POSITIVE,
+  baseline_ppl: POSITIVE,
+  kl_teacher_baseline: NON_NEGATIVE,
+  zlib_bytes: POSITIVE,
+  zlib_entropy: POSITIVE,
+  teacher_suffix_entropy: NON_NEGATIVE,
+  baseline_suffix_entropy: NON_NEGATIVE,
+  teacher_suffix_logprob: NON_POSITIVE,
+  baseline_suffix_logprob: NON_POSITIVE,
+  teacher_lead: NON_NEGATIVE,
+  baseline_lead: NON_NEGATIVE,
+  teacher_mink: NON_POSITIVE,
+  baseline_mink: NON_POSITIVE,
+  teacher_zlib_ratio: NON_NEGATIVE,
+};
+
+/** Why `x` cannot be a value of score column `column` ("must be positive"), or undefined when it can (or the column is not memsieve's). */
+export function outsideDomain(column: string, x: number): string | undefined {
+  const domain = Object.hasOwn(SCORE_DOMAINS, column) ? SCORE_DOMAINS[column as ScoreColumn] : undefined;
+  if (!domain) return undefined;
+  const inside = (domain.above === undefined || x > domain.above) && (domain.atLeast === undefined || x >= domain.atLeast) && (domain.atMost === undefined || x <= domain.atMost);
+  return inside ? undefined : `must be ${domain.text}, as 'memsieve score' writes it`;
+}

@@ -67,6 +67,13 @@ async function openPairScorer(options: ScoreCommandOptions, tokenizerVocab: numb
       throw failed.reason;
     }
     const [teacher, baseline] = loads.map((load) => (load as PromiseFulfilledResult<OnnxCausalLM>).value);
+    if (teacher.vocabSize !== baseline.vocabSize) {
+      await Promise.all([teacher.close(), baseline.close()]);
+      throw new UserError(
+        `--teacher ${options.teacher} has logits over ${teacher.vocabSize} tokens but --baseline ${options.baseline} over ${baseline.vocabSize}; ` +
+          'the teacher-baseline KL needs one vocabulary: pass a baseline trained with the teacher\'s tokenizer',
+      );
+    }
     return new OnnxPairScorer(teacher, baseline);
   }
   if (backend === 'torch') {

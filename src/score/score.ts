@@ -1,16 +1,16 @@
 import { withDefaults } from '../defaults.js';
-import { openReader, openWriter, withColumns } from '../io/index.js';
+import { openReader, openWriter, withColumns, withSchemaMetadata } from '../io/index.js';
 import { OrderedOutput, type PendingChunk } from '../io/ordered-output.js';
 import type { Batch, TextStreamOptions } from '../io/types.js';
 import type { PairScorer, PairScores, TokenIds } from '../models/types.js';
 import { Progress } from '../progress.js';
-import { textsOf, hasIdColumn } from '../text/column.js';
 import type { Tokenizer } from '../text/tokenizer.js';
+import { openBatchTokenizer, type BatchTokenizer } from '../text/tokenizer-pool.js';
+import { tokenizedBatches } from '../stage/tokenized.js';
 import { zlibBytes, zlibEntropy } from '../text/zlib.js';
 import { float64Column, int32Column, nullableBoolColumn, nullableInt32Column, type ScoreColumn } from './columns.js';
 import { emptyPairScores } from './features.js';
 import { UserError } from '../errors.js';
-import { withSchemaMetadata } from '../io/metadata.js';
 import { provenanceMetadata, type Provenance } from '../stage/provenance.js';
 
 export interface ScoreOptions extends TextStreamOptions {
@@ -90,23 +90,19 @@ export async function scoreCorpus(scorer: PairScorer, tokenizer: Tokenizer, opti
     return metadata ? withSchemaMetadata(scored, metadata) : scored;
   };
   const output = new OrderedOutput<ScoreChunk>(writer, assemble, IN_FLIGHT, () => ({ ...written }));
-  const progress = new Progress({ label: 'score', quiet: options.quiet });
+  const progress = new Progress({ label: 'score', quiet: options.quiet, expected: () => reader.expected() });
   if (resumed) progress.note(`resuming after row ${resumed.rows}: the output of an interrupted run with the same arguments and inputs`);
   let shortRows = 0;
   let saidIdMissing = false;
-  let rowOffset = resumed?.rows ?? 0;
+  let encoder: BatchTokenizer | undefined;
   try {
-    for await (const batch of reader) {
-      const named = hasIdColumn(batch, idColumn);
+    encoder = await openBatchTokenizer(tokenizer, options.tokenizerThreads ?? 1);
+    const batches = tokenizedBatches(reader, encoder, { textColumn, idColumn, maxTokens, firstRow: resumed?.rows ?? 0 });
+    for await (const { batch, texts, ids, named, firstRow } of batches) {
       if (!saidIdMissing && !named) {
         saidIdMissing = true;
         progress.note(`no id column '${idColumn}': row indices identify rows in messages`);
       }
-      const texts = textsOf(batch, textColumn, named ? idColumn : undefined, {
-        path: reader.path,
-        firstRow: rowOffset,
-      });
-      const ids = texts.map((text) => tokenizer.encodeTruncated(text, maxTokens));
       const zlib = Int32Array.from(texts, zlibBytes);
       const n = batch.numRows;
       const chunk: ScoreChunk = { batch, ids, zlib, scores: emptyPairScores(n), remaining: 0 };
@@ -114,11 +110,10 @@ export async function scoreCorpus(scorer: PairScorer, tokenizer: Tokenizer, opti
         if (textTokens(ids[i]) < prefixTokens + suffixTokens) {
           shortRows++;
           if (shortRows <= SHORT_ROWS_NAMED) {
-            progress.note(`row ${rowOffset + i}: ${textTokens(ids[i])} tokens < prefix ${prefixTokens} + suffix ${suffixTokens}; suffix and memorization columns null`);
+            progress.note(`row ${firstRow + i}: ${textTokens(ids[i])} tokens < prefix ${prefixTokens} + suffix ${suffixTokens}; suffix and memorization columns null`);
           }
         }
       }
-      rowOffset += n;
       output.add(chunk);
       // length bucketing: similar lengths share a padded batch
       const order = Array.from(ids.keys()).sort((a, b) => ids[a].length - ids[b].length);
@@ -138,6 +133,8 @@ export async function scoreCorpus(scorer: PairScorer, tokenizer: Tokenizer, opti
   } catch (error) {
     await output.abort();
     throw error;
+  } finally {
+    await encoder?.close();
   }
   const seconds = progress.seconds;
   const summary: ScoreSummary = {

@@ -6,8 +6,8 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expandInputs } from '../io/format.js';
 
-/** Options that change neither the rows nor their values. */
-const NEUTRAL = new Set(['quiet', 'output']);
+/** Options that change neither the rows nor their values (tokenizer threads: the same ids, in the same order; the checkpoint interval: where row groups close). */
+const NEUTRAL = new Set(['quiet', 'output', 'tokenizerThreads', 'checkpointSeconds']);
 
 /** The fingerprint of a stage run, or undefined when it reads stdin (which cannot be read again to resume). */
 export function stageFingerprint(kind: string, options: object & { input: string | string[] }): string | undefined {

@@ -2,7 +2,9 @@
 // shard part and completion marker, tokenizer, backend opened only here and always closed.
 import type { Format, TextStreamOptions } from '../io/types.js';
 import type { Device } from '../models/types.js';
+import { availableParallelism } from 'node:os';
 import { loadTokenizer, printTokenizerWarnings, type SpecialTokenPolicy, type Tokenizer } from '../text/tokenizer.js';
+import { defaultTokenizerThreads } from '../text/tokenizer-pool.js';
 import { stageFingerprint } from './fingerprint.js';
 import { buildProvenance, type Provenance, type ProvenanceSettings, type ProvenanceStage } from './provenance.js';
 import { preparePart, resolveShard, writeShardMarker, type ShardOptions } from './shard.js';
@@ -26,6 +28,10 @@ export interface ModelStageOptions extends ShardOptions {
   maxTokens?: number;
   /** 'tokenizer' (default): the post-processor's special tokens lead each row; 'none': raw text ids */
   specialTokens?: SpecialTokenPolicy;
+  /** worker threads that tokenize (0: the main thread); default: tokenizerThreadsFor */
+  tokenizerThreads?: number;
+  /** a checkpoint at least this often (seconds), besides one per full row group */
+  checkpointSeconds?: number;
 }
 
 export interface ModelStage<B extends { close(): Promise<void> }, S> {
@@ -57,10 +63,11 @@ export async function runModelStage<B extends { close(): Promise<void> }, S>(opt
       idColumn: options.idColumn,
       maxTokens: options.maxTokens,
       batchSize: options.batchSize,
+      tokenizerThreads: options.tokenizerThreads ?? tokenizerThreadsFor(options),
       shard,
       quiet: options.quiet,
       // a rerun with the same arguments and inputs continues a killed run's output
-      checkpoint: fingerprint === undefined ? undefined : { fingerprint },
+      checkpoint: fingerprint === undefined ? undefined : { fingerprint, seconds: options.checkpointSeconds },
     };
     const provenance = await buildProvenance(stage.kind, stage.provenance.models, tokenizer, stage.provenance.settings);
     const summary = await stage.run(backend, tokenizer, stream, provenance);
@@ -72,4 +79,16 @@ export async function runModelStage<B extends { close(): Promise<void> }, S>(opt
   } finally {
     await backend.close();
   }
+}
+
+/** Cores a GPU backend keeps busy on the host: its worker driving the device, and the feature math. */
+const GPU_BACKEND_CORES = 2;
+
+/**
+ * Default tokenizer threads: the cores the backend leaves. On a GPU the backend needs GPU_BACKEND_CORES;
+ * on the CPU the models' intra-op threads take every core, and one thread keeps tokenizing off the main thread.
+ */
+export function tokenizerThreadsFor(options: Pick<ModelStageOptions, 'backend' | 'device'>): number {
+  const onCpu = options.device === 'cpu' || ((options.backend ?? 'onnx') === 'onnx' && options.device === undefined);
+  return defaultTokenizerThreads(onCpu ? availableParallelism() : GPU_BACKEND_CORES);
 }

@@ -25,6 +25,8 @@ export interface Tokenizer {
   readonly addedSpecialIds: { leading: number[]; trailing: number[] };
   /** one-line warnings about the special tokens, for the stage to print once */
   readonly warnings: readonly string[];
+  /** what it was loaded with: loadTokenizer(path, options) builds the same tokenizer again (worker threads do) */
+  readonly options: TokenizerOptions;
 }
 
 export const SPECIAL_TOKEN_POLICIES = ['tokenizer', 'none'] as const;
@@ -84,6 +86,7 @@ export async function loadTokenizer(path: string, options: TokenizerOptions = {}
   };
   return {
     path,
+    options,
     vocabSize: maxId + 1,
     sha256: createHash('sha256').update(bytes).digest('hex'),
     specialTokens,

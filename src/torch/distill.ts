@@ -21,6 +21,8 @@ export interface DistillOptions {
   maxTokens?: number;
   /** 'tokenizer' (default) or 'none', as score and audit were run */
   specialTokens?: SpecialTokenPolicy;
+  /** worker threads that tokenize the data (0: the main thread); default: every core but the main thread's */
+  tokenizerThreads?: number;
   teacher?: string;
   /** initialize from this checkpoint ... */
   student?: string;
@@ -123,7 +125,7 @@ export async function distill(options: DistillOptions, onEvent: (event: PythonEv
   const trainer = leading === 0 ? options : { ...options, prefixTokens: (options.prefixTokens ?? HARD_KD_PREFIX_TOKENS) + leading };
   const scratch = await mkdtemp(join(tmpdir(), 'memsieve-distill-'));
   try {
-    const tokenOptions = { textColumn: options.textColumn, maxTokens: options.maxTokens };
+    const tokenOptions = { textColumn: options.textColumn, maxTokens: options.maxTokens, tokenizerThreads: options.tokenizerThreads };
     const train = await writeTokenFile(options.data, tokenizer, join(scratch, 'train.tokens'), tokenOptions);
     if (train.rows === 0) throw new UserError(`${String(options.data)}: no rows to train on`);
     onEvent({ event: 'tokenized', split: 'train', rows: train.rows, tokens: train.tokens });

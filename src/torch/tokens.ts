@@ -2,12 +2,15 @@
 // One framed message: header line, int64 offsets[rows+1], int32 ids. Written in one streaming pass.
 import { open, rename, rm } from 'node:fs/promises';
 import { openReader } from '../io/index.js';
-import { textsOf } from '../text/column.js';
+import { tokenizedBatches } from '../stage/tokenized.js';
 import type { Tokenizer } from '../text/tokenizer.js';
+import { defaultTokenizerThreads, openBatchTokenizer, type BatchTokenizer } from '../text/tokenizer-pool.js';
 
 export interface TokenFileOptions {
   textColumn?: string;
   maxTokens?: number;
+  /** worker threads that tokenize (0: this thread); default: every core but this thread's */
+  tokenizerThreads?: number;
 }
 
 export interface TokenFileSummary {
@@ -27,8 +30,20 @@ export async function writeTokenFile(
   path: string,
   options: TokenFileOptions = {},
 ): Promise<TokenFileSummary> {
-  const textColumn = options.textColumn ?? 'text';
-  const maxTokens = options.maxTokens ?? 128;
+  const encoder = await openBatchTokenizer(tokenizer, options.tokenizerThreads ?? defaultTokenizerThreads(0));
+  try {
+    return await writeTokens(inputs, encoder, path, { textColumn: options.textColumn ?? 'text', maxTokens: options.maxTokens ?? 128 });
+  } finally {
+    await encoder.close();
+  }
+}
+
+async function writeTokens(
+  inputs: string | string[],
+  encoder: BatchTokenizer,
+  path: string,
+  { textColumn, maxTokens }: { textColumn: string; maxTokens: number },
+): Promise<TokenFileSummary> {
   const idsPath = `${path}.ids.tmp`;
   const offsetsPath = `${path}.offsets.tmp`;
   const tmp = `${path}.tmp-${process.pid}`;
@@ -38,10 +53,7 @@ export async function writeTokenFile(
   let tokens = 0;
   try {
     await offsets.write(new Uint8Array(new BigInt64Array([0n]).buffer));
-    const reader = openReader(inputs, { option: '--data' });
-    for await (const batch of reader) {
-      const texts = textsOf(batch, textColumn, undefined, { path: reader.path, firstRow: rows });
-      const encoded = texts.map((text) => tokenizer.encodeTruncated(text, maxTokens));
+    for await (const { ids: encoded } of tokenizedBatches(openReader(inputs, { option: '--data' }), encoder, { textColumn, maxTokens, firstRow: 0 })) {
       const batchOffsets = new BigInt64Array(encoded.length);
       const batchIds = new Int32Array(encoded.reduce((sum, e) => sum + e.length, 0));
       let at = 0;

@@ -6,11 +6,12 @@ import { join } from 'node:path';
 import { readAuditLabels, splitLabelColumn } from '../audit/compare.js';
 import type { AuditLabels } from '../audit/overlap.js';
 import { UserError } from '../errors.js';
-import { loadManifest } from '../filter/manifest.js';
+import { FILTER_OUTPUT_KEY, loadManifest } from '../filter/manifest.js';
 import { resolveFrom } from '../filter/paths.js';
 import { readRemovedList } from '../filter/removed-list.js';
 import { IdIndex } from '../id-index.js';
 import { openReader } from '../io/index.js';
+import { missingColumnError } from '../io/missing-column.js';
 import { judgeDrop, type DistillRecord, type Verdict, type VerdictCriteria } from './verdict.js';
 
 export interface VerdictOptions {
@@ -29,7 +30,7 @@ export interface VerdictOptions {
 }
 
 /** Ids of the removed rows: a filter report folder (its removed-rows list) or a removed data file. */
-export async function readRemovedIds(path: string, idColumn: string): Promise<{ source: string; ids: IdIndex; rows: number }> {
+export async function readRemovedIds(path: string, idColumn: string): Promise<{ source: string; ids: IdIndex; rows: number; side?: string }> {
   const ids = new IdIndex();
   let rows = 0;
   const stats = statSync(path, { throwIfNoEntry: false });
@@ -41,16 +42,21 @@ export async function readRemovedIds(path: string, idColumn: string): Promise<{ 
     return { source: path, ids, rows };
   }
   const reader = openReader(path, { option: '--removed', columns: [idColumn] });
+  let side: string | undefined;
   for await (const batch of reader) {
+    side ??= batch.schema.metadata.get(FILTER_OUTPUT_KEY) ?? '';
+    if (side === 'clean') {
+      throw new UserError(`--removed ${path} is the filter's D_clean (the rows it kept), not its removed rows; give the filter's --removed file or its --report folder`);
+    }
     const vector = batch.getChild(idColumn);
-    if (!vector) throw new UserError(`--removed ${path}: no id column '${idColumn}'; give the filter's --removed file or its --report folder, and check --id-column`);
+    if (!vector) throw missingColumnError({ subject: `--removed ${path}`, name: idColumn, file: path, seen: batch.schema.fields.map((f) => f.name), purpose: 'for ids', hint: "give the filter's --removed file or its --report folder, and check --id-column" });
     for (let i = 0; i < batch.numRows; i++) {
       const id = vector.get(i);
       if (id === null || id === undefined) throw new UserError(`--removed ${path}: row ${rows} has a null id in '${idColumn}'`);
       ids.add(String(id), rows++);
     }
   }
-  return { source: path, ids, rows };
+  return { source: path, ids, rows, side: side || undefined };
 }
 
 /** An audit's `memorized`, or a score file's `teacher_memorized` / `baseline_memorized`. */

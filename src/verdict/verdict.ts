@@ -30,7 +30,8 @@ export interface VerdictInputs {
   before: AuditLabels;
   after: AuditLabels;
   /** ids the filter removed (the rest of the filter's input is D_clean) */
-  removed?: { source: string; ids: IdIndex; rows: number };
+  /** `side`: what a filter output file says it is (schema metadata), when it says */
+  removed?: { source: string; ids: IdIndex; rows: number; side?: string };
   teacher?: AuditLabels;
   baseline?: AuditLabels;
   beforeDistill?: DistillRecord;
@@ -131,6 +132,13 @@ export function judgeDrop(inputs: VerdictInputs): Verdict {
   if (removed) {
     if (removed.rows > 0 && !after.ids.some((id) => removed.ids.get(id) >= 0)) {
       throw new UserError(`--removed ${removed.source}: none of its ${removed.rows} removed rows is in --after ${after.path}; give the report of the filter that made this student's D_clean, and check --id-column`);
+    }
+    // a file that does not say which side it is (JSONL, or not a filter output): most rows removed is D_clean given by mistake
+    const removedCompared = compared.filter((id) => removed.ids.get(id) >= 0).length;
+    if (removed.side === undefined && removedCompared > compared.length / 2) {
+      throw new UserError(
+        `--removed ${removed.source}: ${removedCompared} of the ${compared.length} compared rows are in it (${((100 * removedCompared) / compared.length).toFixed(1)}%), more than a filter removes: is it D_clean? give the filter's --report folder, which knows which file is which`,
+      );
     }
     const inRemoved = stillMemorized.filter((id) => removed.ids.get(id) >= 0);
     const inClean = stillMemorized.filter((id) => removed.ids.get(id) < 0);

@@ -47,6 +47,8 @@ describe('folders wherever a corpus or scores file goes', () => {
     expect(removed(byFolder)).toBe(removed(byFile));
     // at least the 5% riskiest rows (rows tied with the cut go too)
     expect(removed(byFolder).trim().split('\n').length).toBeGreaterThanOrEqual(Math.ceil(0.05 * kit.ids.length));
+    // the report says which corpus its recall was measured on: the model's training corpus, here this one
+    expect(readFileSync(join(byFile, 'report', 'report.html'), 'utf8')).toMatch(/recall \/ FPR at threshold, validation split of the training corpus \(this one\)<\/th><td>\d\.\d{4} \/ \d\.\d{4} \(risk\.json/);
     const verify = runCli(['verify', '--report', join(byFolder, 'report'), '--check-risk', '--quiet']);
     expect(verify.status, verify.stdout + verify.stderr).toBe(0);
   }, 240_000);
@@ -87,7 +89,7 @@ describe('hints name flags the command has', () => {
   it('a missing --after, --audit or --input file says which option to check', () => {
     const missing = join(dir, 'no-such.parquet');
     expectUsageError(runCli(['verdict', '--before', `${golden}:mem_student`, '--after', missing, '-o', join(dir, 'v.json')]), /no-such\.parquet: no such file or directory; check --after$/m);
-    expectUsageError(runCli(['compare', '--audit', `a=${missing}`, '--audit', `b=${golden}:mem_student`, '-o', join(dir, 'c.json')]), /no-such\.parquet: no such file or directory; check --audit$/m);
+    expectUsageError(runCli(['compare', '--audit', `teacher=${missing}`, '--audit', `student=${golden}:mem_student`, '-o', join(dir, 'c.json')]), /no-such\.parquet: no such file or directory; check --audit$/m);
     expectUsageError(runCli(filterArgs(missing, kit.scores, join(dir, 'x'))), /no-such\.parquet: no such file or directory; check --input$/m);
   });
 
@@ -139,4 +141,33 @@ describe('one fraction syntax, and one usage line after a usage error', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(2);
     expect(readdirSync(dir)).not.toContain('x.parquet');
   });
+});
+
+describe('wrong input, wrong output: said, not silent', () => {
+  it('compare: a misspelled role is refused with the name meant; free labels without a student are warned about', () => {
+    const output = join(dir, 'overlap.json');
+    const typo = runCli(['compare', '--audit', `teacher=${kit.scores}:teacher_memorized`, '--audit', `studnet=${golden}:mem_student`, '-o', output]);
+    expectUsageError(typo, /--audit studnet=.*"studnet" is not a name compare knows; did you mean "student"\?/);
+    const free = runCli(['compare', '--audit', `teacher=${golden}:mem_teacher`, '--audit', `baseline=${golden}:mem_baseline`, '--audit', `pilot=${golden}:mem_student`, '-o', output]);
+    expect(free.status, free.stderr).toBe(0);
+    expect(free.stderr).toMatch(/^memsieve: warning: no --audit is named student \(or student_…\): the students' sets \(inherited, student_only\) are left out/m);
+    expect(JSON.parse(readFileSync(output, 'utf8')).memorized.pilot.count).toBe(kit.memStudent.filter(Boolean).length);
+  });
+
+  it("verdict --removed: the filter's D_clean is refused (Parquet says which side it is; a file that cannot say is judged by its size)", () => {
+    const out = join(dir, 'for-verdict');
+    const filtered = runCli(filterArgs(kit.corpus, kit.scores, out, ['--remove-top', '5%']));
+    expect(filtered.status, filtered.stderr).toBe(0);
+    const verdict = (removed: string) => runCli(['verdict', '--before', `${golden}:mem_student`, '--after', `${golden}:mem_student_clean`, '--removed', removed, '-o', join(dir, 'v-removed.json')]);
+    expectUsageError(verdict(join(out, 'clean.parquet')), /--removed .*clean\.parquet is the filter's D_clean \(the rows it kept\), not its removed rows; give the filter's --removed file or its --report folder/);
+    const cleanJsonl = join(dir, 'clean.jsonl');
+    expect(runCli(['sample', '-i', join(out, 'clean.parquet'), '-o', cleanJsonl, '--fraction', '100%', '-q']).status).toBe(0);
+    expectUsageError(verdict(cleanJsonl), /--removed .*clean\.jsonl: \d+ of the 5300 compared rows are in it \(9\d\.\d%\), more than a filter removes: is it D_clean\?/);
+    for (const removed of [join(out, 'removed.parquet'), join(out, 'report')]) {
+      const r = verdict(removed);
+      expect(r.status, r.stderr).toBe(0);
+      const result = JSON.parse(readFileSync(join(dir, 'v-removed.json'), 'utf8'));
+      expect(result.removed.rows).toBe(readFileSync(join(out, 'report', 'removed-rows.jsonl'), 'utf8').trim().split('\n').length);
+    }
+  }, 120_000);
 });

@@ -24,6 +24,8 @@ const commands: Array<[string, () => string[], RegExp]> = [
   ['compare', () => ['compare', '--audit', `student=${at('labels.parquet')}`, '--audit', `teacher=${at('labels.parquet')}`, '--label-column', 'mem_student', '-o', at('overlap.json')], /student/],
   ['add-ids', () => ['add-ids', '-i', kit.corpus, '-o', at('with-ids.parquet'), '--id-column', 'row'], /"rows":5300/],
   ['merge', () => ['merge', at('sharded-clean.parquet'), '--keep-parts'], /"rows"/],
+  ['threshold', () => ['threshold', '--scores', kit.scores, '--model', kit.model, '--remove-top', '5%', '--output', at('threshold.json')], /^remove rows with risk >= /],
+  ['verdict', () => ['verdict', '--before', `${at('labels.parquet')}:mem_student`, '--after', `${at('labels.parquet')}:mem_student`, '-o', at('verdict.json')], /^memorized before: /],
   ['evaluate', () => ['evaluate', '--model', kit.model, '--scores', kit.scores, '--labels', at('labels.parquet'), '--label-column', 'mem_student', '--output', at('evaluation.json')], /^wrote /],
 ];
 
@@ -39,9 +41,10 @@ describe('--quiet and progress on every long command', () => {
     expect(loud.status, loud.stderr).toBe(0);
     expect(`${loud.stdout}${loud.stderr}`).toMatch(new RegExp(result.source, 'm'));
     const lines = loud.stderr.split('\n');
-    expect(lines.some((l) => new RegExp(`^\\S+ ${label} \\d+ rows read, \\d+ rows/s$`).test(l)), loud.stderr).toBe(true);
+    // the file being read, a bar with its total (from the Parquet footer), the rate and an ETA
+    expect(lines.some((l) => new RegExp(`^\\S+ ${label} \\S+ \\[[#.]{24}\\] \\d+% \\d+/\\d+ rows read, \\d+ rows/s, ETA [0-9hms ]+$`).test(l)), loud.stderr).toBe(true);
     // with a line per batch, the last one counts every row of the kit corpus
-    if (label === 'add-ids') expect(lines.filter((l) => l.includes('rows read')).at(-1)).toContain(` add-ids ${kit.ids.length} rows read`);
+    if (label === 'add-ids') expect(lines.filter((l) => l.includes('rows read')).at(-1)).toContain(` add-ids corpus.parquet [${'#'.repeat(24)}] 100% ${kit.ids.length}/${kit.ids.length} rows read`);
 
     const quiet = runCli([...args(), '--quiet'], { env: progressEnv });
     expect(quiet.status, quiet.stderr).toBe(0);

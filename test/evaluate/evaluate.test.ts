@@ -143,6 +143,8 @@ describe('memsieve evaluate equals scikit-learn on the same predictions', () => 
     expect(html).toContain(svg.trim());
     expect(html).toContain(`ROC-AUC / average precision</th><td>${e.roc_auc.toFixed(4)} / ${e.average_precision.toFixed(4)}`);
     expect(html).toContain('held out: the model was trained on other scores');
+    // the recall says what it was measured on (issue 19): these labelled rows, not the training split
+    expect(html).toContain(`recall at threshold, evaluated</th><td>${e.at_threshold.recall.toFixed(4)} (`);
   });
 });
 

@@ -2,7 +2,7 @@
 // bins computed here from their definition (docs/filter.md, `distributions`) and against a split of the
 // same rows into shards.
 import { describe, expect, it } from 'vitest';
-import { FineHistogramBuilder, displayHistogram, logBin, logBinLower } from '../../src/filter/histogram.js';
+import { FineHistogramBuilder, MAX_INTEGER_VALUES, displayHistogram, integerHistogram, logBin, logBinLower, profileDistributions } from '../../src/filter/histogram.js';
 
 /** a deterministic spread of values: heavy right tail, some negatives, exact zeros */
 function values(n: number): number[] {
@@ -23,6 +23,25 @@ describe('fixed log bins', () => {
     }
     expect(logBin(0)).toBe(0);
     expect(logBin(5e-13)).toBe(0);
+  });
+
+  it('bins values up to the largest double (x / 1e-12 would overflow), with finite edges', () => {
+    for (const x of [1e297, 1e300, Number.MAX_VALUE]) {
+      const k = logBin(x);
+      expect(Number.isInteger(k)).toBe(true);
+      // the same bin as the exact relation log(x) = log(1e-12) + (k - 1 + f) log(1.01), 0 <= f < 1
+      const f = (Math.log(x) - Math.log(1e-12)) / Math.log(1.01) - (k - 1);
+      expect(f).toBeGreaterThanOrEqual(0);
+      expect(f).toBeLessThan(1);
+      expect(logBin(-x)).toBe(-k);
+      expect(Number.isFinite(logBinLower(k + 1))).toBe(true);
+      expect(Number.isFinite(logBinLower(-k - 1))).toBe(true);
+    }
+    const fine = new FineHistogramBuilder();
+    for (const x of [1e300, 1e300, 1e300, 1, 2, 3]) fine.add(x, x > 10);
+    const shown = displayHistogram(fine.result(), 40);
+    expect(shown.edges.every(Number.isFinite)).toBe(true);
+    expect(shown.kept.reduce((a, b) => a + b) + shown.removed.reduce((a, b) => a + b)).toBe(6);
   });
 });
 
@@ -56,5 +75,48 @@ describe('displayHistogram', () => {
       expect(summed.result()).toEqual(whole.result());
       expect(displayHistogram(summed.result(), 40)).toEqual(displayHistogram(whole.result(), 40));
     }
+  });
+});
+
+describe('integer columns: whole-number bins with the cut on an edge', () => {
+  // a lead-like column: integers 0..50, most rows small
+  const leads = Array.from({ length: 5000 }, (_, i) => Math.min(50, Math.floor(((i * 7919) % 1000) ** 2 / 20000)));
+
+  it('counts each value exactly, in bins [e, e + width) with 20 an edge, and no bin mixes kept and removed', () => {
+    const builder = new FineHistogramBuilder();
+    leads.forEach((x) => builder.add(x, x >= 20));
+    const fine = builder.result();
+    expect(fine.integers!.values).toEqual([...new Set(leads)].sort((a, b) => a - b));
+    const h = integerHistogram(fine.integers!, 40, 20);
+    expect(h.integer).toBe(true);
+    expect(h.edges).toContain(20);
+    const width = h.edges[1] - h.edges[0];
+    expect(width).toBe(Math.ceil(51 / 40));
+    for (let k = 0; k < h.kept.length; k++) {
+      const inside = leads.filter((x) => x >= h.edges[k] && x < h.edges[k + 1]);
+      expect(h.kept[k] + h.removed[k]).toBe(inside.length);
+      expect(h.removed[k]).toBe(inside.filter((x) => x >= 20).length);
+      expect(h.kept[k] > 0 && h.removed[k] > 0).toBe(false);
+    }
+    // profileDistributions chooses these bins for an integer column, the log bins otherwise
+    const drawn = profileDistributions({ risk: { edges: [0, 1], kept: [0], removed: [0], clipped: 0 }, features: { lead: fine, ratio: new FineHistogramBuilder().result() } }, { lead: 20 });
+    expect(drawn.features.lead).toEqual(h);
+  });
+
+  it('a non-integer value or too many distinct integers: log bins; shards add up to the same bins', () => {
+    const mixed = new FineHistogramBuilder();
+    [1, 2, 2.5].forEach((x) => mixed.add(x, false));
+    expect(mixed.result().integers).toBeUndefined();
+    const many = new FineHistogramBuilder();
+    for (let i = 0; i <= MAX_INTEGER_VALUES; i++) many.add(i, false);
+    expect(many.result().integers).toBeUndefined();
+    const whole = new FineHistogramBuilder();
+    const shards = [new FineHistogramBuilder(), new FineHistogramBuilder(), new FineHistogramBuilder()];
+    leads.forEach((x, i) => {
+      whole.add(x, x >= 20);
+      shards[i % 3].add(x, x >= 20);
+    });
+    const summed = shards.reduce((acc, s) => acc.addAll(s.result()), new FineHistogramBuilder());
+    expect(integerHistogram(summed.result().integers!, 40, 20)).toEqual(integerHistogram(whole.result().integers!, 40, 20));
   });
 });

@@ -30,6 +30,18 @@ describe('the rule grammar', () => {
     }
   });
 
+  it('prints every number it accepts so that the canonical rule parses back to the same rule (the manifest records it)', () => {
+    for (const number of ['1.7976931348623157e308', '1e21', '123456789012345678901234', '5e-324', '0.1', '-1.5e-7', '.5']) {
+      const rule = parseRule(`x >= ${number} or not (y < ${number} and z)`);
+      const again = parseRule(rule.canonical);
+      expect(again.canonical).toBe(rule.canonical);
+      expect(again.root).toEqual(rule.root);
+    }
+    // 100 levels are fine, and print back
+    const deep = parseRule(`${'('.repeat(50)}${'not '.repeat(50)}lead${')'.repeat(50)}`);
+    expect(parseRule(deep.canonical).canonical).toBe(deep.canonical);
+  });
+
   it("gives as reasons the clauses that hold, a negated one as 'not …'", () => {
     const rule = parseRule('lead >= 20 or memorized and not teacher_lead < 5');
     expect(ruleReasons(rule, [25, 1, 10])).toEqual(['lead >= 20', 'memorized', 'not (teacher_lead < 5)']);
@@ -46,6 +58,10 @@ describe('the rule grammar', () => {
       ['(lead > 1', 'expected ")"'],
       ['lead > "x"', 'unexpected character'],
       ['and', 'expected a column name'],
+      ['lead >= 1e999', 'expected a number a double can hold'],
+      ['lead >= -2e308', 'expected a number a double can hold'],
+      [`${'('.repeat(101)}lead${')'.repeat(101)}`, 'parentheses and "not" nested more than 100 deep'],
+      [`${'not '.repeat(101)}lead`, 'parentheses and "not" nested more than 100 deep'],
     ]) {
       expect(() => parseRule(text)).toThrow(UserError);
       expect(() => parseRule(text)).toThrow(fragment);
@@ -109,6 +125,23 @@ describe('memsieve filter --rule on the kit', () => {
     const html = readFileSync(join(out, 'report', 'report.html'), 'utf8');
     expect(html).toContain('baseline_lead &gt;= 20 (rows where it holds were removed');
     expect(html).toContain('rule clauses that hold');
+    // the lead (integers 0–50) on whole-number bins laid so the cut at 20 is an edge: no bar mixes kept and removed
+    const h = manifest.distributions.features.baseline_lead;
+    expect(h.integer).toBe(true);
+    expect(h.edges.every(Number.isInteger)).toBe(true);
+    expect(h.edges).toContain(20);
+    const width = h.edges[1] - h.edges[0];
+    expect(h.edges.length - 1).toBeLessThanOrEqual(40);
+    const scored = lead.filter((x): x is number => x !== null);
+    const inBin = (x: number, k: number) => (k === 0 || x >= h.edges[k]) && (k === h.edges.length - 2 || x < h.edges[k + 1]);
+    for (let k = 0; k < h.kept.length; k++) {
+      expect(h.edges[k + 1] - h.edges[k]).toBe(width);
+      expect([h.kept[k], h.removed[k]], `bin [${h.edges[k]}, ${h.edges[k + 1]})`).toEqual([scored.filter((x) => x < 20 && inBin(x, k)).length, scored.filter((x) => x >= 20 && inBin(x, k)).length]);
+      expect(h.kept[k] > 0 && h.removed[k] > 0).toBe(false);
+    }
+    // the cut drawn where it is, with the rule's words
+    expect(html).toContain('>baseline_lead &gt;= 20</text>');
+    expect(html).toMatch(/the dashed line is the rule(&#39;|')s cut/);
 
     const verified = runCli(['verify', '--report', join(out, 'report'), '--check-risk']);
     expect(verified.status, verified.stderr).toBe(0);

@@ -9,7 +9,7 @@ import { Float64, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openWriter } from '../../src/io/index.js';
-import { withSchemaMetadata } from '../../src/io/metadata.js';
+import { withSchemaMetadata } from '../../src/io/index.js';
 import { runCli } from '../helpers/cli.js';
 import { kitCorpus, kitFile, tempDir } from '../helpers/kit.js';
 import { FEATURES, makeKitInputs, type KitInputs } from './kit-setup.js';

@@ -30,3 +30,17 @@ export async function kitGolden() {
 export function tempDir(prefix = 'memsieve-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
+
+/** The kit corpus's first `rows` rows as a Parquet file in row groups of `groupRows` (the reader's batches). */
+export async function writeKitHead(path: string, rows: number, groupRows: number): Promise<void> {
+  const { openReader, openWriter } = await import('../../src/io/index.js');
+  const writer = await openWriter(path, { rowGroupRows: groupRows });
+  let left = rows;
+  for await (const batch of openReader(kitFile('corpus.parquet'))) {
+    if (left <= 0) break;
+    const part = batch.slice(0, left);
+    left -= part.numRows;
+    await writer.write(part);
+  }
+  await writer.close();
+}

@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { inject } from 'vitest';
 
-export type SystemPackage = 'python3' | 'python3-torch' | 'python3-numpy' | 'python3-sklearn' | 'python3-pytest' | 'chromium' | 'zstd' | 'gzip';
+export type SystemPackage =
+  | 'python3' | 'python3-torch' | 'python3-numpy' | 'python3-sklearn' | 'python3-pytest' | 'python3-venv' | 'python3-wheel' | 'chromium' | 'zstd' | 'gzip';
 
 /** The interpreter the torch and scikit-learn tests run (memsieve's own default too). */
 export const PYTHON = process.env.MEMSIEVE_PYTHON ?? '/usr/bin/python3';
@@ -16,6 +17,10 @@ const PYTHON_MODULES: Partial<Record<SystemPackage, string>> = {
   'python3-numpy': 'numpy',
   'python3-sklearn': 'sklearn',
   'python3-pytest': 'pytest',
+  // installing memsieve-torch into a fresh venv (test/torch/package.test.ts): Debian's ensurepip comes with
+  // python3-venv, and pip builds the wheel with python3-wheel
+  'python3-venv': 'ensurepip',
+  'python3-wheel': 'wheel',
 };
 
 function onPath(tool: string): boolean {

@@ -1,4 +1,7 @@
 import { writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { createRequire } from 'node:module';
+import { parquetWriteFile } from 'hyparquet-writer';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
@@ -69,11 +72,50 @@ describe('bad input gives a UserError naming the file (and line)', () => {
     expect(error.message).toContain(`${path}:3: invalid UTF-8`);
   });
 
+  it('invalid UTF-8 in a Parquet string names file, row and column: the same rule as JSONL, no U+FFFD', async () => {
+    const path = join(tempDir(), 'bad-utf8.parquet');
+    const utf8 = (text: string) => new TextEncoder().encode(text);
+    parquetWriteFile({
+      filename: path,
+      columnData: [
+        { name: 'id', data: ['a', 'b', 'c'], type: 'STRING' },
+        { name: 'text', data: [utf8('fine'), utf8('ok, ü'), Uint8Array.of(0x61, 0xc3, 0x28)], type: 'STRING' },
+      ],
+    });
+    const error = await readError(path);
+    expect(error).toBeInstanceOf(UserError);
+    expect(error.message).toContain(`${path}: row 2: column 'text': invalid UTF-8`);
+    // valid rows alone read as they are
+    expect((await readTable(path, { columns: ['id'] })).numRows).toBe(3);
+  });
+
   it('invalid UTF-8 in a later batch than the first', async () => {
     const lines = Array.from({ length: 10 }, (_, i) => Buffer.from(`{"text":"row ${i}"}\n`));
     lines[7] = Buffer.concat([Buffer.from('{"text":"'), Buffer.from([0xff]), Buffer.from('"}\n')]);
     const error = await readError(file('late.jsonl', Buffer.concat(lines)), { batchRows: 3 });
     expect(error.message).toMatch(/late\.jsonl:8: invalid UTF-8/);
+  });
+
+  it('a JSONL line longer than --max-line-bytes is refused naming file and line: plain, gzip and zstd', async () => {
+    const long = `{"text":"${'a'.repeat(5000)}"}`;
+    const text = `{"text":"short"}\n${long}\n{"text":"after"}\n`;
+    const zstd = createRequire(import.meta.url)('zstd-napi') as { compress(data: Uint8Array): Uint8Array };
+    for (const [name, bytes] of [['long.jsonl', Buffer.from(text)], ['long.jsonl.gz', gzipSync(text)], ['long.jsonl.zst', zstd.compress(Buffer.from(text))]] as const) {
+      const path = file(name, bytes);
+      const error = await readError(path, { maxLineBytes: 4096 });
+      expect(error).toBeInstanceOf(UserError);
+      expect(error.message).toBe(`${path}:2: line longer than 4 KiB (--max-line-bytes); split the record, or raise the limit if it is meant to be one row`);
+      // at the limit it is read
+      expect((await readTable(path, { maxLineBytes: long.length })).numRows).toBe(3);
+    }
+  });
+
+  it('JSONL lines split across many chunks read back exactly (one line spans forty 1 MiB reads)', async () => {
+    const texts = ['x'.repeat(40 << 20), '', 'é'.repeat(3), 'z'.repeat((1 << 20) - 12)];
+    const path = file('spans.jsonl', texts.map((t, i) => JSON.stringify({ i, text: t })).join('\r\n') + '\n');
+    const table = await readTable(path, { batchRows: 2 });
+    expect(table.numRows).toBe(4);
+    for (const [i, t] of texts.entries()) expect(table.getChild('text')!.get(i)).toBe(t);
   });
 
   it('invalid JSON names file and line', async () => {

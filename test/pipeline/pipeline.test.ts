@@ -7,7 +7,8 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bool, Float64, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { openWriter } from '../../src/io/index.js';
-import { readFileMetadata, withSchemaMetadata } from '../../src/io/metadata.js';
+import { readFileMetadata } from '../../src/io/metadata.js';
+import { withSchemaMetadata } from '../../src/io/index.js';
 import { FEATURES, makeKitInputs } from '../filter/kit-setup.js';
 import { missingShards } from '../../src/stage/shard.js';
 import { tempDir } from '../helpers/kit.js';
@@ -178,6 +179,21 @@ describe('memsieve run, local executor', () => {
     expect(leftovers(out)).toEqual([]);
   }, 900_000);
 
+  it('SIGINT to the runner ends its shard processes before the runner exits', async () => {
+    const out = join(dir, 'interrupted');
+    const run = memsieve(kitArgs(corpus, out, '--shards', '4', '--workers', '2'));
+    // the runner and its two score shards (each has the output folder in its command line)
+    while (processesWith(out).length < 3) {
+      const exited = await Promise.race([run, new Promise((r) => setTimeout(() => r(null), 100))]);
+      if (exited) throw new Error(`the run ended before it could be interrupted:\n${(exited as Run).stderr}`);
+    }
+    process.kill(run.pid, 'SIGINT');
+    expect((await run).status).toBe(null);
+    // the runner killed them before re-raising the signal (the orphan guard alone takes up to a quarter
+    // second, more while a shard loads its models): none is left when the runner's exit is seen
+    expect(await processesLeft(out, 0.1)).toEqual([]);
+  }, 300_000);
+
   it('skips complete steps and reruns the ones whose configuration changed', async () => {
     const out = join(dir, 'killed');
     const again = await memsieve(kitArgs(corpus, out));
@@ -335,6 +351,36 @@ describe.skipIf(noSlurm !== null && !requireSlurm)('memsieve run --executor slur
     const log = readFileSync(join(out, '.memsieve', 'logs', 'score', 'shard-2.log'), 'utf8');
     expect(log).toMatch(/injected failure: score shard 2, first attempt[\s\S]*== .* shard 2[\s\S]*"command":"score"/);
   }, 900_000);
+
+  it("a workdir with '%' in its path: sbatch gets it as %%, so every log lands at its literal path", async () => {
+    // %j and %A are Slurm filename patterns: unescaped, the logs would go to a folder named after the job id
+    const out = join(dir, 'slurm-pct%j%A');
+    mkdirSync(out);
+    const yaml = join(dir, 'pct.yaml');
+    writeFileSync(
+      yaml,
+      [
+        'name: pct',
+        `workdir: ${out}/.memsieve`,
+        'steps:',
+        '  - {id: filter, kind: filter, shards: 2,',
+        `     inputs: {input: ${corpus}, scores: ${reference}/scores.parquet, model: ${reference}/risk.json},`,
+        `     outputs: {clean: ${out}/clean.parquet, removed: ${out}/removed.parquet, report: ${out}/report}}`,
+        `  - {id: verify, kind: verify, inputs: {report: ${out}/report}}`,
+        '',
+      ].join('\n'),
+    );
+    const run = await memsieve(['run', yaml, '--executor', 'slurm', '--workers', '2']);
+    expect(run.status, `${run.stderr}\n${cluster.logs().slice(-2000)}`).toBe(0);
+    const logs = join(out, '.memsieve', 'logs');
+    expect(readFileSync(join(logs, 'verify', 'step.log'), 'utf8')).toMatch(/verified: 200 input rows/);
+    expect(existsSync(join(logs, 'filter', 'merge.log'))).toBe(true);
+    expect(readdirSync(join(logs, 'filter')).filter((f) => f.startsWith('slurm-'))).toHaveLength(2);
+    // nothing written under an expanded name beside the literal folder
+    expect(readdirSync(dir).filter((f) => f.startsWith('slurm-pct'))).toEqual(['slurm-pct%j%A']);
+    const submitted = run.stderr.split('\n').filter((l) => l.includes('submit: sbatch'));
+    expect(submitted.every((l) => /--output=\S*slurm-pct%%j%%A/.test(l))).toBe(true);
+  }, 600_000);
 
   it('a sharded --remove-top: the threshold map array, its merge job (the reduce), then the filter array', async () => {
     const out = join(dir, 'slurm');

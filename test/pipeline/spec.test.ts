@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stepArgs } from '../../src/pipeline/args.js';
 import { checkStepFlags } from '../../src/pipeline/flags.js';
+// the CLI registers the stage commands the flag check reads (the runner does not import the CLI)
+import '../../src/cli/commands.js';
 import { planSteps } from '../../src/pipeline/plan.js';
 import { arrayChunks, compressRanges } from '../../src/pipeline/slurm.js';
 import { loadPipeline } from '../../src/pipeline/spec.js';
@@ -90,6 +92,10 @@ steps:
     ['shards on train', 'steps:\n  - {id: a, kind: train, shards: 4}\n', /key "shards": train runs as one process; only score, audit, filter, compare and threshold take shards/],
     ['shard option', 'steps:\n  - {id: a, kind: score, outputs: {output: s.parquet}, options: {shard-index: 1}}\n', /key "options\.shard-index": shards are set with the step key "shards"/],
     ['missing filter output', 'steps:\n  - {id: f, kind: filter, outputs: {clean: c.parquet}}\n', /key "outputs": a filter step needs the output "removed"/],
+    ['var toString', 'steps:\n  - {id: a, kind: train, outputs: {output: "${toString}/x.json"}}\n', /key "outputs\.output": unknown variable \$\{toString\}/],
+    ['var constructor', 'steps:\n  - {id: a, kind: train, outputs: {output: "${constructor}/x.json"}}\n', /unknown variable \$\{constructor\}/],
+    ['var __proto__', 'steps:\n  - {id: a, kind: train, outputs: {output: "${__proto__}/x.json"}}\n', /unknown variable \$\{__proto__\}/],
+    ['var named __proto__', 'vars: {__proto__: o}\nsteps:\n  - {id: a, kind: train}\n', /key "vars\.__proto__": a variable name is letters, digits and _/],
     ['option object', 'steps:\n  - {id: a, kind: train, options: {trials: {n: 1}}}\n', /key "options\.trials": expected a string, number, boolean or a list of them/],
   ];
   for (const [name, text, message] of mistakes) {
@@ -103,6 +109,16 @@ steps:
     const path = write('vars.yaml', 'vars: {out: o}\nsteps:\n  - {id: a, kind: train, outputs: {output: "${out}/x.json"}}\n');
     expect(loadPipeline(path, { cwd: dir, set: { out: 'p' } }).steps[0].outputs.output).toBe(join(dir, 'p', 'x.json'));
     expect(() => loadPipeline(path, { cwd: dir, set: { ouy: 'p' } })).toThrow(/--set ouy: .* has no variable "ouy" \(vars: out\)/);
+    // an own __proto__ key, as `--set __proto__=x` gives it
+    expect(() => loadPipeline(path, { cwd: dir, set: JSON.parse('{"__proto__": "x"}') })).toThrow(/--set __proto__=…: a variable name is letters, digits and _/);
+    expect(() => loadPipeline(path, { cwd: dir, set: { toString: 'x' } })).toThrow(/--set toString: .* has no variable "toString"/);
+  });
+
+  it('refuses a YAML alias bomb in one line, before it expands', () => {
+    let text = 'vars:\n  a0: &a0 [x, x, x, x, x, x, x, x, x]\n';
+    for (let k = 1; k < 9; k++) text += `  a${k}: &a${k} [${Array(9).fill(`*a${k - 1}`).join(', ')}]\n`;
+    const path = write('bomb.yaml', `${text}steps:\n  - {id: a, kind: train}\n`);
+    expect(() => loadPipeline(path, { cwd: dir })).toThrow(/bomb\.yaml: not a usable pipeline file: Excessive alias count/);
   });
 });
 

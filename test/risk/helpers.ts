@@ -39,11 +39,12 @@ export function normals(n: number, seed: number): Float64Array {
 export function syntheticRiskRows(n: number, seed: number) {
   const z = [normals(n, seed), normals(n, seed + 1), normals(n, seed + 2), normals(n, seed + 3)];
   const noise = normals(n, seed + 4);
+  // held inside each column's domain (src/score/columns.ts: a perplexity is >= 1, a KL >= 0), as score writes them
   const features = [
-    z[0].map((v) => 40 + 15 * v),
-    z[1].map((v) => 80 + 30 * v + 5 * z[0][0]),
-    z[2].map((v) => 0.6 + 0.2 * v),
-    z[3].map((v) => 9 + 1.5 * v),
+    z[0].map((v) => Math.max(1, 40 + 15 * v)),
+    z[1].map((v) => Math.max(1, 80 + 30 * v + 5 * z[0][0])),
+    z[2].map((v) => Math.max(0.01, 0.6 + 0.2 * v)),
+    z[3].map((v) => Math.max(0.5, 9 + 1.5 * v)),
   ];
   const labels = new Uint8Array(n);
   for (let i = 0; i < n; i++) {

@@ -184,7 +184,7 @@ describe('memsieve sample, bad input', () => {
     expect(r.stderr).toMatch(/--fraction.*\(0, 1\]/);
     r = runCli(['sample', '-i', input, '-o', join(dir, 'x.parquet'), '--rows', '5', '--id-column', 'doc']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/no column 'doc' to sample by \(columns: id, text, copies\)/);
+    expect(r.stderr).toMatch(/has no column "doc" to sample by \(its columns: id, text, copies\)/);
 
     const nulls = join(dir, 'nulls.jsonl');
     writeFileSync(nulls, '{"id":"a","text":"x"}\n{"id":null,"text":"y"}\n');

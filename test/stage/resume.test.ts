@@ -1,12 +1,11 @@
 // Resume inside score and audit: kill -9 at random points, rerun the same command, and the output equals
 // an uninterrupted run's row by row (and byte for byte: the row groups fall where they would have).
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openReader, openWriter } from '../../src/io/index.js';
 import { runCli } from '../helpers/cli.js';
-import { kitFile, readParquetRows, tempDir } from '../helpers/kit.js';
+import { kitFile, readParquetRows, tempDir, writeKitHead } from '../helpers/kit.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const ROWS = 160;
@@ -58,16 +57,8 @@ function runAndKill(args: string[], dir: string, target: number): Promise<{ sign
   });
 }
 
-async function sliceOfKit(path: string) {
-  const writer = await openWriter(path, { rowGroupRows: GROUP });
-  let left = ROWS;
-  for await (const batch of openReader(kitFile('corpus.parquet'))) {
-    if (left <= 0) break;
-    const part = batch.slice(0, left);
-    left -= part.numRows;
-    await writer.write(part);
-  }
-  await writer.close();
+function sliceOfKit(path: string, rows = ROWS, group = GROUP) {
+  return writeKitHead(path, rows, group);
 }
 
 function summaryOf(stderr: string) {
@@ -114,6 +105,28 @@ async function killAndResume(command: (input: string, output: string) => string[
   return { dir, input, output, kills };
 }
 
+/** Run the CLI and SIGKILL it once its progress lines say `rows` rows are scored. */
+function runAndKillAtRows(args: string[], rows: number): Promise<{ signal: NodeJS.Signals | null; scored: number }> {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env, MEMSIEVE_PROGRESS_SECONDS: '0' };
+    delete env.MEMSIEVE_ROW_GROUP_ROWS;
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let scored = 0;
+    let stderr = '';
+    child.stderr.on('data', (data) => {
+      stderr += data;
+      for (const match of stderr.matchAll(/ score .*?(\d+)(?:\/\d+)? rows/g)) scored = Math.max(scored, Number(match[1]));
+      stderr = stderr.slice(stderr.lastIndexOf('\n') + 1);
+      if (scored >= rows) {
+        child.kill('SIGSTOP');
+        child.kill('SIGKILL');
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (_status, signal) => resolve({ signal, scored }));
+  });
+}
+
 describe('resume inside a stage after kill -9', () => {
   beforeAll(() => {
     expect(existsSync(kitFile('teacher.onnx'))).toBe(true);
@@ -129,6 +142,37 @@ describe('resume inside a stage after kill -9', () => {
 
   it('audit, one pass (the default): the same', async () => {
     await killAndResume(AUDIT([]), 13);
+  }, 240_000);
+
+  it('score: with --checkpoint-seconds a kill at 60% of 2,000 rows reruns only the rest; with the default bound it starts over', async () => {
+    const dir = tempDir();
+    const input = join(dir, 'corpus.parquet');
+    await sliceOfKit(input, 2000, 50);
+    // a shorter window and bigger batches than the other tests: 2,000 rows in a few seconds on an idle machine
+    const fast = ['--max-tokens', '16', '--prefix-tokens', '4', '--suffix-tokens', '4', '--batch-size', '32'];
+    const killAt60 = async (output: string, extra: string[]) => {
+      const killed = await runAndKillAtRows(SCORE(input, output, [...fast, ...extra]), 1200);
+      expect(killed.signal).toBe('SIGKILL');
+      expect(killed.scored).toBeGreaterThanOrEqual(1200);
+    };
+    // the default bound (minutes) and 10,000-row groups: no checkpoint by 60%, a rerun would start over
+    const defaultDir = join(dir, 'default');
+    mkdirSync(defaultDir);
+    await killAt60(join(defaultDir, 'scores.parquet'), []);
+    expect(checkpointsIn(defaultDir)).toBe(0);
+    // a bound below the run's length: the rerun scores at most 45% of the rows
+    const boundedDir = join(dir, 'bounded');
+    mkdirSync(boundedDir);
+    const output = join(boundedDir, 'scores.parquet');
+    await killAt60(output, ['--checkpoint-seconds', '0.2']);
+    const rerun = runCli(SCORE(input, output, [...fast, '--checkpoint-seconds', '0.2', '--quiet']), { env: { MEMSIEVE_ROW_GROUP_ROWS: '' } });
+    expect(rerun.status, rerun.stderr).toBe(0);
+    const summary = summaryOf(rerun.stderr);
+    expect(summary.resumed_rows).toBeGreaterThanOrEqual(1100);
+    expect(summary.rows).toBe(2000);
+    // every row once, in input order
+    const ids = (await readParquetRows(input)).map((r) => r.id);
+    expect((await readParquetRows(output)).map((r) => r.id)).toEqual(ids);
   }, 240_000);
 
   it('score: changed arguments discard the checkpoint and start from row 0', async () => {

@@ -24,7 +24,7 @@ describe('memsieve-torch package metadata', () => {
   });
 });
 
-describe.skipIf(lacks('python3-torch') || lacks('python3-numpy'))('memsieve-torch installed into a venv', () => {
+describe.skipIf(lacks('python3-torch') || lacks('python3-numpy') || lacks('python3-venv') || lacks('python3-wheel'))('memsieve-torch installed into a venv', () => {
   const dir = tempDir('memsieve-package-');
   let python: string;
   const teacher = join(dir, 'teacher');

@@ -170,7 +170,8 @@ def resolve_device(name):
     if name in (None, "auto"):
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name.startswith("cuda") and not torch.cuda.is_available():
-        raise ModelError(f"--device {name}: no CUDA device is visible to PyTorch {torch.__version__} here; use --device cpu")
+        raise ModelError(f"--device {name}: no CUDA device is visible to PyTorch {torch.__version__} here; use --device cpu "
+                         "(`memsieve doctor` shows what this Python's torch sees)")
     if name not in ("cpu",) and not name.startswith("cuda"):
         raise ModelError(f"--device {name}: use cpu, cuda or cuda:N")
     return torch.device(name)
