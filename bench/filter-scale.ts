@@ -14,6 +14,8 @@ import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
 import { openWriter } from '../src/io/index.js';
 import { mergeShards } from '../src/pipeline/merge.js';
 import { runPipeline } from '../src/pipeline/run.js';
+// the runner runs stage commands the CLI registers
+import '../src/cli/commands.js';
 import { partsDir, preparePart, writeShardMarker } from '../src/stage/shard.js';
 import { FEATURES, makeKitInputs } from '../test/filter/kit-setup.js';
 

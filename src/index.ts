@@ -30,6 +30,7 @@ export * from './evaluate/index.js';
 export * from './filter/index.js';
 export * from './report/index.js';
 export * from './torch/index.js';
+export * from './targets/index.js';
 export * from './sample/index.js';
 export * from './verdict/index.js';
 export * from './doctor/index.js';

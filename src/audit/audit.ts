@@ -14,6 +14,7 @@ import type { Tokenizer } from '../text/tokenizer.js';
 import { openBatchTokenizer, type BatchTokenizer } from '../text/tokenizer-pool.js';
 import { tokenizedBatches } from '../stage/tokenized.js';
 import { DEFAULT_APPROX_THRESHOLD } from './measures.js';
+import { DEFAULT_OSCILLATION_NGRAM, DEFAULT_OSCILLATION_THRESHOLD, measureOscillation } from './hallucination.js';
 import { AUDIT_METHODS, auditBatch, type AuditMethod, type RowAudit } from './methods.js';
 
 /** The paper's setting: 50-token prefix, 50-token greedy continuation, rows truncated to 256 tokens. */
@@ -30,6 +31,8 @@ export const AUDIT_DEFAULTS = {
 export const AUDIT_COLUMNS = ['memorized', 'lead'] as const;
 /** Only when the decoded measures are computed (approximate, keepGenerations or method greedy). */
 export const DECODED_COLUMNS = ['match_fraction', 'approx_memorized'] as const;
+/** Only with oscillation: the hallucination measures of the decoded continuation (hallucination.ts). */
+export const OSCILLATION_COLUMNS = ['top_ngram_count', 'reference_top_ngram_count', 'oscillatory', 'loop_share'] as const;
 /** Only with keepGenerations. */
 export const GENERATION_COLUMNS = ['generated_ids', 'generated_text'] as const;
 
@@ -40,6 +43,10 @@ export interface AuditOptions extends TextStreamOptions {
   /** also compute the decoded measures (match_fraction, approx_memorized) */
   approximate?: boolean;
   keepGenerations?: boolean;
+  /** also the oscillation measures of each decoded continuation against the reference suffix (implies decoding) */
+  oscillation?: boolean;
+  oscillationNgram?: number;
+  oscillationThreshold?: number;
   /** one-pass (default): memorized and lead from one teacher-forced pass; greedy: decode every row in full */
   method?: AuditMethod;
   /** what the summary names as the audited model (e.g. the --model path) */
@@ -63,6 +70,10 @@ export interface AuditSummary {
   method: AuditMethod;
   /** whether match_fraction and approx_memorized were computed */
   decoded: boolean;
+  /** audited rows whose continuation is oscillatory; null unless asked for (`oscillation`) */
+  oscillatory: number | null;
+  oscillation_ngram: number | null;
+  oscillation_threshold: number | null;
   /** rows left unaudited (null measures), by reason */
   skipped: { too_short: number };
   prefix_tokens: number;
@@ -78,7 +89,7 @@ export interface AuditSummary {
   provenance?: Provenance;
 }
 
-type AuditCounts = { rows: number; too_short: number; memorized: number; approx_memorized: number };
+type AuditCounts = { rows: number; too_short: number; memorized: number; approx_memorized: number; oscillatory?: number };
 
 /** Option errors found before any model is loaded. */
 export function checkAuditOptions(o: { maxTokens: number; prefixTokens: number; suffixTokens: number; approxThreshold: number; method?: string }): void {
@@ -127,10 +138,13 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
   checkAuditOptions({ maxTokens, prefixTokens, suffixTokens, approxThreshold, method });
   const window = prefixTokens + suffixTokens;
   // full greedy decoding yields the generations anyway: then every measure comes for free
-  const decoded = method === 'greedy' || options.approximate === true || options.keepGenerations === true;
+  const decoded = method === 'greedy' || options.approximate === true || options.keepGenerations === true || options.oscillation === true;
   // the leading special ids (e.g. a BOS) are context: the prompt is them + k text tokens, and --max-tokens
   // and the window count text tokens
   const leading = tokenizer.addedSpecialIds.leading.length;
+  const oscillation = options.oscillation
+    ? { ngram: options.oscillationNgram ?? DEFAULT_OSCILLATION_NGRAM, threshold: options.oscillationThreshold ?? DEFAULT_OSCILLATION_THRESHOLD, prefixTokens: prefixTokens + leading, suffixTokens }
+    : undefined;
   const plan = { method, prefixTokens: prefixTokens + leading, suffixTokens, maxTokens: maxTokens + leading, decoded, approxThreshold };
 
   let reader = openReader(options.input, { option: '--input', formatOption: true, format: options.inputFormat, shard: options.shard });
@@ -138,7 +152,7 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
   const writer = await openWriter(options.output, { format: options.outputFormat, checkpoint: options.checkpoint });
   // counted as rows are written, so a checkpoint holds the counts of exactly the rows it holds
   const resumed = writer.resumed;
-  const written: AuditCounts = (resumed?.stage as AuditCounts | undefined) ?? { rows: 0, too_short: 0, memorized: 0, approx_memorized: 0 };
+  const written: AuditCounts = (resumed?.stage as AuditCounts | undefined) ?? { rows: 0, too_short: 0, memorized: 0, approx_memorized: 0, oscillatory: 0 };
   const resumedAudited = written.rows - written.too_short;
   if (resumed) reader = openReader(options.input, { option: '--input', formatOption: true, format: options.inputFormat, shard: options.shard, skipRows: resumed.rows });
   const metadata = options.provenance && provenanceMetadata(options.provenance);
@@ -151,7 +165,9 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
         if (a.approx_memorized) written.approx_memorized++;
       }
     }
-    const audited = withColumns(chunk.batch, auditColumns(chunk, decoded, keepTokenizer));
+    const columns = auditColumns(chunk, decoded, keepTokenizer, oscillation);
+    if (columns.oscillatory) for (let i = 0; i < columns.oscillatory.length; i++) if (columns.oscillatory.get(i)) written.oscillatory = (written.oscillatory ?? 0) + 1;
+    const audited = withColumns(chunk.batch, columns);
     return metadata ? withSchemaMetadata(audited, metadata) : audited;
   };
   const output = new OrderedOutput<AuditChunk>(writer, assemble, IN_FLIGHT, () => ({ ...written }));
@@ -212,6 +228,9 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
     approx_memorization_rate: decoded ? (audited === 0 ? 0 : approx / audited) : null,
     method,
     decoded,
+    oscillatory: oscillation ? (written.oscillatory ?? 0) : null,
+    oscillation_ngram: oscillation?.ngram ?? null,
+    oscillation_threshold: oscillation?.threshold ?? null,
     skipped: { too_short: written.too_short },
     prefix_tokens: prefixTokens,
     suffix_tokens: suffixTokens,
@@ -227,7 +246,12 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
   return summary;
 }
 
-function auditColumns(chunk: AuditChunk, decoded: boolean, decoder: Pick<Tokenizer, 'decode'> | undefined): Record<string, Vector> {
+function auditColumns(
+  chunk: AuditChunk,
+  decoded: boolean,
+  decoder: Pick<Tokenizer, 'decode'> | undefined,
+  oscillation?: { ngram: number; threshold: number; prefixTokens: number; suffixTokens: number },
+): Record<string, Vector> {
   const { audits } = chunk;
   const columns: Record<string, Vector> = {
     memorized: vectorFromArray(audits.map((a) => (a ? a.memorized : null)), new Bool()),
@@ -238,6 +262,14 @@ function auditColumns(chunk: AuditChunk, decoded: boolean, decoder: Pick<Tokeniz
     columns.approx_memorized = vectorFromArray(audits.map((a) => a?.approx_memorized ?? null), new Bool());
   }
   const generated = audits.map((a) => a?.generated ?? null);
+  if (oscillation) {
+    const { ngram, threshold, prefixTokens: k, suffixTokens: m } = oscillation;
+    const measures = generated.map((g, r) => (g ? measureOscillation(chunk.ids[r].subarray(k, k + m), g, ngram, threshold) : null));
+    columns.top_ngram_count = vectorFromArray(measures.map((x) => x?.top_ngram_count ?? null), new Int32());
+    columns.reference_top_ngram_count = vectorFromArray(measures.map((x) => x?.reference_top_ngram_count ?? null), new Int32());
+    columns.oscillatory = vectorFromArray(measures.map((x) => x?.oscillatory ?? null), new Bool());
+    columns.loop_share = vectorFromArray(measures.map((x) => x?.loop_share ?? null), new Float64());
+  }
   if (decoder) {
     columns.generated_ids = vectorFromArray(
       generated.map((g) => (g ? Array.from(g) : null)),

@@ -7,9 +7,11 @@ import { UserError } from '../errors.js';
 import { missingColumnError } from '../io/missing-column.js';
 import { checkOutputFolder, openReader, openWriter, writeFileAtomic } from '../io/index.js';
 import type { BatchWriter } from '../io/types.js';
-import { renderOverlapSvg } from './figure.js';
+import { renderGroupsSvg, renderOverlapSvg, stackSvgs } from './figure.js';
 import { IdIndex } from '../id-index.js';
-import { checkAuditNames, OverlapJoin, overlapReport, patternKey, type AuditLabels, type OverlapReport } from './overlap.js';
+import { checkAuditNames, OverlapJoin, overlapByGroup, overlapReport, patternKey, type AuditLabels, type OverlapCounts, type OverlapGroups, type OverlapReport } from './overlap.js';
+import { groupValues, parseBinning, toGroupValue, type Binning, type GroupValue } from './groups.js';
+import { readDistillRecord, type DistillRecord } from '../torch/distill-record.js';
 
 export interface CompareOptions {
   /** "name=path" or "name=path:column" (a column of that file, e.g. score's teacher_memorized) */
@@ -21,6 +23,13 @@ export interface CompareOptions {
   idColumn?: string;
   /** label column of audits given without ":column" */
   labelColumn?: string;
+  /** also every count per subgroup of rows by this column (of `byFile`, default the first audit) */
+  by?: string;
+  byFile?: string;
+  /** auto (default), categorical, quantile:N or rising edges "1,2,4" (groups.ts) */
+  bins?: string;
+  /** "name=DIR": the distill output of audited student `name`; its validation loss goes beside its memorization */
+  distill?: string[];
 }
 
 /** One --audit: a role name, a file, and the label column read from it. */
@@ -217,17 +226,89 @@ export async function compareAuditFiles(options: CompareOptions): Promise<Overla
   const sources = await compareSources(options);
   const idColumn = options.idColumn ?? 'id';
   const join = await joinAuditFiles(sources, idColumn);
-  const report = overlapReport(join.counts());
+  const counts = join.counts();
+  const report = overlapReport(counts);
+  if (options.by) report.by = await groupOverlaps(join, counts, options.by, options.byFile ?? sources[0].path, idColumn, parseBinning(options.bins ?? 'auto'), options.byFile ? '--by-file' : `--audit ${sources[0].name}=${sources[0].path}`);
+  if (options.distill) report.validation = await readStudentDistills(options.distill, sources);
   if (options.sets) report.sets = { path: options.sets, rows: await writeSets(join, sources, idColumn, options.sets) };
   await writeOverlapOutputs(report, options);
   return report;
 }
 
+/** Options --by, --by-file, --bins and --distill checked before any audit is read. */
+export function checkGroupOptions(options: CompareOptions): void {
+  if (options.by === undefined && (options.byFile !== undefined || options.bins !== undefined)) throw new UserError('--by-file and --bins group rows: give --by COLUMN too');
+  if (options.bins !== undefined) parseBinning(options.bins);
+  for (const d of options.distill ?? []) parseDistillArgument(d);
+}
+
+function parseDistillArgument(value: string): { name: string; path: string } {
+  const at = value.indexOf('=');
+  if (at <= 0 || at === value.length - 1) throw new UserError(`--distill ${value}: expected name=DIR, the distill output folder of an audited student, e.g. --distill student=student/`);
+  return { name: value.slice(0, at), path: value.slice(at + 1) };
+}
+
+/** --distill name=DIR: each named student's validation loss (its distill.json), for audits compared here. */
+async function readStudentDistills(values: string[], sources: AuditSource[]): Promise<Record<string, DistillRecord>> {
+  const records: Record<string, DistillRecord> = {};
+  for (const value of values) {
+    const { name, path } = parseDistillArgument(value);
+    if (!sources.some((s) => s.name === name)) throw new UserError(`--distill ${value}: no --audit is named ${name}; name the student as its audit is named`);
+    records[name] = await readDistillRecord(`--distill ${name}=`, path);
+  }
+  return records;
+}
+
+/**
+ * --by: read COLUMN of `file` by id, group the compared rows (groups.ts), and count every set per group.
+ * Holds one value and one membership per compared row.
+ */
+async function groupOverlaps(join: OverlapJoin, counts: OverlapCounts, column: string, file: string, idColumn: string, binning: Binning, subject: string): Promise<OverlapGroups> {
+  const values: GroupValue[] = [];
+  const masks: number[] = [];
+  const seen = new Set<number>();
+  let row = 0;
+  for await (const batch of openReader(file, { option: subject.split(' ')[0], columns: [idColumn, column] })) {
+    const names = batch.schema.fields.map((f) => f.name);
+    const ids = batch.getChild(idColumn);
+    if (!ids) throw missingColumnError({ subject: `${subject}`, name: idColumn, file, seen: names, purpose: 'for ids', hint: 'choose one with --id-column' });
+    const vector = batch.getChild(column);
+    if (!vector) throw missingColumnError({ subject: `--by ${column}: ${file}`, name: column, file, seen: names, purpose: 'to group by', hint: 'the first --audit passes the corpus columns through; or name a file with the column: --by-file' });
+    for (let i = 0; i < batch.numRows; i++, row++) {
+      const k = join.rowOf(String(ids.get(i)));
+      if (k < 0) continue;
+      const mask = join.membership(k);
+      if (mask < 0 || seen.has(k)) continue; // not compared; a duplicate id in the --by file counts once
+      seen.add(k);
+      masks.push(mask);
+      values.push(toGroupValue(vector.get(i), () => `--by ${column}: ${file} row ${row}`));
+    }
+  }
+  const grouping = groupValues(values, binning, column);
+  const result = overlapByGroup(counts, masks, grouping, column, file);
+  // compared rows the file lacks count as without a value
+  result.rows_without_value += counts.rows_compared - masks.length;
+  return result;
+}
+
 /** overlap.json and the figure. */
 export async function writeOverlapOutputs(report: OverlapReport, options: { output: string; figure?: string }): Promise<void> {
-  const figure = options.figure ? renderOverlapSvg(report) : undefined;
+  const figure = options.figure ? (report.by ? stackSvgs([renderOverlapSvg(report), renderGroupsSvg(report.by, Object.keys(report.memorized))]) : renderOverlapSvg(report)) : undefined;
   await writeFileAtomic(options.output, `${JSON.stringify(report, null, 1)}\n`);
   if (options.figure && figure) await writeFileAtomic(options.figure, figure);
+}
+
+/** By subgroup: one line per group with each model's memorized rows and rate, inherited rows, hard − soft. */
+export function describeGroups(by: OverlapGroups, names: string[]): string[] {
+  const how = by.binning.kind === 'categorical' ? 'categories' : `${by.binning.kind} bins`;
+  const lines = [`by ${by.column} (${how}; ${by.rows_without_value} compared rows without a value${by.rows_outside_bins ? `, ${by.rows_outside_bins} outside the bins` : ''}):`];
+  for (const g of by.groups) {
+    const parts = names.map((name) => (g.memorized[name] ? `${name} ${g.memorized[name].count} (${(100 * g.memorized[name].rate).toFixed(1)}%)` : `${name} 0`));
+    for (const [name, s] of Object.entries(g.students)) if (s.inherited) parts.push(`${name} inherited ${s.inherited.count}`);
+    if (g.hard_minus_soft) parts.push(`hard − soft ${g.hard_minus_soft.memorized >= 0 ? '+' : ''}${g.hard_minus_soft.memorized} rows`);
+    lines.push(`  ${by.column} ${g.group}: ${g.rows_compared} rows; ${parts.join(', ')}`);
+  }
+  return lines;
 }
 
 /** One line per model and per set, for the terminal. */
@@ -242,6 +323,10 @@ export function describeOverlap(report: OverlapReport): string {
     lines.push(parts.join(', '));
   }
   if (report.soft_and_hard) lines.push(`soft ∩ hard: ${report.soft_and_hard.count}`);
+  if (report.validation) {
+    for (const [name, v] of Object.entries(report.validation)) lines.push(`${name}: validation loss ${v.val_loss.toFixed(4)} (ppl ${v.val_ppl.toFixed(2)}) beside its memorization rate ${(100 * report.memorized[name].rate).toFixed(2)}%`);
+  }
+  if (report.by) lines.push(...describeGroups(report.by, Object.keys(report.memorized)));
   if (report.sets) lines.push(`ids of every set: ${report.sets.path} (${report.sets.rows} rows)`);
   return `${lines.join('\n')}\n`;
 }

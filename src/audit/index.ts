@@ -1,5 +1,5 @@
 // Public API of the audit stage: the same verbs as `memsieve audit` and `memsieve compare`.
-export { auditCorpus, checkAuditOptions, summaryPath, AUDIT_COLUMNS, AUDIT_DEFAULTS, DECODED_COLUMNS, GENERATION_COLUMNS } from './audit.js';
+export { auditCorpus, checkAuditOptions, summaryPath, AUDIT_COLUMNS, AUDIT_DEFAULTS, DECODED_COLUMNS, GENERATION_COLUMNS, OSCILLATION_COLUMNS } from './audit.js';
 export { auditBatch, AUDIT_METHODS } from './methods.js';
 export type { AuditMethod, BatchPlan, RowAudit } from './methods.js';
 export { onePassMeasures, promptAfterMiss, stepsAfterMiss, generationFromMiss } from './onepass.js';
@@ -15,3 +15,11 @@ export { compareAuditFiles, parseAuditArgument, describeOverlap, readAuditLabels
 export type { CompareOptions, AuditSource } from './compare.js';
 export { compareShard } from './compare-shard.js';
 export { renderOverlapSvg } from './figure.js';
+export { topNgramCount, loopShare, measureOscillation, DEFAULT_OSCILLATION_NGRAM, DEFAULT_OSCILLATION_THRESHOLD } from './hallucination.js';
+export type { OscillationMeasures } from './hallucination.js';
+export { counterfactualRow } from './counterfactual.js';
+export type { CounterfactualRow } from './counterfactual.js';
+export { counterfactualFiles } from './counterfactual-files.js';
+export type { CounterfactualOptions, CounterfactualSummary } from './counterfactual-files.js';
+export { groupValues, parseBinning, quantileEdges } from './groups.js';
+export type { Binning, Grouping, GroupBinning, GroupValue } from './groups.js';

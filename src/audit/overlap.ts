@@ -4,6 +4,8 @@
 import { excerpt, UserError } from '../errors.js';
 import { editDistance } from '../io/missing-column.js';
 import { IdIndex } from '../id-index.js';
+import type { DistillRecord } from '../torch/distill-record.js';
+import type { GroupBinning, Grouping } from './groups.js';
 
 export const OVERLAP_SCHEMA = 'memsieve.overlap/v2';
 
@@ -78,6 +80,64 @@ export interface OverlapReport {
   patterns: Record<string, number>;
   /** the sets file: one row per compared id memorized by at least one model */
   sets?: { path: string; rows: number };
+  /** --by: the same per subgroup of rows */
+  by?: OverlapGroups;
+  /** --distill: each student's validation loss (the last epoch of its distill run), beside its memorization */
+  validation?: Record<string, DistillRecord>;
+}
+
+/** One subgroup's memorization: rates of every model, teacher-only rows inherited, hard − soft. */
+export interface GroupOverlap {
+  group: string;
+  rows_compared: number;
+  memorized: Record<string, SetCount>;
+  teacher_only?: SetCount;
+  students: Record<string, StudentOverlap>;
+  /** student_hard − student: memorization rate and inherited rows (with student and student_hard audits) */
+  hard_minus_soft?: { memorization_rate: number; memorized: number; inherited?: number };
+}
+
+export interface OverlapGroups {
+  column: string;
+  /** the file the column was read from (by id) */
+  source: string;
+  binning: GroupBinning;
+  /** compared rows left out: no value in the column, or (given edges) outside every bin */
+  rows_without_value: number;
+  rows_outside_bins: number;
+  groups: GroupOverlap[];
+}
+
+/**
+ * The overlap sets per group: `masks[r]` is row r's membership (OverlapJoin.membership), `grouping.groupOf[r]`
+ * its group. Each group's sets come from its own pattern counts, as the whole report does.
+ */
+export function overlapByGroup(counts: OverlapCounts, masks: ArrayLike<number>, grouping: Grouping, column: string, source: string): OverlapGroups {
+  const patterns = grouping.labels.map(() => ({} as Record<string, number>));
+  const compared = grouping.labels.map(() => 0);
+  for (let r = 0; r < masks.length; r++) {
+    const g = grouping.groupOf[r];
+    if (g < 0) continue;
+    const key = patternKey(counts.names, masks[r]);
+    patterns[g][key] = (patterns[g][key] ?? 0) + 1;
+    compared[g]++;
+  }
+  const groups = grouping.labels.map((group, g): GroupOverlap => {
+    if (compared[g] === 0) return { group, rows_compared: 0, memorized: {}, students: {} };
+    const r = overlapReport({ ...counts, rows_compared: compared[g], excluded: { null_in_some_audit: 0, not_in_every_audit: 0 }, patterns: patterns[g] });
+    const entry: GroupOverlap = { group, rows_compared: compared[g], memorized: r.memorized, students: r.students };
+    if (r.teacher_only) entry.teacher_only = r.teacher_only;
+    const [soft, hard] = [r.students.student, r.students.student_hard];
+    if (soft && hard) {
+      entry.hard_minus_soft = {
+        memorization_rate: r.memorized.student_hard.rate - r.memorized.student.rate,
+        memorized: r.memorized.student_hard.count - r.memorized.student.count,
+        ...(soft.inherited && hard.inherited ? { inherited: hard.inherited.count - soft.inherited.count } : {}),
+      };
+    }
+    return entry;
+  });
+  return { column, source, binning: grouping.binning, rows_without_value: grouping.rows_without_value, rows_outside_bins: grouping.rows_outside_bins, groups };
 }
 
 const NAME = /^[a-z][a-z0-9_]*$/;
@@ -235,6 +295,11 @@ export class OverlapJoin {
       if (code === TRUE) mask |= 1 << a;
     }
     return mask;
+  }
+
+  /** The k of an id of the first audit (membership's argument), or −1 when the join does not hold it. */
+  rowOf(id: string): number {
+    return this.index.get(id);
   }
 
   /** Rows of the first audit this join owns (membership's k runs below it). */

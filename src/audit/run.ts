@@ -16,6 +16,9 @@ export interface AuditCommandOptions extends ModelStageOptions {
   approxThreshold?: number;
   approximate?: boolean;
   keepGenerations?: boolean;
+  oscillation?: boolean;
+  oscillationNgram?: number;
+  oscillationThreshold?: number;
   method?: AuditMethod;
 }
 
@@ -27,6 +30,7 @@ export async function audit(options: AuditCommandOptions): Promise<AuditSummary>
     kind: 'audit',
     openBackend: (tokenizerVocab) => openGenerator(options, tokenizerVocab),
     provenance: {
+      stage: 'audit',
       models: { model: options.model },
       settings: {
         max_tokens: settings.maxTokens,
@@ -47,30 +51,37 @@ export async function audit(options: AuditCommandOptions): Promise<AuditSummary>
         approxThreshold: options.approxThreshold,
         approximate: options.approximate,
         keepGenerations: options.keepGenerations,
+        oscillation: options.oscillation,
+        oscillationNgram: options.oscillationNgram,
+        oscillationThreshold: options.oscillationThreshold,
         method: options.method,
         model: options.model,
       }),
-    shardStats: ({ rows, audited, memorized, approx_memorized, skipped }) => ({
+    shardStats: ({ rows, audited, memorized, approx_memorized, oscillatory, skipped }) => ({
       rows,
       // approx_memorized only when computed: a sum over shards must not read a missing count as 0
-      stats: { rows, audited, memorized, too_short: skipped.too_short, ...(approx_memorized === null ? {} : { approx_memorized }) },
+      stats: { rows, audited, memorized, too_short: skipped.too_short, ...(approx_memorized === null ? {} : { approx_memorized }), ...(oscillatory === null ? {} : { oscillatory }) },
     }),
   });
 }
 
-/** The backend seam: anything implementing Generator can be audited. */
-async function openGenerator(options: AuditCommandOptions, tokenizerVocab: number): Promise<Generator> {
+/** The backend seam: anything implementing Generator can be audited (or continue prompts: targets). */
+export async function openGenerator(
+  options: Pick<ModelStageOptions, 'backend' | 'device' | 'dtype' | 'threads'> & { model: string },
+  tokenizerVocab: number,
+  label = '--model',
+): Promise<Generator> {
   const backend = options.backend ?? 'onnx';
   if (backend === 'onnx') {
     const { loadOnnxModel } = await import('../models/onnx.js');
     // one model: it may use every core
     const threads = options.threads ?? availableParallelism();
-    return loadOnnxModel(options.model, { device: options.device, threads, tokenizerVocab, label: '--model' });
+    return loadOnnxModel(options.model, { device: options.device, threads, tokenizerVocab, label });
   }
   if (backend === 'torch') {
     const { startTorchBackend } = await import('../models/torch-worker.js');
     const { model, device, dtype } = options;
-    return startTorchBackend({ model, device, dtype }, tokenizerVocab, `--model ${model}`);
+    return startTorchBackend({ model, device, dtype }, tokenizerVocab, `${label} ${model}`);
   }
   throw new UserError(`--backend ${backend}: unknown backend; use onnx or torch`);
 }

@@ -22,6 +22,8 @@ const STAGES: Record<StepKind, () => Promise<CommandModule>> = {
   sample: () => import('./sample.js'),
   verdict: () => import('./verdict.js'),
   threshold: () => import('./threshold.js'),
+  targets: () => import('./targets.js'),
+  counterfactual: () => import('./counterfactual.js'),
 };
 
 const OTHERS: Record<string, () => Promise<CommandModule>> = {
@@ -53,9 +55,9 @@ async function addCommand(program: Command, load: () => Promise<CommandModule>):
 
 /** The CLI: every command, in the order `memsieve --help` lists them. */
 export async function addAllCommands(program: Command): Promise<void> {
-  const { score, audit, compare, train, evaluate, filter, verify, distill, sample, verdict, threshold } = STAGES;
+  const { score, audit, targets, compare, counterfactual, train, evaluate, filter, verify, distill, sample, verdict, threshold } = STAGES;
   const { export: exportCmd, run, merge, 'add-ids': addIds, doctor } = OTHERS;
-  for (const load of [score, audit, compare, train, evaluate, filter, verify, distill, exportCmd, run, merge, addIds, sample, verdict, threshold, doctor]) {
+  for (const load of [score, audit, targets, compare, counterfactual, train, evaluate, filter, verify, distill, exportCmd, run, merge, addIds, sample, verdict, threshold, doctor]) {
     await addCommand(program, load);
   }
 }

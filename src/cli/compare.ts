@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { compareAuditFiles, describeOverlap, parseAuditArgument, type CompareOptions } from '../audit/compare.js';
+import { checkGroupOptions, compareAuditFiles, describeOverlap, parseAuditArgument, type CompareOptions } from '../audit/compare.js';
+import { UserError } from '../errors.js';
 import { compareShard } from '../audit/compare-shard.js';
 import { auditNameWarnings } from '../audit/overlap.js';
 import { addShardOptions, resolveShard, type ShardOptions } from '../stage/shard.js';
@@ -20,15 +21,28 @@ export function register(program: Command): void {
     .option('--sets <file>', 'also write the ids: one row per compared id memorized by any model, with its membership (Parquet)')
     .option('--figure <file>', 'also draw the overlaps as an SVG figure')
     .option('--id-column <name>', 'column joining the audits', 'id')
-    .option('--label-column <name>', 'memorization label column of audits given without :column (true/1 = memorized)', 'memorized');
-  addQuiet(addShardOptions(command)).action(async (options: { audit: string[]; output: string; sets?: string; figure?: string; idColumn: string; labelColumn: string; quiet?: boolean } & ShardOptions) => {
-    await refuseOverwrite({ '--output': options.output, '--sets': options.sets, '--figure': options.figure }, { '--audit': options.audit.map((a) => parseAuditArgument(a).path) });
+    .option('--label-column <name>', 'memorization label column of audits given without :column (true/1 = memorized)', 'memorized')
+    .option('--by <column>', 'also every count per subgroup of rows by this column (e.g. copies, a quality score, a risk bin): read by id from the first --audit, or --by-file')
+    .option('--by-file <file>', 'the file holding the --by column and the id column (default: the first --audit, which passes the corpus columns through)')
+    .option('--bins <spec>', 'how --by groups: auto (categorical up to 12 distinct numbers, else quantile:4), categorical, quantile:N, or rising edges 1,2,4,8,17')
+    .option('--distill <name=dir>', "an audited student's distill output folder: its validation loss goes beside its memorization (repeatable)", collect);
+  type Options = { audit: string[]; output: string; sets?: string; figure?: string; idColumn: string; labelColumn: string; by?: string; byFile?: string; bins?: string; distill?: string[]; quiet?: boolean } & ShardOptions;
+  addQuiet(addShardOptions(command)).action(async (options: Options) => {
+    await refuseOverwrite(
+      { '--output': options.output, '--sets': options.sets, '--figure': options.figure },
+      { '--audit': options.audit.map((a) => parseAuditArgument(a).path), '--by-file': options.byFile },
+    );
     const shard = resolveShard(options);
     // said once the report is made, beside it: a failing run needs no warning about its output
     const warn = () => {
       for (const warning of auditNameWarnings(options.audit.map((a) => parseAuditArgument(a).name))) process.stderr.write(`memsieve: warning: ${warning}\n`);
     };
-    const compareOptions: CompareOptions = { audits: options.audit, output: options.output, sets: options.sets, figure: options.figure, idColumn: options.idColumn, labelColumn: options.labelColumn };
+    const compareOptions: CompareOptions = {
+      audits: options.audit, output: options.output, sets: options.sets, figure: options.figure, idColumn: options.idColumn, labelColumn: options.labelColumn,
+      by: options.by, byFile: options.byFile, bins: options.bins, distill: options.distill,
+    };
+    checkGroupOptions(compareOptions);
+    if (shard && (options.by || options.distill)) throw new UserError('--by and --distill need the whole join in one process: run compare without shards (it reads only ids and labels, so one process is fast)');
     if (shard) {
       const counts = await withReadProgress('compare', options.quiet, () => compareShard(compareOptions, shard));
       warn();

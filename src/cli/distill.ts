@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import { describeDistillEvent, distill, type DistillOptions } from '../torch/index.js';
+import { ADAPT_DEFAULTS, hardOutputs } from '../torch/hard.js';
 import { addQuiet, addSpecialTokenOptions, addTokenizerThreads, positiveInt, positiveNumber, nonNegativeInt } from './options.js';
 import { refuseOverwrite } from '../io/no-overwrite.js';
 
-interface DistillCommandOptions extends Omit<DistillOptions, 'data' | 'validation'> {
-  data: string[];
+interface DistillCommandOptions extends Omit<DistillOptions, 'data' | 'validation' | 'adaptOn'> {
+  data?: string[];
   validation?: string[];
+  adaptOn?: string[];
   quiet?: boolean;
 }
 
@@ -14,7 +16,7 @@ export function register(program: Command): void {
     .command('distill')
     .description('Distill a student with PyTorch: soft (forward KL at temperature T, ×T²), hard (sequence-level KD on teacher greedy continuations) or ce (plain cross-entropy)')
     .requiredOption('--mode <mode>', 'soft, hard or ce')
-    .requiredOption('-i, --data <paths...>', 'training data: Parquet, Arrow IPC or JSONL files with a text column, read in order')
+    .option('-i, --data <paths...>', 'training data: Parquet, Arrow IPC or JSONL files with a text column, read in order (hard KD: the rows the teacher continues)')
     .requiredOption('--tokenizer <path>', "the models' tokenizer.json")
     .requiredOption('-o, --out <dir>', 'output checkpoint folder (Hugging Face: config.json + model.safetensors)')
     .option('--teacher <dir>', 'teacher checkpoint folder (soft and hard)')
@@ -35,15 +37,28 @@ export function register(program: Command): void {
     .option('--temperature <t>', 'soft KD temperature T', positiveNumber, 2)
     .option('--prefix-tokens <k>', 'hard KD: prefix length the teacher continues', positiveInt, 50)
     .option('--hard-data-out <file>', "hard KD: also save the teacher's sequences as a token file")
+    .option('--targets <file>', 'hard KD: train on this targets file (memsieve targets, or filter --rule on one) instead of --data; without it the teacher writes OUT.targets.parquet')
+    .option('--adapt-on <paths...>', 'hard KD, Adaptive-SeqKD: fine-tune a copy of the teacher on this high-quality subset before it writes the targets (saved as OUT.adapted-teacher/)')
+    .option('--adapt-steps <n>', 'Adaptive-SeqKD: optimizer steps of the fine-tune', positiveInt, ADAPT_DEFAULTS.adaptSteps)
+    .option('--adapt-lr <x>', 'Adaptive-SeqKD: learning rate of the fine-tune (constant)', positiveNumber, ADAPT_DEFAULTS.adaptLr)
     .option('--bf16', 'bfloat16 autocast (CUDA only)')
     .option('--seed <n>', 'seed of initialization and data order', nonNegativeInt, 0)
     .option('--device <device>', 'auto, cpu, cuda or cuda:N', 'auto')
     .option('--log-every <n>', 'optimizer steps between progress lines', positiveInt, 10)
     .option('--checkpoint-epochs <n>', 'save a resume point (OUT.resume/) every n epochs; a rerun continues from it (0: never)', nonNegativeInt, 1);
   addQuiet(addTokenizerThreads(addSpecialTokenOptions(command), "default: every core but the main thread's")).action(async (options: DistillCommandOptions) => {
+      const hard = options.mode === 'hard' ? hardOutputs(options.out) : undefined;
       await refuseOverwrite(
-        { '--out': options.out, '--hard-data-out': options.hardDataOut },
-        { '--data': options.data, '--validation': options.validation, '--tokenizer': options.tokenizer, '--teacher': options.teacher, '--student': options.student, '--student-config': options.studentConfig },
+        {
+          '--out': options.out,
+          '--hard-data-out': options.hardDataOut,
+          ...(hard && !options.targets ? { '--out (targets)': [hard.targets, hard.targetsSummary] } : {}),
+          ...(hard && options.adaptOn ? { '--out (adapted teacher)': hard.adaptedTeacher } : {}),
+        },
+        {
+          '--data': options.data, '--validation': options.validation, '--tokenizer': options.tokenizer, '--teacher': options.teacher, '--student': options.student,
+          '--student-config': options.studentConfig, '--targets': options.targets, '--adapt-on': options.adaptOn,
+        },
       );
       const result = await distill(options, (event) => {
         const line = options.quiet ? null : describeDistillEvent(event);

@@ -4,6 +4,8 @@ import { describeVerdict, VERDICT_FAILED_EXIT_CODE, writeVerdict } from '../verd
 import { withReadProgress } from '../progress.js';
 import { addQuiet, nonNegativeInt } from './options.js';
 import { refuseOverwrite } from '../io/no-overwrite.js';
+import { parseBinning } from '../audit/groups.js';
+import { UserError } from '../errors.js';
 
 export function register(program: Command): void {
   const command = program
@@ -20,13 +22,18 @@ export function register(program: Command): void {
     .option('--max-after <n>', 'criterion: the after student memorizes at most n rows', nonNegativeInt)
     .option('--min-drop <f>', 'criterion: memorized rows drop by at least this fraction of the before count, e.g. 0.9 or 90%', fractionOption('--min-drop', { zero: true }))
     .option('--id-column <name>', 'column joining the audits', 'id')
-    .option('--label-column <name>', 'memorization label column of --before and --after', 'memorized');
+    .option('--label-column <name>', 'memorization label column of --before and --after', 'memorized')
+    .option('--by <column>', 'also the drop per subgroup of rows by this column (e.g. copies), read by id from --before or --by-file')
+    .option('--by-file <file>', 'the file holding the --by column and the id column (default: --before)')
+    .option('--bins <spec>', 'how --by groups: auto (categorical up to 12 distinct numbers, else quantile:4), categorical, quantile:N, or rising edges 1,2,4,8,17');
   // --quiet means what it means everywhere (no progress); the verdict is the result, always printed
   addQuiet(command).action(async (options) => {
     await refuseOverwrite(
       { '--output': options.output },
-      { '--before': options.before, '--after': options.after, '--removed': options.removed, '--teacher': options.teacher, '--baseline': options.baseline },
+      { '--before': options.before, '--after': options.after, '--removed': options.removed, '--teacher': options.teacher, '--baseline': options.baseline, '--by-file': options.byFile },
     );
+    if (options.by === undefined && (options.byFile !== undefined || options.bins !== undefined)) throw new UserError('--by-file and --bins group rows: give --by COLUMN too');
+    if (options.bins !== undefined) parseBinning(options.bins);
     const verdict = await withReadProgress('verdict', options.quiet, () => writeVerdict(options));
     const text = describeVerdict(verdict);
     process.stdout.write(text);

@@ -18,9 +18,11 @@ const mergeAuditSummary: MergeHook = async (markers, merged) => {
   // null when the shards ran without the decoded measures (docs/audit.md)
   const approx = parts.every((p) => typeof p.approx_memorized === 'number') ? sum('approx_memorized') : null;
   const seconds = Math.max(...parts.map((p) => p.seconds as number));
+  const oscillatory = parts.every((p) => typeof p.oscillatory === 'number') ? sum('oscillatory') : null;
   const summary = {
     ...parts[0],
     output,
+    oscillatory,
     rows: merged.outputs.output.rows,
     audited,
     memorized,
@@ -36,6 +38,26 @@ const mergeAuditSummary: MergeHook = async (markers, merged) => {
   await writeFileAtomic(summaryPath(output), `${JSON.stringify(summary, null, 1)}\n`);
 };
 
+/** targets: `<output>.summary.json` from the shards' summaries (counts summed). */
+const mergeTargetsSummary: MergeHook = async (markers, merged) => {
+  const { targetsSummaryPath } = await import('../targets/targets.js');
+  const output = markers[0].outputs.output;
+  const parts = await Promise.all(
+    markers.map(async (m) => JSON.parse(await readFile(targetsSummaryPath(partPath(output, m.index, m.count)), 'utf8')) as Record<string, any>),
+  );
+  const sum = (key: string) => parts.reduce((total, p) => total + (p[key] as number), 0);
+  const counts = ['continued', 'regurgitated', 'regurgitated_tokens', 'continuation_tokens', 'oscillatory'];
+  const summary = {
+    ...parts[0],
+    output,
+    rows: merged.outputs.output.rows,
+    ...Object.fromEntries(counts.map((key) => [key, sum(key)])),
+    seconds: Math.max(...parts.map((p) => p.seconds as number)),
+    shards: markers.length,
+  };
+  await writeFileAtomic(targetsSummaryPath(output), `${JSON.stringify(summary, null, 1)}\n`);
+};
+
 /** filter: manifest.json and report.html for the merged files (src/filter/shard.ts). */
 const mergeFilterReport: MergeHook = async (markers, merged) => (await import('../filter/shard.js')).mergeFilterReport(markers, merged);
 
@@ -47,6 +69,7 @@ const mergeThreshold: MergeHook = async (markers, merged) => (await import('../f
 
 export const MERGE_HOOKS: Record<string, MergeHook | undefined> = {
   audit: mergeAuditSummary,
+  targets: mergeTargetsSummary,
   filter: mergeFilterReport,
   compare: mergeCompareReport,
   threshold: mergeThreshold,

@@ -26,6 +26,7 @@ export async function score(options: ScoreCommandOptions): Promise<ScoreSummary>
     kind: 'score',
     openBackend: (tokenizerVocab) => openPairScorer(options, tokenizerVocab),
     provenance: {
+      stage: 'score',
       models: { teacher: options.teacher, baseline: options.baseline },
       settings: {
         max_tokens: settings.maxTokens,

@@ -35,12 +35,12 @@ export interface ModelStageOptions extends ShardOptions {
 }
 
 export interface ModelStage<B extends { close(): Promise<void> }, S> {
-  kind: ProvenanceStage;
+  kind: string;
   openBackend(tokenizerVocab: number): Promise<B>;
-  /** the model files by role and the settings that shape the output, defaults applied: its provenance */
-  provenance: { models: Record<string, string>; settings: ProvenanceSettings };
+  /** score and audit: the model files by role and the settings that shape the output, defaults applied (its provenance) */
+  provenance?: { stage: ProvenanceStage; models: Record<string, string>; settings: ProvenanceSettings };
   /** stream the corpus to `stream.output` (a part file when sharded), recording `provenance` in it and in the summary */
-  run(backend: B, tokenizer: Tokenizer, stream: TextStreamOptions, provenance: Provenance): Promise<S>;
+  run(backend: B, tokenizer: Tokenizer, stream: TextStreamOptions, provenance?: Provenance): Promise<S>;
   /** rows written and the counters merged across shards */
   shardStats(summary: S): { rows: number; stats: Record<string, number> };
 }
@@ -69,7 +69,7 @@ export async function runModelStage<B extends { close(): Promise<void> }, S>(opt
       // a rerun with the same arguments and inputs continues a killed run's output
       checkpoint: fingerprint === undefined ? undefined : { fingerprint, seconds: options.checkpointSeconds },
     };
-    const provenance = await buildProvenance(stage.kind, stage.provenance.models, tokenizer, stage.provenance.settings);
+    const provenance = stage.provenance && (await buildProvenance(stage.provenance.stage, stage.provenance.models, tokenizer, stage.provenance.settings));
     const summary = await stage.run(backend, tokenizer, stream, provenance);
     if (shard) {
       const { rows, stats } = stage.shardStats(summary);

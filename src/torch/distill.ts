@@ -5,14 +5,23 @@ import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { loadTokenizer, printTokenizerWarnings, type SpecialTokenPolicy } from '../text/tokenizer.js';
 import { runPythonModule, type PythonEvent } from './python.js';
-import { writeTokenFile } from './tokens.js';
+import { writeTokenFile, type TokenFileSummary } from './tokens.js';
+import { checkHardOptions, prepareHardTargets } from './hard.js';
 
 export type DistillMode = 'soft' | 'hard' | 'ce';
 
 export interface DistillOptions {
   mode: DistillMode;
-  /** training data (Parquet, Arrow IPC, JSONL) with a text column */
-  data: string | string[];
+  /** training data (Parquet, Arrow IPC, JSONL) with a text column (hard KD: the rows the teacher continues) */
+  data?: string | string[];
+  /** hard KD: train on this targets file (memsieve targets, or filter's output of one) instead of generating */
+  targets?: string;
+  /** hard KD, Adaptive-SeqKD: fine-tune a copy of the teacher on this data before it writes the targets */
+  adaptOn?: string | string[];
+  /** optimizer steps of that fine-tune */
+  adaptSteps?: number;
+  /** its (constant) learning rate */
+  adaptLr?: number;
   /** held-out data: validation loss and perplexity after each epoch */
   validation?: string | string[];
   tokenizer: string;
@@ -96,10 +105,13 @@ const FLAGS: [keyof DistillOptions, string][] = [
 ];
 
 /** Trainer arguments for options whose data are already token files. */
-export function trainerArgs(options: DistillOptions, dataTokens: string, validationTokens?: string): string[] {
-  const args = ['--mode', options.mode, '--data', dataTokens, '--out', options.out];
+export function trainerArgs(options: DistillOptions, dataTokens: string, validationTokens?: string, provenance: Record<string, unknown> = {}): string[] {
+  const args = ['--mode', options.mode, '--data', dataTokens, '--out', options.out, '--provenance', JSON.stringify(provenance)];
+  // hard KD trains on targets made before the trainer starts; it needs no teacher of its own
+  if (options.mode === 'hard') args.push('--targets-given');
   if (validationTokens) args.push('--validation', validationTokens);
   for (const [key, flag] of FLAGS) {
+    if (key === 'teacher' && options.mode === 'hard') continue;
     const value = options[key];
     if (value !== undefined && value !== null && value !== '') args.push(flag, String(value));
   }
@@ -114,7 +126,9 @@ export function trainerArgs(options: DistillOptions, dataTokens: string, validat
  */
 export async function distill(options: DistillOptions, onEvent: (event: PythonEvent) => void = () => {}): Promise<DistillResult> {
   if (!['soft', 'hard', 'ce'].includes(options.mode)) throw new UserError(`--mode ${options.mode}: use soft, hard or ce`);
-  if (options.mode !== 'ce' && !options.teacher) throw new UserError(`--mode ${options.mode} needs --teacher`);
+  if (options.mode === 'soft' && !options.teacher) throw new UserError(`--mode ${options.mode} needs --teacher`);
+  checkHardOptions(options);
+  if (options.mode !== 'hard' && options.data === undefined) throw new UserError(`--mode ${options.mode} needs --data`);
   if (Boolean(options.student) === Boolean(options.studentConfig)) {
     throw new UserError('give exactly one of --student (a checkpoint) or --student-config (random initialization)');
   }
@@ -126,19 +140,26 @@ export async function distill(options: DistillOptions, onEvent: (event: PythonEv
   const scratch = await mkdtemp(join(tmpdir(), 'memsieve-distill-'));
   try {
     const tokenOptions = { textColumn: options.textColumn, maxTokens: options.maxTokens, tokenizerThreads: options.tokenizerThreads };
-    const train = await writeTokenFile(options.data, tokenizer, join(scratch, 'train.tokens'), tokenOptions);
-    if (train.rows === 0) throw new UserError(`${String(options.data)}: no rows to train on`);
-    onEvent({ event: 'tokenized', split: 'train', rows: train.rows, tokens: train.tokens });
+    let train: TokenFileSummary;
+    let provenance: Record<string, unknown> = {};
+    if (options.mode === 'hard') {
+      // the teacher's targets are data of their own (src/torch/hard.ts); the trainer only trains on them
+      ({ train, provenance } = await prepareHardTargets(options, tokenizer, scratch, onEvent));
+    } else {
+      train = await writeTokenFile(options.data!, tokenizer, join(scratch, 'train.tokens'), tokenOptions);
+      if (train.rows === 0) throw new UserError(`${String(options.data)}: no rows to train on`);
+      onEvent({ event: 'tokenized', split: 'train', rows: train.rows, tokens: train.tokens });
+    }
     let validation: string | undefined;
     if (options.validation) {
-      const v = await writeTokenFile(options.validation, tokenizer, join(scratch, 'validation.tokens'), tokenOptions);
+      const v = await writeTokenFile(options.validation, tokenizer, join(scratch, 'validation.tokens'), { ...tokenOptions, option: '--validation' });
       onEvent({ event: 'tokenized', split: 'validation', rows: v.rows, tokens: v.tokens });
       validation = v.path;
     }
     const epochs: DistillEpoch[] = [];
     const done = await runPythonModule(
       'memsieve_torch.distill',
-      trainerArgs(trainer, train.path, validation),
+      trainerArgs(trainer, train.path, validation, provenance),
       (event) => {
         if (event.event === 'epoch') epochs.push(event as unknown as DistillEpoch);
         onEvent(event);
@@ -161,10 +182,22 @@ export async function distill(options: DistillOptions, onEvent: (event: PythonEv
 
 /** One human line per trainer event (the CLI prints these on stderr), or null for events not shown. */
 export function describeDistillEvent(e: PythonEvent): string | null {
+  if (e.adapt) {
+    const line = describeDistillEvent({ ...e, adapt: undefined });
+    return line === null ? null : `adapting the teacher (Adaptive-SeqKD): ${line}`;
+  }
   const n = (v: unknown, digits = 4) => (typeof v === 'number' ? v.toPrecision(digits) : String(v));
   switch (e.event) {
     case 'tokenized':
       return `tokenized ${String(e.split)}: ${String(e.rows)} rows, ${String(e.tokens)} tokens`;
+    case 'targets': {
+      const t = e.summary as { continued: number; regurgitated: number; regurgitated_tokens: number; continuation_tokens: number; oscillatory: number } | null;
+      const what = e.generated ? 'teacher wrote' : 'training on';
+      const measures = t ? `: ${t.regurgitated} of ${t.continued} continuations regurgitate the corpus whole, ${t.regurgitated_tokens} of ${t.continuation_tokens} tokens lead-matching, ${t.oscillatory} oscillatory` : ' (no summary beside it: made by filter? its tokenizer is not checked)';
+      return `${what} hard-KD targets ${String(e.path)} (${String(e.rows)} rows)${measures}`;
+    }
+    case 'adapted':
+      return `Adaptive-SeqKD: adapted teacher saved at ${String(e.path)}`;
     case 'hard_data':
       return e.reused ? `reusing the teacher's ${String(e.rows)} sequences from the interrupted run` : `teacher generated ${String(e.rows)} sequences for hard KD (${n(e.seconds, 3)} s)`;
     case 'resume':

@@ -1,7 +1,6 @@
 // The files `memsieve verdict` reads: audits (or score files with teacher_memorized/baseline_memorized),
 // the filter's removed rows (its report folder or removed file), and distill.json records.
 import { statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readAuditLabels, splitLabelColumn } from '../audit/compare.js';
 import type { AuditLabels } from '../audit/overlap.js';
@@ -12,7 +11,11 @@ import { readRemovedList } from '../filter/removed-list.js';
 import { IdIndex } from '../id-index.js';
 import { openReader } from '../io/index.js';
 import { missingColumnError } from '../io/missing-column.js';
-import { judgeDrop, type DistillRecord, type Verdict, type VerdictCriteria } from './verdict.js';
+import { parseBinning, toGroupValue, type Binning, type GroupValue } from '../audit/groups.js';
+import { judgeDrop, type Verdict, type VerdictCriteria } from './verdict.js';
+import { readDistillRecord } from '../torch/distill-record.js';
+
+export { readDistillRecord };
 
 export interface VerdictOptions {
   before: string;
@@ -27,6 +30,10 @@ export interface VerdictOptions {
   minDrop?: number;
   idColumn?: string;
   labelColumn?: string;
+  /** the drop per subgroup by this column (of byFile, default --before) */
+  by?: string;
+  byFile?: string;
+  bins?: string;
 }
 
 /** Ids of the removed rows: a filter report folder (its removed-rows list) or a removed data file. */
@@ -71,19 +78,23 @@ async function readRoleLabels(role: 'teacher' | 'baseline', path: string, idColu
   throw new UserError(`${flag}: no rows`);
 }
 
-/** The last epoch of a distill run: its output folder or its distill.json; it must have a validation loss. */
-export async function readDistillRecord(flag: string, path: string): Promise<DistillRecord> {
-  const file = statSync(path, { throwIfNoEntry: false })?.isDirectory() ? join(path, 'distill.json') : path;
-  let raw: { mode?: string; history?: Array<{ epoch: number; train_loss: number; val_loss?: number; val_ppl?: number }> };
-  try {
-    raw = JSON.parse(await readFile(file, 'utf8'));
-  } catch (error) {
-    throw new UserError(`${flag} ${path}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); give a \`memsieve distill\` output folder`);
+
+/** The --by column of `path` by id (verdict holds its audits in memory too). */
+async function readGroupColumn(column: string, path: string, idColumn: string, option: string, binning: Binning): Promise<NonNullable<Parameters<typeof judgeDrop>[0]['by']>> {
+  const index = new IdIndex();
+  const values: GroupValue[] = [];
+  for await (const batch of openReader(path, { option, columns: [idColumn, column] })) {
+    const seen = batch.schema.fields.map((f) => f.name);
+    const ids = batch.getChild(idColumn);
+    if (!ids) throw missingColumnError({ subject: `${option} ${path}`, name: idColumn, file: path, seen, purpose: 'for ids', hint: 'choose one with --id-column' });
+    const vector = batch.getChild(column);
+    if (!vector) throw missingColumnError({ subject: `--by ${column}: ${path}`, name: column, file: path, seen, purpose: 'to group by', hint: 'or name a file with the column: --by-file' });
+    for (let i = 0; i < batch.numRows; i++) {
+      if (index.add(String(ids.get(i)), values.length) >= 0) continue; // the first row of a duplicated id counts
+      values.push(toGroupValue(vector.get(i), () => `--by ${column}: ${path} row ${values.length}`));
+    }
   }
-  const last = Array.isArray(raw.history) ? raw.history[raw.history.length - 1] : undefined;
-  if (!last) throw new UserError(`${flag} ${path}: ${file} has no epochs; is it a \`memsieve distill\` output?`);
-  if (typeof last.val_loss !== 'number') throw new UserError(`${flag} ${path}: this student was distilled without --validation, so it has no validation loss; distill with --validation, or leave ${flag} out`);
-  return { path, mode: raw.mode ?? null, epochs: last.epoch, train_loss: last.train_loss, val_loss: last.val_loss, val_ppl: last.val_ppl ?? Math.exp(last.val_loss) };
+  return { column, source: path, index, values, binning };
 }
 
 /** Reads every input, judges, and returns the verdict (the caller writes it). */
@@ -112,5 +123,6 @@ export async function verdictFromFiles(options: VerdictOptions): Promise<Verdict
     baseline: options.baseline === undefined ? undefined : await readRoleLabels('baseline', options.baseline, idColumn),
     beforeDistill: options.beforeDistill === undefined ? undefined : await readDistillRecord('--before-distill', options.beforeDistill),
     afterDistill: options.afterDistill === undefined ? undefined : await readDistillRecord('--after-distill', options.afterDistill),
+    by: options.by === undefined ? undefined : await readGroupColumn(options.by, options.byFile ?? splitLabelColumn(options.before, labelColumn).path, idColumn, options.byFile ? '--by-file' : '--before', parseBinning(options.bins ?? 'auto')),
   });
 }

@@ -4,20 +4,15 @@
 import { REFUSED_EXIT_CODE, UserError } from '../errors.js';
 import type { AuditLabels } from '../audit/overlap.js';
 import { IdIndex } from '../id-index.js';
+import { groupValues, type Binning, type GroupBinning, type GroupValue } from '../audit/groups.js';
 
 export const VERDICT_SCHEMA = 'memsieve.verdict/v1';
 /** exit status when a criterion is not met: distinct from bad input (2) and from a crash (1) */
 export const VERDICT_FAILED_EXIT_CODE = REFUSED_EXIT_CODE;
 
-/** The last epoch of a `memsieve distill` run (its distill.json). */
-export interface DistillRecord {
-  path: string;
-  mode: string | null;
-  epochs: number;
-  train_loss: number;
-  val_loss: number;
-  val_ppl: number;
-}
+import type { DistillRecord } from '../torch/distill-record.js';
+
+export type { DistillRecord };
 
 export interface VerdictCriteria {
   /** the after student may memorize at most this many rows */
@@ -37,6 +32,16 @@ export interface VerdictInputs {
   beforeDistill?: DistillRecord;
   afterDistill?: DistillRecord;
   criteria: VerdictCriteria;
+  /** --by: a column's value per id (read from --by-file, default --before), and how to group it */
+  by?: { column: string; source: string; index: IdIndex; values: GroupValue[]; binning: Binning };
+}
+
+/** One subgroup's drop (verdict --by). */
+export interface GroupDrop {
+  group: string;
+  rows: number;
+  memorized: { before: number; after: number };
+  drop: { rows: number; fraction: number | null };
 }
 
 export interface Verdict {
@@ -72,6 +77,8 @@ export interface Verdict {
   inherited?: { teacher_only: number; before: number; after: number; rows_without_teacher_baseline: number };
   /** with both distill records: the students' validation loss beside the drop */
   validation?: { before: DistillRecord; after: DistillRecord; val_loss_change: number };
+  /** --by: the drop per subgroup of the compared rows */
+  by?: { column: string; source: string; binning: GroupBinning; rows_without_value: number; rows_outside_bins: number; groups: GroupDrop[] };
 }
 
 function indexOf(audit: AuditLabels): IdIndex {
@@ -98,11 +105,13 @@ export function judgeDrop(inputs: VerdictInputs): Verdict {
   const teacherIndex = teacher && indexOf(teacher);
   const baselineIndex = baseline && indexOf(baseline);
   const inherited = { teacher_only: 0, before: 0, after: 0, rows_without_teacher_baseline: 0 };
+  const pairs: [boolean, boolean][] = [];
   before.ids.forEach((id, row) => {
     const b = before.labels[row];
     const a = labelOf(after, afterIndex, id);
     if (b === null || a === null) return;
     compared.push(id);
+    pairs.push([b, a]);
     memorized.before += Number(b);
     memorized.after += Number(a);
     if (b && a) memorized.both++;
@@ -170,6 +179,8 @@ export function judgeDrop(inputs: VerdictInputs): Verdict {
     verdict.validation = { before: inputs.beforeDistill, after: inputs.afterDistill, val_loss_change: inputs.afterDistill.val_loss - inputs.beforeDistill.val_loss };
   }
 
+  if (inputs.by) verdict.by = dropsByGroup(inputs.by, compared, pairs);
+
   if (criteria.maxAfter !== undefined && afterAll.memorized > criteria.maxAfter) {
     verdict.failures.push(`the after student memorized ${afterAll.memorized} rows, more than --max-after ${criteria.maxAfter}`);
   }
@@ -180,6 +191,27 @@ export function judgeDrop(inputs: VerdictInputs): Verdict {
   }
   verdict.passed = verdict.failures.length === 0;
   return verdict;
+}
+
+function dropsByGroup(by: NonNullable<VerdictInputs['by']>, compared: string[], pairs: [boolean, boolean][]): NonNullable<Verdict['by']> {
+  const values = compared.map((id) => {
+    const row = by.index.get(id);
+    return row < 0 ? null : by.values[row];
+  });
+  const grouping = groupValues(values, by.binning, by.column);
+  const groups: GroupDrop[] = grouping.labels.map((group) => ({ group, rows: 0, memorized: { before: 0, after: 0 }, drop: { rows: 0, fraction: null } }));
+  pairs.forEach(([b, a], r) => {
+    const g = grouping.groupOf[r];
+    if (g < 0) return;
+    groups[g].rows++;
+    groups[g].memorized.before += Number(b);
+    groups[g].memorized.after += Number(a);
+  });
+  for (const g of groups) {
+    g.drop.rows = g.memorized.before - g.memorized.after;
+    g.drop.fraction = g.memorized.before === 0 ? null : g.drop.rows / g.memorized.before;
+  }
+  return { column: by.column, source: by.source, binning: grouping.binning, rows_without_value: grouping.rows_without_value, rows_outside_bins: grouping.rows_outside_bins, groups };
 }
 
 /** A few lines for the terminal, ending with PASSED or FAILED. */
@@ -198,6 +230,12 @@ export function describeVerdict(v: Verdict): string {
   if (v.validation) {
     const { before, after } = v.validation;
     lines.push(`validation loss: before ${before.val_loss.toFixed(4)} (ppl ${before.val_ppl.toFixed(2)}), after ${after.val_loss.toFixed(4)} (ppl ${after.val_ppl.toFixed(2)}), change ${v.validation.val_loss_change >= 0 ? '+' : ''}${v.validation.val_loss_change.toFixed(4)}`);
+  }
+  if (v.by) {
+    lines.push(`by ${v.by.column} (${v.by.binning.kind}; ${v.by.rows_without_value} compared rows without a value):`);
+    for (const g of v.by.groups) {
+      lines.push(`  ${v.by.column} ${g.group}: ${g.rows} rows; memorized before ${g.memorized.before}, after ${g.memorized.after}; drop ${g.drop.rows}${g.drop.fraction === null ? '' : ` (${(100 * g.drop.fraction).toFixed(1)}%)`}`);
+    }
   }
   if (v.criteria.max_after === null && v.criteria.min_drop === null) lines.push('verdict: no criterion given (--max-after, --min-drop): reported only');
   else lines.push(v.passed ? 'verdict: PASSED' : `verdict: FAILED\n${v.failures.map((f) => `  ${f}`).join('\n')}`);

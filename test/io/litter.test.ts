@@ -5,7 +5,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openReader, openWriter, writeFileAtomic } from '../../src/io/index.js';
-import { HOST } from '../../src/io/litter.js';
+import { HOST, stagedPathFor, sweepStaged } from '../../src/io/litter.js';
 import { kitFile, tempDir } from '../helpers/kit.js';
 
 /** The PID of a process that has exited (reuse within the test is not a practical concern). */
@@ -60,5 +60,29 @@ describe('temp files of killed runs', () => {
     await writeFileAtomic(join(dir, 'report.json'), '{}');
     expect(existsSync(stale)).toBe(false);
     expect(readdirSync(dir)).toEqual(['report.json']);
+  });
+});
+
+describe('staged outputs of killed runs (.partial-HOST-PID-NAME, filter)', () => {
+  it("removes a dead run's staged copies of the output and their temp files; a live one's, another host's and another output's stay", async () => {
+    const dir = tempDir();
+    const pid = deadPid();
+    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+    try {
+      const dead = [`.partial-${HOST}-${pid}-c.parquet`, `.partial-${HOST}-${pid}-c.parquet.tmp-${HOST}-${pid}-0badc0de`, `.partial-${pid}-c.parquet`];
+      const kept = [`.partial-${HOST}-${sleeper.pid}-c.parquet`, `.partial-elsewhere-7-c.parquet`, `.partial-${HOST}-${pid}-r.parquet`, `.partial-${HOST}-${pid}-xc.parquet`];
+      for (const name of [...dead, ...kept]) writeFileSync(join(dir, name), 'half a file');
+      const notes: string[] = [];
+      const removed = await sweepStaged(join(dir, 'c.parquet'), (m) => notes.push(m));
+      expect(removed.map((p) => p.slice(dir.length + 1)).sort()).toEqual([...dead].sort());
+      expect(readdirSync(dir).sort()).toEqual([...kept].sort());
+      expect(notes.join('\n')).toMatch(new RegExp(`pid ${sleeper.pid} is still writing .*c\\.parquet; left alone`));
+      expect(notes.join('\n')).toMatch(/left by pid 7 on host elsewhere, which may still be writing .*c\.parquet; left alone/);
+      expect(notes.join('\n')).toMatch(/removed 3 staged file\(s\) of .*c\.parquet .*: left by runs that no longer run/);
+      // the staged name keeps the extension, so the format is still told by it
+      expect(stagedPathFor(join(dir, 'c.parquet'))).toBe(join(dir, `.partial-${HOST}-${process.pid}-c.parquet`));
+    } finally {
+      sleeper.kill();
+    }
   });
 });

@@ -97,6 +97,8 @@ describe('every writing command refuses to write over an input (exit 2, before r
     ['score', ['score', '-i', corpus, '-o', hard, '--teacher', onnx, '--baseline', onnx, '--tokenizer', tokenizer], `--output ${hard}`, `--input ${corpus}`],
     ['audit', ['audit', '-i', corpus, '-o', link, '--model', onnx, '--tokenizer', tokenizer], `--output ${link}`, `--input ${corpus}`],
     ['audit (its summary file)', ['audit', '-i', summary, '-o', audit, '--model', onnx, '--tokenizer', tokenizer], `--output ${summary}`, `--input ${summary}`],
+    ['targets', ['targets', '-i', corpus, '-o', link, '--teacher', onnx, '--tokenizer', tokenizer], `--output ${link}`, `--input ${corpus}`],
+    ['distill --targets', ['distill', '--mode', 'hard', '--targets', corpus, '--tokenizer', tokenizer, '--student-config', join(dir, 'ckpt'), '-o', join(dir, 'new-ckpt'), '--hard-data-out', hard], `--hard-data-out ${hard}`, `--targets ${corpus}`],
     ['train', ['train', '--scores', scores, '--labels', audit, '--output', scores], `--output ${scores}`, `--scores ${scores}`],
     ['filter', ['filter', '--input', corpus, '--scores', scores, '--model', model, '--clean', join(dir, 'clean.parquet'), '--removed', hard, '--report', join(dir, 'report')], `--removed ${hard}`, `--input ${corpus}`],
     ['compare', ['compare', '--audit', `teacher=${audit}`, '-o', join(dir, 'overlap.json'), '--figure', audit], `--figure ${audit}`, `--audit ${audit}`],

@@ -2,16 +2,14 @@
 // until it memorizes the corpus, a baseline-shaped student config, and a corpus where 8 texts repeat 8
 // times (the rows a soft student memorizes). Then the same run killed during the last distillation and
 // resumed, and the verdict gating the run. The verdict's figures are recounted here from the audits.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { Int64, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openWriter } from '../../src/io/index.js';
-import { kitCorpus, kitFile, readParquetRows, tempDir } from '../helpers/kit.js';
-import { runPython } from '../torch/helpers.js';
+import { kitFile, readParquetRows, tempDir } from '../helpers/kit.js';
 import { lacks } from '../helpers/system.js';
 import { buildOnce, CLI, ROOT } from './build.js';
+import { makeMemorizingTeacher, repeatedCorpus, writeRows } from './memorizing-kit.js';
 
 const PILOT_YAML = join(ROOT, 'pipelines', 'pilot.yaml');
 const dir = tempDir('memsieve-pilot-');
@@ -42,16 +40,6 @@ const pilotArgs = (out: string, yaml = PILOT_YAML) => [
   '--set', 'epochs=25', '--set', 'lr=1e-2', '--set', 'batch_size=64', '--set', 'warmup_steps=0', '--set', 'pilot_fraction=0.5',
 ];
 
-async function writeRows(path: string, rows: Array<{ id: string; text: string; copies: number }>, groupRows: number): Promise<void> {
-  const writer = await openWriter(path, { rowGroupRows: groupRows });
-  await writer.write(new Table({
-    id: vectorFromArray(rows.map((r) => r.id), new Utf8()),
-    text: vectorFromArray(rows.map((r) => r.text), new Utf8()),
-    copies: vectorFromArray(rows.map((r) => BigInt(r.copies)), new Int64()),
-  }));
-  await writer.close();
-}
-
 /** The run's result, without the paths that name its folder. */
 function verdictNumbers(out: string) {
   const { audits: _a, removed, validation, ...rest } = JSON.parse(readFileSync(join(out, 'verdict.json'), 'utf8'));
@@ -79,24 +67,12 @@ const noTorch = lacks('python3-torch');
 beforeAll(async () => {
   if (noTorch) return;
   await buildOnce();
-  const uniques = (await kitCorpus()).filter((r) => Number(r.copies) === 1);
-  const rows = [];
-  for (let g = 0; g < REPEATED; g++) for (let c = 0; c < COPIES; c++) rows.push({ id: `rep${g}-${c}`, text: uniques[g].text as string, copies: COPIES });
-  for (const r of uniques.slice(REPEATED, REPEATED + UNIQUE)) rows.push({ id: r.id as string, text: r.text as string, copies: 1 });
+  const { rows, spare } = await repeatedCorpus(REPEATED, COPIES, UNIQUE);
   rows.sort((a, b) => (a.id < b.id ? -1 : 1)); // copies spread over the row groups
   await writeRows(join(dir, 'corpus.parquet'), rows, 40);
-  const held = uniques.slice(REPEATED + UNIQUE, REPEATED + UNIQUE + 16).map((r) => ({ id: r.id as string, text: r.text as string, copies: 1 }));
-  await writeRows(join(dir, 'validation.parquet'), held, 16);
-
-  for (const [name, layers, hidden, seed] of [['teacher-init', 2, 64, 1], ['baseline', 1, 32, 2]] as const) {
-    const made = runPython(['-m', 'memsieve_torch.tiny', '--out', join(dir, name), '--layers', String(layers), '--hidden', String(hidden), '--seed', String(seed)]);
-    expect(made.status, made.stderr).toBe(0);
-  }
+  await writeRows(join(dir, 'validation.parquet'), spare.slice(0, 16), 16);
   // the teacher learns the corpus by heart, as the kit's teacher did
-  const trained = spawnSync(process.execPath, [CLI, 'distill', '--mode', 'ce', '--student-config', join(dir, 'teacher-init'), '-i', join(dir, 'corpus.parquet'),
-    '--tokenizer', kitFile('tokenizer.json'), '--max-tokens', '24', '--out', join(dir, 'teacher'), '--epochs', '25', '--lr', '1e-2', '--batch-size', '64',
-    '--device', 'cpu', '--quiet'], { cwd: ROOT, encoding: 'utf8' });
-  expect(trained.status, trained.stderr).toBe(0);
+  makeMemorizingTeacher(dir, join(dir, 'corpus.parquet'));
 
   const run = await memsieve(pilotArgs(reference));
   expect(run.status, run.output).toBe(0);

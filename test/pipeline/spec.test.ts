@@ -89,7 +89,7 @@ steps:
     ['duplicate id', 'steps:\n  - {id: a, kind: train}\n  - {id: a, kind: verify}\n', /steps\[1\] \(id "a"\): key "id": duplicate id; steps\[0\] has it too/],
     ['two writers', 'steps:\n  - {id: a, kind: train, outputs: {output: x.json}}\n  - {id: b, kind: train, outputs: {output: x.json}}\n', /steps\[1\] \(id "b"\): key "outputs\.output": .*x\.json is already written by step "a"/],
     ['unknown var', 'steps:\n  - {id: a, kind: train, outputs: {output: "${nope}/x.json"}}\n', /key "outputs\.output": unknown variable \$\{nope\}/],
-    ['shards on train', 'steps:\n  - {id: a, kind: train, shards: 4}\n', /key "shards": train runs as one process; only score, audit, filter, compare and threshold take shards/],
+    ['shards on train', 'steps:\n  - {id: a, kind: train, shards: 4}\n', /key "shards": train runs as one process; only score, audit, filter, compare, threshold and targets take shards/],
     ['shard option', 'steps:\n  - {id: a, kind: score, outputs: {output: s.parquet}, options: {shard-index: 1}}\n', /key "options\.shard-index": shards are set with the step key "shards"/],
     ['missing filter output', 'steps:\n  - {id: f, kind: filter, outputs: {clean: c.parquet}}\n', /key "outputs": a filter step needs the output "removed"/],
     ['var toString', 'steps:\n  - {id: a, kind: train, outputs: {output: "${toString}/x.json"}}\n', /key "outputs\.output": unknown variable \$\{toString\}/],

@@ -106,6 +106,11 @@ def parse_args(argv):
     p.add_argument("--temperature", type=float, default=2.0, help="soft KD temperature T")
     p.add_argument("--prefix-tokens", type=int, default=50, help="hard KD: prefix length k")
     p.add_argument("--hard-data-out", help="hard KD: also save the teacher's sequences as a token file")
+    p.add_argument("--targets-given", action="store_true",
+                   help="hard KD: --data already holds the teacher's sequences (memsieve targets); generate nothing")
+    p.add_argument("--max-steps", type=int, default=0,
+                   help="stop after this many optimizer steps (0: run every epoch); the epochs needed are run (Adaptive-SeqKD)")
+    p.add_argument("--provenance", default="{}", help="JSON object recorded in distill.json as how the inputs were made")
     p.add_argument("--bf16", action="store_true", help="bfloat16 autocast (CUDA only)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto")
@@ -116,7 +121,7 @@ def parse_args(argv):
 
 # what changes the trained weights; the output folder, device and logging do not
 RUN_ARGS = ("mode", "teacher", "student", "student_config", "epochs", "lr", "min_lr", "schedule", "warmup_steps", "batch_size",
-            "grad_accum", "weight_decay", "grad_clip", "temperature", "prefix_tokens", "bf16", "seed")
+            "grad_accum", "weight_decay", "grad_clip", "temperature", "prefix_tokens", "bf16", "seed", "targets_given", "max_steps")
 
 
 def files_identity(path):
@@ -173,12 +178,19 @@ class Resume:
 
 
 def check_args(args):
-    if args.mode in ("soft", "hard") and not args.teacher:
-        raise DataError(f"--mode {args.mode} needs --teacher")
+    if args.mode == "soft" or (args.mode == "hard" and not args.targets_given):
+        if not args.teacher:
+            raise DataError(f"--mode {args.mode} needs --teacher")
     if bool(args.student) == bool(args.student_config):
         raise DataError("give exactly one of --student (a checkpoint) or --student-config (random initialization)")
-    if args.checkpoint_epochs < 0:
-        raise DataError("--checkpoint-epochs must be ≥ 0")
+    if args.checkpoint_epochs < 0 or args.max_steps < 0:
+        raise DataError("--checkpoint-epochs and --max-steps must be ≥ 0")
+    if args.targets_given and args.mode != "hard":
+        raise DataError("--targets-given is for --mode hard")
+    try:
+        args.provenance = json.loads(args.provenance)
+    except ValueError as error:
+        raise DataError(f"--provenance: not JSON ({error})") from None
     for name in ("epochs", "batch_size", "grad_accum"):
         if getattr(args, name) < 1:
             raise DataError(f"--{name.replace('_', '-')} must be ≥ 1")
@@ -206,7 +218,7 @@ def train(args):
     validation = read_token_file(args.validation) if args.validation else None
     if len(data) == 0:
         raise DataError(f"--data {args.data}: no rows")
-    teacher = load_model(args.teacher, device) if args.teacher and args.mode != "ce" else None
+    teacher = load_model(args.teacher, device) if args.teacher and args.mode != "ce" and not args.targets_given else None
     student = load_model(args.student, device) if args.student else init_model(args.student_config, args.seed, device)
     if teacher is not None and teacher.vocab_size != student.vocab_size:
         raise DataError(
@@ -219,7 +231,7 @@ def train(args):
 
     started = time.perf_counter()
     resume = Resume(args)
-    if args.mode == "hard":
+    if args.mode == "hard" and not args.targets_given:
         # the teacher's sequences live in the resume folder until the student is published
         hard_path = resume.path("hard.tokens")
         reused = os.path.exists(hard_path)
@@ -236,6 +248,9 @@ def train(args):
     optimizer = torch.optim.AdamW(student.module.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     batches_per_epoch = math.ceil(len(data) / args.batch_size)
     total_steps = batches_per_epoch * args.epochs
+    if args.max_steps:
+        total_steps = args.max_steps
+        args.epochs = math.ceil(args.max_steps / batches_per_epoch)
     micro = args.batch_size // args.grad_accum
     emit("start", mode=args.mode, rows=len(data), epochs=args.epochs, steps=total_steps, device=str(device),
          student_parameters=sum(p.numel() for p in student.module.parameters()))
@@ -253,6 +268,8 @@ def train(args):
         order = torch.randperm(len(data), generator=torch.Generator().manual_seed(args.seed * 100003 + epoch)).tolist()
         epoch_loss, epoch_positions = 0.0, 0
         for first in range(0, len(order), args.batch_size):
+            if step == total_steps:
+                break
             rows = order[first : first + args.batch_size]
             lr = learning_rate(step, total_steps, args.lr, args.warmup_steps, args.min_lr, args.schedule)
             for group in optimizer.param_groups:
@@ -295,7 +312,8 @@ def train(args):
 
     summary = {
         "mode": args.mode,
-        "args": {k: v for k, v in vars(args).items()},
+        "args": {k: v for k, v in vars(args).items() if k != "provenance"},
+        "provenance": args.provenance,
         "history": history,
         "steps": step,
         "seconds": round(time.perf_counter() - started, 3),
@@ -303,7 +321,9 @@ def train(args):
         "device": str(device),
     }
     publish(student, args.out, summary)
-    if args.hard_data_out:
+    if args.hard_data_out and args.targets_given:
+        shutil.copyfile(args.data, args.hard_data_out)
+    elif args.hard_data_out:
         shutil.move(resume.path("hard.tokens"), args.hard_data_out)
     resume.remove()
     emit("done", out=args.out, **{k: v for k, v in history[-1].items() if k != "epoch"}, steps=step, seconds=summary["seconds"])

@@ -1,0 +1,25 @@
+import type { Command } from 'commander';
+import { counterfactualFiles, counterfactualRuns, type CounterfactualOptions } from '../audit/counterfactual-files.js';
+import { refuseOverwrite } from '../io/no-overwrite.js';
+import { withReadProgress } from '../progress.js';
+import { addQuiet, collect, printSummary } from './options.js';
+
+export function register(program: Command): void {
+  const command = program
+    .command('counterfactual')
+    .description('Counterfactual memorization (Zhang et al. 2021): per row, the mean measure of the models trained on it minus that of the models not trained on it, from K audits and K training sets (pipelines/counterfactual.yaml)')
+    .requiredOption('--audit <name=path[:column]>', 'the audit of one model over the whole corpus (repeatable, one per model)', collect)
+    .requiredOption('--trained-on <name=path>', 'the data that model was trained on, e.g. its `sample --fraction 0.5` half (repeatable, paired with --audit by name)', collect)
+    .requiredOption('-o, --output <file>', 'per row: id, counterfactual, measure_in, measure_out, in_models, out_models; the summary goes to <output>.summary.json')
+    .option('--measure <column>', 'audit column measured: memorized (true = 1) or match_fraction (audits run with --approximate)', 'memorized')
+    .option('--id-column <name>', 'column joining audits and training sets', 'id');
+  addQuiet(command).action(async (options: Omit<CounterfactualOptions, 'audits'> & { audit: string[]; quiet?: boolean }) => {
+    const cf: CounterfactualOptions = { audits: options.audit, trainedOn: options.trainedOn, output: options.output, measure: options.measure, idColumn: options.idColumn };
+    const runs = counterfactualRuns(cf);
+    await refuseOverwrite(
+      { '--output': [options.output, `${options.output}.summary.json`] },
+      { '--audit': runs.map((r) => r.audit), '--trained-on': runs.map((r) => r.trainedOn) },
+    );
+    printSummary(await withReadProgress('counterfactual', options.quiet, () => counterfactualFiles(cf)));
+  });
+}

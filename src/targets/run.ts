@@ -1,0 +1,35 @@
+// The targets command as the CLI, distill and the pipeline runner call it: tokenizer and teacher are
+// opened only here (the model-stage frame), then the corpus streams through generateTargets.
+import { withDefaults } from '../defaults.js';
+import { openGenerator } from '../audit/run.js';
+import { runModelStage, type ModelStageOptions } from '../stage/model-stage.js';
+import { checkTargetsOptions, generateTargets, TARGETS_DEFAULTS, type TargetsSummary } from './targets.js';
+
+/** Options of `memsieve targets`. */
+export interface TargetsCommandOptions extends ModelStageOptions {
+  teacher: string;
+  prefixTokens?: number;
+  oscillationNgram?: number;
+  oscillationThreshold?: number;
+}
+
+export async function targets(options: TargetsCommandOptions): Promise<TargetsSummary> {
+  const settings = withDefaults(TARGETS_DEFAULTS, options);
+  checkTargetsOptions(settings);
+  return runModelStage({ ...options, maxTokens: settings.maxTokens }, {
+    kind: 'targets',
+    openBackend: (tokenizerVocab) => openGenerator({ ...options, model: options.teacher }, tokenizerVocab, '--teacher'),
+    run: (teacher, tokenizer, stream) =>
+      generateTargets(teacher, tokenizer, {
+        ...stream,
+        prefixTokens: options.prefixTokens,
+        oscillationNgram: options.oscillationNgram,
+        oscillationThreshold: options.oscillationThreshold,
+        teacher: options.teacher,
+      }),
+    shardStats: ({ rows, continued, regurgitated, regurgitated_tokens, continuation_tokens, oscillatory }) => ({
+      rows,
+      stats: { rows, continued, regurgitated, regurgitated_tokens, continuation_tokens, oscillatory },
+    }),
+  });
+}
