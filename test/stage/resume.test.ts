@@ -1,4 +1,4 @@
-// Resume inside score and audit: kill -9 at random points, rerun the same command, and the output equals
+// Resume inside score, audit and targets: kill -9 at random points, rerun the same command, and the output equals
 // an uninterrupted run's row by row (and byte for byte: the row groups fall where they would have).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -20,6 +20,11 @@ const SCORE = (input: string, output: string, extra: string[] = []) => [
   '--tokenizer', kitFile('tokenizer.json'), ...WINDOW, ...extra,
 ];
 const AUDIT = (extra: string[]) => (input: string, output: string) => ['audit', '-i', input, '-o', output, '--model', kitFile('student.onnx'), '--tokenizer', kitFile('tokenizer.json'), ...WINDOW, ...extra];
+
+const TARGETS = (input: string, output: string) => [
+  'targets', '-i', input, '-o', output, '--teacher', kitFile('student.onnx'), '--tokenizer', kitFile('tokenizer.json'),
+  '--max-tokens', '32', '--prefix-tokens', '8', '--batch-size', '8', '--threads', '1',
+];
 
 /** A fixed sequence in [0, 1): the kill points differ from each other, not from run to run. */
 function seeded(seed: number) {
@@ -142,6 +147,10 @@ describe('resume inside a stage after kill -9', () => {
 
   it('audit, one pass (the default): the same', async () => {
     await killAndResume(AUDIT([]), 13);
+  }, 240_000);
+
+  it('targets (hard-KD continuations and their measures): the same, counts included', async () => {
+    await killAndResume(TARGETS, 17);
   }, 240_000);
 
   it('score: with --checkpoint-seconds a kill at 60% of 2,000 rows reruns only the rest; with the default bound it starts over', async () => {
