@@ -4,7 +4,8 @@
 import { withDefaults } from '../defaults.js';
 import { Bool, Field, Float64, Int32, List, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
 import { UserError } from '../errors.js';
-import { openReader, openWriter, withColumns, writeFileAtomic } from '../io/index.js';
+import { provenanceMetadata, type Provenance } from '../stage/provenance.js';
+import { openReader, openWriter, withColumns, writeFileAtomic, withSchemaMetadata } from '../io/index.js';
 import { OrderedOutput, type PendingChunk } from '../io/ordered-output.js';
 import type { Batch, TextStreamOptions } from '../io/types.js';
 import type { Generator, TokenIds } from '../models/types.js';
@@ -50,6 +51,8 @@ export interface AuditOptions extends TextStreamOptions {
   method?: AuditMethod;
   /** what the summary names as the audited model (e.g. the --model path) */
   model?: string;
+  /** how the output is made: into its metadata and the summary */
+  provenance?: Provenance;
 }
 
 export interface AuditSummary {
@@ -82,6 +85,8 @@ export interface AuditSummary {
   prefixes_per_s: number;
   /** rows an interrupted run had written, which this run continued after (0: started afresh) */
   resumed_rows: number;
+  /** how the audit was made, as its file's metadata records it (docs/provenance.md) */
+  provenance?: Provenance;
 }
 
 type AuditCounts = { rows: number; too_short: number; memorized: number; approx_memorized: number; oscillatory?: number };
@@ -150,6 +155,7 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
   const written: AuditCounts = (resumed?.stage as AuditCounts | undefined) ?? { rows: 0, too_short: 0, memorized: 0, approx_memorized: 0, oscillatory: 0 };
   const resumedAudited = written.rows - written.too_short;
   if (resumed) reader = openReader(options.input, { option: '--input', formatOption: true, format: options.inputFormat, shard: options.shard, skipRows: resumed.rows });
+  const metadata = options.provenance && provenanceMetadata(options.provenance);
   const assemble = (chunk: AuditChunk) => {
     written.rows += chunk.batch.numRows;
     for (const a of chunk.audits) {
@@ -161,7 +167,8 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
     }
     const columns = auditColumns(chunk, decoded, keepTokenizer, oscillation);
     if (columns.oscillatory) for (let i = 0; i < columns.oscillatory.length; i++) if (columns.oscillatory.get(i)) written.oscillatory = (written.oscillatory ?? 0) + 1;
-    return withColumns(chunk.batch, columns);
+    const audited = withColumns(chunk.batch, columns);
+    return metadata ? withSchemaMetadata(audited, metadata) : audited;
   };
   const output = new OrderedOutput<AuditChunk>(writer, assemble, IN_FLIGHT, () => ({ ...written }));
   const progress = new Progress({ label: 'audit', quiet: options.quiet, expected: () => reader.expected() });
@@ -232,6 +239,7 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
     seconds: Math.round(seconds * 1000) / 1000,
     prefixes_per_s: Math.round(((audited - resumedAudited) / Math.max(seconds, 1e-9)) * 100) / 100,
     resumed_rows: resumed?.rows ?? 0,
+    ...(options.provenance ? { provenance: options.provenance } : {}),
   };
   if (options.output !== '-') await writeFileAtomic(summaryPath(options.output), `${JSON.stringify(summary, null, 1)}\n`);
   progress.end();

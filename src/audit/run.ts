@@ -23,13 +23,29 @@ export interface AuditCommandOptions extends ModelStageOptions {
 }
 
 export async function audit(options: AuditCommandOptions): Promise<AuditSummary> {
-  checkAuditOptions(withDefaults(AUDIT_DEFAULTS, options));
+  const settings = withDefaults(AUDIT_DEFAULTS, options);
+  checkAuditOptions(settings);
+  const backend = options.backend ?? 'onnx';
   return runModelStage(options, {
     kind: 'audit',
     openBackend: (tokenizerVocab) => openGenerator(options, tokenizerVocab),
-    run: (generator, tokenizer, stream) =>
+    provenance: {
+      stage: 'audit',
+      models: { model: options.model },
+      settings: {
+        max_tokens: settings.maxTokens,
+        prefix_tokens: settings.prefixTokens,
+        suffix_tokens: settings.suffixTokens,
+        temperature: null,
+        min_k: null,
+        backend,
+        dtype: backend === 'torch' ? (options.dtype ?? 'auto') : null,
+      },
+    },
+    run: (generator, tokenizer, stream, provenance) =>
       auditCorpus(generator, tokenizer, {
         ...stream,
+        provenance,
         prefixTokens: options.prefixTokens,
         suffixTokens: options.suffixTokens,
         approxThreshold: options.approxThreshold,

@@ -3,7 +3,7 @@ import { DEFAULT_CALIBRATION_BINS, evaluateRiskModel, summarizeEvaluation, write
 import { join } from 'node:path';
 import { checkOutputFolder, refuseOverwrite } from '../io/index.js';
 import { withReadProgress } from '../progress.js';
-import { addQuiet, addThresholdOptions, positiveInt } from './options.js';
+import { addAllowMismatch, addQuiet, addThresholdOptions, positiveInt } from './options.js';
 
 export function register(program: Command): void {
   const command = program
@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .option('--label-column <name>', 'label column: true/1 = memorized', 'memorized')
     .option('--id-column <name>', 'id column joining scores and labels', 'id')
     .option('--bins <n>', 'equal-width bins of the reliability curve and the expected calibration error', positiveInt, DEFAULT_CALIBRATION_BINS);
-  addQuiet(addThresholdOptions(command)).action(async (options) => {
+  addQuiet(addAllowMismatch(addThresholdOptions(command))).action(async (options) => {
     const inputs = [options.model, options.scores, options.labels];
     await refuseOverwrite(
       { '--output': options.output, '--figure': options.figure, '--report': options.report === undefined ? undefined : join(options.report, 'report.html') },
@@ -37,6 +37,7 @@ export function register(program: Command): void {
       threshold: options.threshold,
       removeTop: options.removeTop,
       targetRecall: options.targetRecall,
+      allowMismatch: options.allowMismatch,
     }));
     const written = [options.output];
     if (options.figure) {

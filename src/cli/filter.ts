@@ -5,7 +5,10 @@ import { filterCorpus } from '../filter/filter.js';
 import { filterShard } from '../filter/shard.js';
 import { addShardOptions, resolveShard } from '../stage/shard.js';
 import { withReadProgress } from '../progress.js';
-import { addQuiet, addThresholdOptions } from './options.js';
+import { addAllowMismatch, addQuiet, addThresholdOptions } from './options.js';
+import { DEFAULT_MAX_REMOVED } from '../filter/filter.js';
+import { describeScoring } from '../filter/manifest.js';
+import { fractionOption } from '../fraction.js';
 
 export function register(program: Command): void {
   const command = program
@@ -22,8 +25,9 @@ export function register(program: Command): void {
     .option('--threshold-from <file>', 'the --remove-top cut from `memsieve threshold` (sharded runs: every shard cuts at the corpus-wide value)')
     .option('--id-column <name>', 'id column in corpus and scores', 'id')
     .option('--include-text', 'copy removed rows\' text into manifest.json (it may hold personal data)', false)
-    .option('--text-column <name>', 'text column for --include-text', 'text');
-  addQuiet(addShardOptions(addThresholdOptions(command))).action(async (options) => {
+    .option('--text-column <name>', 'text column for --include-text', 'text')
+    .option('--max-removed <share>', `refuse (exit 3, nothing written) to remove more than this share of the rows, e.g. 0.5 or 50% (default ${100 * DEFAULT_MAX_REMOVED}%)`, fractionOption('--max-removed'));
+  addQuiet(addShardOptions(addAllowMismatch(addThresholdOptions(command)))).action(async (options) => {
       // the report folder is written into, not replaced: its files are the outputs
       const reportFiles = ['manifest.json', 'report.html', 'removed-rows.jsonl'].map((name) => join(options.report, name));
       await refuseOverwrite(
@@ -49,10 +53,13 @@ export function register(program: Command): void {
         includeText: options.includeText,
         textColumn: options.textColumn,
         commandLine: process.argv.slice(2),
+        allowMismatch: options.allowMismatch,
+        maxRemoved: options.maxRemoved,
       }));
       const s = manifest.summary;
       process.stdout.write(
         `${s.rows_in} rows: kept ${s.kept}${s.unscored ? ` (${s.unscored} ${manifest.rule ? 'with a rule column null' : 'too short to score'})` : ''}, removed ${s.removed} (${(100 * s.removed_fraction).toFixed(2)}%) ${manifest.rule ? `where ${manifest.rule.canonical}` : `at risk >= ${manifest.threshold.value}`}\n` +
+          describeScoring(manifest) +
           `report: ${reportPath}\nmanifest: ${manifestPath}\n`,
       );
     });

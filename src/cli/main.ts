@@ -19,12 +19,12 @@ await addAllCommands(program);
 for (const command of program.commands) command.showHelpAfterError(usageLine(command));
 program.showHelpAfterError("usage: memsieve <command> [options]; 'memsieve --help' lists the commands");
 
-/** Input errors and writes the system refused: one line, exit 2; anything else is a bug and keeps its stack. */
+/** Input errors and writes the system refused: one line, exit 2 (3 for a refused outcome); anything else is a bug and keeps its stack. */
 function exitOnUserError(error: unknown): void {
   const message = error instanceof UserError ? error.message : describeWriteError(error);
   if (message === null) return;
   process.stderr.write(`memsieve: error: ${excerpt(message, MAX_MESSAGE_CHARS)}\n`);
-  process.exit(2);
+  process.exit(error instanceof UserError ? error.exitCode : 2);
 }
 
 // a writer failing while other work is in flight can reject outside the awaited chain

@@ -2,6 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { addShardOptions } from '../stage/shard.js';
 import { UserError } from '../errors.js';
+import { GUARDED_FIELDS, parseAllowMismatch, type GuardedField } from '../stage/provenance.js';
 import { fractionOption } from '../fraction.js';
 import type { Format } from '../io/types.js';
 import { CHECKPOINT_SECONDS } from '../io/parquet-write.js';
@@ -118,6 +119,15 @@ export function addThresholdOptions(command: Command): Command {
     .option('--remove-top <share>', 'remove this share of the riskiest rows, e.g. 5% or 0.05', fractionOption('--remove-top'))
     .option('--target-recall <r>', "threshold reaching this recall on the model's validation ROC, e.g. 0.99 or 99%", fractionOption('--target-recall'))
     .addHelpText('after', "\nWithout --threshold, --remove-top or --target-recall the model's default threshold applies.");
+}
+
+/** --allow-mismatch, the same on every command that checks scores against a risk model (filter, evaluate, threshold). */
+export function addAllowMismatch(command: Command): Command {
+  return command.option(
+    '--allow-mismatch <fields>',
+    `apply the model although the scores differ from its training scores in these provenance fields, comma-separated (${GUARDED_FIELDS.join(', ')}); docs/provenance.md`,
+    (value: string, previous?: GuardedField[]) => parseAllowMismatch(value, previous),
+  );
 }
 
 /** `usage: memsieve filter --input <files...> --scores <file> … [options]`: the required options, then where the rest are. */

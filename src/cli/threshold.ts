@@ -3,7 +3,7 @@ import { computeThreshold } from '../filter/threshold-file.js';
 import { fractionOption } from '../fraction.js';
 import { addShardOptions, resolveShard } from '../stage/shard.js';
 import { withReadProgress } from '../progress.js';
-import { addQuiet } from './options.js';
+import { addAllowMismatch, addQuiet } from './options.js';
 
 export function register(program: Command): void {
   const command = program
@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .requiredOption('--remove-top <share>', 'remove this share of the riskiest rows, e.g. 5% or 0.05', fractionOption('--remove-top'))
     .requiredOption('--output <file>', 'threshold.json to write')
     .option('--id-column <name>', 'id column in the scores', 'id');
-  addQuiet(addShardOptions(command)).action(async (options) => {
+  addQuiet(addShardOptions(addAllowMismatch(command))).action(async (options) => {
     const result = await withReadProgress('threshold', options.quiet, () => computeThreshold({
       scores: options.scores,
       model: options.model,
@@ -22,6 +22,7 @@ export function register(program: Command): void {
       output: options.output,
       idColumn: options.idColumn,
       shard: resolveShard(options),
+      allowMismatch: options.allowMismatch,
     }));
     if ('value' in result) process.stdout.write(`remove rows with risk >= ${result.value} (the ${result.k}-th largest of ${result.scored} scored rows)\n`);
     else process.stdout.write(`shard ${result.rank.index}/${result.rank.count}: ${result.scored} scored rows sorted; join the shards with 'memsieve merge ${options.output}'\n`);

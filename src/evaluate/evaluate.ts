@@ -11,6 +11,8 @@ import { chooseThreshold, type ThresholdChoice } from '../filter/threshold.js';
 import { averagePrecision, binaryMetrics, loadRiskModel, predictRisk, rocAuc, rocCurve, thinRocCurve } from '../risk/index.js';
 import { readRiskData } from '../risk/train.js';
 import { VERSION } from '../version.js';
+import { warn } from '../progress.js';
+import { checkScoresProvenance, describeTransfer, type GuardedField } from '../stage/provenance.js';
 import { calibration } from './calibration.js';
 import { EVALUATION_SCHEMA, type Evaluation } from './schema.js';
 
@@ -26,6 +28,8 @@ export interface EvaluateOptions extends ThresholdChoice {
   idColumn?: string;
   /** equal-width bins of the reliability curve and ECE */
   bins?: number;
+  /** provenance fields that may differ between the scores and the model's training scores */
+  allowMismatch?: GuardedField[];
 }
 
 export async function evaluateRiskModel(options: EvaluateOptions): Promise<Evaluation> {
@@ -34,6 +38,7 @@ export async function evaluateRiskModel(options: EvaluateOptions): Promise<Evalu
   const bins = options.bins ?? DEFAULT_CALIBRATION_BINS;
   if (!(Number.isInteger(bins) && bins >= 1)) throw new UserError(`--bins must be a whole number >= 1, got ${bins}`);
   const model = await loadRiskModel(options.model);
+  const scoring = await checkScoresProvenance([options.scores], model.provenance.scoring ?? null, { scores: options.scores, model: options.model }, options.allowMismatch);
   const { data, scoresRows, labelsRows } = await readRiskData({ scores: options.scores, labels: options.labels, idColumn, labelColumn, features: model.features, command: 'evaluate' });
   const positives = data.labels.reduce((s, v) => s + v, 0);
   const n = data.labels.length;
@@ -59,6 +64,8 @@ export async function evaluateRiskModel(options: EvaluateOptions): Promise<Evalu
   // a figure needs no more than ~1,000 points
   const roc = thinRocCurve(rocCurve(data.labels, risk), 500);
   const [modelSha, scoresSha, labelsSha] = await Promise.all([sha256File(options.model), sha256File(options.scores), sha256File(options.labels)]);
+  // once every input is read and checked: a bad-input error comes alone
+  for (const line of scoring.warnings) warn(line);
   const trainedOn = model.provenance.inputs;
   return {
     schema: EVALUATION_SCHEMA,
@@ -79,6 +86,7 @@ export async function evaluateRiskModel(options: EvaluateOptions): Promise<Evalu
     at_threshold: { removed, removed_fraction: removed / n, caught, recall: at.recall, precision: at.precision, f1: at.f1 },
     calibration: calibration(data.labels, risk, bins),
     roc: { fpr: roc.fpr, tpr: roc.tpr },
+    scoring,
   };
 }
 
@@ -100,6 +108,7 @@ export function summarizeEvaluation(e: Evaluation): string {
     `at risk >= ${t.value.toPrecision(6)} (${t.method}${t.requested === null ? '' : ` ${t.requested}`}): removes ${a.removed} rows (${pct(a.removed_fraction)}), ` +
       `recall ${a.recall.toFixed(4)} (${a.caught} of ${e.rows.positives} memorized), precision ${a.precision.toFixed(4)}`,
     `calibration: ECE ${e.calibration.ece.toFixed(4)} (${e.calibration.bins} equal-width bins), Brier ${e.calibration.brier.toFixed(4)}`,
+    ...[e.scoring && describeTransfer(e.scoring)].filter((line): line is string => Boolean(line)),
   ].join('\n') + '\n';
 }
 

@@ -2,8 +2,10 @@
 // field in docs/risk.md ("memsieve evaluate").
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../errors.js';
-import type { Threshold } from '../filter/threshold.js';
+
 import type { Calibration } from './calibration.js';
+import type { ScoringCheck } from '../stage/provenance.js';
+import type { Threshold } from '../filter/types.js';
 
 export const EVALUATION_SCHEMA = 'memsieve.evaluation/v1';
 
@@ -45,6 +47,8 @@ export interface Evaluation {
   calibration: Calibration;
   /** ROC curve on these rows (scikit-learn's roc_curve with drop_intermediate), for the figure */
   roc: { fpr: number[]; tpr: number[] };
+  /** the scores' provenance against the model's training scores' (docs/provenance.md); absent in older files */
+  scoring?: ScoringCheck;
 }
 
 /** Reads and checks an evaluation file; `option` names the CLI option in errors. */

@@ -4,30 +4,35 @@
 // succeeded; the manifest is written last, so a folder with a manifest.json holds a complete run.
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UserError } from '../errors.js';
+import { RefusedError, UserError } from '../errors.js';
+import { metadataSidecarPath, renameWithSidecar } from '../io/metadata.js';
+import { warn } from '../progress.js';
+import { checkScoresProvenance, describeTransfer, type GuardedField } from '../stage/provenance.js';
+import { DriftCounter, describeDrift, driftOf, driftRanges, driftWarning } from './drift.js';
 import { detectFormat, openReader, openWriter, sha256File, withColumns, withSchemaMetadata, writeFileAtomic } from '../io/index.js';
 import type { BatchWriter } from '../io/types.js';
 import { stagedPathFor, sweepStaged } from '../io/litter.js';
 import { loadRiskModel } from '../risk/index.js';
 import type { RiskModel } from '../risk/index.js';
 import { loadEvaluation } from '../evaluate/schema.js';
-import { modelScorer, ruleScorer, type RowScorer } from './scorer.js';
+import { modelScorer, ruleScorer } from './scorer.js';
 import { parseRule, ruleCutEdges, type Rule } from './rule.js';
 import { renderFilterReport } from '../report/filter-report.js';
 import { VERSION } from '../version.js';
 import { FINGERPRINT_ALGORITHM, MultisetHash, ROW_ENCODING, RowHasher } from './fingerprint.js';
 import { FineHistogramBuilder, RISK_BINS, SplitHistogramBuilder, fixedEdges, profileDistributions, type FilterProfile } from './histogram.js';
-import { FILTER_OUTPUT_KEY, MANIFEST_SCHEMA, splitSummary, type FileEntry, type Manifest, type RemovedRow, type TrainedOn } from './manifest.js';
+import { FILTER_OUTPUT_KEY, MANIFEST_SCHEMA, splitSummary, type FileEntry, type Manifest, type TrainedOn } from './manifest.js';
 import { idAt, readRiskIndex, requireColumn, scoresColumns, type RiskIndex } from './scores.js';
 import { missingColumnError } from '../io/missing-column.js';
 import { ID_HINT } from '../io/add-ids.js';
 import { float64Column } from '../score/columns.js';
-import { chooseThreshold, type Threshold, type ThresholdChoice } from './threshold.js';
+import { chooseThreshold, type ThresholdChoice } from './threshold.js';
 import { readThresholdFile } from './threshold-file.js';
 import { relativeTo } from './paths.js';
 import { REMOVED_LIST_FILE, RemovedListWriter } from './removed-list.js';
 import { splitRows } from './take.js';
 import type { Shard, ShardLedger } from '../stage/shard.js';
+import type { RemovedRow, RowScorer, Threshold } from './types.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const REPORT_FILE = 'report.html';
@@ -64,7 +69,14 @@ export interface FilterOptions extends ThresholdChoice {
   profileUnits?: Shard;
   /** a threshold file from `memsieve threshold` (the corpus-wide --remove-top cut, src/filter/threshold-file.ts) */
   thresholdFrom?: string;
+  /** provenance fields that may differ between the scores and the model's training scores */
+  allowMismatch?: GuardedField[];
+  /** refuse (exit 3, nothing written) to remove more than this share of the rows; default DEFAULT_MAX_REMOVED */
+  maxRemoved?: number;
 }
+
+/** filter refuses to remove more than half of a corpus unless told to (--max-removed). */
+export const DEFAULT_MAX_REMOVED = 0.5;
 
 export interface FilterResult {
   manifest: Manifest;
@@ -89,6 +101,11 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
 
   const decider = await loadDecider(options);
   const scoresFiles = options.scoresFiles ?? [options.scores];
+  const maxRemoved = options.maxRemoved ?? DEFAULT_MAX_REMOVED;
+  if (!(maxRemoved > 0 && maxRemoved <= 1)) throw new UserError(`--max-removed ${maxRemoved}: give a share of rows in (0, 1], e.g. 0.5 or 50%`);
+  // before any pass over the scores: scores made otherwise than the model's fail fast
+  const scoring = await checkScoresProvenance(scoresFiles, decider.model ? (decider.model.provenance.scoring ?? null) : undefined, { scores: options.scores, model: options.model! }, options.allowMismatch);
+  const warnings = [...scoring.warnings];
   // a shard joined with its own score parts never reads the whole scores file: its merge hashes it once
   const scoresSha = options.scoresFiles && !options.evaluation ? '' : await sha256File(options.scores);
   // before the passes over the scores: another model's evaluation fails fast
@@ -104,7 +121,13 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
     : options.thresholdFrom
       ? await readThresholdFile(options.thresholdFrom, { ...options, model: options.model! })
       : chooseThreshold(options, decider.model, index.unscored ? index.risk.filter((r) => !Number.isNaN(r)) : index.risk);
-  const profile = await profileScores(scoresFiles, decider.scorer, index, threshold.value, idColumn, options.profileUnits);
+  const profile = await profileScores(scoresFiles, decider, index, threshold.value, idColumn, options.profileUnits);
+  const drift = decider.model ? driftOf(profile.counts.drift!, driftRanges(decider.model)) : null;
+  const driftLine = driftWarning(drift);
+  if (driftLine) warnings.push(driftLine);
+  let removing = 0;
+  for (let r = 0; r < index.rows; r++) if (index.risk[r] >= threshold.value) removing++;
+  refuseRunaway(removing, index.rows, maxRemoved, [describeDrift(drift), describeTransfer(scoring)]);
 
   await mkdir(options.report, { recursive: true });
   const reportDir = options.report;
@@ -124,6 +147,8 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
     await clean.close();
     await removed.close();
     await list.close();
+    // once every input has been read: a bad-input error comes alone
+    for (const line of warnings) warn(line);
 
     const fileEntry = async (path: string, hashed = path): Promise<FileEntry> => ({ path: relativeTo(reportDir, path), sha256: await sha256File(hashed) });
     const rowsIn = split.kept + split.removed;
@@ -158,6 +183,10 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
       summary: splitSummary(rowsIn, split.kept, split.removed, split.unscored),
       distributions: profileDistributions(profile.counts, ruleCutEdges(decider.rule?.canonical)),
       removed_rows: { ...(await fileEntry(join(reportDir, REMOVED_LIST_FILE), listTemp)), rows: list.rows },
+      scoring,
+      ...(decider.model ? { drift } : {}),
+      max_removed: maxRemoved,
+      warnings,
     };
     const html = renderFilterReport(manifest, list.top.result());
     await writeFileAtomic(reportTemp, html);
@@ -166,8 +195,8 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
     // publish: drop a previous run's manifest first, so no manifest ever vouches for a mix of runs
     const manifestPath = join(reportDir, MANIFEST_FILE);
     await rm(manifestPath, { force: true });
-    await rename(cleanTemp, options.clean);
-    await rename(removedTemp, options.removed);
+    await renameWithSidecar(cleanTemp, options.clean);
+    await renameWithSidecar(removedTemp, options.removed);
     const reportPath = join(reportDir, REPORT_FILE);
     await rename(reportTemp, reportPath);
     await rename(listTemp, join(reportDir, REMOVED_LIST_FILE));
@@ -176,6 +205,7 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
   } catch (error) {
     for (const writer of writers) await writer.abort().catch(() => undefined);
     for (const temp of [cleanTemp, removedTemp, reportTemp, listTemp]) await rm(temp, { force: true });
+    for (const temp of [cleanTemp, removedTemp]) await rm(metadataSidecarPath(temp), { force: true });
     throw error;
   }
 }
@@ -203,6 +233,21 @@ async function loadDecider(options: FilterOptions): Promise<Decider> {
   }
   const model = await loadRiskModel(options.model!);
   return { scorer: modelScorer(model), model };
+}
+
+/**
+ * Refuses, before anything is written, a split that removes more than `maxRemoved` of the rows: a model
+ * applied to scores it was not made for can give every row a high risk. Exit 3, as a failed verdict.
+ */
+export function refuseRunaway(removed: number, rows: number, maxRemoved: number, reasons: (string | null)[]): void {
+  if (rows === 0 || removed / rows <= maxRemoved) return;
+  const percent = (x: number) => `${+(100 * x).toFixed(2)}%`;
+  const why = reasons.filter((r): r is string => r !== null);
+  throw new RefusedError(
+    `would remove ${removed} of ${rows} rows (${percent(removed / rows)}), more than --max-removed ${percent(maxRemoved)}; nothing was written. ` +
+      (why.length ? `${why.join('; ')}. ` : '') +
+      `Check that the scores were made with the models and settings the risk model was trained on (docs/provenance.md); if this removal is meant, pass --max-removed ${percent(Math.min(1, Math.ceil((100 * removed) / rows) / 100))}`,
+  );
 }
 
 /** Where the model was trained, from its provenance: this corpus when its scores file is the one filtered. */
@@ -292,8 +337,9 @@ class RemovedFeatures {
  * Second pass over the scores, now that the threshold is known: kept-vs-removed histograms (of the rows
  * in `units` only, so shards reading the whole scores file add up) and removed rows' features.
  */
-async function profileScores(scores: string[], scorer: RowScorer, index: RiskIndex, threshold: number, idColumn: string, units?: Shard): Promise<ScoresProfile> {
+async function profileScores(scores: string[], { scorer, model }: Decider, index: RiskIndex, threshold: number, idColumn: string, units?: Shard): Promise<ScoresProfile> {
   const source = `--scores ${scores.join(' ')}`;
+  const drift = model ? new DriftCounter(model) : null;
   const riskHistogram = new SplitHistogramBuilder(fixedEdges(0, 1, RISK_BINS));
   const histograms = scorer.columns.map(() => new FineHistogramBuilder());
   const removedFeatures = new RemovedFeatures(index.rows, scorer);
@@ -313,6 +359,7 @@ async function profileScores(scores: string[], scorer: RowScorer, index: RiskInd
       if (Number.isNaN(risk)) continue; // unscored: kept, in no histogram
       const removed = risk >= threshold;
       if (counted) {
+        drift?.add(features, i);
         riskHistogram.add(risk, removed);
         for (let j = 0; j < features.length; j++) histograms[j].add(features[j][i], removed);
       }
@@ -322,7 +369,7 @@ async function profileScores(scores: string[], scorer: RowScorer, index: RiskInd
   }
   if (row !== index.rows) throw new UserError(`${source} changed while filter was reading it (${index.rows} rows, then ${row}); run filter again`);
   return {
-    counts: { risk: riskHistogram.result(), features: Object.fromEntries(scorer.columns.map((name, j) => [name, histograms[j].result()])) },
+    counts: { risk: riskHistogram.result(), features: Object.fromEntries(scorer.columns.map((name, j) => [name, histograms[j].result()])), ...(drift ? { drift: drift.result() } : {}) },
     removedFeatures,
   };
 }

@@ -2,7 +2,9 @@
 // before any row is seen (risk: 50 equal bins on [0, 1]; features: log-spaced bins 1% wide), so the
 // sum of the shards' counts is exactly the single-process count, and the display bins are chosen only
 // from the summed counts (`displayHistogram`).
-import type { SplitHistogram } from './manifest.js';
+
+import { addDriftCounts, type DriftCounts } from './drift.js';
+import type { SplitHistogram } from './types.js';
 
 export function fixedEdges(lo: number, hi: number, bins: number): number[] {
   return Array.from({ length: bins + 1 }, (_, k) => (k === bins ? hi : lo + ((hi - lo) * k) / bins));
@@ -207,6 +209,8 @@ export function displayHistogram(fine: FineHistogram, bins: number): SplitHistog
 export interface FilterProfile {
   risk: SplitHistogram;
   features: Record<string, FineHistogram>;
+  /** rows outside the model's training range, by feature (absent with --rule) */
+  drift?: DriftCounts;
 }
 
 export const RISK_BINS = 50;
@@ -214,7 +218,8 @@ export const FEATURE_DISPLAY_BINS = 40;
 
 export function addProfiles(a: FilterProfile, b: FilterProfile): FilterProfile {
   const features = Object.fromEntries(Object.keys(a.features).map((name) => [name, new FineHistogramBuilder().addAll(a.features[name]).addAll(b.features[name]).result()]));
-  return { risk: addSplitHistograms(a.risk, b.risk), features };
+  const drift = a.drift && b.drift ? { drift: addDriftCounts(a.drift, b.drift) } : {};
+  return { risk: addSplitHistograms(a.risk, b.risk), features, ...drift };
 }
 
 /** The manifest's distributions, from the (summed) profile alone; `cuts`: a rule's threshold per column, put on a bin edge. */

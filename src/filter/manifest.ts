@@ -4,14 +4,14 @@ import { readFile } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 import type { MeanStd } from '../risk/index.js';
 import type { Evaluation } from '../evaluate/schema.js';
+import { describeTransfer, type ScoringCheck } from '../stage/provenance.js';
+import type { Drift } from './drift.js';
+import type { SplitHistogram, ThresholdMethod } from './types.js';
 
 /** Schema metadata on filter's outputs: `clean` (D_clean) or `removed`. JSONL outputs cannot carry it. */
 export const FILTER_OUTPUT_KEY = 'memsieve.filter.output';
 
 export const MANIFEST_SCHEMA = 'memsieve.manifest/v2';
-
-/** How the threshold was chosen: the option given, or the model's default. */
-export type ThresholdMethod = 'threshold' | 'remove_top' | 'target_recall' | 'model_default' | 'rule';
 
 export interface FileEntry {
   /** relative to the report folder (absolute when on another file system root) */
@@ -26,41 +26,12 @@ export interface DatasetEntry {
   fingerprint: string;
 }
 
-export interface RemovedRow {
-  id: string;
-  risk: number;
-  /** SHA-256 of the row's canonical encoding over `fingerprint.columns` */
-  row_sha256: string;
-  /** raw model features, by name */
-  features: Record<string, number>;
-  /**
-   * each feature's term of the model's log-odds, coefficient × standardized value: with the model's
-   * intercept they sum to logit(risk), so the largest terms say why the row was removed
-   */
-  log_odds: Record<string, number>;
-  /** --rule: the rule's clauses that hold for the row */
-  reason?: string[];
-  /** only with --include-text */
-  text?: string | null;
-}
-
 /** Where a risk model was trained (its risk.json provenance), against the corpus filtered. */
 export interface TrainedOn {
   scores: FileEntry;
   labels: FileEntry;
   /** the model was trained on this very scores file (same sha256): labels from this corpus's own student */
   this_corpus: boolean;
-}
-
-/** Histogram counts of one quantity for kept and removed rows over shared bin edges. */
-export interface SplitHistogram {
-  edges: number[];
-  kept: number[];
-  removed: number[];
-  /** values below edges[0] / above the last edge, counted in the first / last bin */
-  clipped: number;
-  /** bins of whole numbers [edge, next edge): every value of the column was an integer */
-  integer?: true;
 }
 
 export interface Manifest {
@@ -101,6 +72,29 @@ export interface Manifest {
   distributions: { risk: SplitHistogram; features: Record<string, SplitHistogram> };
   /** every removed row (RemovedRow, one JSON object a line), in the removed file's order */
   removed_rows: FileEntry & { rows: number };
+  /**
+   * how the scores were made against how the model's training scores were (docs/provenance.md): a
+   * transfer names both sides' models. Absent in manifests written before it was added.
+   */
+  scoring?: ScoringCheck;
+  /** per model feature, the share of scored rows outside the model's training range (absent with --rule or an older model) */
+  drift?: Drift | null;
+  /** the largest share of rows filter would remove (--max-removed) */
+  max_removed?: number;
+  /** what filter warned about, one line each */
+  warnings?: string[];
+}
+
+/** The result lines on scoring and drift: the transfer with both sides' models, each feature's share outside its training range. */
+export function describeScoring(manifest: Pick<Manifest, 'scoring' | 'drift'>): string {
+  const lines: string[] = [];
+  const transfer = manifest.scoring && describeTransfer(manifest.scoring);
+  if (transfer) lines.push(transfer);
+  if (manifest.drift) {
+    const shares = Object.entries(manifest.drift.features).map(([name, f]) => `${name} ${(100 * f.share).toFixed(1)}%`);
+    lines.push(`outside the model's training range: ${shares.join(', ')}`);
+  }
+  return lines.map((line) => `${line}\n`).join('');
 }
 
 /** The manifest's summary of a split. */

@@ -5,7 +5,7 @@ import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { UserError } from '../errors.js';
-import type { RemovedRow } from './manifest.js';
+import type { RemovedRow } from './types.js';
 
 export const REMOVED_LIST_FILE = 'removed-rows.jsonl';
 /** the report page lists this many removed rows, highest risk first */

@@ -2,27 +2,11 @@
 // columns (no model). Both read some scores columns per batch and give each row a number: the model
 // its risk, the rule 1 where it holds and 0 where not; NaN for a row that cannot be scored (kept).
 import { UserError } from '../errors.js';
-import type { Vector } from 'apache-arrow';
 import { featureSourceColumns, logOddsTerms, predictRisk, type RiskModel } from '../risk/index.js';
-import type { RemovedRow } from './manifest.js';
+import type { RowScorer, ScoresBatch } from './types.js';
 import { evaluateRule, ruleReasons, type Rule } from './rule.js';
 import { featureColumns, filesOf } from './scores.js';
 import { missingColumnError } from '../io/missing-column.js';
-
-type ScoresBatch = { getChild(name: string): Vector | null; schema: { fields: { name: string }[] }; numRows: number };
-
-export interface RowScorer {
-  /** the values read, in order (the report's feature figures): the model's features (log(column) included) or the rule's columns */
-  columns: string[];
-  /** the scores columns those values come from, each once */
-  reads: string[];
-  /** those columns of one batch as float64; NaN where the row cannot be scored */
-  read(batch: ScoresBatch, ids: string[], source: string): Float64Array[];
-  /** one number per row from the columns: risk, or 1/0 for a rule; NaN when a column is NaN */
-  predict(columns: Float64Array[]): Float64Array;
-  /** what removed-rows.jsonl says about a removed row, from its column values */
-  explain(x: ArrayLike<number>): Pick<RemovedRow, 'features' | 'log_odds' | 'reason'>;
-}
 
 export function modelScorer(model: RiskModel): RowScorer {
   return {

@@ -7,10 +7,11 @@ import { openReader } from '../io/index.js';
 import { ID_HINT } from '../io/add-ids.js';
 import { missingColumnError } from '../io/missing-column.js';
 import type { RiskModel } from '../risk/index.js';
-import type { RowScorer } from './scorer.js';
+
 import { nonPositiveError, parseFeature, transformFeatureValue } from '../risk/index.js';
 import { IdIndex } from '../id-index.js';
 import { outsideDomain, SUFFIX_COLUMNS, type ScoreColumn } from '../score/columns.js';
+import type { RowScorer } from './types.js';
 
 /** The scores column that tells a row too short to score (null features, by design) from a damaged one. */
 export const N_TOKENS_COLUMN = 'n_tokens';

@@ -6,21 +6,24 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { filterCorpus, MANIFEST_FILE, REPORT_FILE, type FilterOptions, type FilterResult } from './filter.js';
+import { DEFAULT_MAX_REMOVED, filterCorpus, MANIFEST_FILE, refuseRunaway, REPORT_FILE, type FilterOptions, type FilterResult } from './filter.js';
 import { addFingerprints } from './fingerprint.js';
-import { loadManifest, splitSummary, type Manifest, type RemovedRow } from './manifest.js';
+import { loadManifest, splitSummary, type Manifest } from './manifest.js';
 import { relativeTo, resolveFrom } from './paths.js';
 import { readRemovedList, REMOVED_LIST_FILE, RemovedListWriter } from './removed-list.js';
 import { openReader, sha256File } from '../io/index.js';
 import { renderFilterReport } from '../report/filter-report.js';
 import type { MergeHook } from '../stage/merge-hook.js';
-import { partPath, preparePart, ShardLedger, writeShardMarker, type Shard } from '../stage/shard.js';
+import { partPath, preparePart, ShardLedger, writeShardMarker, type Shard, type ShardMarker } from '../stage/shard.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { stagedPathFor, sweepStaged } from '../io/litter.js';
 import { addProfiles, profileDistributions, type FilterProfile } from './histogram.js';
 import { ruleCutEdges } from './rule.js';
 import { locateScoreParts } from './score-parts.js';
+import { describeDrift, driftOf, driftWarning } from './drift.js';
+import { describeTransfer } from '../stage/provenance.js';
 import { scoresIdentity, type ScoresIdentity } from './threshold-file.js';
+import type { RemovedRow } from './types.js';
 
 /** Runs filter on one shard: parts under CLEAN.parts/, REMOVED.parts/ and REPORT.parts/, then the marker. */
 export async function filterShard(options: FilterOptions, shard: Shard, log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<FilterResult> {
@@ -39,8 +42,12 @@ export async function filterShard(options: FilterOptions, shard: Shard, log: (li
     );
   }
   const ledger = new ShardLedger();
+  // joined with the whole scores file a shard sees every risk and checks the corpus-wide share itself;
+  // with its own score parts it sees only its rows, so the merge checks the total before joining any
+  const maxRemoved = options.maxRemoved ?? DEFAULT_MAX_REMOVED;
   const result = await filterCorpus({
     ...options,
+    maxRemoved: source.local ? 1 : maxRemoved,
     clean: await preparePart(options.clean, shard),
     removed: await preparePart(options.removed, shard),
     report: await preparePart(options.report, shard),
@@ -54,6 +61,7 @@ export async function filterShard(options: FilterOptions, shard: Shard, log: (li
     scores: await scoresIdentity(options.scores),
     scores_rows: source.local ? source.scoresRows : result.manifest.scores.rows,
     profile: result.profile,
+    max_removed: maxRemoved,
   };
   await writeShardMarker({
     kind: 'filter',
@@ -77,6 +85,29 @@ interface FilterShardExtra {
   scores_rows: number;
   /** exact histogram counts of this shard's rows */
   profile: FilterProfile;
+  /** the --max-removed share the run asked for (checked over all shards by checkFilterShards) */
+  max_removed: number;
+}
+
+/**
+ * Before any merged row is written: the shards together must not remove more than --max-removed of the
+ * corpus (a shard joined with its own score parts could not tell). Exit 3, nothing merged.
+ */
+export async function checkFilterShards(markers: ShardMarker[]): Promise<void> {
+  const extras = markers.map((m) => m.extra as unknown as FilterShardExtra);
+  const maxRemoved = extras[0].max_removed ?? DEFAULT_MAX_REMOVED;
+  const removed = markers.reduce((t, m) => t + (m.stats?.removed ?? 0), 0);
+  const rows = markers.reduce((t, m) => t + (m.stats?.rows_in ?? 0), 0);
+  if (rows === 0 || removed / rows <= maxRemoved) return;
+  const report = markers[0].outputs.report;
+  const first = await loadManifest(join(partPath(report, 0, markers.length), MANIFEST_FILE));
+  const profile = extras.map((e) => e.profile).reduce(addProfiles);
+  const drift = first.drift && profile.drift ? driftOf(profile.drift, rangesOf(first.drift)) : null;
+  refuseRunaway(removed, rows, maxRemoved, [describeDrift(drift), first.scoring ? describeTransfer(first.scoring) : null]);
+}
+
+function rangesOf(drift: NonNullable<Manifest['drift']>): Record<string, { low: number; high: number }> {
+  return Object.fromEntries(Object.entries(drift.features).map(([name, f]) => [name, { low: f.low, high: f.high }]));
 }
 
 /** The shard flags, dropped from the merged manifest's command line: it describes the whole run. */
@@ -127,6 +158,9 @@ export const mergeFilterReport: MergeHook = async (markers, merged) => {
     throw error;
   }
   const kept = merged.outputs.clean.rows;
+  const profile = extras.map((e) => e.profile).reduce(addProfiles);
+  // the shards' drift counts added up, against the same ranges
+  const drift = first.drift ? driftOf(profile.drift!, rangesOf(first.drift)) : null;
   const dropped = merged.outputs.removed.rows;
   const entry = async (path: string) => ({ path: relativeTo(report, path), sha256: await sha256File(path) });
   const manifest: Manifest = {
@@ -144,7 +178,11 @@ export const mergeFilterReport: MergeHook = async (markers, merged) => {
     removed: { files: [await entry(removed)], rows: dropped, fingerprint: fingerprint((p) => p.removed.fingerprint) },
     report: { path: REPORT_FILE, sha256: '' },
     summary: splitSummary(rowsIn, kept, dropped, sum((p) => p.summary.unscored ?? 0)),
-    distributions: profileDistributions(extras.map((e) => e.profile).reduce(addProfiles), ruleCutEdges(first.rule?.canonical)),
+    distributions: profileDistributions(profile, ruleCutEdges(first.rule?.canonical)),
+    // the shards' counts added up, against the same ranges
+    ...(first.drift ? { drift } : {}),
+    warnings: [...(first.scoring?.warnings ?? []), ...[driftWarning(drift)].filter((w): w is string => w !== null)],
+    max_removed: extras[0].max_removed ?? first.max_removed,
     removed_rows: { path: REMOVED_LIST_FILE, sha256: await sha256File(listTemp), rows: list.rows },
   };
   const manifestPath = join(report, MANIFEST_FILE);

@@ -14,7 +14,10 @@ import { featureSourceColumns, loadRiskModel, predictRisk } from '../risk/index.
 import type { MergeHook } from '../stage/merge-hook.js';
 import { partName, partsDir, writeShardMarker, type Shard, type ShardMarker } from '../stage/shard.js';
 import { featureColumns, idAt, requireColumn, scoresColumns } from './scores.js';
-import { chooseThreshold, type Threshold, type ThresholdChoice } from './threshold.js';
+import { checkScoresProvenance, type GuardedField, type ScoringCheck } from '../stage/provenance.js';
+import { warn } from '../progress.js';
+import { chooseThreshold, type ThresholdChoice } from './threshold.js';
+import type { Threshold } from './types.js';
 
 export const THRESHOLD_SCHEMA = 'memsieve.threshold/v1';
 
@@ -46,6 +49,8 @@ export interface ThresholdFile {
   scores: ScoresIdentity;
   /** map ranks the cut was reduced from (1: one process) */
   shards: number;
+  /** the scores' provenance against the model's training scores' (docs/provenance.md); absent in older files */
+  scoring?: ScoringCheck;
 }
 
 export interface ThresholdOptions {
@@ -55,6 +60,8 @@ export interface ThresholdOptions {
   output: string;
   idColumn?: string;
   shard?: Shard;
+  /** provenance fields that may differ between the scores and the model's training scores */
+  allowMismatch?: GuardedField[];
 }
 
 /** The part a map rank writes: its scored rows' risks, descending, as little-endian float64. */
@@ -70,6 +77,7 @@ export async function computeThreshold(options: ThresholdOptions): Promise<Thres
   if (!(f > 0 && f <= 1)) throw new UserError(`--remove-top ${f}: give a share of rows in (0, 1]`);
   const idColumn = options.idColumn ?? 'id';
   const model = await loadRiskModel(options.model);
+  const scoring = await checkScoresProvenance([scores], model.provenance.scoring ?? null, { scores, model: options.model }, options.allowMismatch);
   const modelEntry = { path: resolve(options.model), sha256: await sha256File(options.model) };
   const identity = await scoresIdentity(scores);
   const source = `--scores ${scores}`;
@@ -93,10 +101,12 @@ export async function computeThreshold(options: ThresholdOptions): Promise<Thres
   if (!shard) {
     if (scored === 0) throw new UserError(`${source}: every row is too short for the model's features; there is nothing to cut`);
     const cut = chooseThreshold({ removeTop: f }, model, mine);
-    const file: ThresholdFile = { schema: THRESHOLD_SCHEMA, method: 'remove_top', requested: f, value: cut.value, scored, k: Math.max(1, Math.ceil(f * scored)), model: modelEntry, scores: identity, shards: 1 };
+    const file: ThresholdFile = { schema: THRESHOLD_SCHEMA, method: 'remove_top', requested: f, value: cut.value, scored, k: Math.max(1, Math.ceil(f * scored)), model: modelEntry, scores: identity, shards: 1, scoring };
+    for (const line of scoring.warnings) warn(line);
     await writeFileAtomic(output, `${JSON.stringify(file, null, 1)}\n`);
     return file;
   }
+  for (const line of scoring.warnings) warn(line);
   mine.sort().reverse();
   await mkdir(partsDir(output), { recursive: true });
   await writeFileAtomic(riskPartPath(output, shard.index, shard.count), new Uint8Array(mine.buffer, mine.byteOffset, mine.byteLength));
@@ -107,7 +117,7 @@ export async function computeThreshold(options: ThresholdOptions): Promise<Thres
     outputs: { output },
     rows: {},
     stats: { scored },
-    extra: { requested: f, model: modelEntry, scores: identity },
+    extra: { requested: f, model: modelEntry, scores: identity, scoring },
   });
   return { rank: shard, scored };
 }
@@ -186,7 +196,7 @@ async function kthLargest(runs: SortedRun[], k: number): Promise<number> {
 /** The reduce: threshold.json from the map ranks' sorted parts. */
 export const mergeThreshold: MergeHook = async (markers: ShardMarker[]) => {
   const output = markers[0].outputs.output;
-  const first = markers[0].extra as { requested: number; model: ThresholdFile['model']; scores: ScoresIdentity };
+  const first = markers[0].extra as { requested: number; model: ThresholdFile['model']; scores: ScoresIdentity; scoring?: ScoringCheck };
   for (const m of markers) {
     if (JSON.stringify(m.extra) !== JSON.stringify(markers[0].extra)) {
       throw new UserError(`${output}: threshold shard ${m.index} used another model, scores or --remove-top than shard 0; rerun the threshold shards`);
@@ -203,7 +213,7 @@ export const mergeThreshold: MergeHook = async (markers: ShardMarker[]) => {
   try {
     for (const m of markers) runs.push(await SortedRun.open(riskPartPath(output, m.index, m.count), m.stats?.scored ?? 0));
     const value = await kthLargest(runs, k);
-    const file: ThresholdFile = { schema: THRESHOLD_SCHEMA, method: 'remove_top', requested: first.requested, value, scored, k, model: first.model, scores: first.scores, shards: markers.length };
+    const file: ThresholdFile = { schema: THRESHOLD_SCHEMA, method: 'remove_top', requested: first.requested, value, scored, k, model: first.model, scores: first.scores, shards: markers.length, ...(first.scoring ? { scoring: first.scoring } : {}) };
     await writeFileAtomic(output, `${JSON.stringify(file, null, 1)}\n`);
   } finally {
     for (const r of runs) await r.close();

@@ -2,7 +2,7 @@
 import { UserError } from '../errors.js';
 import type { RiskModel } from '../risk/index.js';
 import { thresholdForRecall } from '../risk/index.js';
-import type { ThresholdMethod } from './manifest.js';
+import type { Threshold } from './types.js';
 
 export interface ThresholdChoice {
   /** at most one of these; none means the model's default threshold */
@@ -10,12 +10,6 @@ export interface ThresholdChoice {
   /** fraction of rows to remove, in (0, 1] */
   removeTop?: number;
   targetRecall?: number;
-}
-
-export interface Threshold {
-  value: number;
-  method: ThresholdMethod;
-  requested: number | null;
 }
 
 export { parseFraction } from '../fraction.js';

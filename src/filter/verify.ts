@@ -8,14 +8,17 @@ import { openReader, sha256File } from '../io/index.js';
 import type { Batch } from '../io/types.js';
 import { addFingerprints, MissingColumnError, MultisetHash, RowHasher } from './fingerprint.js';
 import { MANIFEST_FILE } from './filter.js';
-import { loadManifest, type FileEntry, type Manifest, type RemovedRow } from './manifest.js';
+import { loadManifest, type FileEntry, type Manifest } from './manifest.js';
 import { resolveFrom } from './paths.js';
 import { readRemovedList } from './removed-list.js';
 import { IdIndex } from '../id-index.js';
-import { loadRiskModel } from '../risk/index.js';
+import { loadRiskModel, type RiskModel } from '../risk/index.js';
+import { checkScoring, readAgreedProvenance, type GuardedField } from '../stage/provenance.js';
+import { driftOf, driftRanges, measureDrift } from './drift.js';
 import { readRiskIndex, type RiskIndex } from './scores.js';
 import { modelScorer, ruleScorer } from './scorer.js';
 import { parseRule } from './rule.js';
+import type { RemovedRow } from './types.js';
 
 /** at most this many discrepancies of one kind are listed */
 const LISTED = 5;
@@ -66,6 +69,8 @@ export async function verifyReport(reportDir: string, options: VerifyOptions = {
 
   // the model's provenance and the evaluation, against the files they name
   problems.push(...(await checkProvenance(manifest, where)));
+  // how the scores were made and their drift, re-derived from the scores and the model
+  problems.push(...(await checkScoringAndDrift(manifest, where)));
 
   // 2. re-read the rows: counts and fingerprints over the input's columns
   const columns = manifest.fingerprint.columns;
@@ -189,6 +194,53 @@ async function checkProvenance(manifest: Manifest, where: (p: string) => string)
     }
   }
   return problems;
+}
+
+/**
+ * The manifest's scoring record (the scores' provenance against the model's training scores', the
+ * transfer, the mismatches allowed) and its drift figures, re-derived from the files.
+ */
+async function checkScoringAndDrift(manifest: Manifest, where: (p: string) => string): Promise<string[]> {
+  const problems: string[] = [];
+  const scoring = manifest.scoring;
+  const scoresFiles = manifest.scores.files.map((f) => where(f.path));
+  let model: RiskModel | null = null;
+  if (manifest.model) model = await loadRiskModel(where(manifest.model.path)).catch(() => null); // unreadable: reported by its hash
+  if (scoring) {
+    try {
+      const scores = await readAgreedProvenance(scoresFiles, 'score', 'scores');
+      if (!same(scores, scoring.scores)) problems.push(`scores ${manifest.scores.files[0]?.path}: the provenance in its metadata differs from the manifest's record of it`);
+      if (model) {
+        const trained = model.provenance.scoring ?? null;
+        if (!same(trained, scoring.trained)) problems.push(`model ${manifest.model!.path}: the provenance of its training scores differs from the manifest's record of it`);
+        const allowed = scoring.allowed_mismatches.map((d) => d.field as GuardedField);
+        const check = checkScoring(scores, trained, { scores: manifest.scores.files[0]?.path ?? '', model: manifest.model!.path }, allowed);
+        if (!same(check.transfer, scoring.transfer)) problems.push(`manifest's transfer record (${scoring.transfer.map((d) => d.field).join(', ') || 'none'}) differs from the scores and model (${check.transfer.map((d) => d.field).join(', ') || 'none'})`);
+        if (!same(check.allowed_mismatches, scoring.allowed_mismatches)) problems.push('manifest\'s allowed mismatches differ from what the scores and model differ in');
+      }
+    } catch (error) {
+      problems.push(`scoring provenance: ${(error as Error).message}`);
+    }
+  }
+  if (manifest.drift && model) {
+    try {
+      const drift = driftOf(await measureDrift(scoresFiles, model, manifest.id_column), driftRanges(model));
+      for (const [name, recorded] of Object.entries(manifest.drift.features)) {
+        const actual = drift?.features[name];
+        if (!actual || actual.outside !== recorded.outside || actual.rows !== recorded.rows || actual.low !== recorded.low || actual.high !== recorded.high) {
+          problems.push(`drift of ${name}: the manifest says ${recorded.outside} of ${recorded.rows} rows outside ${recorded.low}..${recorded.high}, the scores and model give ${actual ? `${actual.outside} of ${actual.rows} outside ${actual.low}..${actual.high}` : 'no range'}`);
+        }
+      }
+      if (drift && !same(drift.warned, manifest.drift.warned)) problems.push(`drift: the manifest warns of ${manifest.drift.warned.join(', ') || 'nothing'}, the figures of ${drift.warned.join(', ') || 'nothing'}`);
+    } catch (error) {
+      problems.push(`drift: cannot re-measure (${(error as Error).message})`);
+    }
+  }
+  return problems;
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** The risk (or rule value) filter computed, recomputed from the scores and the model or rule the manifest names. */

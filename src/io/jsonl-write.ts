@@ -1,5 +1,7 @@
+import { rm } from 'node:fs/promises';
 import { DataType, Type, type Vector } from 'apache-arrow';
 import { columnValues } from './columns.js';
+import { metadataSidecarPath, writeSidecar } from './metadata.js';
 import type { ByteSink } from './sink.js';
 import type { Batch, BatchWriter, ResumedOutput } from './types.js';
 
@@ -7,6 +9,7 @@ import type { Batch, BatchWriter, ResumedOutput } from './types.js';
 export class JsonlBatchWriter implements BatchWriter {
   rowsWritten = 0;
   readonly resumed?: ResumedOutput;
+  private metadata: Map<string, string> | null = null;
 
   constructor(
     readonly path: string,
@@ -20,6 +23,7 @@ export class JsonlBatchWriter implements BatchWriter {
   }
 
   async write(batch: Batch, stage?: unknown): Promise<void> {
+    this.metadata ??= batch.schema.metadata;
     const keys = batch.schema.fields.map((f) => JSON.stringify(f.name));
     const columns = batch.schema.fields.map((f, i) => jsonValues(batch.getChildAt(i)!, f.type));
     // floats keep a fraction (2.0) so the JSONL reader infers Float64 again, not Int64
@@ -35,8 +39,11 @@ export class JsonlBatchWriter implements BatchWriter {
     if (lines.length > 0) await this.sink.checkpoint?.(this.rowsWritten, null, stage);
   }
 
-  close(): Promise<void> {
-    return this.sink.close();
+  /** JSONL has no place for metadata: memsieve's keys go to a sidecar (metadata.ts), written after the rows */
+  async close(): Promise<void> {
+    if (this.path !== '-') await rm(metadataSidecarPath(this.path), { force: true });
+    await this.sink.close();
+    await writeSidecar(this.path, this.metadata);
   }
 
   abort(): Promise<void> {

@@ -9,6 +9,8 @@ import { statSync } from 'node:fs';
 import { projectSchema } from './columns.js';
 import type { Batch, BatchReader, ExpectedRows, Format, ReadOptions } from './types.js';
 import type { FileUnits } from './units.js';
+import { readSidecar } from './metadata.js';
+import { withSchemaMetadata } from './columns.js';
 
 export interface Shard {
   /** 0-based */
@@ -56,6 +58,9 @@ export function openReader(paths: string | string[], options: OpenReaderOptions 
     if (formats.every((f) => f === 'parquet') && files.length <= EXACT_TOTAL_FILES) exactRows = await shardRows(files, shard).catch(() => undefined); // a bad file is named by its reader below
     for (const [i, file] of files.entries()) {
       const source = await unitsOf(file, formats[i], batchRows, formats[0] === 'jsonl' ? schema : null, options);
+      // a JSONL file's metadata is in its sidecar: given back in the schema, as Parquet and Arrow do
+      const sidecar = formats[i] === 'jsonl' && file !== '-' ? Object.fromEntries(await readSidecar(file)) : {};
+      const withSidecar = (table: Table) => (Object.keys(sidecar).length > 0 ? withSchemaMetadata(table, sidecar) : table);
       let checked = false;
       const fileStart = sizes.slice(0, i).reduce<number>((sum, s) => sum + (s ?? 0), 0);
       for await (const unit of source.units) {
@@ -91,10 +96,10 @@ export function openReader(paths: string | string[], options: OpenReaderOptions 
           advance();
           yielded++;
           countRowsRead(table.numRows, reader);
-          yield options.columns ? projectTable(table, options.columns) : table;
+          yield withSidecar(options.columns ? projectTable(table, options.columns) : table);
         }
       }
-      schema ??= source.schema();
+      if (!schema && source.schema()) schema = withSidecar(emptyTable(source.schema()!)).schema;
       if (sizes[i] !== undefined) bytesDone = fileStart + sizes[i]!;
     }
     if (yielded === 0 && schema) yield emptyTable(options.columns ? projectSchema(schema, options.columns) : schema);

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import type { MergeHook } from '../stage/merge-hook.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { partPath } from '../stage/shard.js';
+import { partPath, type ShardMarker } from '../stage/shard.js';
 
 /** audit: `<output>.summary.json` from the shards' summaries (counts summed, rates recomputed). */
 const mergeAuditSummary: MergeHook = async (markers, merged) => {
@@ -73,4 +73,9 @@ export const MERGE_HOOKS: Record<string, MergeHook | undefined> = {
   filter: mergeFilterReport,
   compare: mergeCompareReport,
   threshold: mergeThreshold,
+};
+
+/** Checks of a kind's shards before any row is merged (filter: --max-removed over the whole corpus). */
+export const MERGE_CHECKS: Record<string, ((markers: ShardMarker[]) => Promise<void>) | undefined> = {
+  filter: async (markers) => (await import('../filter/shard.js')).checkFilterShards(markers),
 };

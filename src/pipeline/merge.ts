@@ -9,8 +9,9 @@ import { UserError } from '../errors.js';
 import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
 import { detectFormat, expandInputs, openReader, openWriter } from '../io/index.js';
 import type { Batch, BatchWriter } from '../io/types.js';
-import { MERGE_HOOKS } from './merge-hooks.js';
+import { MERGE_CHECKS, MERGE_HOOKS } from './merge-hooks.js';
 import type { MergeResult } from '../stage/merge-hook.js';
+import { checkPartsAgree } from '../stage/provenance.js';
 import { MARKER_VERSION, markerPath, mergedRecordPath, partPath, partsDir, readShardMarker, type MergedRecord, type ShardMarker } from '../stage/shard.js';
 
 export type { MergeHook, MergeResult } from '../stage/merge-hook.js';
@@ -132,6 +133,8 @@ async function mergeOutput(markers: ShardMarker[], key: string): Promise<number>
   const count = markers.length;
   const final = markers[0].outputs[key];
   const parts = markers.map((m) => partPath(final, m.index, count));
+  // the merged file carries the parts' provenance: parts made with other models or settings do not make one file
+  await checkPartsAgree(parts);
   const units = await Promise.all(markers.map((m, s) => unitRows(m, key, parts[s])));
   const takers = parts.map((p) => new RowTaker(p, openReader(p)));
   const writer: BatchWriter = await openWriter(final);
@@ -172,6 +175,7 @@ export async function mergeShards(primaryOutput: string, options: MergeOptions =
   const markers = await readMarkers(primaryOutput, count);
   const kind = markers[0].kind;
   const hook = MERGE_HOOKS[kind];
+  await MERGE_CHECKS[kind]?.(markers);
   const result: MergeResult = { kind, count, outputs: {}, stats: {} };
   for (const m of markers) {
     for (const [name, value] of Object.entries(m.stats ?? {})) result.stats[name] = (result.stats[name] ?? 0) + value;

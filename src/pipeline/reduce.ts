@@ -14,12 +14,13 @@ export function thresholdStepFor(step: Step, workdir: string): Step | null {
   const removeTop = option('--remove-top');
   if (removeTop === undefined || removeTop === false) return null;
   const idColumn = option('--id-column');
+  const allowMismatch = option('--allow-mismatch');
   return {
     id: `${step.id}.threshold`,
     kind: 'threshold',
     inputs: { scores: step.inputs.scores, model: step.inputs.model },
     outputs: { output: join(workdir, 'steps', `${step.id}.threshold.json`) },
-    options: { 'remove-top': removeTop, ...(idColumn !== undefined ? { 'id-column': idColumn } : {}) },
+    options: { 'remove-top': removeTop, ...(idColumn !== undefined ? { 'id-column': idColumn } : {}), ...(allowMismatch !== undefined ? { 'allow-mismatch': allowMismatch } : {}) },
     shards: step.shards,
     gpus: 0,
     slurm: step.slurm,

@@ -284,6 +284,8 @@ export function loadPipeline(file: string, options: LoadOptions = {}): Pipeline 
       delete overrides[name];
       continue;
     }
+    // a variable with no value has no default: the user must name it (a model, a tokenizer)
+    if (value === null) c.fail(['vars', name], `variable "${name}" has no default; set it with --set ${name}=...`);
     const text = scalarText(value);
     if (text === undefined) c.fail(['vars', name], 'expected a string or number');
     vars[name] = interpolate(c, text, vars, ['vars', name]);

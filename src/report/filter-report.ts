@@ -1,11 +1,13 @@
 // report.html of `memsieve filter`, built from the manifest alone: summary, risk histogram with the
 // threshold, the model's validation ROC curve, and each feature's distribution for kept vs removed
 // rows (Borkar et al. 2026, Figure 7).
-import type { Manifest, RemovedRow, SplitHistogram } from '../filter/manifest.js';
+import type { Manifest } from '../filter/manifest.js';
+import type { RemovedRow, SplitHistogram } from '../filter/types.js';
 import { integerCutEdge, parseRule, ruleCuts } from '../filter/rule.js';
 import { escapeHtml, figure, keyValueTable, page } from './html.js';
 import { evaluationRows, heldOutNote, reliabilityFigure, rocFigure } from './evaluation-report.js';
 import { formatTick, histogramChart, rocChart } from './svg.js';
+import { describeTransfer, type Provenance } from '../stage/provenance.js';
 
 const KEPT = '#2b6cb0';
 const REMOVED = '#c53030';
@@ -50,6 +52,8 @@ export function renderFilterReport(manifest: Manifest, topRemoved: RemovedRow[])
     ['input', manifest.input.files.map((f) => f.path).join(', ')],
     ['clean / removed', `${manifest.clean.files.map((f) => f.path).join(', ')} / ${manifest.removed.files.map((f) => f.path).join(', ')}`],
     ['created', `${manifest.created} by memsieve ${manifest.tool_version}`],
+    ...(manifest.scoring && describeTransfer(manifest.scoring) ? [['TRANSFER', describeTransfer(manifest.scoring)!] as [string, string]] : []),
+    ...(manifest.warnings ?? []).map((w) => ['WARNING', w] as [string, string]),
   ]);
 
   const risk = manifest.distributions.risk;
@@ -120,6 +124,7 @@ export function renderFilterReport(manifest: Manifest, topRemoved: RemovedRow[])
     summary,
     ...(model ? ['<h2>Risk and model</h2>', `<div class="figures">${riskFigure}${modelRocFigure}</div>`] : []),
     ...evaluationSection(manifest),
+    ...provenanceSection(manifest),
     `<h2>${rule ? 'Rule columns' : 'Features'} of kept vs removed rows</h2>`,
     `<div class="figures">${featureFigures.join('')}</div>`,
     `<h2>Removed rows</h2><p class="sub">${rows.length < manifest.removed_rows.rows ? `The ${rows.length} highest-risk of ${manifest.removed_rows.rows}; ` : ''}<code>${escapeHtml(manifest.removed_rows.path)}</code> lists every removed row with its content hash.</p>`,
@@ -154,6 +159,44 @@ function evaluationSection(manifest: Manifest): string[] {
     ...evaluationRows(e).map(([k, v]) => [k, k === 'threshold' ? v + differs : v] as [string, string]),
   ]);
   return ['<h2>Evaluation of the model (memsieve evaluate)</h2>', table, `<div class="figures">${rocFigure(e)}${reliabilityFigure(e)}</div>`];
+}
+
+/** How the scores were made against how the model's training scores were, and each feature's drift (docs/provenance.md). */
+function provenanceSection(manifest: Manifest): string[] {
+  const scoring = manifest.scoring;
+  if (!scoring) return [];
+  const { scores, trained } = scoring;
+  const model = (p: Provenance | null, role: string) => (p?.models[role] ? `${p.models[role].path} (sha256 ${p.models[role].sha256.slice(0, 12)}…)` : '—');
+  const specials = (p: Provenance | null) => (p ? `${p.tokenizer.special_tokens} (adds [${p.tokenizer.added_special_ids.leading.join(', ')}] before, [${p.tokenizer.added_special_ids.trailing.join(', ')}] after)` : '—');
+  const value = (p: Provenance | null, field: 'max_tokens' | 'prefix_tokens' | 'suffix_tokens' | 'temperature' | 'min_k' | 'backend' | 'dtype' | 'tool_version') => (p ? String(p[field] ?? '—') : '—');
+  const roles = [...new Set([...Object.keys(scores?.models ?? {}), ...Object.keys(trained?.models ?? {})])];
+  const rows: [string, string, string][] = [
+    ...roles.map((role) => [role, model(scores, role), model(trained, role)] as [string, string, string]),
+    ['tokenizer', scores ? `${scores.tokenizer.path} (sha256 ${scores.tokenizer.sha256.slice(0, 12)}…)` : '—', trained ? `${trained.tokenizer.path} (sha256 ${trained.tokenizer.sha256.slice(0, 12)}…)` : '—'],
+    ['special tokens', specials(scores), specials(trained)],
+    ...(['max_tokens', 'prefix_tokens', 'suffix_tokens', 'temperature', 'min_k', 'backend', 'dtype', 'tool_version'] as const).map((f) => [f, value(scores, f), value(trained, f)] as [string, string, string]),
+  ];
+  const differs = new Set([...scoring.transfer, ...scoring.allowed_mismatches, ...scoring.other_differences].map((d) => d.field));
+  const label = (field: string) => (field === 'special tokens' ? 'special_tokens' : field);
+  const table =
+    `<table><tr><th></th><th>these scores</th><th>${manifest.rule ? '' : "the model's training scores"}</th></tr>` +
+    rows.map(([field, a, b]) => `<tr${differs.has(label(field)) ? ' class="differs"' : ''}><td>${escapeHtml(field)}${differs.has(label(field)) ? ' <b>differs</b>' : ''}</td><td>${escapeHtml(a)}</td><td>${manifest.rule ? '' : escapeHtml(b)}</td></tr>`).join('') +
+    '</table>';
+  const notes = [
+    ...(describeTransfer(scoring) ? [`<p><b>${escapeHtml(describeTransfer(scoring)!)}</b>: allowed; the model's figures were measured on its own models' scores.</p>`] : []),
+    ...scoring.allowed_mismatches.map((d) => `<p><b>${escapeHtml(d.field)} differs</b> and was allowed with <code>--allow-mismatch ${escapeHtml(d.field)}</code>.</p>`),
+    ...scoring.warnings.map((w) => `<p>${escapeHtml(w)}</p>`),
+  ];
+  const drift = manifest.drift;
+  const driftTable = drift
+    ? `<p class="sub">Rows outside the range each feature was fitted on (risk.json's 0.1%–99.9% quantiles over the training rows); above ${100 * drift.warn_share}% the model extrapolates.</p>` +
+      `<table><tr><th>feature</th><th class="n">training range</th><th class="n">rows outside</th><th class="n">share</th></tr>` +
+      Object.entries(drift.features)
+        .map(([name, f]) => `<tr><td>${escapeHtml(name)}${drift.warned.includes(name) ? ' <b>drift</b>' : ''}</td><td class="n">${formatTick(f.low)} – ${formatTick(f.high)}</td><td class="n">${f.outside.toLocaleString('en-US')} of ${f.rows.toLocaleString('en-US')}</td><td class="n">${(100 * f.share).toFixed(2)}%</td></tr>`)
+        .join('') +
+      '</table>'
+    : '';
+  return ['<h2>How the scores were made</h2>', table, ...notes, ...(driftTable ? ['<h2>Drift from the training range</h2>', driftTable] : [])];
 }
 
 /** Per-bin counts as a share of each group, so a few hundred removed rows show beside thousands kept. */

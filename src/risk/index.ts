@@ -20,3 +20,5 @@ export { rocCurve, rocAuc, precisionRecallCurve, averagePrecision, binaryMetrics
 export type { BinaryMetrics } from './metrics.js';
 export { createRng } from './random.js';
 export type { Rng } from './random.js';
+export { featureRanges, outsideRange, sortedQuantile } from './range.js';
+export type { FeatureRange } from './range.js';

@@ -1,6 +1,8 @@
 // risk.json: the trained risk classifier, versioned. Documented field by field in docs/risk.md.
 import { readFile } from 'node:fs/promises';
 import { excerpt, UserError } from '../errors.js';
+import type { Provenance } from '../stage/provenance.js';
+import type { FeatureRange } from './range.js';
 
 export const RISK_SCHEMA = 'memsieve.risk/v1';
 
@@ -72,6 +74,14 @@ export interface RiskProvenance {
   /** rows the final model was fitted on: all positives and the sampled negatives */
   final_sample: { positives: number; negatives: number };
   solver: { method: 'newton'; penalty: 'l2'; C: number; iterations: number };
+  /**
+   * how the training scores were made (their file's provenance; docs/provenance.md): filter, evaluate
+   * and threshold compare the scores they are given with it. null: the scores recorded none.
+   * Absent in models written before it was added.
+   */
+  scoring?: Provenance | null;
+  /** how the labels were made, when they are an audit that recorded it */
+  labels_audit?: Provenance | null;
 }
 
 export interface RiskModel {
@@ -91,6 +101,8 @@ export interface RiskModel {
   /** validation precision-recall curve pooled over the trials' test sets */
   pr: PrCurve;
   provenance: RiskProvenance;
+  /** each feature's range over the labelled training rows (src/risk/range.ts); absent in older models */
+  feature_ranges?: Record<string, FeatureRange>;
 }
 
 /** JSON text of a model; +Infinity thresholds are written as null (JSON has no infinity). */

@@ -16,6 +16,9 @@ import {
 import { createRng, sampleWithoutReplacement, shuffle, type Rng } from './random.js';
 import { sha256File, writeFileAtomic } from '../io/index.js';
 import { readColumns } from './read.js';
+import { featureRanges } from './range.js';
+import { readProvenance } from '../stage/provenance.js';
+import { warn } from '../progress.js';
 import { featureSourceColumns, nonPositiveError, parseFeature, transformFeatureValue } from './feature.js';
 import { IdIndex } from '../id-index.js';
 import { outsideDomain } from '../score/columns.js';
@@ -93,6 +96,8 @@ export async function trainRiskModel(options: TrainOptions): Promise<RiskModel> 
   const result = runRiskProtocol(data, { seed, trials, negativesPerPositive, testFraction, threshold, C: options.C });
   const positives = data.labels.reduce((s, v) => s + v, 0);
   const [scoresSha, labelsSha] = await Promise.all([sha256File(options.scores), sha256File(options.labels)]);
+  const [scoring, labelsAudit] = await Promise.all([readProvenance(options.scores, 'score'), readProvenance(options.labels, 'audit')]);
+  if (!scoring) warn(`--scores ${options.scores} records no provenance (made by another tool or an older memsieve): filter cannot check that the scores it is given were made the same way`);
   return {
     schema: RISK_SCHEMA,
     features: featureNames,
@@ -123,7 +128,10 @@ export async function trainRiskModel(options: TrainOptions): Promise<RiskModel> 
       test_fraction: testFraction,
       final_sample: { positives: result.finalPositives, negatives: result.finalSample.length - result.finalPositives },
       solver: { method: 'newton', penalty: 'l2', C: options.C ?? 1, iterations: result.iterations },
+      scoring,
+      labels_audit: labelsAudit,
     },
+    feature_ranges: featureRanges(featureNames, data.features),
   };
 }
 

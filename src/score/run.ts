@@ -19,13 +19,29 @@ export interface ScoreCommandOptions extends ModelStageOptions {
 
 /** `memsieve score`: load the tokenizer and the backend (lazily: only here), then stream the corpus. */
 export async function score(options: ScoreCommandOptions): Promise<ScoreSummary> {
-  checkScoreOptions(withDefaults(SCORE_DEFAULTS, options));
+  const settings = withDefaults(SCORE_DEFAULTS, options);
+  checkScoreOptions(settings);
+  const backend = options.backend ?? 'onnx';
   return runModelStage(options, {
     kind: 'score',
     openBackend: (tokenizerVocab) => openPairScorer(options, tokenizerVocab),
-    run: (scorer, tokenizer, stream) =>
+    provenance: {
+      stage: 'score',
+      models: { teacher: options.teacher, baseline: options.baseline },
+      settings: {
+        max_tokens: settings.maxTokens,
+        prefix_tokens: settings.prefixTokens,
+        suffix_tokens: settings.suffixTokens,
+        temperature: settings.temperature,
+        min_k: settings.minK,
+        backend,
+        dtype: backend === 'torch' ? (options.dtype ?? 'auto') : null,
+      },
+    },
+    run: (scorer, tokenizer, stream, provenance) =>
       scoreCorpus(scorer, tokenizer, {
         ...stream,
+        provenance,
         temperature: options.temperature,
         prefixTokens: options.prefixTokens,
         suffixTokens: options.suffixTokens,

@@ -1,5 +1,5 @@
 import { withDefaults } from '../defaults.js';
-import { openReader, openWriter, withColumns } from '../io/index.js';
+import { openReader, openWriter, withColumns, withSchemaMetadata } from '../io/index.js';
 import { OrderedOutput, type PendingChunk } from '../io/ordered-output.js';
 import type { Batch, TextStreamOptions } from '../io/types.js';
 import type { PairScorer, PairScores, TokenIds } from '../models/types.js';
@@ -11,6 +11,7 @@ import { zlibBytes, zlibEntropy } from '../text/zlib.js';
 import { float64Column, int32Column, nullableBoolColumn, nullableInt32Column, type ScoreColumn } from './columns.js';
 import { emptyPairScores } from './features.js';
 import { UserError } from '../errors.js';
+import { provenanceMetadata, type Provenance } from '../stage/provenance.js';
 
 export interface ScoreOptions extends TextStreamOptions {
   temperature?: number;
@@ -20,6 +21,8 @@ export interface ScoreOptions extends TextStreamOptions {
   minK?: number;
   /** only the paper's columns (the others null): bench/score.ts's reference variant, not a CLI option */
   paperColumnsOnly?: boolean;
+  /** how the output is made: into its metadata and the summary */
+  provenance?: Provenance;
 }
 
 export interface ScoreSummary {
@@ -34,6 +37,8 @@ export interface ScoreSummary {
   tokens_per_s: number;
   /** rows an interrupted run had written, which this run continued after (0: started afresh) */
   resumed_rows: number;
+  /** how the scores were made, as their file's metadata records it (docs/provenance.md) */
+  provenance?: Provenance;
 }
 
 type ScoreCounts = Pick<ScoreSummary, 'rows' | 'tokens' | 'short_rows'>;
@@ -74,13 +79,15 @@ export async function scoreCorpus(scorer: PairScorer, tokenizer: Tokenizer, opti
   const leading = tokenizer.addedSpecialIds.leading.length;
   const textTokens = (ids: TokenIds) => ids.length - leading;
   const window = { prefixTokens: prefixTokens + leading, suffixTokens };
+  const metadata = options.provenance && provenanceMetadata(options.provenance);
   const assemble = (chunk: ScoreChunk) => {
     written.rows += chunk.batch.numRows;
     for (const ids of chunk.ids) {
       written.tokens += textTokens(ids);
       if (textTokens(ids) < prefixTokens + suffixTokens) written.short_rows++;
     }
-    return withColumns(chunk.batch, assembleColumns(chunk, leading));
+    const scored = withColumns(chunk.batch, assembleColumns(chunk, leading));
+    return metadata ? withSchemaMetadata(scored, metadata) : scored;
   };
   const output = new OrderedOutput<ScoreChunk>(writer, assemble, IN_FLIGHT, () => ({ ...written }));
   const progress = new Progress({ label: 'score', quiet: options.quiet, expected: () => reader.expected() });
@@ -139,6 +146,7 @@ export async function scoreCorpus(scorer: PairScorer, tokenizer: Tokenizer, opti
     seconds: Math.round(seconds * 1000) / 1000,
     tokens_per_s: Math.round((written.tokens - resumedTokens) / Math.max(seconds, 1e-9)),
     resumed_rows: resumed?.rows ?? 0,
+    ...(options.provenance ? { provenance: options.provenance } : {}),
   };
   progress.end();
   return summary;

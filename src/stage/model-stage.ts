@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { loadTokenizer, printTokenizerWarnings, type SpecialTokenPolicy, type Tokenizer } from '../text/tokenizer.js';
 import { defaultTokenizerThreads } from '../text/tokenizer-pool.js';
 import { stageFingerprint } from './fingerprint.js';
+import { buildProvenance, type Provenance, type ProvenanceSettings, type ProvenanceStage } from './provenance.js';
 import { preparePart, resolveShard, writeShardMarker, type ShardOptions } from './shard.js';
 
 /** Command options every model stage takes, as the CLI and the pipeline runner pass them. */
@@ -36,8 +37,10 @@ export interface ModelStageOptions extends ShardOptions {
 export interface ModelStage<B extends { close(): Promise<void> }, S> {
   kind: string;
   openBackend(tokenizerVocab: number): Promise<B>;
-  /** stream the corpus to `stream.output` (a part file when sharded) */
-  run(backend: B, tokenizer: Tokenizer, stream: TextStreamOptions): Promise<S>;
+  /** score and audit: the model files by role and the settings that shape the output, defaults applied (its provenance) */
+  provenance?: { stage: ProvenanceStage; models: Record<string, string>; settings: ProvenanceSettings };
+  /** stream the corpus to `stream.output` (a part file when sharded), recording `provenance` in it and in the summary */
+  run(backend: B, tokenizer: Tokenizer, stream: TextStreamOptions, provenance?: Provenance): Promise<S>;
   /** rows written and the counters merged across shards */
   shardStats(summary: S): { rows: number; stats: Record<string, number> };
 }
@@ -66,7 +69,8 @@ export async function runModelStage<B extends { close(): Promise<void> }, S>(opt
       // a rerun with the same arguments and inputs continues a killed run's output
       checkpoint: fingerprint === undefined ? undefined : { fingerprint, seconds: options.checkpointSeconds },
     };
-    const summary = await stage.run(backend, tokenizer, stream);
+    const provenance = stage.provenance && (await buildProvenance(stage.provenance.stage, stage.provenance.models, tokenizer, stage.provenance.settings));
+    const summary = await stage.run(backend, tokenizer, stream, provenance);
     if (shard) {
       const { rows, stats } = stage.shardStats(summary);
       await writeShardMarker({ kind: stage.kind, shard, inputs: options.input, outputs: { output: options.output }, rows: { output: rows }, stats });

@@ -1,14 +1,14 @@
 // The memorization drop as a verdict: two audits of students over the same rows (before and after
 // filtering), joined by id, with where the rows still memorized lie and whether the criteria hold.
 // Pure: read.ts reads the files and passes labels and id sets here.
-import { UserError } from '../errors.js';
+import { REFUSED_EXIT_CODE, UserError } from '../errors.js';
 import type { AuditLabels } from '../audit/overlap.js';
 import { IdIndex } from '../id-index.js';
 import { groupValues, type Binning, type GroupBinning, type GroupValue } from '../audit/groups.js';
 
 export const VERDICT_SCHEMA = 'memsieve.verdict/v1';
 /** exit status when a criterion is not met: distinct from bad input (2) and from a crash (1) */
-export const VERDICT_FAILED_EXIT_CODE = 3;
+export const VERDICT_FAILED_EXIT_CODE = REFUSED_EXIT_CODE;
 
 import type { DistillRecord } from '../torch/distill-record.js';
 

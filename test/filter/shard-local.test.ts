@@ -2,7 +2,8 @@
 // shards; scores made in as many shards, or in a multiple), shards on the whole-file path, and
 // --remove-top with ties straddling the cut through the threshold step's map ranks and reduce.
 // The cut is checked against risks computed here from risk.json (sigmoid of the standardized features).
-import { mkdirSync, readFileSync, utimesSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, utimesSync } from 'node:fs';
+import { RefusedError } from '../../src/errors.js';
 import { join } from 'node:path';
 import { Float64, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -139,6 +140,21 @@ describe('sharded filter equals one process', () => {
     const got = await sharded('sharded-16of4', scores, 4, { threshold: 0.2 }, false);
     for (const line of got.lines) expect(line).toMatch(/shard-local join with 4 score part\(s\)/);
     await expectSame(got, want);
+  }, 120_000);
+
+  it('--max-removed is the corpus-wide share: shards joined with their own parts leave it to the merge, which refuses before joining any row', async () => {
+    const scores = await scoreInShards('scores-max-removed.parquet', 4);
+    const out = outputs('max-removed-single');
+    await expect(filterCorpus({ input: corpus, scores, model: kit.model, ...out, threshold: 0.2, maxRemoved: 0.05 })).rejects.toThrow(RefusedError);
+    const sharded4 = outputs('max-removed-sharded');
+    for (let index = 0; index < 4; index++) await filterShard({ input: corpus, scores, model: kit.model, ...sharded4, threshold: 0.2, maxRemoved: 0.05 }, { index, count: 4 }, () => undefined);
+    const merged = mergeShards(sharded4.clean, { count: 4 });
+    await expect(merged).rejects.toThrow(RefusedError);
+    await expect(merged).rejects.toThrow(/^would remove \d+ of 5300 rows \([\d.]+%\), more than --max-removed 5%; nothing was written/);
+    for (const path of [sharded4.clean, sharded4.removed, join(sharded4.report, 'manifest.json')]) expect(existsSync(path), path).toBe(false);
+    // the whole-file path: every shard sees every risk and refuses itself
+    const whole = outputs('max-removed-whole');
+    await expect(filterShard({ input: corpus, scores: kit.scores, model: kit.model, ...whole, threshold: 0.2, maxRemoved: 0.05 }, { index: 0, count: 4 }, () => undefined)).rejects.toThrow(/more than --max-removed 5%/);
   }, 120_000);
 
   it('records, as one process does, that the model was trained on these very scores', async () => {

@@ -5,6 +5,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Bool, Float64, Table, Utf8, vectorFromArray } from 'apache-arrow';
+import { openWriter } from '../../src/io/index.js';
+import { readFileMetadata } from '../../src/io/metadata.js';
+import { withSchemaMetadata } from '../../src/io/index.js';
+import { FEATURES, makeKitInputs } from '../filter/kit-setup.js';
 import { missingShards } from '../../src/stage/shard.js';
 import { tempDir } from '../helpers/kit.js';
 import { buildOnce, CLI, ROOT } from './build.js';
@@ -27,6 +32,9 @@ function memsieve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> & {
   const done = new Promise<Run>((resolve) => child.once('close', (status) => resolve({ status, stderr })));
   return Object.assign(done, { pid: child.pid! });
 }
+
+/** apply.yaml's models: no defaults, the kit's named */
+const KIT_MODELS = ['teacher.onnx', 'baseline.onnx', 'tokenizer.json'].flatMap((file) => ['--set', `${file.split('.')[0]}=${join(ROOT, 'fixtures', 'brown-tiny', file)}`]);
 
 const kitArgs = (corpus: string, out: string, ...more: string[]) => ['run', KIT_YAML, '--set', `corpus=${corpus}`, '--set', `out=${out}`, ...more];
 
@@ -218,7 +226,7 @@ describe('memsieve run, local executor', () => {
   it('pipelines/apply.yaml applies the trained risk model: the same scores, the rows at the target recall removed', async () => {
     const out = join(dir, 'apply');
     const risk = join(reference, 'risk.json');
-    const run = await memsieve(['run', join(ROOT, 'pipelines', 'apply.yaml'), '--set', `corpus=${corpus}`, '--set', `risk=${risk}`, '--set', `out=${out}`]);
+    const run = await memsieve(['run', join(ROOT, 'pipelines', 'apply.yaml'), '--set', `corpus=${corpus}`, '--set', `risk=${risk}`, '--set', `out=${out}`, ...KIT_MODELS]);
     expect(run.status, run.stderr).toBe(0);
     const [scores, referenceScores] = await Promise.all([readRows(join(out, 'scores.parquet')), readRows(join(reference, 'scores.parquet'))]);
     expect(scores.map(stable)).toEqual(referenceScores.map(stable));
@@ -231,6 +239,57 @@ describe('memsieve run, local executor', () => {
     const removed = await readRows(join(out, 'removed.parquet'));
     expect(removed.map((row) => row.id)).toEqual(expected);
     expect(JSON.parse(readFileSync(join(out, 'report', 'manifest.json'), 'utf8')).threshold).toMatchObject({ method: 'target_recall', requested: 0.99, value: threshold });
+  }, 600_000);
+
+  it("the README's apply example on a corpus of other text with the kit's models and the kit's risk model refuses (exit 3) instead of removing everything", async () => {
+    // the kit's risk model (README: out/kit/risk.json), trained on the whole kit's features as these scores record them
+    const kit = await makeKitInputs();
+    const recorded = Object.fromEntries(await readFileMetadata(join(reference, 'scores.parquet')));
+    const kitScores = join(dir, 'kit-scores.parquet');
+    const columns: Record<string, any> = { id: vectorFromArray(kit.ids, new Utf8()) };
+    for (const name of FEATURES) columns[name] = vectorFromArray(kit.features[name], new Float64());
+    const scoresWriter = await openWriter(kitScores);
+    await scoresWriter.write(withSchemaMetadata(new Table(columns), recorded));
+    await scoresWriter.close();
+    const kitLabels = join(dir, 'kit-labels.parquet');
+    const labelsWriter = await openWriter(kitLabels);
+    await labelsWriter.write(new Table({ id: vectorFromArray(kit.ids, new Utf8()), mem_student: vectorFromArray(kit.memStudent, new Bool()) }));
+    await labelsWriter.close();
+    const kitRisk = join(dir, 'kit-risk.json');
+    const trained = await memsieve(['train', '--scores', kitScores, '--labels', kitLabels, '--label-column', 'mem_student', '--trials', '3', '--output', kitRisk]);
+    expect(trained.status, trained.stderr).toBe(0);
+
+    // other text: the slice's rows with their words reversed, which the kit's teacher never saw
+    const rows = await readRows(corpus);
+    const other = join(dir, 'other.parquet');
+    const writer = await openWriter(other);
+    await writer.write(new Table({
+      id: vectorFromArray(rows.map((r) => `other-${r.id}`), new Utf8()),
+      text: vectorFromArray(rows.map((r) => String(r.text).split(' ').reverse().join(' ')), new Utf8()),
+    }));
+    await writer.close();
+    const out = join(dir, 'apply-other');
+    const run = await memsieve(['run', join(ROOT, 'pipelines', 'apply.yaml'), '--set', `corpus=${other}`, '--set', `risk=${kitRisk}`, '--set', `out=${out}`, ...KIT_MODELS]);
+    expect(run.status, run.stderr).toBe(3);
+    expect(run.stderr).toMatch(/would remove (\d+) of 200 rows \((\d+(\.\d+)?)%\), more than --max-removed 50%; nothing was written/);
+    expect(run.stderr).toMatch(/rows outside the range the risk model was fitted on: teacher_ppl \d+(\.\d)?% \(training range/);
+    expect(run.stderr).toMatch(/pass --max-removed \d+%/);
+    // the scores were made (and name their models); nothing of the split was written
+    expect(existsSync(join(out, 'scores.parquet'))).toBe(true);
+    for (const name of ['clean.parquet', 'removed.parquet', 'report']) expect(existsSync(join(out, name)), name).toBe(false);
+
+    // the same scores under the 200-row slice's model: it goes the other way (keeps every row), and says the scores drift
+    const slice = join(dir, 'apply-other-slice');
+    mkdirSync(slice);
+    const filter = await memsieve(['filter', '--input', other, '--scores', join(out, 'scores.parquet'), '--model', join(reference, 'risk.json'),
+      '--clean', join(slice, 'clean.parquet'), '--removed', join(slice, 'removed.parquet'), '--report', join(slice, 'report')]);
+    expect(filter.status, filter.stderr).toBe(0);
+    expect(filter.stderr).toMatch(/memsieve: warning: rows outside the range the risk model was fitted on: teacher_ppl 100\.0%/);
+    const manifest = JSON.parse(readFileSync(join(slice, 'report', 'manifest.json'), 'utf8'));
+    expect(manifest.drift.warned).toContain('teacher_ppl');
+    expect(manifest.drift.features.teacher_ppl.share).toBe(1);
+    expect(manifest.scoring.transfer).toEqual([]); // the kit's models on both sides: drift, not transfer
+    expect(readFileSync(join(slice, 'report', 'report.html'), 'utf8')).toContain('Drift from the training range');
   }, 600_000);
 });
 

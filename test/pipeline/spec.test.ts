@@ -132,11 +132,25 @@ describe('checkStepFlags', () => {
   });
 
   it('accepts every shipped pipeline, in the order its steps need (pilot: sample after score, verdict last)', async () => {
+    const models = { teacher: 't', baseline: 'b', tokenizer: 'tok.json' };
     for (const name of ['kit.yaml', 'apply.yaml', 'pilot.yaml']) {
-      await expect(checkStepFlags(loadPipeline(join(ROOT, 'pipelines', name), { cwd: dir }), name)).resolves.toBeUndefined();
+      await expect(checkStepFlags(loadPipeline(join(ROOT, 'pipelines', name), { cwd: dir, set: name === 'kit.yaml' ? {} : models }), name)).resolves.toBeUndefined();
     }
-    const order = planSteps(loadPipeline(join(ROOT, 'pipelines', 'pilot.yaml'), { cwd: dir })).map((p) => p.step.id);
+    const order = planSteps(loadPipeline(join(ROOT, 'pipelines', 'pilot.yaml'), { cwd: dir, set: models })).map((p) => p.step.id);
     expect(order).toEqual(['score', 'sample', 'distill-pilot', 'audit-pilot', 'train', 'filter', 'verify', 'distill-clean', 'audit-clean', 'verdict']);
+  });
+});
+
+describe('variables without a default', () => {
+  it("apply.yaml and pilot.yaml name the teacher, baseline and tokenizer they need rather than take the kit's", () => {
+    for (const name of ['apply.yaml', 'pilot.yaml']) {
+      const file = join(ROOT, 'pipelines', name);
+      expect(() => loadPipeline(file, { cwd: dir })).toThrow(/key "vars\.teacher": variable "teacher" has no default; set it with --set teacher=\.\.\./);
+      expect(() => loadPipeline(file, { cwd: dir, set: { teacher: 't' } })).toThrow(/variable "baseline" has no default/);
+      expect(() => loadPipeline(file, { cwd: dir, set: { teacher: 't', baseline: 'b' } })).toThrow(/variable "tokenizer" has no default/);
+      const steps = loadPipeline(file, { cwd: dir, set: { teacher: 't', baseline: 'b', tokenizer: 'tok.json' } }).steps;
+      expect(steps.find((s) => s.kind === 'score')!.inputs).toMatchObject({ teacher: join(dir, 't'), baseline: join(dir, 'b'), tokenizer: join(dir, 'tok.json') });
+    }
   });
 });
 

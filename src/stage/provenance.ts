@@ -1,0 +1,303 @@
+// Provenance: how a model stage's output was made (memsieve version, the models' and tokenizer's
+// content hashes, the special tokens added, the token windows and settings). One home for it: score
+// and audit build it and write it into their output's metadata and summary; merge keeps it and
+// refuses parts that disagree; train copies the scores' into risk.json; filter, evaluate and
+// threshold compare the scores' with risk.json's and refuse a mismatch unless it is named in
+// --allow-mismatch. Documented in docs/provenance.md.
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { UserError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { sha256File } from '../io/hash.js';
+import { readFileMetadata } from '../io/metadata.js';
+import type { Format } from '../io/types.js';
+import type { SpecialTokenPolicy, Tokenizer } from '../text/tokenizer.js';
+import { VERSION } from '../version.js';
+
+export const PROVENANCE_SCHEMA = 'memsieve.provenance/v1';
+
+export type ProvenanceStage = 'score' | 'audit';
+
+/** A model file or checkpoint folder by its content (see modelIdentity). */
+export interface ModelIdentity {
+  path: string;
+  sha256: string;
+}
+
+export interface Provenance {
+  schema: typeof PROVENANCE_SCHEMA;
+  stage: ProvenanceStage;
+  tool_version: string;
+  /** by role: score's teacher and baseline, audit's model */
+  models: Record<string, ModelIdentity>;
+  tokenizer: ModelIdentity & {
+    special_tokens: SpecialTokenPolicy;
+    /** the ids encode put around every row's own ids */
+    added_special_ids: { leading: number[]; trailing: number[] };
+  };
+  max_tokens: number;
+  prefix_tokens: number;
+  suffix_tokens: number;
+  /** score's KL temperature (null for audit) */
+  temperature: number | null;
+  /** score's Min-K% share (null for audit) */
+  min_k: number | null;
+  backend: string;
+  /** torch backend weights as asked (auto, float32, bfloat16); null for onnx (the file's own) */
+  dtype: string | null;
+}
+
+/** The stage's settings that shape its numbers, defaults applied. */
+export type ProvenanceSettings = Pick<Provenance, 'max_tokens' | 'prefix_tokens' | 'suffix_tokens' | 'temperature' | 'min_k' | 'backend' | 'dtype'>;
+
+/** The metadata key of a stage's provenance: one key per stage, so an audit of scored rows keeps the scores' too. */
+export function provenanceKey(stage: ProvenanceStage): string {
+  return `memsieve.provenance.${stage}`;
+}
+
+/** A stage's provenance: hashes the models (cached, see modelIdentity) and reads the tokenizer's. */
+export async function buildProvenance(stage: ProvenanceStage, models: Record<string, string>, tokenizer: Tokenizer, settings: ProvenanceSettings): Promise<Provenance> {
+  const identities: Record<string, ModelIdentity> = {};
+  for (const [role, path] of Object.entries(models)) identities[role] = await modelIdentity(path);
+  return {
+    schema: PROVENANCE_SCHEMA,
+    stage,
+    tool_version: VERSION,
+    models: identities,
+    tokenizer: {
+      path: tokenizer.path,
+      sha256: tokenizer.sha256,
+      special_tokens: tokenizer.specialTokens,
+      added_special_ids: { leading: [...tokenizer.addedSpecialIds.leading], trailing: [...tokenizer.addedSpecialIds.trailing] },
+    },
+    ...settings,
+  };
+}
+
+/** The schema metadata entry an output carries. */
+export function provenanceMetadata(provenance: Provenance): Record<string, string> {
+  return { [provenanceKey(provenance.stage)]: JSON.stringify(provenance) };
+}
+
+/** A data file's recorded provenance of `stage`, or null when it has none (another tool, an older memsieve). */
+export async function readProvenance(path: string, stage: ProvenanceStage, format?: Format): Promise<Provenance | null> {
+  const text = (await readFileMetadata(path, format)).get(provenanceKey(stage));
+  if (text === undefined) return null;
+  return parseProvenance(text, `${path}: metadata ${provenanceKey(stage)}`);
+}
+
+/** Checks a provenance object (from a file's metadata or risk.json); `source` names it in errors. */
+export function parseProvenance(text: string | unknown, source: string): Provenance {
+  let raw: unknown = text;
+  if (typeof text === 'string') {
+    try {
+      raw = JSON.parse(text);
+    } catch (error) {
+      throw new UserError(`${source}: not JSON (${(error as Error).message}); the file was edited, write it again`);
+    }
+  }
+  const p = raw as Partial<Provenance> | null;
+  if (typeof p !== 'object' || p === null || p.schema !== PROVENANCE_SCHEMA || typeof p.models !== 'object' || typeof p.tokenizer?.sha256 !== 'string' || typeof p.max_tokens !== 'number') {
+    throw new UserError(`${source}: not a ${PROVENANCE_SCHEMA} record (schema ${JSON.stringify(p?.schema ?? null)}); write the file again with this memsieve`);
+  }
+  return p as Provenance;
+}
+
+/**
+ * The one provenance of several files read as one input (shard parts, several scores files): all
+ * must record the same (or all none); else which file differs from the first, and in what field.
+ */
+export async function readAgreedProvenance(paths: string[], stage: ProvenanceStage, option: string): Promise<Provenance | null> {
+  const records = await Promise.all(paths.map((path) => readProvenance(path, stage)));
+  for (let i = 1; i < records.length; i++) {
+    const difference = differenceOf(records[0], records[i]);
+    if (difference) {
+      throw new UserError(`${option} ${paths[i]}: ${difference.field} is ${show(difference.field, difference.b)} but ${paths[0]} has ${show(difference.field, difference.a)}; parts read together must be made with the same models and settings — make them again with one command`);
+    }
+  }
+  return records[0] ?? null;
+}
+
+/** Shard parts joined into one file (`memsieve merge`): each stage's provenance must be the same in all. */
+export async function checkPartsAgree(parts: string[]): Promise<void> {
+  for (const stage of ['score', 'audit'] as const) await readAgreedProvenance(parts, stage, 'part');
+}
+
+/** The fields a risk model's scores must share with the scores it is applied to (--allow-mismatch names them). */
+export const GUARDED_FIELDS = ['tokenizer', 'special_tokens', 'max_tokens', 'prefix_tokens', 'suffix_tokens', 'temperature', 'min_k'] as const;
+export type GuardedField = (typeof GUARDED_FIELDS)[number];
+
+/** A field's value on the two sides: the scores applied to, and the risk model's training scores. */
+export interface Difference {
+  field: string;
+  scores: unknown;
+  trained: unknown;
+}
+
+/** What filter, evaluate and threshold record of the scores against risk.json's training scores. */
+export interface ScoringCheck {
+  /** the scores' provenance (null: none recorded) */
+  scores: Provenance | null;
+  /** risk.json's training scores' provenance (null: none recorded) */
+  trained: Provenance | null;
+  /** another teacher or baseline: the model is applied to scores of other models (allowed, said) */
+  transfer: Difference[];
+  /** guarded fields that differ, allowed by --allow-mismatch */
+  allowed_mismatches: Difference[];
+  /** backend, dtype or memsieve version differ: recorded, not refused */
+  other_differences: Difference[];
+  /** one line each: what could not be checked */
+  warnings: string[];
+}
+
+/** --allow-mismatch's value: field names from GUARDED_FIELDS, comma-separated. */
+export function parseAllowMismatch(value: string, previous: GuardedField[] = []): GuardedField[] {
+  const fields = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const field of fields) {
+    if (!(GUARDED_FIELDS as readonly string[]).includes(field)) throw new UserError(`--allow-mismatch ${field}: not a field that is checked; use ${GUARDED_FIELDS.join(', ')}`);
+  }
+  return [...new Set([...previous, ...(fields as GuardedField[])])];
+}
+
+/**
+ * Compares the scores' provenance with the risk model's training scores'. A guarded field that differs
+ * and is not allowed is a UserError naming the field and both values; other models are a transfer.
+ */
+export function checkScoring(scores: Provenance | null, trained: Provenance | null, sources: { scores: string; model: string }, allow: readonly GuardedField[] = []): ScoringCheck {
+  const check: ScoringCheck = { scores, trained, transfer: [], allowed_mismatches: [], other_differences: [], warnings: [] };
+  if (!scores) check.warnings.push(`--scores ${sources.scores} records no provenance (made by another tool or an older memsieve): its tokenizer, settings and models cannot be checked against ${sources.model}`);
+  else if (!trained) check.warnings.push(`--model ${sources.model} records no provenance of its training scores (trained by an older memsieve, or on scores without it): the scores cannot be checked against it`);
+  if (!scores || !trained) return check;
+  for (const field of GUARDED_FIELDS) {
+    const [a, b] = [fieldValue(scores, field), fieldValue(trained, field)];
+    if (same(a, b)) continue;
+    if (!allow.includes(field)) {
+      throw new UserError(
+        `--scores ${sources.scores}: ${field} is ${show(field, a)}, but --model ${sources.model} was trained on scores with ${field} ${show(field, b)}; ` +
+          `score again as the model's scores were, or pass --allow-mismatch ${field} to apply it anyway`,
+      );
+    }
+    check.allowed_mismatches.push({ field, scores: a, trained: b });
+  }
+  const roles = [...new Set([...Object.keys(scores.models), ...Object.keys(trained.models)])];
+  for (const role of roles) {
+    const [a, b] = [scores.models[role] ?? null, trained.models[role] ?? null];
+    if (a?.sha256 !== b?.sha256) check.transfer.push({ field: role, scores: a, trained: b });
+  }
+  for (const field of ['backend', 'dtype', 'tool_version'] as const) {
+    if (scores[field] !== trained[field]) check.other_differences.push({ field, scores: scores[field], trained: trained[field] });
+  }
+  return check;
+}
+
+/**
+ * What filter, evaluate and threshold run first: the scores files' provenance against the risk model's
+ * training scores' (`trained`; undefined with no model, e.g. filter --rule: only recorded). Refuses a
+ * mismatch not in `allow`. The caller prints `warnings` once the inputs are read (a bad-input error first).
+ */
+export async function checkScoresProvenance(scoresFiles: string[], trained: Provenance | null | undefined, sources: { scores: string; model: string }, allow: readonly GuardedField[] = []): Promise<ScoringCheck> {
+  const scores = await readAgreedProvenance(scoresFiles, 'score', '--scores');
+  if (trained === undefined) return { scores, trained: null, transfer: [], allowed_mismatches: [], other_differences: [], warnings: [] };
+  return checkScoring(scores, trained, sources, allow);
+}
+
+/** One line naming a transfer's models on both sides, for summaries and reports. */
+export function describeTransfer(check: ScoringCheck): string | null {
+  if (check.transfer.length === 0) return null;
+  const side = (m: unknown) => (m ? `${(m as ModelIdentity).path} (sha256 ${(m as ModelIdentity).sha256.slice(0, 12)}…)` : 'none');
+  return `transfer: the risk model was trained on scores of other models — ${check.transfer.map((d) => `${d.field} ${side(d.scores)} here, ${side(d.trained)} in training`).join('; ')}`;
+}
+
+/** A field's value as compared: the tokenizer by content, the special tokens by policy and ids added. */
+function fieldValue(p: Provenance, field: GuardedField): unknown {
+  switch (field) {
+    case 'tokenizer':
+      return p.tokenizer.sha256;
+    case 'special_tokens':
+      return { policy: p.tokenizer.special_tokens, ...p.tokenizer.added_special_ids };
+    default:
+      return p[field];
+  }
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function show(field: string, value: unknown): string {
+  if (field === 'tokenizer' && typeof value === 'string') return `sha256 ${value.slice(0, 12)}…`;
+  if (field === 'special_tokens' && value && typeof value === 'object') {
+    const v = value as { policy: string; leading: number[]; trailing: number[] };
+    return `"${v.policy}" (adds [${v.leading.join(', ')}] before, [${v.trailing.join(', ')}] after)`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+/** The first field in which two files' provenance differ (null when the same, or both none). */
+function differenceOf(a: Provenance | null, b: Provenance | null): { field: string; a: unknown; b: unknown } | null {
+  if (!a || !b) return a === b ? null : { field: 'provenance', a: a ? 'recorded' : 'none', b: b ? 'recorded' : 'none' };
+  for (const field of GUARDED_FIELDS) if (!same(fieldValue(a, field), fieldValue(b, field))) return { field, a: fieldValue(a, field), b: fieldValue(b, field) };
+  for (const role of new Set([...Object.keys(a.models), ...Object.keys(b.models)])) {
+    if (a.models[role]?.sha256 !== b.models[role]?.sha256) return { field: role, a: a.models[role]?.path ?? null, b: b.models[role]?.path ?? null };
+  }
+  for (const field of ['backend', 'dtype', 'tool_version'] as const) if (a[field] !== b[field]) return { field, a: a[field], b: b[field] };
+  return null;
+}
+
+// --- model identity ---------------------------------------------------------------------------
+
+/** A checkpoint folder's files that make its numbers: the config and the weights (not tokenizer or generation settings). */
+const CHECKPOINT_FILE = /^(config\.json|.*\.(safetensors|bin|pt|pth|ckpt|onnx|onnx_data|data|gguf|h5|msgpack)|.*\.index\.json)$/;
+/** Files at least this large have their hash cached (smaller ones hash faster than the cache is read). */
+const CACHED_BYTES = 16 << 20;
+
+/**
+ * A model's content hash: of the .onnx file, or of a checkpoint folder's config and weight files (each
+ * file's sha256, by name, hashed together). Hashing reads every byte (about 2.5 s a GB on a 2-core machine, docs/provenance.md); the hash of a
+ * large file is cached by path, size and modification time in the user's cache folder, so a rerun
+ * does not read a multi-GB checkpoint again.
+ */
+export async function modelIdentity(path: string): Promise<ModelIdentity> {
+  const s = await stat(path).catch(() => null);
+  if (!s) throw new UserError(`${path}: no such model file or folder`);
+  if (!s.isDirectory()) return { path, sha256: await cachedSha256(path) };
+  const names = (await readdir(path)).sort();
+  const files: [string, string][] = [];
+  for (const name of names) {
+    if (!CHECKPOINT_FILE.test(name)) continue;
+    const inner = join(path, name);
+    if ((await stat(inner)).isFile()) files.push([name, await cachedSha256(inner)]);
+  }
+  if (files.length === 0) throw new UserError(`${path}: a folder with no config.json or weight files (*.safetensors, *.bin, *.pt); pass a model file or a checkpoint folder`);
+  return { path, sha256: createHash('sha256').update(JSON.stringify(files)).digest('hex') };
+}
+
+type HashCache = Record<string, { size: number; mtime_ms: number; sha256: string }>;
+
+/** MEMSIEVE_CACHE_DIR, else $XDG_CACHE_HOME/memsieve, else ~/.cache/memsieve. */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.MEMSIEVE_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'memsieve');
+}
+
+async function cachedSha256(path: string): Promise<string> {
+  const s = await stat(path);
+  if (s.size < CACHED_BYTES) return sha256File(path);
+  const key = resolve(path);
+  const file = join(cacheDir(), 'model-sha256.json');
+  const cache = await readFile(file, 'utf8').then((t) => JSON.parse(t) as HashCache).catch(() => ({}) as HashCache);
+  const hit = cache[key];
+  if (hit && hit.size === s.size && hit.mtime_ms === s.mtimeMs) return hit.sha256;
+  const sha256 = await sha256File(path);
+  // a cache that cannot be written only costs the next run a rehash
+  try {
+    await mkdir(cacheDir(), { recursive: true });
+    const latest = await readFile(file, 'utf8').then((t) => JSON.parse(t) as HashCache).catch(() => ({}) as HashCache);
+    await writeFileAtomic(file, `${JSON.stringify({ ...latest, [key]: { size: s.size, mtime_ms: s.mtimeMs, sha256 } })}\n`);
+  } catch {
+    // read-only home, full disk: go on without the cache
+  }
+  return sha256;
+}
+
