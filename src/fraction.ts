@@ -1,4 +1,4 @@
-// The one parser of every share-like option (--remove-top, --fraction, --min-drop, --target-recall,
+// The one parser of every share-like option (--remove-top, --max-removed, --fraction, --min-drop, --target-recall,
 // --min-k, --test-fraction, --approx-threshold): "0.1" and "10%" mean the same everywhere.
 import { UserError } from './errors.js';
 
