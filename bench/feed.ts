@@ -95,6 +95,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const load = [loadavg()[0]];
 const measured: string[] = [];
 const modelled: string[] = [];
+const needed: string[] = [];
 for (const [name, path] of TOKENIZERS) {
   const tokenizer = await loadTokenizer(path);
   type Steady = { rowsPerS: number[]; mainUs: number[]; othersUs: number[]; tokensPerRow: number };
@@ -134,6 +135,7 @@ for (const [name, path] of TOKENIZERS) {
   modelled.push(
     `| ${name} | ${Math.round(median(steady[0].mainUs))} | ${Math.round(m * 1e6)} | ${Math.round(w * 1e6)} | ${Math.round(tokensPerRow / w / 1000)}k (${Math.round(median(cores) / 1000)}k) | ${projected.toFixed(2)}× | ${Math.round(node / 1000)}k: ${node >= GOAL_TOKENS_PER_S ? '**yes**' : '**no**'} |`,
   );
+  needed.push(`${name.split(' (')[0]} ${Math.ceil((GOAL_TOKENS_PER_S * w) / tokensPerRow)}`);
   console.log(JSON.stringify({ tokenizer: name, tokens_per_row: tokensPerRow, encode_tokens_per_cpu_s: Math.round(median(cores)), ratio_2_over_1: ratio, rounds: roundRatios, steady }));
 }
 
@@ -175,4 +177,5 @@ Rates count kept tokens: \`encodeTruncated\` encodes a prefix of 6 × max-tokens
 holds too few tokens, then the whole text) and keeps the first max-tokens ids, so part of the work per row is the
 tokens past the cut. Gemma 3's tokenizer.json splits nothing before BPE (its normalizer turns spaces into ▁ before
 the pre-tokenizer looks for spaces), so its BPE merges run over the whole prefix at once; it is the slowest of the four.
+Tokenizer threads the goal needs at these per-core rates: ${needed.join(', ')} (a host with that many cores + 3).
 `);
