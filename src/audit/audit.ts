@@ -11,8 +11,7 @@ import type { Batch, TextStreamOptions } from '../io/types.js';
 import type { Generator, TokenIds } from '../models/types.js';
 import { Progress } from '../progress.js';
 import type { Tokenizer } from '../text/tokenizer.js';
-import { openBatchTokenizer, type BatchTokenizer } from '../text/tokenizer-pool.js';
-import { tokenizedBatches } from '../stage/tokenized.js';
+import { streamTokenized } from '../stage/tokenized.js';
 import { DEFAULT_APPROX_THRESHOLD } from './measures.js';
 import { DEFAULT_OSCILLATION_NGRAM, DEFAULT_OSCILLATION_THRESHOLD, measureOscillation } from './hallucination.js';
 import { AUDIT_METHODS, auditBatch, type AuditMethod, type RowAudit } from './methods.js';
@@ -174,45 +173,34 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
   const progress = new Progress({ label: 'audit', quiet: options.quiet, expected: () => reader.expected() });
   if (resumed) progress.note(`resuming after row ${resumed.rows}: the output of an interrupted run with the same arguments and inputs`);
   let tooShort = 0;
-  let encoder: BatchTokenizer | undefined;
-  try {
-    encoder = await openBatchTokenizer(tokenizer, options.tokenizerThreads ?? 1);
-    const batches = tokenizedBatches(reader, encoder, { textColumn, idColumn, maxTokens, firstRow: resumed?.rows ?? 0 });
-    for await (const { batch, ids, named, firstRow } of batches) {
-      const n = batch.numRows;
-      const chunk: AuditChunk = { batch, ids, audits: new Array(n).fill(null), remaining: 0 };
-      const eligible: number[] = [];
-      for (let i = 0; i < n; i++) {
-        if (ids[i].length - leading >= window) {
-          eligible.push(i);
-          continue;
-        }
-        tooShort++;
-        if (tooShort <= SHORT_ROWS_NAMED) {
-          const who = named ? `id ${String(batch.getChild(idColumn)!.get(i))}` : `row ${firstRow + i}`;
-          progress.note(`${who}: ${ids[i].length - leading} tokens < prefix ${prefixTokens} + suffix ${suffixTokens}; not audited (null measures)`);
-        }
+  const stream = { textColumn, idColumn, maxTokens, firstRow: resumed?.rows ?? 0 };
+  await streamTokenized(reader, tokenizer, options.tokenizerThreads ?? 1, stream, output, async ({ batch, ids, named, firstRow }) => {
+    const n = batch.numRows;
+    const chunk: AuditChunk = { batch, ids, audits: new Array(n).fill(null), remaining: 0 };
+    const eligible: number[] = [];
+    for (let i = 0; i < n; i++) {
+      if (ids[i].length - leading >= window) {
+        eligible.push(i);
+        continue;
       }
-      output.add(chunk);
-      for (let start = 0; start < eligible.length; start += batchSize) {
-        const members = eligible.slice(start, start + batchSize);
-        await output.run(chunk, async () => {
-          const audits = await auditBatch(generator, members.map((r) => ids[r]), plan);
-          members.forEach((r, j) => {
-            chunk.audits[r] = audits[j];
-          });
-          progress.add(members.length, members.length * suffixTokens);
-        });
+      tooShort++;
+      if (tooShort <= SHORT_ROWS_NAMED) {
+        const who = named ? `id ${String(batch.getChild(idColumn)!.get(i))}` : `row ${firstRow + i}`;
+        progress.note(`${who}: ${ids[i].length - leading} tokens < prefix ${prefixTokens} + suffix ${suffixTokens}; not audited (null measures)`);
       }
-      output.flush();
     }
-    await output.close();
-  } catch (error) {
-    await output.abort();
-    throw error;
-  } finally {
-    await encoder?.close();
-  }
+    output.add(chunk);
+    for (let start = 0; start < eligible.length; start += batchSize) {
+      const members = eligible.slice(start, start + batchSize);
+      await output.run(chunk, async () => {
+        const audits = await auditBatch(generator, members.map((r) => ids[r]), plan);
+        members.forEach((r, j) => {
+          chunk.audits[r] = audits[j];
+        });
+        progress.add(members.length, members.length * suffixTokens);
+      });
+    }
+  });
   const { memorized, approx_memorized: approx } = written;
   const audited = written.rows - written.too_short;
   const seconds = progress.seconds;

@@ -5,8 +5,7 @@ import type { Batch, TextStreamOptions } from '../io/types.js';
 import type { PairScorer, PairScores, TokenIds } from '../models/types.js';
 import { Progress } from '../progress.js';
 import type { Tokenizer } from '../text/tokenizer.js';
-import { openBatchTokenizer, type BatchTokenizer } from '../text/tokenizer-pool.js';
-import { tokenizedBatches } from '../stage/tokenized.js';
+import { streamTokenized } from '../stage/tokenized.js';
 import { zlibBytes, zlibEntropy } from '../text/zlib.js';
 import { float64Column, int32Column, nullableBoolColumn, nullableInt32Column, type ScoreColumn } from './columns.js';
 import { emptyPairScores } from './features.js';
@@ -94,48 +93,37 @@ export async function scoreCorpus(scorer: PairScorer, tokenizer: Tokenizer, opti
   if (resumed) progress.note(`resuming after row ${resumed.rows}: the output of an interrupted run with the same arguments and inputs`);
   let shortRows = 0;
   let saidIdMissing = false;
-  let encoder: BatchTokenizer | undefined;
-  try {
-    encoder = await openBatchTokenizer(tokenizer, options.tokenizerThreads ?? 1);
-    const batches = tokenizedBatches(reader, encoder, { textColumn, idColumn, maxTokens, firstRow: resumed?.rows ?? 0 });
-    for await (const { batch, texts, ids, named, firstRow } of batches) {
-      if (!saidIdMissing && !named) {
-        saidIdMissing = true;
-        progress.note(`no id column '${idColumn}': row indices identify rows in messages`);
-      }
-      const zlib = Int32Array.from(texts, zlibBytes);
-      const n = batch.numRows;
-      const chunk: ScoreChunk = { batch, ids, zlib, scores: emptyPairScores(n), remaining: 0 };
-      for (let i = 0; i < n; i++) {
-        if (textTokens(ids[i]) < prefixTokens + suffixTokens) {
-          shortRows++;
-          if (shortRows <= SHORT_ROWS_NAMED) {
-            progress.note(`row ${firstRow + i}: ${textTokens(ids[i])} tokens < prefix ${prefixTokens} + suffix ${suffixTokens}; suffix and memorization columns null`);
-          }
+  const stream = { textColumn, idColumn, maxTokens, firstRow: resumed?.rows ?? 0 };
+  await streamTokenized(reader, tokenizer, options.tokenizerThreads ?? 1, stream, output, async ({ batch, texts, ids, named, firstRow }) => {
+    if (!saidIdMissing && !named) {
+      saidIdMissing = true;
+      progress.note(`no id column '${idColumn}': row indices identify rows in messages`);
+    }
+    const zlib = Int32Array.from(texts, zlibBytes);
+    const n = batch.numRows;
+    const chunk: ScoreChunk = { batch, ids, zlib, scores: emptyPairScores(n), remaining: 0 };
+    for (let i = 0; i < n; i++) {
+      if (textTokens(ids[i]) < prefixTokens + suffixTokens) {
+        shortRows++;
+        if (shortRows <= SHORT_ROWS_NAMED) {
+          progress.note(`row ${firstRow + i}: ${textTokens(ids[i])} tokens < prefix ${prefixTokens} + suffix ${suffixTokens}; suffix and memorization columns null`);
         }
       }
-      output.add(chunk);
-      // length bucketing: similar lengths share a padded batch
-      const order = Array.from(ids.keys()).sort((a, b) => ids[a].length - ids[b].length);
-      for (let start = 0; start < n; start += batchSize) {
-        const rows = order.slice(start, start + batchSize);
-        await output.run(chunk, async () => {
-          const scores = await scorer.scorePairs(rows.map((r) => ids[r]), { ...window, temperature, minK, paperColumnsOnly });
-          for (const key of Object.keys(scores) as (keyof PairScores)[]) {
-            rows.forEach((r, k) => (chunk.scores[key][r] = scores[key][k]));
-          }
-          progress.add(rows.length, rows.reduce((sum, r) => sum + textTokens(ids[r]), 0));
-        });
-      }
-      output.flush();
     }
-    await output.close();
-  } catch (error) {
-    await output.abort();
-    throw error;
-  } finally {
-    await encoder?.close();
-  }
+    output.add(chunk);
+    // length bucketing: similar lengths share a padded batch
+    const order = Array.from(ids.keys()).sort((a, b) => ids[a].length - ids[b].length);
+    for (let start = 0; start < n; start += batchSize) {
+      const rows = order.slice(start, start + batchSize);
+      await output.run(chunk, async () => {
+        const scores = await scorer.scorePairs(rows.map((r) => ids[r]), { ...window, temperature, minK, paperColumnsOnly });
+        for (const key of Object.keys(scores) as (keyof PairScores)[]) {
+          rows.forEach((r, k) => (chunk.scores[key][r] = scores[key][k]));
+        }
+        progress.add(rows.length, rows.reduce((sum, r) => sum + textTokens(ids[r]), 0));
+      });
+    }
+  });
   const seconds = progress.seconds;
   const summary: ScoreSummary = {
     command: 'score',

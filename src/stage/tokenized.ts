@@ -3,7 +3,8 @@
 import type { Batch, BatchReader } from '../io/types.js';
 import type { TokenIds } from '../models/types.js';
 import { hasIdColumn, textsOf } from '../text/column.js';
-import type { BatchTokenizer } from '../text/tokenizer-pool.js';
+import { openBatchTokenizer, type BatchTokenizer } from '../text/tokenizer-pool.js';
+import type { Tokenizer } from '../text/tokenizer.js';
 import { readAhead } from './ahead.js';
 
 export interface TokenizedBatch {
@@ -37,4 +38,39 @@ export function tokenizedBatches(
     },
     READ_AHEAD,
   );
+}
+
+/** What streamTokenized needs of a stage's ordered output. */
+interface StageOutput {
+  flush(): void;
+  close(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/**
+ * The loop every model stage runs: each tokenized batch to `consume` (which queues its chunk on `output`),
+ * the output closed once all are in and aborted on any error, the tokenizer pool always closed.
+ */
+export async function streamTokenized(
+  reader: BatchReader,
+  tokenizer: Tokenizer,
+  threads: number,
+  o: { textColumn: string; idColumn?: string; maxTokens: number; firstRow: number },
+  output: StageOutput,
+  consume: (tokenized: TokenizedBatch) => Promise<void>,
+): Promise<void> {
+  let encoder: BatchTokenizer | undefined;
+  try {
+    encoder = await openBatchTokenizer(tokenizer, threads);
+    for await (const tokenized of tokenizedBatches(reader, encoder, o)) {
+      await consume(tokenized);
+      output.flush();
+    }
+    await output.close();
+  } catch (error) {
+    await output.abort();
+    throw error;
+  } finally {
+    await encoder?.close();
+  }
 }

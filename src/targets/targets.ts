@@ -9,8 +9,7 @@ import { OrderedOutput, type PendingChunk } from '../io/ordered-output.js';
 import type { Batch, TextStreamOptions } from '../io/types.js';
 import type { Generator, TokenIds } from '../models/types.js';
 import { Progress } from '../progress.js';
-import { tokenizedBatches } from '../stage/tokenized.js';
-import { openBatchTokenizer, type BatchTokenizer } from '../text/tokenizer-pool.js';
+import { streamTokenized } from '../stage/tokenized.js';
 import type { Tokenizer } from '../text/tokenizer.js';
 import { countLead } from '../audit/measures.js';
 import { DEFAULT_OSCILLATION_NGRAM, DEFAULT_OSCILLATION_THRESHOLD, measureOscillation } from '../audit/hallucination.js';
@@ -148,39 +147,28 @@ export async function generateTargets(teacher: Generator, tokenizer: Tokenizer, 
   if (resumed) progress.note(`resuming after row ${resumed.rows}: the output of an interrupted run with the same arguments and inputs`);
   // the leading special ids (e.g. a BOS) are context: the prompt is them + k text tokens, as audit's
   const k = prefixTokens + tokenizer.addedSpecialIds.leading.length;
-  let encoder: BatchTokenizer | undefined;
-  try {
-    encoder = await openBatchTokenizer(tokenizer, options.tokenizerThreads ?? 1);
-    const batches = tokenizedBatches(reader, encoder, { textColumn, idColumn, maxTokens, firstRow: resumed?.rows ?? 0 });
-    for await (const { batch, ids } of batches) {
-      const targets: RowTarget[] = ids.map((row) => ({ promptTokens: Math.min(k, row.length), prompt: row.subarray(0, k), continuation: new Int32Array(0), measures: null }));
-      const chunk: TargetsChunk = { batch, targets, remaining: 0 };
-      output.add(chunk);
-      // longest first, so each call decodes about as many tokens as each of its rows needs
-      const continued = ids.flatMap((row, i) => (row.length > k ? [i] : [])).sort((a, b) => ids[b].length - ids[a].length);
-      for (let start = 0; start < continued.length; start += batchSize) {
-        const members = continued.slice(start, start + batchSize);
-        const steps = ids[members[0]].length - k;
-        await output.run(chunk, async () => {
-          // greedy is causal: a row's first n tokens of a longer continuation are its n-token continuation
-          const generated = await teacher.greedy(members.map((i) => ids[i].subarray(0, k)), steps);
-          members.forEach((i, j) => {
-            const continuation = generated[j].slice(0, ids[i].length - k);
-            targets[i].continuation = continuation;
-            targets[i].measures = measureTarget(ids[i].subarray(k), continuation, oscillationNgram, oscillationThreshold);
-          });
-          progress.add(members.length, members.length * steps);
+  const stream = { textColumn, idColumn, maxTokens, firstRow: resumed?.rows ?? 0 };
+  await streamTokenized(reader, tokenizer, options.tokenizerThreads ?? 1, stream, output, async ({ batch, ids }) => {
+    const targets: RowTarget[] = ids.map((row) => ({ promptTokens: Math.min(k, row.length), prompt: row.subarray(0, k), continuation: new Int32Array(0), measures: null }));
+    const chunk: TargetsChunk = { batch, targets, remaining: 0 };
+    output.add(chunk);
+    // longest first, so each call decodes about as many tokens as each of its rows needs
+    const continued = ids.flatMap((row, i) => (row.length > k ? [i] : [])).sort((a, b) => ids[b].length - ids[a].length);
+    for (let start = 0; start < continued.length; start += batchSize) {
+      const members = continued.slice(start, start + batchSize);
+      const steps = ids[members[0]].length - k;
+      await output.run(chunk, async () => {
+        // greedy is causal: a row's first n tokens of a longer continuation are its n-token continuation
+        const generated = await teacher.greedy(members.map((i) => ids[i].subarray(0, k)), steps);
+        members.forEach((i, j) => {
+          const continuation = generated[j].slice(0, ids[i].length - k);
+          targets[i].continuation = continuation;
+          targets[i].measures = measureTarget(ids[i].subarray(k), continuation, oscillationNgram, oscillationThreshold);
         });
-      }
-      output.flush();
+        progress.add(members.length, members.length * steps);
+      });
     }
-    await output.close();
-  } catch (error) {
-    await output.abort();
-    throw error;
-  } finally {
-    await encoder?.close();
-  }
+  });
   const summary: TargetsSummary = {
     command: 'targets',
     teacher: options.teacher ?? null,
