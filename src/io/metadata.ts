@@ -8,7 +8,7 @@ import { parquetMetadataAsync, asyncBufferFromFile } from 'hyparquet';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
 import { detectFormat } from './format.js';
-import type { Format } from './types.js';
+import type { Format, InputNaming } from './types.js';
 
 /** Keys memsieve writes (provenance); these pass through every stage and go to JSONL sidecars. */
 export const MEMSIEVE_KEY_PREFIX = 'memsieve.';
@@ -19,9 +19,9 @@ export function metadataSidecarPath(path: string): string {
 }
 
 /** The key-value metadata of a data file (empty when it has none, or is stdin). */
-export async function readFileMetadata(path: string, format?: Format): Promise<Map<string, string>> {
+export async function readFileMetadata(path: string, format?: Format, naming?: InputNaming): Promise<Map<string, string>> {
   if (path === '-') return new Map();
-  switch (detectFormat(path, format)) {
+  switch (detectFormat(path, format, naming)) {
     case 'parquet': {
       let metadata;
       try {

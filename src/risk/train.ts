@@ -96,8 +96,8 @@ export async function trainRiskModel(options: TrainOptions): Promise<RiskModel> 
   const result = runRiskProtocol(data, { seed, trials, negativesPerPositive, testFraction, threshold, C: options.C });
   const positives = data.labels.reduce((s, v) => s + v, 0);
   const [scoresSha, labelsSha] = await Promise.all([sha256File(options.scores), sha256File(options.labels)]);
-  const [scoring, labelsAudit] = await Promise.all([readProvenance(options.scores, 'score'), readProvenance(options.labels, 'audit')]);
-  if (!scoring) warn(`--scores ${options.scores} records no provenance (made by another tool or an older memsieve): filter cannot check that the scores it is given were made the same way`);
+  const [scoring, labelsAudit] = await Promise.all([readProvenance(options.scores, 'score', undefined, '--scores'), readProvenance(options.labels, 'audit', undefined, '--labels')]);
+  if (!scoring) warn(`--scores ${options.scores} records no provenance (made by another tool or an older memsieve): the risk model will not record how its training scores were made, so filter cannot check later scores against them`);
   return {
     schema: RISK_SCHEMA,
     features: featureNames,

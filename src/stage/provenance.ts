@@ -12,7 +12,8 @@ import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { sha256File } from '../io/hash.js';
 import { readFileMetadata } from '../io/metadata.js';
-import type { Format } from '../io/types.js';
+import { expandInputs } from '../io/format.js';
+import type { Format, InputNaming } from '../io/types.js';
 import type { SpecialTokenPolicy, Tokenizer } from '../text/tokenizer.js';
 import { VERSION } from '../version.js';
 
@@ -82,8 +83,14 @@ export function provenanceMetadata(provenance: Provenance): Record<string, strin
 }
 
 /** A data file's recorded provenance of `stage`, or null when it has none (another tool, an older memsieve). */
-export async function readProvenance(path: string, stage: ProvenanceStage, format?: Format): Promise<Provenance | null> {
-  const text = (await readFileMetadata(path, format)).get(provenanceKey(stage));
+/** The provenance a file (or a folder's data files, which must agree) records for `stage`; `option` names it in errors. */
+export async function readProvenance(path: string, stage: ProvenanceStage, format?: Format, option?: string): Promise<Provenance | null> {
+  const naming = option === undefined ? undefined : { option };
+  return agreedProvenance(expandInputs(path, format, naming), stage, option ?? path, format);
+}
+
+async function fileProvenance(path: string, stage: ProvenanceStage, format: Format | undefined, naming: InputNaming): Promise<Provenance | null> {
+  const text = (await readFileMetadata(path, format, naming)).get(provenanceKey(stage));
   if (text === undefined) return null;
   return parseProvenance(text, `${path}: metadata ${provenanceKey(stage)}`);
 }
@@ -110,7 +117,11 @@ export function parseProvenance(text: string | unknown, source: string): Provena
  * must record the same (or all none); else which file differs from the first, and in what field.
  */
 export async function readAgreedProvenance(paths: string[], stage: ProvenanceStage, option: string): Promise<Provenance | null> {
-  const records = await Promise.all(paths.map((path) => readProvenance(path, stage)));
+  return agreedProvenance(expandInputs(paths, undefined, { option }), stage, option);
+}
+
+async function agreedProvenance(paths: string[], stage: ProvenanceStage, option: string, format?: Format): Promise<Provenance | null> {
+  const records = await Promise.all(paths.map((path) => fileProvenance(path, stage, format, { option })));
   for (let i = 1; i < records.length; i++) {
     const difference = differenceOf(records[0], records[i]);
     if (difference) {

@@ -2,7 +2,7 @@
 // goes, "no column" errors that list the file's columns and the name meant, hints naming flags the
 // command has, one fraction syntax (0.1 or 10%) on every fraction option, and one usage line after a
 // usage error rather than the whole help.
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { closestNames } from '../../src/io/missing-column.js';
@@ -162,6 +162,9 @@ describe('wrong input, wrong output: said, not silent', () => {
     expectUsageError(verdict(join(out, 'clean.parquet')), /--removed .*clean\.parquet is the filter's D_clean \(the rows it kept\), not its removed rows; give the filter's --removed file or its --report folder/);
     const cleanJsonl = join(dir, 'clean.jsonl');
     expect(runCli(['sample', '-i', join(out, 'clean.parquet'), '-o', cleanJsonl, '--fraction', '100%', '-q']).status).toBe(0);
+    // sample keeps the mark in the JSONL's metadata sidecar; without the sidecar the file is judged by its size
+    expectUsageError(verdict(cleanJsonl), /--removed .*clean\.jsonl is the filter's D_clean \(the rows it kept\)/);
+    rmSync(`${cleanJsonl}.metadata.json`);
     expectUsageError(verdict(cleanJsonl), /--removed .*clean\.jsonl: \d+ of the 5300 compared rows are in it \(9\d\.\d%\), more than a filter removes: is it D_clean\?/);
     for (const removed of [join(out, 'removed.parquet'), join(out, 'report')]) {
       const r = verdict(removed);

@@ -20,3 +20,6 @@ export function runCli(args: string[], options: { input?: string | Buffer; env?:
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
+
+/** stderr that is empty but for the one warning of inputs made without provenance (tests that build their own scores) */
+export const NOTHING_BUT_NO_PROVENANCE = /^(memsieve: warning: [^\n]* records no provenance [^\n]*\n)?$/;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { loadRiskModel, predictRisk, thresholdForRecall } from '../../src/risk/schema.js';
-import { runCli } from '../helpers/cli.js';
+import { NOTHING_BUT_NO_PROVENANCE, runCli } from '../helpers/cli.js';
 import { kitCorpus, kitGolden, tempDir } from '../helpers/kit.js';
 
 describe('train on the brown-tiny kit', () => {
@@ -40,7 +40,7 @@ describe('train on the brown-tiny kit', () => {
       ],
     });
     const result = runCli(['train', '--scores', scores, '--labels', labels, '--label-column', 'mem_student', '--trials', '20', '--output', output, '--quiet']);
-    expect(result.stderr).toBe(''); // --quiet: no progress, should the run pass 10 s
+    expect(result.stderr).toMatch(NOTHING_BUT_NO_PROVENANCE); // --quiet: no progress, should the run pass 10 s
     expect(result.status).toBe(0);
 
     const model = await loadRiskModel(output);

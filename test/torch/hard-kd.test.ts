@@ -72,7 +72,7 @@ describe.skipIf(noTorch)('distill --mode hard: targets as data', () => {
     expect(removedByHand).toBeLessThan(24);
     const clean = join(dir, 'targets-clean.parquet');
     const f = runCli(['filter', '--input', targets, '--scores', targets, '--rule', `top_ngram_count >= ${cut}`, '--clean', clean,
-      '--removed', join(dir, 'targets-removed.parquet'), '--report', join(dir, 'targets-report'), '-q']);
+      '--removed', join(dir, 'targets-removed.parquet'), '--report', join(dir, 'targets-report'), '--max-removed', '100%', '-q']);
     expect(f.status, f.stderr).toBe(0);
     const out2 = join(dir, 'student-filtered');
     const sequences = join(dir, 'filtered.tokens');
