@@ -5,14 +5,21 @@ import type { MergeHook } from '../stage/merge-hook.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { partPath, type ShardMarker } from '../stage/shard.js';
 
+/** The shards' `<part>.summary.json` files, and a sum of one count over them. */
+async function readPartSummaries(markers: ShardMarker[], summaryOf: (part: string) => string) {
+  const output = markers[0].outputs.output;
+  const parts = await Promise.all(
+    markers.map(async (m) => JSON.parse(await readFile(summaryOf(partPath(output, m.index, m.count)), 'utf8')) as Record<string, any>),
+  );
+  const sum = (key: string) => parts.reduce((total, p) => total + (p[key] as number), 0);
+  return { parts, sum };
+}
+
 /** audit: `<output>.summary.json` from the shards' summaries (counts summed, rates recomputed). */
 const mergeAuditSummary: MergeHook = async (markers, merged) => {
   const { summaryPath } = await import('../audit/audit.js');
   const output = markers[0].outputs.output;
-  const parts = await Promise.all(
-    markers.map(async (m) => JSON.parse(await readFile(summaryPath(partPath(output, m.index, m.count)), 'utf8')) as Record<string, any>),
-  );
-  const sum = (key: string) => parts.reduce((total, p) => total + (p[key] as number), 0);
+  const { parts, sum } = await readPartSummaries(markers, summaryPath);
   const audited = sum('audited');
   const memorized = sum('memorized');
   // null when the shards ran without the decoded measures (docs/audit.md)
@@ -42,10 +49,7 @@ const mergeAuditSummary: MergeHook = async (markers, merged) => {
 const mergeTargetsSummary: MergeHook = async (markers, merged) => {
   const { targetsSummaryPath } = await import('../targets/targets.js');
   const output = markers[0].outputs.output;
-  const parts = await Promise.all(
-    markers.map(async (m) => JSON.parse(await readFile(targetsSummaryPath(partPath(output, m.index, m.count)), 'utf8')) as Record<string, any>),
-  );
-  const sum = (key: string) => parts.reduce((total, p) => total + (p[key] as number), 0);
+  const { parts, sum } = await readPartSummaries(markers, targetsSummaryPath);
   const counts = ['continued', 'regurgitated', 'regurgitated_tokens', 'continuation_tokens', 'oscillatory'];
   const summary = {
     ...parts[0],
