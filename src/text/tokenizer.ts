@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { UserError } from '../errors.js';
 import type { TokenIds } from '../models/types.js';
+import { piecewiseEncoder } from './piecewise-bpe.js';
 
 export interface Tokenizer {
   readonly path: string;
@@ -64,7 +65,9 @@ export async function loadTokenizer(path: string, options: TokenizerOptions = {}
   }
   let maxId = -1;
   for (const id of hf.get_vocab(true).values()) if (id > maxId) maxId = id;
-  const textIds = (text: string): TokenIds => Int32Array.from(hf.encode(text, { add_special_tokens: false }).ids);
+  const libraryIds = (text: string): number[] => hf.encode(text, { add_special_tokens: false }).ids;
+  const piecewise = piecewiseEncoder(json, libraryIds);
+  const textIds = (text: string): TokenIds => Int32Array.from(piecewise ? piecewise(text) : libraryIds(text));
   const post = specialTokens === 'tokenizer' ? postProcessorSpecials(hf, path) : { leading: [], trailing: [] };
   const leading = post.leading;
   const warnings: string[] = [];
@@ -94,6 +97,7 @@ export async function loadTokenizer(path: string, options: TokenizerOptions = {}
     warnings,
     encode: (text) => withLeading(textIds(text)),
     encodeTruncated(text, maxTokens) {
+      if (piecewise) return withLeading(Int32Array.from(piecewise(text, maxTokens)));
       // Byte-level BPE pre-tokenizes at " <non-space>" boundaries, so the tokens before such a cut are
       // the same as in the full text: encode a prefix about as long as maxTokens tokens need (English runs
       // 4–5 characters a token), a generous one when that falls short, and the full text last.
