@@ -8,7 +8,7 @@ import { columnValues, openReader } from '../io/index.js';
 import type { Batch } from '../io/types.js';
 import type { MergeHook } from '../stage/merge-hook.js';
 import { partPath, preparePart, writeShardMarker, type Shard, type ShardMarker } from '../stage/shard.js';
-import { compareSources, joinAuditFiles, ROW_COLUMN, SetsWriter, writeOverlapOutputs, writeSets, type CompareOptions } from './compare.js';
+import { compareSources, joinAuditFiles, ROW_COLUMN, SetsWriter, writeOverlapOutputs, writeSets, warnRoles, type CompareOptions } from './compare.js';
 import { addOverlapCounts, overlapReport, type OverlapCounts, type OverlapReport } from './overlap.js';
 
 /** The rank that owns an id: FNV-1a (32-bit) of its UTF-16 code units, mod the shard count. */
@@ -40,6 +40,7 @@ export async function compareShard(options: CompareOptions, shard: Shard): Promi
     stats: { rows_compared: counts.rows_compared, ...(setsRows !== undefined ? { sets_rows: setsRows } : {}) },
     extra: { counts, id_column: idColumn },
   });
+  warnRoles(sources);
   return counts;
 }
 

@@ -11,8 +11,7 @@ import { chooseThreshold, type ThresholdChoice } from '../filter/threshold.js';
 import { averagePrecision, binaryMetrics, loadRiskModel, predictRisk, rocAuc, rocCurve, thinRocCurve } from '../risk/index.js';
 import { readRiskData } from '../risk/train.js';
 import { VERSION } from '../version.js';
-import { warn } from '../progress.js';
-import { checkScoresProvenance, describeTransfer, type GuardedField } from '../stage/provenance.js';
+import { checkScoresProvenance, describeTransfer, warnScoring, type GuardedField } from '../stage/provenance.js';
 import { calibration } from './calibration.js';
 import { EVALUATION_SCHEMA, type Evaluation } from './schema.js';
 
@@ -65,7 +64,7 @@ export async function evaluateRiskModel(options: EvaluateOptions): Promise<Evalu
   const roc = thinRocCurve(rocCurve(data.labels, risk), 500);
   const [modelSha, scoresSha, labelsSha] = await Promise.all([sha256File(options.model), sha256File(options.scores), sha256File(options.labels)]);
   // once every input is read and checked: a bad-input error comes alone
-  for (const line of scoring.warnings) warn(line);
+  warnScoring(scoring, options);
   const trainedOn = model.provenance.inputs;
   return {
     schema: EVALUATION_SCHEMA,

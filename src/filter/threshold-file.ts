@@ -14,8 +14,7 @@ import { featureSourceColumns, loadRiskModel, predictRisk } from '../risk/index.
 import type { MergeHook } from '../stage/merge-hook.js';
 import { partName, partsDir, writeShardMarker, type Shard, type ShardMarker } from '../stage/shard.js';
 import { featureColumns, idAt, requireColumn, scoresColumns } from './scores.js';
-import { checkScoresProvenance, type GuardedField, type ScoringCheck } from '../stage/provenance.js';
-import { warn } from '../progress.js';
+import { checkScoresProvenance, warnScoring, type GuardedField, type ScoringCheck } from '../stage/provenance.js';
 import { chooseThreshold, type ThresholdChoice } from './threshold.js';
 import type { Threshold } from './types.js';
 
@@ -102,11 +101,11 @@ export async function computeThreshold(options: ThresholdOptions): Promise<Thres
     if (scored === 0) throw new UserError(`${source}: every row is too short for the model's features; there is nothing to cut`);
     const cut = chooseThreshold({ removeTop: f }, model, mine);
     const file: ThresholdFile = { schema: THRESHOLD_SCHEMA, method: 'remove_top', requested: f, value: cut.value, scored, k: Math.max(1, Math.ceil(f * scored)), model: modelEntry, scores: identity, shards: 1, scoring };
-    for (const line of scoring.warnings) warn(line);
+    warnScoring(scoring, options);
     await writeFileAtomic(output, `${JSON.stringify(file, null, 1)}\n`);
     return file;
   }
-  for (const line of scoring.warnings) warn(line);
+  warnScoring(scoring, options);
   mine.sort().reverse();
   await mkdir(partsDir(output), { recursive: true });
   await writeFileAtomic(riskPartPath(output, shard.index, shard.count), new Uint8Array(mine.buffer, mine.byteOffset, mine.byteLength));

@@ -18,7 +18,7 @@ import { sha256File, writeFileAtomic } from '../io/index.js';
 import { readColumns } from './read.js';
 import { featureRanges } from './range.js';
 import { readProvenance } from '../stage/provenance.js';
-import { warn } from '../progress.js';
+import { warn } from '../stage/warnings.js';
 import { featureSourceColumns, nonPositiveError, parseFeature, transformFeatureValue } from './feature.js';
 import { IdIndex } from '../id-index.js';
 import { outsideDomain } from '../score/columns.js';
@@ -97,7 +97,10 @@ export async function trainRiskModel(options: TrainOptions): Promise<RiskModel> 
   const positives = data.labels.reduce((s, v) => s + v, 0);
   const [scoresSha, labelsSha] = await Promise.all([sha256File(options.scores), sha256File(options.labels)]);
   const [scoring, labelsAudit] = await Promise.all([readProvenance(options.scores, 'score', undefined, '--scores'), readProvenance(options.labels, 'audit', undefined, '--labels')]);
-  if (!scoring) warn(`--scores ${options.scores} records no provenance (made by another tool or an older memsieve): the risk model will not record how its training scores were made, so filter cannot check later scores against them`);
+  if (!scoring) {
+    const message = `--scores ${options.scores} records no provenance (made by another tool or an older memsieve): the risk model will not record how its training scores were made, so filter cannot check later scores against them`;
+    warn({ code: 'scores-no-provenance', message, option: '--scores', file: options.scores });
+  }
   return {
     schema: RISK_SCHEMA,
     features: featureNames,
