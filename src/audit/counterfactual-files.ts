@@ -10,8 +10,9 @@ import { missingColumnError } from '../io/missing-column.js';
 import { parseAuditArgument } from './compare.js';
 import { summaryPath } from './audit.js';
 import { counterfactualRow } from './counterfactual.js';
+import { withWarnings, type Warned, type WarningOptions } from '../stage/warnings.js';
 
-export interface CounterfactualOptions {
+export interface CounterfactualOptions extends WarningOptions {
   /** name=audit (name=audit:column for another measure column) */
   audits: string[];
   /** name=training data of that model (any file with the id column) */
@@ -81,7 +82,11 @@ function checkSameSettings(runs: { name: string; audit: string }[]): void {
 }
 
 /** Combines the audits into OUTPUT (id, counterfactual, measure_in, measure_out, in_models, out_models) and OUTPUT.summary.json. */
-export async function counterfactualFiles(options: CounterfactualOptions): Promise<CounterfactualSummary> {
+export function counterfactualFiles(options: CounterfactualOptions): Promise<Warned<CounterfactualSummary>> {
+  return withWarnings(options, () => combineAudits(options));
+}
+
+async function combineAudits(options: CounterfactualOptions): Promise<CounterfactualSummary> {
   const idColumn = options.idColumn ?? 'id';
   const measure = options.measure ?? 'memorized';
   const runs = counterfactualRuns(options);

@@ -14,11 +14,12 @@ import { VERSION } from '../version.js';
 import { checkScoresProvenance, describeTransfer, warnScoring, type GuardedField } from '../stage/provenance.js';
 import { calibration } from './calibration.js';
 import { EVALUATION_SCHEMA, type Evaluation } from './schema.js';
+import { withWarnings, type Warned, type WarningOptions } from '../stage/warnings.js';
 
 /** Default number of equal-width calibration bins (scikit-learn's calibration_curve defaults to 5; 10 is the usual ECE). */
 export const DEFAULT_CALIBRATION_BINS = 10;
 
-export interface EvaluateOptions extends ThresholdChoice {
+export interface EvaluateOptions extends ThresholdChoice, WarningOptions {
   /** risk.json */
   model: string;
   scores: string;
@@ -31,7 +32,11 @@ export interface EvaluateOptions extends ThresholdChoice {
   allowMismatch?: GuardedField[];
 }
 
-export async function evaluateRiskModel(options: EvaluateOptions): Promise<Evaluation> {
+export function evaluateRiskModel(options: EvaluateOptions): Promise<Warned<Evaluation>> {
+  return withWarnings(options, () => measureRiskModel(options));
+}
+
+async function measureRiskModel(options: EvaluateOptions): Promise<Evaluation> {
   const idColumn = options.idColumn ?? 'id';
   const labelColumn = options.labelColumn ?? 'memorized';
   const bins = options.bins ?? DEFAULT_CALIBRATION_BINS;
@@ -90,7 +95,9 @@ export async function evaluateRiskModel(options: EvaluateOptions): Promise<Evalu
 }
 
 export async function writeEvaluation(path: string, evaluation: Evaluation): Promise<void> {
-  await writeFileAtomic(path, JSON.stringify(evaluation, null, 1) + '\n');
+  // the API's warnings stay out: the file's `scoring.warnings` already says what could not be checked
+  const { warnings: _warnings, ...fields } = evaluation as Evaluation & { warnings?: unknown };
+  await writeFileAtomic(path, JSON.stringify(fields, null, 1) + '\n');
 }
 
 /** The lines `memsieve evaluate` prints. */

@@ -17,6 +17,7 @@ import { featureColumns, idAt, requireColumn, scoresColumns } from './scores.js'
 import { checkScoresProvenance, warnScoring, type GuardedField, type ScoringCheck } from '../stage/provenance.js';
 import { chooseThreshold, type ThresholdChoice } from './threshold.js';
 import type { Threshold } from './types.js';
+import { withWarnings, type Warned, type WarningOptions } from '../stage/warnings.js';
 
 export const THRESHOLD_SCHEMA = 'memsieve.threshold/v1';
 
@@ -52,7 +53,7 @@ export interface ThresholdFile {
   scoring?: ScoringCheck;
 }
 
-export interface ThresholdOptions {
+export interface ThresholdOptions extends WarningOptions {
   scores: string;
   model: string;
   removeTop: number;
@@ -69,7 +70,11 @@ export function riskPartPath(output: string, index: number, count: number): stri
 }
 
 /** `memsieve threshold`: the whole cut in one process, or one map rank of it. */
-export async function computeThreshold(options: ThresholdOptions): Promise<ThresholdFile | { rank: Shard; scored: number }> {
+export function computeThreshold(options: ThresholdOptions): Promise<Warned<ThresholdFile | { rank: Shard; scored: number }>> {
+  return withWarnings(options, () => cutAtTopShare(options));
+}
+
+async function cutAtTopShare(options: ThresholdOptions): Promise<ThresholdFile | { rank: Shard; scored: number }> {
   const { scores, output, shard } = options;
   if ([scores, options.model].map((p) => resolve(p)).includes(resolve(output))) throw new UserError(`${output}: an output may not overwrite an input`);
   const f = options.removeTop;

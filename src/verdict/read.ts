@@ -14,10 +14,11 @@ import { missingColumnError } from '../io/missing-column.js';
 import { parseBinning, toGroupValue, type Binning, type GroupValue } from '../audit/groups.js';
 import { judgeDrop, type Verdict, type VerdictCriteria } from './verdict.js';
 import { readDistillRecord } from '../torch/distill-record.js';
+import type { WarningOptions } from '../stage/warnings.js';
 
 export { readDistillRecord };
 
-export interface VerdictOptions {
+export interface VerdictOptions extends WarningOptions {
   before: string;
   after: string;
   output: string;

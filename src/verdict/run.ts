@@ -4,8 +4,13 @@ import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../io/index.js';
 import { verdictFromFiles, type VerdictOptions } from './read.js';
 import type { Verdict } from './verdict.js';
+import { withWarnings, type Warned } from '../stage/warnings.js';
 
-export async function writeVerdict(options: VerdictOptions): Promise<Verdict> {
+export function writeVerdict(options: VerdictOptions): Promise<Warned<Verdict>> {
+  return withWarnings(options, () => judgeFiles(options));
+}
+
+async function judgeFiles(options: VerdictOptions): Promise<Verdict> {
   const inputs = [options.before, options.after, options.removed, options.teacher, options.baseline, options.beforeDistill, options.afterDistill];
   if (inputs.some((path) => path !== undefined && resolve(path) === resolve(options.output))) {
     throw new UserError(`--output ${options.output}: is also an input; choose another file`);
