@@ -10,7 +10,7 @@ import { missingColumnError } from '../io/missing-column.js';
 import { parseAuditArgument } from './compare.js';
 import { summaryPath } from './audit.js';
 import { counterfactualRow } from './counterfactual.js';
-import { withWarnings, type Warned, type WarningOptions } from '../stage/warnings.js';
+import { withWarnings, type Warned, type WarningOptions, withWarningsSaid } from '../stage/warnings.js';
 
 export interface CounterfactualOptions extends WarningOptions {
   /** name=audit (name=audit:column for another measure column) */
@@ -182,6 +182,6 @@ async function combineAudits(options: CounterfactualOptions): Promise<Counterfac
       max: inCounts.reduce((m, n) => Math.max(m, n), 0),
     },
   };
-  await writeFileAtomic(`${options.output}.summary.json`, `${JSON.stringify(summary, null, 1)}\n`);
+  await writeFileAtomic(`${options.output}.summary.json`, `${JSON.stringify(withWarningsSaid(summary), null, 1)}\n`);
   return summary;
 }

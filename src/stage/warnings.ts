@@ -88,6 +88,11 @@ export async function withWarnings<T extends object>(options: WarningOptions, wo
   return Object.assign(result, { warnings: scope.warnings });
 }
 
+/** A summary file's fields with the warnings said so far in the verb writing it (its result carries the same). */
+export function withWarningsSaid<T extends object>(summary: T): T & { warnings: Warning[] } {
+  return { ...summary, warnings: scopes.getStore()?.warnings ?? [] };
+}
+
 /** The CLI: every warning inside is printed, whatever the commands' --quiet says. */
 export function printingWarnings<T>(work: () => Promise<T>): Promise<T> {
   return scopes.run({ warnings: [], print: true }, work);

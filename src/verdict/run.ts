@@ -4,7 +4,7 @@ import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../io/index.js';
 import { verdictFromFiles, type VerdictOptions } from './read.js';
 import type { Verdict } from './verdict.js';
-import { withWarnings, type Warned } from '../stage/warnings.js';
+import { withWarnings, type Warned, withWarningsSaid } from '../stage/warnings.js';
 
 export function writeVerdict(options: VerdictOptions): Promise<Warned<Verdict>> {
   return withWarnings(options, () => judgeFiles(options));
@@ -18,6 +18,6 @@ async function judgeFiles(options: VerdictOptions): Promise<Verdict> {
   if (options.maxAfter !== undefined && !(Number.isInteger(options.maxAfter) && options.maxAfter >= 0)) throw new UserError(`--max-after ${options.maxAfter}: expected a whole number >= 0`);
   if (options.minDrop !== undefined && !(options.minDrop >= 0 && options.minDrop <= 1)) throw new UserError(`--min-drop ${options.minDrop}: expected a fraction in [0, 1], e.g. 0.9 for a 90% drop`);
   const verdict = await verdictFromFiles(options);
-  await writeFileAtomic(options.output, `${JSON.stringify(verdict, null, 1)}\n`);
+  await writeFileAtomic(options.output, `${JSON.stringify(withWarningsSaid(verdict), null, 1)}\n`);
   return verdict;
 }
