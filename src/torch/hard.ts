@@ -9,7 +9,7 @@ import type { Device } from '../models/types.js';
 import type { Tokenizer } from '../text/tokenizer.js';
 import { targets as generateTargetsFile } from '../targets/run.js';
 import { targetsSummaryPath, type TargetsSummary } from '../targets/targets.js';
-import type { DistillOptions } from './distill.js';
+import type { DistillOptions } from './distill-options.js';
 import { runPythonModule, type PythonEvent } from './python.js';
 import { writeTargetsTokenFile, writeTokenFile, type TokenFileSummary } from './tokens.js';
 
