@@ -4,7 +4,7 @@
 // both inputs, the field and both values, unless --allow-mismatch names the field (then recorded in the
 // output). Inputs without provenance get one warning line. Real CLI runs on 20 rows of the kit.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -182,5 +182,15 @@ describe('targets record provenance; distill checks it', () => {
     const r = runCli(['distill', '--mode', 'hard', '--targets', clean, '--student-config', kitFile('hf/student'), '--tokenizer', OTHER_TOKENIZER, '--out', never, '--device', 'cpu']);
     expect([r.status, r.stderr]).toEqual([2, `memsieve: error: --tokenizer ${OTHER_TOKENIZER}: tokenizer is ${short(OTHER_TOKENIZER)}, but --targets ${clean} has tokenizer ${short(TOKENIZER)}; the student must share the teacher's token ids: distill with the tokenizer and --special-tokens the targets were made with, or make them again\n`]);
     expect(existsSync(never)).toBe(false);
+
+    // a targets file without provenance (its JSONL sidecar gone, as from an older memsieve): one warning, then
+    // distill goes on (here to refuse an empty file: every row was filtered out)
+    const empty = path('targets-none.jsonl');
+    run(['filter', '--input', targets, '--scores', targets, '--rule', 'prompt_tokens >= 0', '--clean', empty, '--removed', path('targets-all.parquet'),
+      '--report', path('targets-all-report'), '--max-removed', '100%', '-q']);
+    expect(JSON.parse(JSON.parse(readFileSync(`${empty}.metadata.json`, 'utf8'))['memsieve.provenance.targets'])).toEqual(recorded);
+    rmSync(`${empty}.metadata.json`);
+    const unchecked = runCli(['distill', '--mode', 'hard', '--targets', empty, '--student-config', kitFile('hf/student'), '--tokenizer', TOKENIZER, '--out', never, '--device', 'cpu']);
+    expect([unchecked.status, unchecked.stderr]).toEqual([2, `memsieve: warning: --targets ${empty} records no provenance (made by another tool or an older memsieve): its tokenizer and settings cannot be checked against the other inputs\nmemsieve: error: --targets ${empty}: no rows to train on\n`]);
   });
 });
