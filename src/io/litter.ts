@@ -1,6 +1,6 @@
 // Temp files a killed run left beside an output (`OUT.tmp-HOST-PID-RAND` and its checkpoint files):
 // the next run of the same output removes them, or takes one over to resume (see checkpoint.ts).
-// Staged outputs (`.partial-HOST-PID-OUT`, and that name's own `.tmp-*`), which a command publishes
+// Staged outputs (`.partial-HOST-PID-OUT`, its JSONL sidecar, and their own `.tmp-*`), which a command publishes
 // only once all its outputs are complete (filter), are removed by the next run the same way.
 //
 // A temp file belongs to a dead run when it was written on this host (the hostname is in its name)
@@ -30,7 +30,7 @@ export function stagedPathFor(path: string): string {
 export function stagedOwner(file: string, name: string): { host: string | undefined; pid: number } | undefined {
   if (!file.startsWith('.partial-')) return undefined;
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const match = new RegExp(`^\\.partial-(?:(.+)-)?(\\d+)-${escaped}(?:\\.tmp-.*)?$`).exec(file);
+  const match = new RegExp(`^\\.partial-(?:(.+)-)?(\\d+)-${escaped}(?:\\.metadata\\.json)?(?:\\.tmp-.*)?$`).exec(file);
   return match ? { host: match[1], pid: Number(match[2]) } : undefined;
 }
 

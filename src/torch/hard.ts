@@ -11,7 +11,7 @@ import { targets as generateTargetsFile } from '../targets/run.js';
 import { checkMadeAlike, readProvenance, tokenizerRecord, type Provenance } from '../stage/provenance.js';
 import { warn } from '../progress.js';
 import { targetsSummaryPath, type TargetsSummary } from '../targets/targets.js';
-import type { DistillOptions } from './distill.js';
+import type { DistillOptions } from './distill-options.js';
 import { runPythonModule, type PythonEvent } from './python.js';
 import { writeTargetsTokenFile, writeTokenFile, type TokenFileSummary } from './tokens.js';
 
