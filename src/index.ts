@@ -8,8 +8,9 @@ export * from './io/index.js';
 export { loadTokenizer, type SpecialTokenPolicy, type Tokenizer, type TokenizerOptions } from './text/tokenizer.js';
 export { zlibBytes, zlibEntropy } from './text/zlib.js';
 export {
-  buildProvenance, checkScoring, checkScoresProvenance, describeTransfer, GUARDED_FIELDS, modelIdentity, parseAllowMismatch, provenanceKey, readAgreedProvenance, readProvenance,
-  type Difference, type GuardedField, type ModelIdentity, type Provenance, type ProvenanceStage, type ScoringCheck,
+  buildProvenance, checkAuditsAlike, checkMadeAlike, checkScoring, checkScoresProvenance, describeTransfer, GUARDED_FIELDS, MEMORIZATION_FIELDS, modelIdentity, parseAllowMismatch, provenanceKey,
+  readAgreedProvenance, readProvenance, TOKEN_FIELDS,
+  type AlikeCheck, type Difference, type GuardedField, type MadeInput, type Mismatch, type ModelIdentity, type Provenance, type ProvenanceStage, type ScoringCheck,
 } from './stage/provenance.js';
 export { readFileMetadata, metadataSidecarPath } from './io/metadata.js';
 export { DEFAULT_MAX_REMOVED } from './filter/filter.js';

@@ -5,7 +5,8 @@ import { compareShard } from '../audit/compare-shard.js';
 import { addShardOptions, resolveShard, type ShardOptions } from '../stage/shard.js';
 import { refuseOverwrite } from '../io/no-overwrite.js';
 import { withReadProgress } from '../progress.js';
-import { addQuiet, collect } from './options.js';
+import { addAllowMismatch, addQuiet, collect } from './options.js';
+import type { GuardedField } from '../stage/provenance.js';
 
 export function register(program: Command): void {
   const command = program
@@ -25,7 +26,8 @@ export function register(program: Command): void {
     .option('--by-file <file>', 'the file holding the --by column and the id column (default: the first --audit, which passes the corpus columns through)')
     .option('--bins <spec>', 'how --by groups: auto (categorical up to 12 distinct numbers, else quantile:4), categorical, quantile:N, or rising edges 1,2,4,8,17')
     .option('--distill <name=dir>', "an audited student's distill output folder: its validation loss goes beside its memorization (repeatable)", collect);
-  type Options = { audit: string[]; output: string; sets?: string; figure?: string; idColumn: string; labelColumn: string; by?: string; byFile?: string; bins?: string; distill?: string[]; quiet?: boolean } & ShardOptions;
+  addAllowMismatch(command, 'compare the audits although they were made differently');
+  type Options = { allowMismatch?: GuardedField[]; audit: string[]; output: string; sets?: string; figure?: string; idColumn: string; labelColumn: string; by?: string; byFile?: string; bins?: string; distill?: string[]; quiet?: boolean } & ShardOptions;
   addQuiet(addShardOptions(command)).action(async (options: Options) => {
     await refuseOverwrite(
       { '--output': options.output, '--sets': options.sets, '--figure': options.figure },
@@ -34,7 +36,7 @@ export function register(program: Command): void {
     const shard = resolveShard(options);
     const compareOptions: CompareOptions = {
       audits: options.audit, output: options.output, sets: options.sets, figure: options.figure, idColumn: options.idColumn, labelColumn: options.labelColumn,
-      by: options.by, byFile: options.byFile, bins: options.bins, distill: options.distill,
+      by: options.by, byFile: options.byFile, bins: options.bins, distill: options.distill, allowMismatch: options.allowMismatch,
     };
     checkGroupOptions(compareOptions);
     if (shard && (options.by || options.distill)) throw new UserError('--by and --distill need the whole join in one process: run compare without shards (it reads only ids and labels, so one process is fast)');

@@ -1,7 +1,7 @@
 // risk.json: the trained risk classifier, versioned. Documented field by field in docs/risk.md.
 import { readFile } from 'node:fs/promises';
 import { excerpt, UserError } from '../errors.js';
-import type { Provenance } from '../stage/provenance.js';
+import type { Mismatch, Provenance } from '../stage/provenance.js';
 import type { FeatureRange } from './range.js';
 
 export const RISK_SCHEMA = 'memsieve.risk/v1';
@@ -80,8 +80,10 @@ export interface RiskProvenance {
    * Absent in models written before it was added.
    */
   scoring?: Provenance | null;
-  /** how the labels were made, when they are an audit that recorded it */
+  /** how the labels were made: the audit's record (score's, for labels from its teacher_memorized / baseline_memorized); null: none */
   labels_audit?: Provenance | null;
+  /** fields scores and labels differ in, trained on anyway because --allow-mismatch named them */
+  allowed_mismatches?: Mismatch[];
 }
 
 export interface RiskModel {

@@ -10,6 +10,8 @@ export type WarningCode =
   | 'scores-no-provenance'
   /** --model records no provenance of its training scores: the scores cannot be checked against it */
   | 'model-no-provenance'
+  /** inputs combined as one measurement, some with no provenance: they cannot be checked alike (compare, counterfactual, verdict, distill --targets) */
+  | 'inputs-no-provenance'
   /** more than drift.warn_share of the rows lie outside a feature's training range (filter) */
   | 'drift'
   /** the tokenizer's special tokens are not what the model may expect (score, audit, targets, distill) */

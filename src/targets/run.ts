@@ -17,12 +17,27 @@ export interface TargetsCommandOptions extends ModelStageOptions {
 export async function targets(options: TargetsCommandOptions): Promise<Warned<TargetsSummary>> {
   const settings = withDefaults(TARGETS_DEFAULTS, options);
   checkTargetsOptions(settings);
+  const backend = options.backend ?? 'onnx';
   return runModelStage({ ...options, maxTokens: settings.maxTokens }, {
     kind: 'targets',
     openBackend: (tokenizerVocab) => openGenerator({ ...options, model: options.teacher }, tokenizerVocab, '--teacher'),
-    run: (teacher, tokenizer, stream) =>
+    provenance: {
+      stage: 'targets',
+      models: { teacher: options.teacher },
+      settings: {
+        max_tokens: settings.maxTokens,
+        prefix_tokens: settings.prefixTokens,
+        suffix_tokens: null,
+        temperature: null,
+        min_k: null,
+        backend,
+        dtype: backend === 'torch' ? (options.dtype ?? 'auto') : null,
+      },
+    },
+    run: (teacher, tokenizer, stream, provenance) =>
       generateTargets(teacher, tokenizer, {
         ...stream,
+        provenance,
         prefixTokens: options.prefixTokens,
         oscillationNgram: options.oscillationNgram,
         oscillationThreshold: options.oscillationThreshold,

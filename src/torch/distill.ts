@@ -148,7 +148,7 @@ export function describeDistillEvent(e: PythonEvent): string | null {
     case 'targets': {
       const t = e.summary as { continued: number; regurgitated: number; regurgitated_tokens: number; continuation_tokens: number; oscillatory: number } | null;
       const what = e.generated ? 'teacher wrote' : 'training on';
-      const measures = t ? `: ${t.regurgitated} of ${t.continued} continuations regurgitate the corpus whole, ${t.regurgitated_tokens} of ${t.continuation_tokens} tokens lead-matching, ${t.oscillatory} oscillatory` : ' (no summary beside it: made by filter? its tokenizer is not checked)';
+      const measures = t ? `: ${t.regurgitated} of ${t.continued} continuations regurgitate the corpus whole, ${t.regurgitated_tokens} of ${t.continuation_tokens} tokens lead-matching, ${t.oscillatory} oscillatory` : ' (no summary beside it: made by filter?)';
       return `${what} hard-KD targets ${String(e.path)} (${String(e.rows)} rows)${measures}`;
     }
     case 'adapted':
