@@ -84,12 +84,14 @@ describe('API verbs return their warnings', () => {
     expect(codes(result.warnings)).toEqual(['scores-no-provenance', 'drift']);
   });
 
-  it('compare with a teacher and a free label but no baseline or student: compare-roles twice, quiet', async () => {
+  it('compare with a teacher and a free label but no baseline or student, both without provenance: inputs-no-provenance, compare-roles twice, quiet', async () => {
     const { result, stderr } = await stderrOf(() => compareAuditFiles({ audits: [`teacher=${labels}:mem_student`, `other=${labels}:mem_student`], output: join(dir, 'overlap.json'), quiet: true }));
     expect(stderr).toBe('');
-    expect(codes(result.warnings)).toEqual(['compare-roles', 'compare-roles']);
-    expect(result.warnings[0].message).toMatch(/^no --audit is named student/);
-    expect(result.warnings[1].message).toMatch(/^--audit teacher without --audit baseline/);
+    // labels made by hand record no provenance: the two audits cannot be checked as made alike
+    expect(codes(result.warnings)).toEqual(['inputs-no-provenance', 'compare-roles', 'compare-roles']);
+    expect(result.warnings[0].message).toMatch(/no provenance/);
+    expect(result.warnings[1].message).toMatch(/^no --audit is named student/);
+    expect(result.warnings[2].message).toMatch(/^--audit teacher without --audit baseline/);
     // the report counts the kit's memorized rows as the labels hold them
     expect(result.memorized.teacher.count).toBe(kit.memStudent.filter(Boolean).length);
   });
