@@ -1,7 +1,7 @@
 // Warnings: what the caller must know about a result (it may change what the numbers mean). Stages say
 // them with `warn`; the API verb they run in (`withWarnings`) returns them as data in its result and
 // prints each once on stderr unless its caller asked for quiet. The CLI prints them whatever --quiet
-// says (`printingWarnings`): --quiet silences progress and notes, not warnings.
+// says (`printingWarnings`): --quiet silences progress, not warnings.
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** Stable codes callers can match on; the message is for people and may change. */
