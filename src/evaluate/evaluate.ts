@@ -15,6 +15,7 @@ import { warn } from '../progress.js';
 import { checkScoresProvenance, describeTransfer, type GuardedField } from '../stage/provenance.js';
 import { calibration } from './calibration.js';
 import { EVALUATION_SCHEMA, type Evaluation } from './schema.js';
+import { sameScoresRows } from '../filter/scores-identity.js';
 
 /** Default number of equal-width calibration bins (scikit-learn's calibration_curve defaults to 5; 10 is the usual ECE). */
 export const DEFAULT_CALIBRATION_BINS = 10;
@@ -75,7 +76,7 @@ export async function evaluateRiskModel(options: EvaluateOptions): Promise<Evalu
     model: { path: options.model, sha256: modelSha, trained_on: trainedOn },
     scores: { path: options.scores, sha256: scoresSha, rows: scoresRows },
     labels: { path: options.labels, sha256: labelsSha, rows: labelsRows },
-    trained_on_these_scores: trainedOn.scores.sha256 === scoresSha,
+    trained_on_these_scores: await sameScoresRows(trainedOn.scores, options.scores, scoresSha, idColumn, '--scores'),
     trained_on_these_labels: trainedOn.labels.sha256 === labelsSha,
     id_column: idColumn,
     label_column: labelColumn,
