@@ -12,7 +12,7 @@ import { averagePrecision, binaryMetrics, loadRiskModel, predictRisk, rocAuc, ro
 import { readRiskData } from '../risk/train.js';
 import { VERSION } from '../version.js';
 import { warn } from '../progress.js';
-import { checkScoresProvenance, describeTransfer, type GuardedField } from '../stage/provenance.js';
+import { checkScoresAndLabels, checkScoresProvenance, describeTransfer, type GuardedField } from '../stage/provenance.js';
 import { calibration } from './calibration.js';
 import { EVALUATION_SCHEMA, type Evaluation } from './schema.js';
 
@@ -39,6 +39,7 @@ export async function evaluateRiskModel(options: EvaluateOptions): Promise<Evalu
   if (!(Number.isInteger(bins) && bins >= 1)) throw new UserError(`--bins must be a whole number >= 1, got ${bins}`);
   const model = await loadRiskModel(options.model);
   const scoring = await checkScoresProvenance([options.scores], model.provenance.scoring ?? null, { scores: options.scores, model: options.model }, options.allowMismatch);
+  const { alike: labelsCheck } = await checkScoresAndLabels(options.scores, options.labels, labelColumn, options.allowMismatch);
   const { data, scoresRows, labelsRows } = await readRiskData({ scores: options.scores, labels: options.labels, idColumn, labelColumn, features: model.features, command: 'evaluate' });
   const positives = data.labels.reduce((s, v) => s + v, 0);
   const n = data.labels.length;
@@ -87,6 +88,7 @@ export async function evaluateRiskModel(options: EvaluateOptions): Promise<Evalu
     calibration: calibration(data.labels, risk, bins),
     roc: { fpr: roc.fpr, tpr: roc.tpr },
     scoring,
+    ...(labelsCheck.allowed_mismatches.length > 0 ? { labels_allowed_mismatches: labelsCheck.allowed_mismatches } : {}),
   };
 }
 
