@@ -16,6 +16,7 @@ export { readFileMetadata, metadataSidecarPath } from './io/metadata.js';
 export { DEFAULT_MAX_REMOVED } from './filter/filter.js';
 export { DRIFT_WARN_SHARE, type Drift, type FeatureDrift } from './filter/drift.js';
 export { RefusedError, REFUSED_EXIT_CODE } from './errors.js';
+export type { Warned, Warning, WarningCode, WarningOptions } from './stage/warnings.js';
 export { IdIndex } from './id-index.js';
 export { loadOnnxModel, OnnxCausalLM, type OnnxLoadOptions } from './models/onnx.js';
 

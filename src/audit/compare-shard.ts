@@ -7,10 +7,9 @@ import { UserError } from '../errors.js';
 import { columnValues, openReader } from '../io/index.js';
 import type { Batch } from '../io/types.js';
 import type { MergeHook } from '../stage/merge-hook.js';
-import type { Mismatch } from '../stage/provenance.js';
-import { warn } from '../progress.js';
+import { warnAlike, type Mismatch } from '../stage/provenance.js';
 import { partPath, preparePart, writeShardMarker, type Shard, type ShardMarker } from '../stage/shard.js';
-import { compareSources, joinAuditFiles, ROW_COLUMN, SetsWriter, writeOverlapOutputs, writeSets, type CompareOptions } from './compare.js';
+import { compareSources, joinAuditFiles, ROW_COLUMN, SetsWriter, writeOverlapOutputs, writeSets, warnRoles, type CompareOptions } from './compare.js';
 import { addOverlapCounts, overlapReport, type OverlapCounts, type OverlapReport } from './overlap.js';
 
 /** The rank that owns an id: FNV-1a (32-bit) of its UTF-16 code units, mod the shard count. */
@@ -29,7 +28,7 @@ export async function compareShard(options: CompareOptions, shard: Shard): Promi
   const idColumn = options.idColumn ?? 'id';
   const owns = (id: string) => ownerOf(id, shard.count) === shard.index;
   const join = await joinAuditFiles(sources, idColumn, owns);
-  for (const line of alike.warnings) warn(line);
+  warnAlike(alike);
   const counts = join.counts();
   let setsRows: number | undefined;
   if (options.sets) setsRows = await writeSets(join, sources, idColumn, await preparePart(options.sets, shard), { owns, withRow: true });
@@ -43,6 +42,7 @@ export async function compareShard(options: CompareOptions, shard: Shard): Promi
     stats: { rows_compared: counts.rows_compared, ...(setsRows !== undefined ? { sets_rows: setsRows } : {}) },
     extra: { counts, id_column: idColumn, allowed_mismatches: alike.allowed_mismatches },
   });
+  warnRoles(sources);
   return counts;
 }
 

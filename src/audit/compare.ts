@@ -9,13 +9,13 @@ import { checkOutputFolder, openReader, openWriter, writeFileAtomic } from '../i
 import type { BatchWriter } from '../io/types.js';
 import { renderGroupsSvg, renderOverlapSvg, stackSvgs } from './figure.js';
 import { IdIndex } from '../id-index.js';
-import { checkAuditNames, OverlapJoin, overlapByGroup, overlapReport, patternKey, type AuditLabels, type OverlapCounts, type OverlapGroups, type OverlapReport } from './overlap.js';
+import { auditNameWarnings, checkAuditNames, OverlapJoin, overlapByGroup, overlapReport, patternKey, type AuditLabels, type OverlapCounts, type OverlapGroups, type OverlapReport } from './overlap.js';
+import { warn, withWarnings, type Warned, type WarningOptions } from '../stage/warnings.js';
 import { groupValues, parseBinning, toGroupValue, type Binning, type GroupValue } from './groups.js';
 import { readDistillRecord, type DistillRecord } from '../torch/distill-record.js';
-import { checkAuditsAlike, describeAllowedMismatches, type AlikeCheck, type GuardedField } from '../stage/provenance.js';
-import { warn } from '../progress.js';
+import { checkAuditsAlike, describeAllowedMismatches, warnAlike, type AlikeCheck, type GuardedField } from '../stage/provenance.js';
 
-export interface CompareOptions {
+export interface CompareOptions extends WarningOptions {
   /** "name=path" or "name=path:column" (a column of that file, e.g. score's teacher_memorized) */
   audits: string[];
   output: string;
@@ -230,11 +230,15 @@ export async function writeSets(join: OverlapJoin, sources: AuditSource[], idCol
 }
 
 /** Read every audit, compute the overlap sets, write them (and the figure); nothing is written on error. */
-export async function compareAuditFiles(options: CompareOptions): Promise<OverlapReport> {
+export function compareAuditFiles(options: CompareOptions): Promise<Warned<OverlapReport>> {
+  return withWarnings(options, () => compareOverlaps(options));
+}
+
+async function compareOverlaps(options: CompareOptions): Promise<OverlapReport> {
   const { sources, alike } = await compareSources(options);
   const idColumn = options.idColumn ?? 'id';
   const join = await joinAuditFiles(sources, idColumn);
-  for (const line of alike.warnings) warn(line);
+  warnAlike(alike);
   const counts = join.counts();
   const report = overlapReport(counts);
   if (alike.allowed_mismatches.length > 0) report.allowed_mismatches = alike.allowed_mismatches;
@@ -242,7 +246,13 @@ export async function compareAuditFiles(options: CompareOptions): Promise<Overla
   if (options.distill) report.validation = await readStudentDistills(options.distill, sources);
   if (options.sets) report.sets = { path: options.sets, rows: await writeSets(join, sources, idColumn, options.sets) };
   await writeOverlapOutputs(report, options);
+  warnRoles(sources);
   return report;
+}
+
+/** Said once the report is made, beside it: a failing run needs no warning about its output. */
+export function warnRoles(sources: { name: string }[]): void {
+  for (const message of auditNameWarnings(sources.map((s) => s.name))) warn({ code: 'compare-roles', message, option: '--audit' });
 }
 
 /** Options --by, --by-file, --bins and --distill checked before any audit is read. */

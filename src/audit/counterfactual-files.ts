@@ -10,10 +10,10 @@ import { missingColumnError } from '../io/missing-column.js';
 import { parseAuditArgument } from './compare.js';
 import { summaryPath } from './audit.js';
 import { counterfactualRow } from './counterfactual.js';
-import { checkAuditsAlike, type GuardedField, type Mismatch } from '../stage/provenance.js';
-import { warn } from '../progress.js';
+import { withWarnings, type Warned, type WarningOptions, withWarningsSaid } from '../stage/warnings.js';
+import { checkAuditsAlike, warnAlike, type GuardedField, type Mismatch } from '../stage/provenance.js';
 
-export interface CounterfactualOptions {
+export interface CounterfactualOptions extends WarningOptions {
   /** name=audit (name=audit:column for another measure column) */
   audits: string[];
   /** name=training data of that model (any file with the id column) */
@@ -87,7 +87,11 @@ function checkSameSettings(runs: { name: string; audit: string }[]): void {
 }
 
 /** Combines the audits into OUTPUT (id, counterfactual, measure_in, measure_out, in_models, out_models) and OUTPUT.summary.json. */
-export async function counterfactualFiles(options: CounterfactualOptions): Promise<CounterfactualSummary> {
+export function counterfactualFiles(options: CounterfactualOptions): Promise<Warned<CounterfactualSummary>> {
+  return withWarnings(options, () => combineAudits(options));
+}
+
+async function combineAudits(options: CounterfactualOptions): Promise<CounterfactualSummary> {
   const idColumn = options.idColumn ?? 'id';
   const measure = options.measure ?? 'memorized';
   const runs = counterfactualRuns(options);
@@ -125,7 +129,7 @@ export async function counterfactualFiles(options: CounterfactualOptions): Promi
     }
     values.push(column);
   }
-  for (const line of alike.warnings) warn(line);
+  warnAlike(alike);
   const trainedOn: Uint8Array[] = [];
   const trainingRows: number[] = [];
   for (const run of runs) {
@@ -186,6 +190,6 @@ export async function counterfactualFiles(options: CounterfactualOptions): Promi
     },
     ...(alike.allowed_mismatches.length > 0 ? { allowed_mismatches: alike.allowed_mismatches } : {}),
   };
-  await writeFileAtomic(`${options.output}.summary.json`, `${JSON.stringify(summary, null, 1)}\n`);
+  await writeFileAtomic(`${options.output}.summary.json`, `${JSON.stringify(withWarningsSaid(summary), null, 1)}\n`);
   return summary;
 }

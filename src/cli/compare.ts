@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { checkGroupOptions, compareAuditFiles, describeOverlap, parseAuditArgument, type CompareOptions } from '../audit/compare.js';
 import { UserError } from '../errors.js';
 import { compareShard } from '../audit/compare-shard.js';
-import { auditNameWarnings } from '../audit/overlap.js';
 import { addShardOptions, resolveShard, type ShardOptions } from '../stage/shard.js';
 import { refuseOverwrite } from '../io/no-overwrite.js';
 import { withReadProgress } from '../progress.js';
@@ -35,10 +34,6 @@ export function register(program: Command): void {
       { '--audit': options.audit.map((a) => parseAuditArgument(a).path), '--by-file': options.byFile },
     );
     const shard = resolveShard(options);
-    // said once the report is made, beside it: a failing run needs no warning about its output
-    const warn = () => {
-      for (const warning of auditNameWarnings(options.audit.map((a) => parseAuditArgument(a).name))) process.stderr.write(`memsieve: warning: ${warning}\n`);
-    };
     const compareOptions: CompareOptions = {
       audits: options.audit, output: options.output, sets: options.sets, figure: options.figure, idColumn: options.idColumn, labelColumn: options.labelColumn,
       by: options.by, byFile: options.byFile, bins: options.bins, distill: options.distill, allowMismatch: options.allowMismatch,
@@ -47,12 +42,10 @@ export function register(program: Command): void {
     if (shard && (options.by || options.distill)) throw new UserError('--by and --distill need the whole join in one process: run compare without shards (it reads only ids and labels, so one process is fast)');
     if (shard) {
       const counts = await withReadProgress('compare', options.quiet, () => compareShard(compareOptions, shard));
-      warn();
       process.stdout.write(`compare shard ${shard.index} of ${shard.count}: ${counts.rows_compared} rows compared; join the shards with \`memsieve merge ${options.output}\`\n`);
       return;
     }
     const report = await withReadProgress('compare', options.quiet, () => compareAuditFiles(compareOptions));
-    warn();
     process.stdout.write(describeOverlap(report));
   });
 }

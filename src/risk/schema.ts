@@ -109,7 +109,9 @@ export interface RiskModel {
 
 /** JSON text of a model; +Infinity thresholds are written as null (JSON has no infinity). */
 export function serializeRiskModel(model: RiskModel): string {
-  return JSON.stringify(model, (_key, value) => (value === Infinity ? null : value), 2) + '\n';
+  // the API's warnings are about this run, not part of the model (its provenance records what they say)
+  const { warnings: _warnings, ...fields } = model as RiskModel & { warnings?: unknown };
+  return JSON.stringify(fields, (_key, value) => (value === Infinity ? null : value), 2) + '\n';
 }
 
 /** Parses and checks risk.json text; `source` names the file in errors. */

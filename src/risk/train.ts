@@ -18,7 +18,7 @@ import { sha256File, writeFileAtomic } from '../io/index.js';
 import { readColumns } from './read.js';
 import { featureRanges } from './range.js';
 import { checkScoresAndLabels, type GuardedField } from '../stage/provenance.js';
-import { warn } from '../progress.js';
+import { warn, withWarnings, type Warned, type WarningOptions } from '../stage/warnings.js';
 import { featureSourceColumns, nonPositiveError, parseFeature, transformFeatureValue } from './feature.js';
 import { IdIndex } from '../id-index.js';
 import { outsideDomain } from '../score/columns.js';
@@ -39,7 +39,7 @@ export interface ProtocolOptions {
   C?: number;
 }
 
-export interface TrainOptions extends ProtocolOptions {
+export interface TrainOptions extends ProtocolOptions, WarningOptions {
   /** scores file (Parquet, Arrow IPC or JSONL) with the id and feature columns */
   scores: string;
   /** labels file (Parquet, Arrow IPC or JSONL; e.g. an audit) with the id and label columns */
@@ -80,7 +80,11 @@ export interface ProtocolResult {
 }
 
 /** Reads, joins and checks the inputs, runs the protocol, and returns the model (not yet written). */
-export async function trainRiskModel(options: TrainOptions): Promise<RiskModel> {
+export function trainRiskModel(options: TrainOptions): Promise<Warned<RiskModel>> {
+  return withWarnings(options, () => fitRiskModel(options));
+}
+
+async function fitRiskModel(options: TrainOptions): Promise<RiskModel> {
   const idColumn = options.idColumn ?? 'id';
   const labelColumn = options.labelColumn ?? 'memorized';
   const featureNames = options.features ?? DEFAULT_FEATURES;
@@ -99,7 +103,10 @@ export async function trainRiskModel(options: TrainOptions): Promise<RiskModel> 
   const result = runRiskProtocol(data, { seed, trials, negativesPerPositive, testFraction, threshold, C: options.C });
   const positives = data.labels.reduce((s, v) => s + v, 0);
   const [scoresSha, labelsSha] = await Promise.all([sha256File(options.scores), sha256File(options.labels)]);
-  if (!scoring) warn(`--scores ${options.scores} records no provenance (made by another tool or an older memsieve): the risk model will not record how its training scores were made, so filter cannot check later scores against them`);
+  if (!scoring) {
+    const message = `--scores ${options.scores} records no provenance (made by another tool or an older memsieve): the risk model will not record how its training scores were made, so filter cannot check later scores against them`;
+    warn({ code: 'scores-no-provenance', message, option: '--scores', file: options.scores });
+  }
   return {
     schema: RISK_SCHEMA,
     features: featureNames,

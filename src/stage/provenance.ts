@@ -18,6 +18,7 @@ import { expandInputs } from '../io/format.js';
 import type { Format, InputNaming } from '../io/types.js';
 import type { SpecialTokenPolicy, Tokenizer } from '../text/tokenizer.js';
 import { VERSION } from '../version.js';
+import { warn } from './warnings.js';
 
 export const PROVENANCE_SCHEMA = 'memsieve.provenance/v1';
 
@@ -213,12 +214,26 @@ export function checkScoring(scores: Provenance | null, trained: Provenance | nu
 /**
  * What filter, evaluate and threshold run first: the scores files' provenance against the risk model's
  * training scores' (`trained`; undefined with no model, e.g. filter --rule: only recorded). Refuses a
- * mismatch not in `allow`. The caller prints `warnings` once the inputs are read (a bad-input error first).
+ * mismatch not in `allow`. The caller says `warnings` (warnScoring) once the inputs are read (a bad-input error first).
  */
 export async function checkScoresProvenance(scoresFiles: string[], trained: Provenance | null | undefined, sources: { scores: string; model: string }, allow: readonly GuardedField[] = []): Promise<ScoringCheck> {
   const scores = await readAgreedProvenance(scoresFiles, 'score', '--scores');
   if (trained === undefined) return { scores, trained: null, transfer: [], allowed_mismatches: [], other_differences: [], warnings: [] };
   return checkScoring(scores, trained, sources, allow);
+}
+
+/** Says the check's warnings (what could not be checked): once the inputs are read, so a bad-input error comes alone. */
+export function warnScoring(check: ScoringCheck, sources: { scores: string; model?: string }): void {
+  for (const message of check.warnings) {
+    warn(check.scores
+      ? { code: 'model-no-provenance', message, option: '--model', file: sources.model }
+      : { code: 'scores-no-provenance', message, option: '--scores', file: sources.scores });
+  }
+}
+
+/** Says an AlikeCheck's warning (inputs with no record, which could not be checked). */
+export function warnAlike(check: AlikeCheck): void {
+  for (const message of check.warnings) warn({ code: 'inputs-no-provenance', message });
 }
 
 /** One line naming a transfer's models on both sides, for summaries and reports. */

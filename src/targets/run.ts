@@ -3,6 +3,7 @@
 import { withDefaults } from '../defaults.js';
 import { openGenerator } from '../audit/run.js';
 import { runModelStage, type ModelStageOptions } from '../stage/model-stage.js';
+import type { Warned } from '../stage/warnings.js';
 import { checkTargetsOptions, generateTargets, TARGETS_DEFAULTS, type TargetsSummary } from './targets.js';
 
 /** Options of `memsieve targets`. */
@@ -13,7 +14,7 @@ export interface TargetsCommandOptions extends ModelStageOptions {
   oscillationThreshold?: number;
 }
 
-export async function targets(options: TargetsCommandOptions): Promise<TargetsSummary> {
+export async function targets(options: TargetsCommandOptions): Promise<Warned<TargetsSummary>> {
   const settings = withDefaults(TARGETS_DEFAULTS, options);
   checkTargetsOptions(settings);
   const backend = options.backend ?? 'onnx';

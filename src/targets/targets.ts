@@ -14,6 +14,7 @@ import { streamTokenized } from '../stage/tokenized.js';
 import type { Tokenizer } from '../text/tokenizer.js';
 import { countLead } from '../audit/measures.js';
 import { DEFAULT_OSCILLATION_NGRAM, DEFAULT_OSCILLATION_THRESHOLD, measureOscillation } from '../audit/hallucination.js';
+import { withWarningsSaid } from '../stage/warnings.js';
 
 /** distill's settings: 50-token prompts, rows truncated to 128 tokens. */
 export const TARGETS_DEFAULTS = {
@@ -195,7 +196,7 @@ export async function generateTargets(teacher: Generator, tokenizer: Tokenizer, 
     resumed_rows: resumed?.rows ?? 0,
     ...(options.provenance ? { provenance: options.provenance } : {}),
   };
-  if (options.output !== '-') await writeFileAtomic(targetsSummaryPath(options.output), `${JSON.stringify(summary, null, 1)}\n`);
+  if (options.output !== '-') await writeFileAtomic(targetsSummaryPath(options.output), `${JSON.stringify(withWarningsSaid(summary), null, 1)}\n`);
   progress.end();
   return summary;
 }

@@ -1,9 +1,10 @@
 // What `memsieve distill` takes: shared by distill.ts and hard.ts (hard KD's targets), which distill.ts runs.
 import type { SpecialTokenPolicy } from '../text/tokenizer.js';
+import type { WarningOptions } from '../stage/warnings.js';
 
 export type DistillMode = 'soft' | 'hard' | 'ce';
 
-export interface DistillOptions {
+export interface DistillOptions extends WarningOptions {
   mode: DistillMode;
   /** training data (Parquet, Arrow IPC, JSONL) with a text column (hard KD: the rows the teacher continues) */
   data?: string | string[];

@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { loadTokenizer, printTokenizerWarnings } from '../text/tokenizer.js';
+import { loadTokenizer } from '../text/tokenizer.js';
+import { warnTokenizer, withWarnings, type Warned } from '../stage/warnings.js';
 import { runPythonModule, type PythonEvent } from './python.js';
 import { writeTokenFile, type TokenFileSummary } from './tokens.js';
 import type { DistillOptions } from './distill-options.js';
@@ -74,7 +75,11 @@ export function trainerArgs(options: DistillOptions, dataTokens: string, validat
  * The checkpoint folder appears only when training finished (the trainer renames it into place); a rerun
  * of an interrupted run with the same options and data resumes from OUT.resume/.
  */
-export async function distill(options: DistillOptions, onEvent: (event: PythonEvent) => void = () => {}): Promise<DistillResult> {
+export function distill(options: DistillOptions, onEvent: (event: PythonEvent) => void = () => {}): Promise<Warned<DistillResult>> {
+  return withWarnings(options, () => distillStudent(options, onEvent));
+}
+
+async function distillStudent(options: DistillOptions, onEvent: (event: PythonEvent) => void): Promise<DistillResult> {
   if (!['soft', 'hard', 'ce'].includes(options.mode)) throw new UserError(`--mode ${options.mode}: use soft, hard or ce`);
   if (options.mode === 'soft' && !options.teacher) throw new UserError(`--mode ${options.mode} needs --teacher`);
   checkHardOptions(options);
@@ -83,7 +88,7 @@ export async function distill(options: DistillOptions, onEvent: (event: PythonEv
     throw new UserError('give exactly one of --student (a checkpoint) or --student-config (random initialization)');
   }
   const tokenizer = await loadTokenizer(options.tokenizer, { specialTokens: options.specialTokens });
-  printTokenizerWarnings(tokenizer);
+  warnTokenizer(tokenizer, options.tokenizer);
   // hard KD's prompt is the leading special ids + k text tokens, as audit's
   const leading = tokenizer.addedSpecialIds.leading.length;
   const trainer = leading === 0 ? options : { ...options, prefixTokens: (options.prefixTokens ?? HARD_KD_PREFIX_TOKENS) + leading };

@@ -8,8 +8,7 @@ import { UserError } from '../errors.js';
 import type { Device } from '../models/types.js';
 import type { Tokenizer } from '../text/tokenizer.js';
 import { targets as generateTargetsFile } from '../targets/run.js';
-import { checkMadeAlike, readProvenance, tokenizerRecord, type Provenance } from '../stage/provenance.js';
-import { warn } from '../progress.js';
+import { checkMadeAlike, readProvenance, warnAlike, tokenizerRecord, type Provenance } from '../stage/provenance.js';
 import { targetsSummaryPath, type TargetsSummary } from '../targets/targets.js';
 import type { DistillOptions } from './distill-options.js';
 import { runPythonModule, type PythonEvent } from './python.js';
@@ -101,11 +100,11 @@ export async function prepareHardTargets(
 async function checkTargetsTokenizer(path: string, tokenizer: Tokenizer): Promise<Provenance | null> {
   const made = await readProvenance(path, 'targets', undefined, '--targets');
   const inputs = [{ name: `--targets ${path}`, provenance: made }, { name: `--tokenizer ${tokenizer.path}`, provenance: { tokenizer: tokenizerRecord(tokenizer) } }];
-  const { warnings } = checkMadeAlike(inputs, ['tokenizer', 'special_tokens'], {
+  const alike = checkMadeAlike(inputs, ['tokenizer', 'special_tokens'], {
     why: "the student must share the teacher's token ids",
     redo: 'distill with the tokenizer and --special-tokens the targets were made with, or make them again',
   });
-  for (const line of warnings) warn(line);
+  warnAlike(alike);
   return made;
 }
 

@@ -13,12 +13,12 @@ import { missingColumnError } from '../io/missing-column.js';
 import { parseBinning, toGroupValue, type Binning, type GroupValue } from '../audit/groups.js';
 import { judgeDrop, type Verdict, type VerdictCriteria } from './verdict.js';
 import { readDistillRecord } from '../torch/distill-record.js';
-import { checkAuditsAlike, type GuardedField } from '../stage/provenance.js';
-import { warn } from '../progress.js';
+import type { WarningOptions } from '../stage/warnings.js';
+import { checkAuditsAlike, warnAlike, type GuardedField } from '../stage/provenance.js';
 
 export { readDistillRecord };
 
-export interface VerdictOptions {
+export interface VerdictOptions extends WarningOptions {
   before: string;
   after: string;
   output: string;
@@ -119,7 +119,7 @@ export async function verdictFromFiles(options: VerdictOptions): Promise<Verdict
   }
   const alike = await checkAuditsAlike(sources.map((s) => ({ name: `--${s.role} ${s.path}`, path: s.path, column: s.column })), options.allowMismatch);
   const labels = Object.fromEntries(await Promise.all(sources.map(async (s) => [s.role, await readAuditLabels(s.role, s.path, idColumn, s.column, `--${s.role} ${s.path}`)] as const)));
-  for (const line of alike.warnings) warn(line);
+  warnAlike(alike);
   const verdict = judgeDrop({
     before: labels.before,
     after: labels.after,
