@@ -11,7 +11,7 @@ import { chooseThreshold, type ThresholdChoice } from '../filter/threshold.js';
 import { averagePrecision, binaryMetrics, loadRiskModel, predictRisk, rocAuc, rocCurve, thinRocCurve } from '../risk/index.js';
 import { readRiskData } from '../risk/train.js';
 import { VERSION } from '../version.js';
-import { checkScoresProvenance, describeTransfer, warnScoring, type GuardedField } from '../stage/provenance.js';
+import { checkScoresAndLabels, checkScoresProvenance, describeTransfer, warnScoring, type GuardedField } from '../stage/provenance.js';
 import { calibration } from './calibration.js';
 import { EVALUATION_SCHEMA, type Evaluation } from './schema.js';
 import { sameScoresRows } from '../filter/scores-identity.js';
@@ -44,6 +44,7 @@ async function measureRiskModel(options: EvaluateOptions): Promise<Evaluation> {
   if (!(Number.isInteger(bins) && bins >= 1)) throw new UserError(`--bins must be a whole number >= 1, got ${bins}`);
   const model = await loadRiskModel(options.model);
   const scoring = await checkScoresProvenance([options.scores], model.provenance.scoring ?? null, { scores: options.scores, model: options.model }, options.allowMismatch);
+  const { alike: labelsCheck } = await checkScoresAndLabels(options.scores, options.labels, labelColumn, options.allowMismatch);
   const { data, scoresRows, labelsRows } = await readRiskData({ scores: options.scores, labels: options.labels, idColumn, labelColumn, features: model.features, command: 'evaluate' });
   const positives = data.labels.reduce((s, v) => s + v, 0);
   const n = data.labels.length;
@@ -92,6 +93,7 @@ async function measureRiskModel(options: EvaluateOptions): Promise<Evaluation> {
     calibration: calibration(data.labels, risk, bins),
     roc: { fpr: roc.fpr, tpr: roc.tpr },
     scoring,
+    ...(labelsCheck.allowed_mismatches.length > 0 ? { labels_allowed_mismatches: labelsCheck.allowed_mismatches } : {}),
   };
 }
 

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 
 import type { Calibration } from './calibration.js';
-import type { ScoringCheck } from '../stage/provenance.js';
+import type { Mismatch, ScoringCheck } from '../stage/provenance.js';
 import type { Threshold } from '../filter/types.js';
 
 export const EVALUATION_SCHEMA = 'memsieve.evaluation/v1';
@@ -49,6 +49,8 @@ export interface Evaluation {
   roc: { fpr: number[]; tpr: number[] };
   /** the scores' provenance against the model's training scores' (docs/provenance.md); absent in older files */
   scoring?: ScoringCheck;
+  /** fields the labels differ from the scores in, evaluated anyway because --allow-mismatch named them */
+  labels_allowed_mismatches?: Mismatch[];
 }
 
 /** Reads and checks an evaluation file; `option` names the CLI option in errors. */

@@ -17,7 +17,7 @@ import { createRng, sampleWithoutReplacement, shuffle, type Rng } from './random
 import { sha256File, writeFileAtomic } from '../io/index.js';
 import { readColumns } from './read.js';
 import { featureRanges } from './range.js';
-import { checkMadeAlike, labelStage, readProvenance, TOKEN_FIELDS, type GuardedField } from '../stage/provenance.js';
+import { checkScoresAndLabels, type GuardedField } from '../stage/provenance.js';
 import { warn, withWarnings, type Warned, type WarningOptions } from '../stage/warnings.js';
 import { featureSourceColumns, nonPositiveError, parseFeature, transformFeatureValue } from './feature.js';
 import { IdIndex } from '../id-index.js';
@@ -144,21 +144,6 @@ async function fitRiskModel(options: TrainOptions): Promise<RiskModel> {
     },
     feature_ranges: featureRanges(featureNames, data.features),
   };
-}
-
-/**
- * The scores' record and the labels' (the audit's, or score's for its teacher_memorized / baseline_memorized),
- * which must count the same tokens of each row. Labels without a record (made by hand) are not warned about:
- * only the scores' record goes on to be checked by filter.
- */
-async function checkScoresAndLabels(scores: string, labels: string, labelColumn: string, allow: readonly GuardedField[] = []) {
-  const [scoring, labelsMade] = await Promise.all([readProvenance(scores, 'score', undefined, '--scores'), readProvenance(labels, labelStage(labelColumn), undefined, '--labels')]);
-  const alike = checkMadeAlike([{ name: `--scores ${scores}`, provenance: scoring }, { name: `--labels ${labels}`, provenance: labelsMade }], TOKEN_FIELDS, {
-    why: 'the risk model would learn from features of other tokens than were labelled',
-    redo: 'score and audit with the same tokenizer, --special-tokens and --max-tokens',
-    override: 'to train on them anyway',
-  }, allow);
-  return { scoring, labelsMade, alike };
 }
 
 /**
