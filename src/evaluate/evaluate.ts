@@ -11,9 +11,10 @@ import { chooseThreshold, type ThresholdChoice } from '../filter/threshold.js';
 import { averagePrecision, binaryMetrics, loadRiskModel, predictRisk, rocAuc, rocCurve, thinRocCurve } from '../risk/index.js';
 import { readRiskData } from '../risk/train.js';
 import { VERSION } from '../version.js';
-import { checkScoresProvenance, describeTransfer, warnScoring, type GuardedField } from '../stage/provenance.js';
+import { checkScoresAndLabels, checkScoresProvenance, describeTransfer, warnScoring, type GuardedField } from '../stage/provenance.js';
 import { calibration } from './calibration.js';
 import { EVALUATION_SCHEMA, type Evaluation } from './schema.js';
+import { sameScoresRows } from '../filter/scores-identity.js';
 import { withWarnings, type Warned, type WarningOptions } from '../stage/warnings.js';
 
 /** Default number of equal-width calibration bins (scikit-learn's calibration_curve defaults to 5; 10 is the usual ECE). */
@@ -43,6 +44,7 @@ async function measureRiskModel(options: EvaluateOptions): Promise<Evaluation> {
   if (!(Number.isInteger(bins) && bins >= 1)) throw new UserError(`--bins must be a whole number >= 1, got ${bins}`);
   const model = await loadRiskModel(options.model);
   const scoring = await checkScoresProvenance([options.scores], model.provenance.scoring ?? null, { scores: options.scores, model: options.model }, options.allowMismatch);
+  const { alike: labelsCheck } = await checkScoresAndLabels(options.scores, options.labels, labelColumn, options.allowMismatch);
   const { data, scoresRows, labelsRows } = await readRiskData({ scores: options.scores, labels: options.labels, idColumn, labelColumn, features: model.features, command: 'evaluate' });
   const positives = data.labels.reduce((s, v) => s + v, 0);
   const n = data.labels.length;
@@ -79,7 +81,7 @@ async function measureRiskModel(options: EvaluateOptions): Promise<Evaluation> {
     model: { path: options.model, sha256: modelSha, trained_on: trainedOn },
     scores: { path: options.scores, sha256: scoresSha, rows: scoresRows },
     labels: { path: options.labels, sha256: labelsSha, rows: labelsRows },
-    trained_on_these_scores: trainedOn.scores.sha256 === scoresSha,
+    trained_on_these_scores: await sameScoresRows(trainedOn.scores, options.scores, scoresSha, idColumn, '--scores'),
     trained_on_these_labels: trainedOn.labels.sha256 === labelsSha,
     id_column: idColumn,
     label_column: labelColumn,
@@ -91,6 +93,7 @@ async function measureRiskModel(options: EvaluateOptions): Promise<Evaluation> {
     calibration: calibration(data.labels, risk, bins),
     roc: { fpr: roc.fpr, tpr: roc.tpr },
     scoring,
+    ...(labelsCheck.allowed_mismatches.length > 0 ? { labels_allowed_mismatches: labelsCheck.allowed_mismatches } : {}),
   };
 }
 

@@ -330,6 +330,21 @@ export async function checkAuditsAlike(audits: { name: string; path: string; col
   }, allow);
 }
 
+/**
+ * train and evaluate: the scores' record and the labels' (the audit's, or score's for its teacher_memorized /
+ * baseline_memorized) must count the same tokens of each row. Labels without a record (made by hand) are
+ * not warned about: only the scores' record goes on to be checked against later scores.
+ */
+export async function checkScoresAndLabels(scores: string, labels: string, labelColumn: string, allow: readonly GuardedField[] = []) {
+  const [scoring, labelsMade] = await Promise.all([readProvenance(scores, 'score', undefined, '--scores'), readProvenance(labels, labelStage(labelColumn), undefined, '--labels')]);
+  const alike = checkMadeAlike([{ name: `--scores ${scores}`, provenance: scoring }, { name: `--labels ${labels}`, provenance: labelsMade }], TOKEN_FIELDS, {
+    why: 'the labels would describe other tokens than the features',
+    redo: 'score and audit with the same tokenizer, --special-tokens and --max-tokens',
+    override: 'to use them anyway',
+  }, allow);
+  return { scoring, labelsMade, alike };
+}
+
 /** A field's value as compared: the tokenizer by content, the special tokens by policy and ids added. */
 function fieldValue(p: Pick<Provenance, 'tokenizer'> & Partial<Provenance>, field: GuardedField): unknown {
   switch (field) {
