@@ -11,7 +11,7 @@ import { renderGroupsSvg, renderOverlapSvg, stackSvgs } from './figure.js';
 import { IdIndex } from '../id-index.js';
 import { auditNameWarnings, checkAuditNames, OverlapJoin, overlapByGroup, overlapReport, patternKey, type AuditLabels, type OverlapCounts, type OverlapGroups, type OverlapReport } from './overlap.js';
 import { warn, withWarnings, type Warned, type WarningOptions } from '../stage/warnings.js';
-import { groupValues, parseBinning, toGroupValue, type Binning, type GroupValue } from './groups.js';
+import { groupValues, parseBinning, requireGroupValues, toGroupValue, type Binning, type GroupValue } from './groups.js';
 import { readDistillRecord, type DistillRecord } from '../torch/distill-record.js';
 import { checkAuditsAlike, describeAllowedMismatches, warnAlike, type AlikeCheck, type GuardedField } from '../stage/provenance.js';
 
@@ -262,7 +262,7 @@ export function checkGroupOptions(options: CompareOptions): void {
   for (const d of options.distill ?? []) parseDistillArgument(d);
 }
 
-function parseDistillArgument(value: string): { name: string; path: string } {
+export function parseDistillArgument(value: string): { name: string; path: string } {
   const at = value.indexOf('=');
   if (at <= 0 || at === value.length - 1) throw new UserError(`--distill ${value}: expected name=DIR, the distill output folder of an audited student, e.g. --distill student=student/`);
   return { name: value.slice(0, at), path: value.slice(at + 1) };
@@ -304,6 +304,7 @@ async function groupOverlaps(join: OverlapJoin, counts: OverlapCounts, column: s
       values.push(toGroupValue(vector.get(i), () => `--by ${column}: ${file} row ${row}`));
     }
   }
+  requireGroupValues(values, counts.rows_compared, column, file);
   const grouping = groupValues(values, binning, column);
   const result = overlapByGroup(counts, masks, grouping, column, file);
   // compared rows the file lacks count as without a value

@@ -153,6 +153,12 @@ async function combineAudits(options: CounterfactualOptions): Promise<Counterfac
   }
 
   const result = rowIds.map((_, k) => counterfactualRow(values.map((v) => v[k]), trainedOn.map((t) => t[k] === 1)));
+  // a file of nulls is no answer: a row needs a model trained on it and one trained without it
+  if (result.length > 0 && result.every((r) => r.counterfactual === null)) {
+    const inAll = result.filter((r) => r.out_models === 0).length;
+    const inNone = result.filter((r) => r.in_models === 0).length;
+    throw new UserError(`--trained-on: no row has a counterfactual value (of ${result.length} rows, ${inAll} are in every model's training data, ${inNone} in none, the rest lack a measure in or out): train each model on a different part of the corpus, e.g. \`memsieve sample --fraction 0.5 --seed K\``);
+  }
   const writer = await openWriter(options.output);
   try {
     const chunk = 65_536;

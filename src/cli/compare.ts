@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { checkGroupOptions, compareAuditFiles, describeOverlap, parseAuditArgument, type CompareOptions } from '../audit/compare.js';
+import { checkGroupOptions, compareAuditFiles, describeOverlap, parseAuditArgument, parseDistillArgument, type CompareOptions } from '../audit/compare.js';
+import { distillRecordFile } from '../torch/distill-record.js';
 import { UserError } from '../errors.js';
 import { compareShard } from '../audit/compare-shard.js';
 import { addShardOptions, resolveShard, type ShardOptions } from '../stage/shard.js';
@@ -31,7 +32,7 @@ export function register(program: Command): void {
   addQuiet(addShardOptions(command)).action(async (options: Options) => {
     await refuseOverwrite(
       { '--output': options.output, '--sets': options.sets, '--figure': options.figure },
-      { '--audit': options.audit.map((a) => parseAuditArgument(a).path), '--by-file': options.byFile },
+      { '--audit': options.audit.map((a) => parseAuditArgument(a).path), '--by-file': options.byFile, '--distill': options.distill?.map((d) => distillRecordFile(parseDistillArgument(d).path)) },
     );
     const shard = resolveShard(options);
     const compareOptions: CompareOptions = {

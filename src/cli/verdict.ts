@@ -5,6 +5,8 @@ import { withReadProgress } from '../progress.js';
 import { addAllowMismatch, addQuiet, nonNegativeInt } from './options.js';
 import { refuseOverwrite } from '../io/no-overwrite.js';
 import { parseBinning } from '../audit/groups.js';
+import { splitLabelColumn } from '../audit/compare.js';
+import { distillRecordFile } from '../torch/distill-record.js';
 import { UserError } from '../errors.js';
 
 export function register(program: Command): void {
@@ -31,7 +33,14 @@ export function register(program: Command): void {
   addQuiet(command).action(async (options) => {
     await refuseOverwrite(
       { '--output': options.output },
-      { '--before': options.before, '--after': options.after, '--removed': options.removed, '--teacher': options.teacher, '--baseline': options.baseline, '--by-file': options.byFile },
+      {
+        // the files read: `--before a.parquet:COLUMN` reads a.parquet, `--before-distill DIR` its distill.json
+        '--before': splitLabelColumn(options.before, options.labelColumn).path,
+        '--after': splitLabelColumn(options.after, options.labelColumn).path,
+        '--removed': options.removed, '--teacher': options.teacher, '--baseline': options.baseline, '--by-file': options.byFile,
+        '--before-distill': options.beforeDistill === undefined ? undefined : distillRecordFile(options.beforeDistill),
+        '--after-distill': options.afterDistill === undefined ? undefined : distillRecordFile(options.afterDistill),
+      },
     );
     if (options.by === undefined && (options.byFile !== undefined || options.bins !== undefined)) throw new UserError('--by-file and --bins group rows: give --by COLUMN too');
     if (options.bins !== undefined) parseBinning(options.bins);

@@ -14,6 +14,7 @@ import { VERSION } from '../version.js';
 import { checkScoresAndLabels, checkScoresProvenance, describeTransfer, warnScoring, type GuardedField } from '../stage/provenance.js';
 import { calibration } from './calibration.js';
 import { EVALUATION_SCHEMA, type Evaluation } from './schema.js';
+import { sameScoresRows } from '../filter/scores-identity.js';
 import { withWarnings, type Warned, type WarningOptions } from '../stage/warnings.js';
 
 /** Default number of equal-width calibration bins (scikit-learn's calibration_curve defaults to 5; 10 is the usual ECE). */
@@ -80,7 +81,7 @@ async function measureRiskModel(options: EvaluateOptions): Promise<Evaluation> {
     model: { path: options.model, sha256: modelSha, trained_on: trainedOn },
     scores: { path: options.scores, sha256: scoresSha, rows: scoresRows },
     labels: { path: options.labels, sha256: labelsSha, rows: labelsRows },
-    trained_on_these_scores: trainedOn.scores.sha256 === scoresSha,
+    trained_on_these_scores: await sameScoresRows(trainedOn.scores, options.scores, scoresSha, idColumn, '--scores'),
     trained_on_these_labels: trainedOn.labels.sha256 === labelsSha,
     id_column: idColumn,
     label_column: labelColumn,

@@ -24,7 +24,7 @@ export interface Evaluation {
   model: { path: string; sha256: string; trained_on: { scores: HashedFile; labels: HashedFile } };
   scores: HashedFile;
   labels: HashedFile;
-  /** the scores (or labels) evaluated on are byte for byte the ones the model was trained on: not held out */
+  /** the scores evaluated on are the ones the model was trained on (the same file, or the same rows in another layout; labels: the same file): not held out */
   trained_on_these_scores: boolean;
   trained_on_these_labels: boolean;
   id_column: string;

@@ -20,6 +20,7 @@ import { parseRule, ruleCutEdges, type Rule } from './rule.js';
 import { renderFilterReport } from '../report/filter-report.js';
 import { VERSION } from '../version.js';
 import { FINGERPRINT_ALGORITHM, MultisetHash, ROW_ENCODING, RowHasher } from './fingerprint.js';
+import { sameScoresRows } from './scores-identity.js';
 import { FineHistogramBuilder, RISK_BINS, SplitHistogramBuilder, fixedEdges, profileDistributions, type FilterProfile } from './histogram.js';
 import { FILTER_OUTPUT_KEY, MANIFEST_SCHEMA, splitSummary, type FileEntry, type Manifest, type TrainedOn } from './manifest.js';
 import { idAt, readRiskIndex, requireColumn, scoresColumns, type RiskIndex } from './scores.js';
@@ -170,7 +171,7 @@ async function splitByRisk(options: FilterOptions): Promise<FilterResult> {
               features: decider.model.features,
               roc_auc: decider.model.metrics.roc_auc,
               roc: thinCurve(decider.model),
-              trained_on: trainedOn(decider.model, scoresSha),
+              trained_on: await trainedOn(decider.model, options.scores, scoresSha, idColumn),
             },
           }
         : { rule: { text: decider.rule!.text, canonical: decider.rule!.canonical, columns: decider.rule!.columns } }),
@@ -254,15 +255,17 @@ export function refuseRunaway(removed: number, rows: number, maxRemoved: number,
   );
 }
 
-/** Where the model was trained, from its provenance: this corpus when its scores file is the one filtered. */
-function trainedOn(model: RiskModel, scoresSha: string): TrainedOn | undefined {
+/** Where the model was trained, from its provenance: this corpus when its scores are the ones filtered (the same file, or the same rows). */
+async function trainedOn(model: RiskModel, scores: string, scoresSha: string, idColumn: string): Promise<TrainedOn | undefined> {
   const inputs = model.provenance?.inputs;
   if (!inputs?.scores || !inputs.labels) return undefined;
+  const fingerprint = inputs.scores.rows_fingerprint;
   // paths as train recorded them (relative to where train ran): kept as written, not re-based
   return {
-    scores: { path: inputs.scores.path, sha256: inputs.scores.sha256 },
+    scores: { path: inputs.scores.path, sha256: inputs.scores.sha256, ...(fingerprint ? { rows_fingerprint: fingerprint } : {}) },
     labels: { path: inputs.labels.path, sha256: inputs.labels.sha256 },
-    this_corpus: inputs.scores.sha256 === scoresSha,
+    // a shard joined with its own score parts (no hash here) is decided by its merge
+    this_corpus: scoresSha !== '' && (await sameScoresRows(inputs.scores, scores, scoresSha, idColumn, '--scores')),
   };
 }
 

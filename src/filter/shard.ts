@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { DEFAULT_MAX_REMOVED, filterCorpus, MANIFEST_FILE, refuseRunaway, REPORT_FILE, type FilterOptions, type FilterResult } from './filter.js';
 import { addFingerprints } from './fingerprint.js';
+import { sameScoresRows } from './scores-identity.js';
 import { loadManifest, splitSummary, type Manifest } from './manifest.js';
 import { relativeTo, resolveFrom } from './paths.js';
 import { readRemovedList, REMOVED_LIST_FILE, RemovedListWriter } from './removed-list.js';
@@ -144,8 +145,8 @@ export const mergeFilterReport: MergeHook = async (markers, merged) => {
   // hashed once here rather than in every shard
   const scores = { files: [{ path: relativeTo(report, scoresPath), sha256: await sha256File(scoresPath) }], rows: scoresRows };
   // a shard joined with its own score parts did not hash the scores file: what compares with it is decided here
-  const againstScores = (model: NonNullable<Manifest['model']>) =>
-    model.trained_on ? { trained_on: { ...model.trained_on, this_corpus: model.trained_on.scores.sha256 === scores.files[0].sha256 } } : {};
+  const againstScores = async (model: NonNullable<Manifest['model']>) =>
+    model.trained_on ? { trained_on: { ...model.trained_on, this_corpus: await sameScoresRows(model.trained_on.scores, scoresPath, scores.files[0].sha256, first.id_column, '--scores') } } : {};
   await mkdir(report, { recursive: true });
   await sweepStaged(join(report, REMOVED_LIST_FILE));
   const listTemp = stagedPathFor(join(report, REMOVED_LIST_FILE));
@@ -169,7 +170,7 @@ export const mergeFilterReport: MergeHook = async (markers, merged) => {
     created: new Date().toISOString(),
     command_line: withoutShardFlags(first.command_line),
     // paths in a part's manifest are relative to the part's folder
-    ...(first.model ? { model: { ...first.model, path: relativeTo(report, join(partPath(report, 0, parts.length), first.model.path)), ...againstScores(first.model) } } : {}),
+    ...(first.model ? { model: { ...first.model, path: relativeTo(report, join(partPath(report, 0, parts.length), first.model.path)), ...(await againstScores(first.model)) } } : {}),
     ...(first.evaluation
       ? { evaluation: { ...first.evaluation, path: relativeTo(report, join(partPath(report, 0, parts.length), first.evaluation.path)), of_these_scores: first.evaluation.result.scores.sha256 === scores.files[0].sha256 } }
       : {}),

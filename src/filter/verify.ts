@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { openReader, sha256File } from '../io/index.js';
 import type { Batch } from '../io/types.js';
 import { addFingerprints, MissingColumnError, MultisetHash, RowHasher } from './fingerprint.js';
+import { sameScoresRows } from './scores-identity.js';
 import { MANIFEST_FILE } from './filter.js';
 import { loadManifest, type FileEntry, type Manifest } from './manifest.js';
 import { resolveFrom } from './paths.js';
@@ -174,14 +175,15 @@ async function checkProvenance(manifest: Manifest, where: (p: string) => string)
   if (manifest.model && trained) {
     try {
       const inputs = (await loadRiskModel(where(manifest.model.path))).provenance.inputs;
-      if (inputs.scores.sha256 !== trained.scores.sha256 || inputs.labels.sha256 !== trained.labels.sha256) {
+      if (inputs.scores.sha256 !== trained.scores.sha256 || inputs.labels.sha256 !== trained.labels.sha256 || JSON.stringify(inputs.scores.rows_fingerprint) !== JSON.stringify(trained.scores.rows_fingerprint)) {
         problems.push(`model ${manifest.model.path}: trained on scores sha256 ${inputs.scores.sha256} and labels ${inputs.labels.sha256}, the manifest says ${trained.scores.sha256} and ${trained.labels.sha256}`);
       }
     } catch {
       // unreadable model: already reported by its file hash
     }
-    if (trained.this_corpus !== (trained.scores.sha256 === scoresSha)) {
-      problems.push(`manifest says the model was trained on ${trained.this_corpus ? 'this' : 'another'} corpus's scores, but its training scores hash ${trained.scores.sha256} ${trained.this_corpus ? 'differs from' : 'equals'} the filtered scores' ${scoresSha}`);
+    const same = await sameScoresRows(trained.scores, manifest.scores.files.map((f) => where(f.path)), scoresSha, manifest.id_column, 'scores').catch(() => undefined);
+    if (same !== undefined && trained.this_corpus !== same) {
+      problems.push(`manifest says the model was trained on ${trained.this_corpus ? 'this' : 'another'} corpus's scores, but its training scores (sha256 ${trained.scores.sha256}${trained.scores.rows_fingerprint ? `, rows ${trained.scores.rows_fingerprint.value.slice(0, 12)}…` : ''}) ${trained.this_corpus ? 'differ from' : 'are'} the filtered scores (sha256 ${scoresSha})`);
     }
   }
   const evaluation = manifest.evaluation;

@@ -23,6 +23,7 @@ import { featureSourceColumns, nonPositiveError, parseFeature, transformFeatureV
 import { IdIndex } from '../id-index.js';
 import { outsideDomain } from '../score/columns.js';
 import { RISK_SCHEMA, serializeRiskModel, type MeanStd, type PrCurve, type RiskMetrics, type RiskModel, type RocCurve } from './schema.js';
+import { fingerprintColumns, rowsFingerprint } from '../filter/scores-identity.js';
 
 export const DEFAULT_FEATURES = ['teacher_ppl', 'baseline_ppl', 'kl_teacher_baseline', 'zlib_entropy'];
 
@@ -102,7 +103,7 @@ async function fitRiskModel(options: TrainOptions): Promise<RiskModel> {
   const threshold = options.threshold ?? 0.5;
   const result = runRiskProtocol(data, { seed, trials, negativesPerPositive, testFraction, threshold, C: options.C });
   const positives = data.labels.reduce((s, v) => s + v, 0);
-  const [scoresSha, labelsSha] = await Promise.all([sha256File(options.scores), sha256File(options.labels)]);
+  const [scoresSha, labelsSha, scoresRowsFingerprint] = await Promise.all([sha256File(options.scores), sha256File(options.labels), rowsFingerprint(options.scores, fingerprintColumns(idColumn, featureNames), '--scores')]);
   if (!scoring) {
     const message = `--scores ${options.scores} records no provenance (made by another tool or an older memsieve): the risk model will not record how its training scores were made, so filter cannot check later scores against them`;
     warn({ code: 'scores-no-provenance', message, option: '--scores', file: options.scores });
@@ -122,7 +123,7 @@ async function fitRiskModel(options: TrainOptions): Promise<RiskModel> {
       tool_version: VERSION,
       created: new Date().toISOString(),
       inputs: {
-        scores: { path: options.scores, sha256: scoresSha, rows: scoresRows },
+        scores: { path: options.scores, sha256: scoresSha, rows: scoresRows, rows_fingerprint: scoresRowsFingerprint },
         labels: { path: options.labels, sha256: labelsSha, rows: labelsRows },
       },
       id_column: idColumn,

@@ -7,7 +7,7 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { compareAuditFiles, filterCorpus, score, trainRiskModel, writeRiskModel, type Warning } from '../../src/index.js';
+import { compareAuditFiles, filterCorpus, pipeline, score, trainRiskModel, writeRiskModel, type Warning } from '../../src/index.js';
 import { runCli } from '../helpers/cli.js';
 import { kitFile, tempDir } from '../helpers/kit.js';
 import { makeKitInputs, writeScores, type KitInputs } from '../filter/kit-setup.js';
@@ -108,6 +108,37 @@ describe('API verbs return their warnings', () => {
     expect(stderr).toBe('');
     expect(result.rows).toBe(1);
     expect(result.warnings).toEqual([{ code: 'tokenizer-special-tokens', message: expect.stringMatching(/tokenizer_config\.json names bos_token <\|endoftext\|> \(id 0\) but tokenizer\.json's post-processor never adds it/), option: '--tokenizer', file: join(folder, 'tokenizer.json') }]);
+  });
+});
+
+describe('runPipeline returns its steps\' warnings', () => {
+  /** one train step on scores without provenance, `quiet: true` as the shipped pipelines set it */
+  function trainPipeline(name: string): string {
+    const path = join(dir, `${name}.yaml`);
+    writeFileSync(path, `workdir: ${join(dir, `${name}.memsieve`)}
+steps:
+  - id: train
+    kind: train
+    inputs: {scores: ${kit.scores}, labels: ${labels}}
+    outputs: {output: ${join(dir, `${name}-risk.json`)}}
+    options: {label-column: mem_student, trials: 2, quiet: true}
+`);
+    return path;
+  }
+
+  it('quiet: nothing on stderr, the step\'s warning in the run summary', async () => {
+    const { result, stderr } = await stderrOf(() => pipeline.runPipeline(trainPipeline('quiet'), { quiet: true }));
+    expect(stderr).toBe('');
+    expect(result.steps.map((s) => [s.id, s.status])).toEqual([['train', 'ran']]);
+    expect(result.warnings).toEqual([{ code: 'scores-no-provenance', message: expect.stringMatching(NO_PROVENANCE), option: '--scores', file: kit.scores }]);
+  });
+
+  it('not quiet: the warning printed once although the step says quiet; the runner\'s lines go to `log`', async () => {
+    const lines: string[] = [];
+    const { result, stderr } = await stderrOf(() => pipeline.runPipeline(trainPipeline('loud'), { log: (line) => lines.push(line) }));
+    expect(stderr).toBe(`memsieve: warning: ${result.warnings[0].message}\n`);
+    expect(codes(result.warnings)).toEqual(['scores-no-provenance']);
+    expect(lines.some((line) => line.startsWith('memsieve run '))).toBe(true);
   });
 });
 
