@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Float64, Int32, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { UserError } from '../errors.js';
 import { IdIndex } from '../id-index.js';
-import { openReader, openWriter, writeFileAtomic } from '../io/index.js';
+import { openReader, openWriter, refuseOverwrite, writeFileAtomic } from '../io/index.js';
 import { missingColumnError } from '../io/missing-column.js';
 import { parseAuditArgument } from './compare.js';
 import { summaryPath } from './audit.js';
@@ -95,6 +95,7 @@ async function combineAudits(options: CounterfactualOptions): Promise<Counterfac
   const idColumn = options.idColumn ?? 'id';
   const measure = options.measure ?? 'memorized';
   const runs = counterfactualRuns(options);
+  await refuseOverwrite({ '--output': [options.output, `${options.output}.summary.json`] }, { '--audit': runs.map((r) => r.audit), '--trained-on': runs.map((r) => r.trainedOn) });
   const alike = await checkAuditsAlike(runs.map((run) => ({ name: `--audit ${run.name}=${run.audit}`, path: run.audit, column: run.column })), options.allowMismatch);
   checkSameSettings(runs);
   // rows: the first audit's ids, in its order; each model's measure by id

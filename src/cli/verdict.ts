@@ -3,10 +3,7 @@ import { fractionOption } from '../fraction.js';
 import { describeVerdict, VERDICT_FAILED_EXIT_CODE, writeVerdict } from '../verdict/index.js';
 import { withReadProgress } from '../progress.js';
 import { addAllowMismatch, addQuiet, nonNegativeInt } from './options.js';
-import { refuseOverwrite } from '../io/no-overwrite.js';
 import { parseBinning } from '../audit/groups.js';
-import { splitLabelColumn } from '../audit/compare.js';
-import { distillRecordFile } from '../torch/distill-record.js';
 import { UserError } from '../errors.js';
 
 export function register(program: Command): void {
@@ -31,17 +28,6 @@ export function register(program: Command): void {
   // --quiet means what it means everywhere (no progress); the verdict is the result, always printed
   addAllowMismatch(command, 'judge the drop although the audits were made differently');
   addQuiet(command).action(async (options) => {
-    await refuseOverwrite(
-      { '--output': options.output },
-      {
-        // the files read: `--before a.parquet:COLUMN` reads a.parquet, `--before-distill DIR` its distill.json
-        '--before': splitLabelColumn(options.before, options.labelColumn).path,
-        '--after': splitLabelColumn(options.after, options.labelColumn).path,
-        '--removed': options.removed, '--teacher': options.teacher, '--baseline': options.baseline, '--by-file': options.byFile,
-        '--before-distill': options.beforeDistill === undefined ? undefined : distillRecordFile(options.beforeDistill),
-        '--after-distill': options.afterDistill === undefined ? undefined : distillRecordFile(options.afterDistill),
-      },
-    );
     if (options.by === undefined && (options.byFile !== undefined || options.bins !== undefined)) throw new UserError('--by-file and --bins group rows: give --by COLUMN too');
     if (options.bins !== undefined) parseBinning(options.bins);
     const verdict = await withReadProgress('verdict', options.quiet, () => writeVerdict(options));

@@ -245,7 +245,7 @@ export function describeTransfer(check: ScoringCheck): string | null {
 
 /** The fields an audit's memorization labels depend on (score's teacher_memorized too); temperature and min_k shape only score's features. */
 export const MEMORIZATION_FIELDS = ['tokenizer', 'special_tokens', 'max_tokens', 'prefix_tokens', 'suffix_tokens'] as const satisfies readonly GuardedField[];
-/** The fields that make two outputs count the same tokens of a row (train's scores and labels; distill's targets). */
+/** The fields that make two outputs count the same tokens of a row (train's and evaluate's scores and labels). */
 export const TOKEN_FIELDS = ['tokenizer', 'special_tokens', 'max_tokens'] as const satisfies readonly GuardedField[];
 
 /** What a reader knows of how one input was made. */

@@ -122,6 +122,17 @@ describe('every writing command refuses to write over an input (exit 2, before r
     ['run', ['run', pipeline], `step "train-again" output output: ${hard}`, `step "uses-corpus" input scores: ${corpus}`],
   ];
 
+  it('the typed API refuses what the CLI does (targets, counterfactual, compare, verdict), the input untouched', async () => {
+    const api = await import('../../src/index.js');
+    const refusal = (promise: Promise<unknown>) => promise.then(() => 'written', (e: unknown) => (e instanceof UserError ? e.message : `not a UserError: ${String(e)}`));
+    expect(await refusal(api.targets({ input: [corpus], output: link, teacher: onnx, tokenizer } as Parameters<typeof api.targets>[0]))).toMatch(`--output ${link} is the same file as --input ${corpus}`);
+    expect(await refusal(api.counterfactualFiles({ audits: [`a=${audit}`, `b=${scores}`], trainedOn: [`a=${corpus}`, `b=${corpus}`], output: hard }))).toMatch(`--output ${hard} is the same file as --trained-on ${corpus}`);
+    expect(await refusal(api.compareAuditFiles({ audits: [`teacher=${audit}:memorized`, `student=${scores}`], output: audit }))).toMatch(`--output ${audit} is the same file as --audit ${audit}`);
+    expect(await refusal(api.writeVerdict({ before: `${audit}:memorized`, after: scores, output: audit }))).toMatch(`--output ${audit} is the same file as --before ${audit}`);
+    expect(readFileSync(corpus, 'utf8')).toBe('input corpus.parquet, never read\n');
+    expect(readFileSync(audit, 'utf8')).toBe('input audit.parquet, never read\n');
+  });
+
   it('two outputs of one command in one file are refused, naming both options', () => {
     const out = join(dir, 'overlap.json');
     const r = runCli(['compare', '--audit', `teacher=${audit}`, '-o', out, '--figure', `${dir}/./overlap.json`]);

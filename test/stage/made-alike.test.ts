@@ -92,6 +92,16 @@ describe('compare: audits of other models, made alike', () => {
     ]);
   });
 
+  it('sharded, each rank refuses the same way; allowed, the merged overlap.json records it as one process does', () => {
+    const out = tempDir('memsieve-made-alike-shards-');
+    const audits = ['--audit', `teacher=${teacher}`, '--audit', `baseline=${baseline}`, '--audit', `student=${teacherP40}`];
+    const refused = runCli(['compare', ...audits, '-o', join(out, 'overlap.json'), '--shard-index', '0', '--shard-count', '2']);
+    expect([refused.status, refused.stderr]).toEqual([2, auditsRefusal(`--audit student=${teacherP40}`, 'prefix_tokens', 40, `--audit teacher=${teacher}`, 50)]);
+    for (const index of [0, 1]) run(['compare', ...audits, '-o', join(out, 'overlap.json'), '--shard-index', String(index), '--shard-count', '2', '--allow-mismatch', 'prefix_tokens']);
+    run(['merge', join(out, 'overlap.json')]);
+    expect(JSON.parse(readFileSync(join(out, 'overlap.json'), 'utf8')).allowed_mismatches).toEqual(JSON.parse(readFileSync(path('overlap-allowed.json'), 'utf8')).allowed_mismatches);
+  });
+
   it('--allow-mismatch names only fields that are checked', () => {
     const r = runCli(['compare', '--audit', `teacher=${teacher}`, '--audit', `student=${teacherP40}`, '-o', path('never.json'), '--allow-mismatch', 'prefix']);
     expect([r.status, r.stderr]).toEqual([2, 'memsieve: error: --allow-mismatch prefix: not a field that is checked; use tokenizer, special_tokens, max_tokens, prefix_tokens, suffix_tokens, temperature, min_k\n']);
