@@ -28,7 +28,6 @@ export async function compareShard(options: CompareOptions, shard: Shard): Promi
   const idColumn = options.idColumn ?? 'id';
   const owns = (id: string) => ownerOf(id, shard.count) === shard.index;
   const join = await joinAuditFiles(sources, idColumn, owns);
-  warnAlike(alike);
   const counts = join.counts();
   let setsRows: number | undefined;
   if (options.sets) setsRows = await writeSets(join, sources, idColumn, await preparePart(options.sets, shard), { owns, withRow: true });
@@ -42,6 +41,7 @@ export async function compareShard(options: CompareOptions, shard: Shard): Promi
     stats: { rows_compared: counts.rows_compared, ...(setsRows !== undefined ? { sets_rows: setsRows } : {}) },
     extra: { counts, id_column: idColumn, allowed_mismatches: alike.allowed_mismatches },
   });
+  warnAlike(alike);
   warnRoles(sources);
   return counts;
 }

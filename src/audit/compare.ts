@@ -237,7 +237,6 @@ async function compareOverlaps(options: CompareOptions): Promise<OverlapReport> 
   const { sources, alike } = await compareSources(options);
   const idColumn = options.idColumn ?? 'id';
   const join = await joinAuditFiles(sources, idColumn);
-  warnAlike(alike);
   const counts = join.counts();
   const report = overlapReport(counts);
   if (alike.allowed_mismatches.length > 0) report.allowed_mismatches = alike.allowed_mismatches;
@@ -245,6 +244,8 @@ async function compareOverlaps(options: CompareOptions): Promise<OverlapReport> 
   if (options.distill) report.validation = await readStudentDistills(options.distill, sources);
   if (options.sets) report.sets = { path: options.sets, rows: await writeSets(join, sources, idColumn, options.sets) };
   await writeOverlapOutputs(report, options);
+  // once every input is read: a bad-input error comes alone
+  warnAlike(alike);
   warnRoles(sources);
   return report;
 }

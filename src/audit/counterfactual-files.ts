@@ -130,7 +130,6 @@ async function combineAudits(options: CounterfactualOptions): Promise<Counterfac
     }
     values.push(column);
   }
-  warnAlike(alike);
   const trainedOn: Uint8Array[] = [];
   const trainingRows: number[] = [];
   for (const run of runs) {
@@ -197,6 +196,8 @@ async function combineAudits(options: CounterfactualOptions): Promise<Counterfac
     },
     ...(alike.allowed_mismatches.length > 0 ? { allowed_mismatches: alike.allowed_mismatches } : {}),
   };
+  // once every input is read: a bad-input error comes alone
+  warnAlike(alike);
   await writeFileAtomic(`${options.output}.summary.json`, `${JSON.stringify(withWarningsSaid(summary), null, 1)}\n`);
   return summary;
 }

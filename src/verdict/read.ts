@@ -119,7 +119,6 @@ export async function verdictFromFiles(options: VerdictOptions): Promise<Verdict
   }
   const alike = await checkAuditsAlike(sources.map((s) => ({ name: `--${s.role} ${s.path}`, path: s.path, column: s.column })), options.allowMismatch);
   const labels = Object.fromEntries(await Promise.all(sources.map(async (s) => [s.role, await readAuditLabels(s.role, s.path, idColumn, s.column, `--${s.role} ${s.path}`)] as const)));
-  warnAlike(alike);
   const verdict = judgeDrop({
     before: labels.before,
     after: labels.after,
@@ -131,6 +130,8 @@ export async function verdictFromFiles(options: VerdictOptions): Promise<Verdict
     afterDistill: options.afterDistill === undefined ? undefined : await readDistillRecord('--after-distill', options.afterDistill),
     by: options.by === undefined ? undefined : await readGroupColumn(options.by, options.byFile ?? splitLabelColumn(options.before, labelColumn).path, idColumn, options.byFile ? '--by-file' : '--before', parseBinning(options.bins ?? 'auto')),
   });
+  // once every input is read: a bad-input error comes alone
+  warnAlike(alike);
   if (alike.allowed_mismatches.length > 0) verdict.allowed_mismatches = alike.allowed_mismatches;
   return verdict;
 }
