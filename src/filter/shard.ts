@@ -22,10 +22,10 @@ import { addProfiles, profileDistributions, type FilterProfile } from './histogr
 import { ruleCutEdges } from './rule.js';
 import { locateScoreParts } from './score-parts.js';
 import { describeDrift, driftOf, driftWarning } from './drift.js';
-import { describeTransfer } from '../stage/provenance.js';
+import { describeTransfer, warnScoring } from '../stage/provenance.js';
 import { scoresIdentity, type ScoresIdentity } from './threshold-file.js';
 import type { RemovedRow } from './types.js';
-import { note } from '../stage/warnings.js';
+import { note, warn } from '../stage/warnings.js';
 
 /** Runs filter on one shard: parts under CLEAN.parts/, REMOVED.parts/ and REPORT.parts/, then the marker. */
 export async function filterShard(options: FilterOptions, shard: Shard, log: (line: string) => void = note): Promise<FilterResult> {
@@ -194,6 +194,10 @@ export const mergeFilterReport: MergeHook = async (markers, merged) => {
   await writeFileAtomic(reportPath, renderFilterReport(manifest, list.top.result()));
   manifest.report.sha256 = await sha256File(reportPath);
   await writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 1)}\n`);
+  // said for the whole corpus, as one filter process says them (each shard said them in its own log)
+  if (first.scoring) warnScoring(first.scoring);
+  const driftLine = driftWarning(drift);
+  if (driftLine) warn({ code: 'drift', message: driftLine, option: '--scores' });
 };
 
 /**

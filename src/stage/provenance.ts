@@ -223,7 +223,7 @@ export async function checkScoresProvenance(scoresFiles: string[], trained: Prov
 }
 
 /** Says the check's warnings (what could not be checked): once the inputs are read, so a bad-input error comes alone. */
-export function warnScoring(check: ScoringCheck, sources: { scores: string; model?: string }): void {
+export function warnScoring(check: ScoringCheck, sources: { scores?: string; model?: string } = {}): void {
   for (const message of check.warnings) {
     warn(check.scores
       ? { code: 'model-no-provenance', message, option: '--model', file: sources.model }

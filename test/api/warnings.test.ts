@@ -111,6 +111,26 @@ describe('API verbs return their warnings', () => {
   });
 });
 
+describe('merging filter shards says the whole corpus\'s warnings', () => {
+  it('mergeShards quiet: nothing on stderr, no provenance and drift in the result; `memsieve merge` prints them once', async () => {
+    const out = tempDir('memsieve-warnings-merge-');
+    const shardArgs = (index: number) => ['filter', '--input', kit.corpus, '--scores', shifted, '--model', kit.model, '--clean', join(out, 'clean.parquet'), '--removed', join(out, 'removed.parquet'),
+      '--report', join(out, 'report'), '--max-removed', '100%', '--shard-index', String(index), '--shard-count', '2', '-q'];
+    for (const index of [0, 1]) expect(runCli(shardArgs(index)).status).toBe(0);
+    const { result, stderr } = await stderrOf(() => pipeline.mergeShards(join(out, 'clean.parquet'), { quiet: true, keepParts: true }));
+    expect(stderr).toBe('');
+    expect(codes(result.warnings)).toEqual(['scores-no-provenance', 'drift']);
+    // every row of the kit is outside teacher_ppl's range: 100% over both shards together
+    expect(result.warnings[1].message).toMatch(/teacher_ppl 100\.0% /);
+    const manifest = JSON.parse(readFileSync(join(out, 'report', 'manifest.json'), 'utf8'));
+    expect(manifest.summary.rows_in).toBe(kit.ids.length);
+    expect(manifest.warnings).toEqual(result.warnings.map((w) => w.message));
+    const merged = runCli(['merge', join(out, 'clean.parquet'), '--keep-parts', '-q']);
+    expect(merged.status, merged.stderr).toBe(0);
+    expect(merged.stderr.split('\n').filter((line) => line.startsWith('memsieve: warning: '))).toEqual(result.warnings.map((w) => `memsieve: warning: ${w.message}`));
+  });
+});
+
 describe('runPipeline returns its steps\' warnings', () => {
   /** one train step on scores without provenance, `quiet: true` as the shipped pipelines set it */
   function trainPipeline(name: string): string {
