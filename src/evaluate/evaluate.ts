@@ -14,7 +14,7 @@ import { VERSION } from '../version.js';
 import { checkScoresAndLabels, checkScoresProvenance, describeTransfer, warnScoring, type GuardedField } from '../stage/provenance.js';
 import { calibration } from './calibration.js';
 import { EVALUATION_SCHEMA, type Evaluation } from './schema.js';
-import { sameScoresRows } from '../filter/scores-identity.js';
+import { fingerprintColumns, rowsFingerprint, sameScoresRows } from '../filter/scores-identity.js';
 import { withWarnings, type Warned, type WarningOptions } from '../stage/warnings.js';
 
 /** Default number of equal-width calibration bins (scikit-learn's calibration_curve defaults to 5; 10 is the usual ECE). */
@@ -69,7 +69,9 @@ async function measureRiskModel(options: EvaluateOptions): Promise<Evaluation> {
   }
   // a figure needs no more than ~1,000 points
   const roc = thinRocCurve(rocCurve(data.labels, risk), 500);
-  const [modelSha, scoresSha, labelsSha] = await Promise.all([sha256File(options.model), sha256File(options.scores), sha256File(options.labels)]);
+  const [modelSha, scoresSha, labelsSha, scoresRowsFingerprint] = await Promise.all([
+    sha256File(options.model), sha256File(options.scores), sha256File(options.labels), rowsFingerprint(options.scores, fingerprintColumns(idColumn, model.features), '--scores'),
+  ]);
   // once every input is read and checked: a bad-input error comes alone
   warnScoring(scoring, options);
   const trainedOn = model.provenance.inputs;
@@ -79,7 +81,7 @@ async function measureRiskModel(options: EvaluateOptions): Promise<Evaluation> {
     tool_version: VERSION,
     created: new Date().toISOString(),
     model: { path: options.model, sha256: modelSha, trained_on: trainedOn },
-    scores: { path: options.scores, sha256: scoresSha, rows: scoresRows },
+    scores: { path: options.scores, sha256: scoresSha, rows: scoresRows, rows_fingerprint: scoresRowsFingerprint },
     labels: { path: options.labels, sha256: labelsSha, rows: labelsRows },
     trained_on_these_scores: await sameScoresRows(trainedOn.scores, options.scores, scoresSha, idColumn, '--scores'),
     trained_on_these_labels: trainedOn.labels.sha256 === labelsSha,

@@ -6,6 +6,7 @@ import { UserError } from '../errors.js';
 import type { Calibration } from './calibration.js';
 import type { Mismatch, ScoringCheck } from '../stage/provenance.js';
 import type { Threshold } from '../filter/types.js';
+import type { RowsFingerprint } from '../filter/scores-identity.js';
 
 export const EVALUATION_SCHEMA = 'memsieve.evaluation/v1';
 
@@ -13,6 +14,8 @@ export interface HashedFile {
   path: string;
   sha256: string;
   rows: number;
+  /** scores: their rows' fingerprint over the id and feature columns (filter/scores-identity.ts) */
+  rows_fingerprint?: RowsFingerprint;
 }
 
 export interface Evaluation {

@@ -114,7 +114,7 @@ async function splitByRisk(options: FilterOptions): Promise<FilterResult> {
   // a shard joined with its own score parts never reads the whole scores file: its merge hashes it once
   const scoresSha = options.scoresFiles && !options.evaluation ? '' : await sha256File(options.scores);
   // before the passes over the scores: another model's evaluation fails fast
-  const evaluation = options.evaluation ? await checkedEvaluation(options.evaluation, options.model!, scoresSha) : undefined;
+  const evaluation = options.evaluation ? await checkedEvaluation(options.evaluation, options.model!, options.scores, scoresSha, idColumn) : undefined;
   if (options.thresholdFrom !== undefined && decider.rule) throw new UserError('--threshold-from goes with a risk model (--model), not with --rule');
   const index = await readRiskIndex(options.scoresFiles ?? options.scores, decider.scorer, idColumn);
   if (index.unscored === index.rows && !options.shard) {
@@ -270,7 +270,7 @@ async function trainedOn(model: RiskModel, scores: string, scoresSha: string, id
 }
 
 /** --evaluation: must be of this model (by hash); records whether it was measured on these scores. */
-async function checkedEvaluation(path: string, modelPath: string, scoresSha: string): Promise<Pick<NonNullable<Manifest['evaluation']>, 'of_these_scores' | 'result'>> {
+async function checkedEvaluation(path: string, modelPath: string, scores: string, scoresSha: string, idColumn: string): Promise<Pick<NonNullable<Manifest['evaluation']>, 'of_these_scores' | 'result'>> {
   const result = await loadEvaluation(path);
   const modelSha = await sha256File(modelPath);
   if (result.model.sha256 !== modelSha) {
@@ -279,7 +279,8 @@ async function checkedEvaluation(path: string, modelPath: string, scoresSha: str
         "run 'memsieve evaluate' with this model",
     );
   }
-  return { of_these_scores: result.scores.sha256 === scoresSha, result };
+  // a shard joined with its own score parts (no hash here) is decided by its merge
+  return { of_these_scores: scoresSha !== '' && (await sameScoresRows(result.scores, scores, scoresSha, idColumn, '--scores')), result };
 }
 
 /** The model's validation ROC, thinned to ~500 points for the report (the full curve stays in risk.json). */

@@ -172,7 +172,7 @@ export const mergeFilterReport: MergeHook = async (markers, merged) => {
     // paths in a part's manifest are relative to the part's folder
     ...(first.model ? { model: { ...first.model, path: relativeTo(report, join(partPath(report, 0, parts.length), first.model.path)), ...(await againstScores(first.model)) } } : {}),
     ...(first.evaluation
-      ? { evaluation: { ...first.evaluation, path: relativeTo(report, join(partPath(report, 0, parts.length), first.evaluation.path)), of_these_scores: first.evaluation.result.scores.sha256 === scores.files[0].sha256 } }
+      ? { evaluation: { ...first.evaluation, path: relativeTo(report, join(partPath(report, 0, parts.length), first.evaluation.path)), of_these_scores: await sameScoresRows(first.evaluation.result.scores, scoresPath, scores.files[0].sha256, first.id_column, '--scores') } }
       : {}),
     input: { files: first.input.files.map((f) => ({ ...f, path: relativeTo(report, join(partPath(report, 0, parts.length), f.path)) })), rows: rowsIn, fingerprint: fingerprint((p) => p.input.fingerprint) },
     scores,

@@ -190,8 +190,9 @@ async function checkProvenance(manifest: Manifest, where: (p: string) => string)
   if (evaluation) {
     const result = evaluation.result;
     if (result.model.sha256 !== manifest.model?.sha256) problems.push(`evaluation ${evaluation.path}: evaluates model sha256 ${result.model.sha256}, the filter used ${manifest.model?.sha256 ?? 'no model'}`);
-    if (evaluation.of_these_scores !== (result.scores.sha256 === scoresSha)) {
-      problems.push(`manifest says the evaluation was ${evaluation.of_these_scores ? '' : 'not '}made on the filtered scores, but its scores hash ${result.scores.sha256} ${evaluation.of_these_scores ? 'differs from' : 'equals'} ${scoresSha}`);
+    const same = await sameScoresRows(result.scores, manifest.scores.files.map((f) => where(f.path)), scoresSha, manifest.id_column, 'scores').catch(() => undefined);
+    if (same !== undefined && evaluation.of_these_scores !== same) {
+      problems.push(`manifest says the evaluation was ${evaluation.of_these_scores ? '' : 'not '}made on the filtered scores, but its scores (sha256 ${result.scores.sha256}) ${evaluation.of_these_scores ? 'differ from' : 'are'} the filtered scores (sha256 ${scoresSha})`);
     }
     try {
       const file = JSON.parse(await readFile(where(evaluation.path), 'utf8'));

@@ -107,7 +107,7 @@ describe('model provenance in the removal report', () => {
     expect(result.html()).toContain("evaluated on</th><td>this corpus&#39;s scores (the file filtered here)");
   });
 
-  it('the same rows in another layout are this corpus: trained on a folder of parts, filtered as one file (or JSONL, another order); other values are not', () => {
+  it('the same rows in another layout are this corpus: trained (and evaluated) on a folder of parts, filtered as one file (or JSONL, another order); other values are not', () => {
     // train on the kit's scores as a folder of two parts, rows in corpus order
     const folder = join(kit.dir, 'scores-parts');
     mkdirSync(folder);
@@ -132,6 +132,13 @@ describe('model provenance in the removal report', () => {
     expect(runCli(['verify', '--report', join(result.out, 'report')]).status).toBe(0);
     const evaluation = JSON.parse(readFileSync(evaluate(model, kit.scores, fullLabels), 'utf8'));
     expect(evaluation.trained_on_these_scores).toBe(true);
+    // an evaluation made on the folder is of the scores filtered as one file
+    const onFolder = evaluate(model, folder, fullLabels);
+    expect(JSON.parse(readFileSync(onFolder, 'utf8')).scores.rows_fingerprint.value).toBe(risk.provenance.inputs.scores.rows_fingerprint.value);
+    const withEvaluation = filter(model, ['--evaluation', onFolder]);
+    expect(withEvaluation.status, withEvaluation.stderr).toBe(0);
+    expect(withEvaluation.manifest().evaluation.of_these_scores).toBe(true);
+    expect(runCli(['verify', '--report', join(withEvaluation.out, 'report')]).status).toBe(0);
 
     // the same rows as JSONL, in another order
     const jsonl = join(kit.dir, 'scores.jsonl');
