@@ -24,7 +24,7 @@ for d in "${dirs[@]}"; do
   done
 done
 export PATH="$work/bin" MEMSIEVE_PYTHON="$work/venv/bin/python3" MEMSIEVE_CHROMIUM=/nonexistent/chromium
-npm ci --no-audit --no-fund 2>&1 | tee "$work/npm-ci.log" | tail -2
+npm ci 2>&1 | tee "$work/npm-ci.log" | tail -2
 echo "npm ci warnings: $(grep -c 'npm warn' "$work/npm-ci.log"); CUDA provider files: $(ls node_modules/onnxruntime-node/bin/napi-v6/linux/x64/ | grep -c cuda)"
 npm run demo 2>&1 | tail -1; echo "demo exit: ${PIPESTATUS[0]}"
 npm test 2>&1 | tee "$work/npm-test.log" | tail -6; status=${PIPESTATUS[0]}
