@@ -8,13 +8,15 @@ export * from './io/index.js';
 export { loadTokenizer, type SpecialTokenPolicy, type Tokenizer, type TokenizerOptions } from './text/tokenizer.js';
 export { zlibBytes, zlibEntropy } from './text/zlib.js';
 export {
-  buildProvenance, checkScoring, checkScoresProvenance, describeTransfer, GUARDED_FIELDS, modelIdentity, parseAllowMismatch, provenanceKey, readAgreedProvenance, readProvenance,
-  type Difference, type GuardedField, type ModelIdentity, type Provenance, type ProvenanceStage, type ScoringCheck,
+  buildProvenance, checkAuditsAlike, checkMadeAlike, checkScoring, checkScoresProvenance, describeTransfer, GUARDED_FIELDS, MEMORIZATION_FIELDS, modelIdentity, parseAllowMismatch, provenanceKey,
+  readAgreedProvenance, readProvenance, TOKEN_FIELDS,
+  type AlikeCheck, type Difference, type GuardedField, type MadeInput, type Mismatch, type ModelIdentity, type Provenance, type ProvenanceStage, type ScoringCheck,
 } from './stage/provenance.js';
 export { readFileMetadata, metadataSidecarPath } from './io/metadata.js';
 export { DEFAULT_MAX_REMOVED } from './filter/filter.js';
 export { DRIFT_WARN_SHARE, type Drift, type FeatureDrift } from './filter/drift.js';
 export { RefusedError, REFUSED_EXIT_CODE } from './errors.js';
+export type { Warned, Warning, WarningCode, WarningOptions } from './stage/warnings.js';
 export { IdIndex } from './id-index.js';
 export { loadOnnxModel, OnnxCausalLM, type OnnxLoadOptions } from './models/onnx.js';
 

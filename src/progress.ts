@@ -143,8 +143,3 @@ export function withStepProgress<T>(stepId: string, work: () => Promise<T>): Pro
 export function currentStep(): string | undefined {
   return stepProgress.getStore() ?? (process.env.MEMSIEVE_STEP || undefined);
 }
-
-/** A warning: one line on stderr, printed with --quiet too (something the user must know about the result). */
-export function warn(message: string): void {
-  process.stderr.write(`memsieve: warning: ${message}\n`);
-}

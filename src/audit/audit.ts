@@ -15,6 +15,7 @@ import { streamTokenized } from '../stage/tokenized.js';
 import { DEFAULT_APPROX_THRESHOLD } from './measures.js';
 import { DEFAULT_OSCILLATION_NGRAM, DEFAULT_OSCILLATION_THRESHOLD, measureOscillation } from './hallucination.js';
 import { AUDIT_METHODS, auditBatch, type AuditMethod, type RowAudit } from './methods.js';
+import { withWarningsSaid } from '../stage/warnings.js';
 
 /** The paper's setting: 50-token prefix, 50-token greedy continuation, rows truncated to 256 tokens. */
 export const AUDIT_DEFAULTS = {
@@ -229,7 +230,7 @@ export async function auditCorpus(generator: Generator, tokenizer: Tokenizer, op
     resumed_rows: resumed?.rows ?? 0,
     ...(options.provenance ? { provenance: options.provenance } : {}),
   };
-  if (options.output !== '-') await writeFileAtomic(summaryPath(options.output), `${JSON.stringify(summary, null, 1)}\n`);
+  if (options.output !== '-') await writeFileAtomic(summaryPath(options.output), `${JSON.stringify(withWarningsSaid(summary), null, 1)}\n`);
   progress.end();
   return summary;
 }

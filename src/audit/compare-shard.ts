@@ -7,8 +7,9 @@ import { UserError } from '../errors.js';
 import { columnValues, openReader } from '../io/index.js';
 import type { Batch } from '../io/types.js';
 import type { MergeHook } from '../stage/merge-hook.js';
+import { warnAlike, type Mismatch } from '../stage/provenance.js';
 import { partPath, preparePart, writeShardMarker, type Shard, type ShardMarker } from '../stage/shard.js';
-import { compareSources, joinAuditFiles, ROW_COLUMN, SetsWriter, writeOverlapOutputs, writeSets, type CompareOptions } from './compare.js';
+import { compareSources, joinAuditFiles, ROW_COLUMN, SetsWriter, writeOverlapOutputs, writeSets, warnRoles, type CompareOptions } from './compare.js';
 import { addOverlapCounts, overlapReport, type OverlapCounts, type OverlapReport } from './overlap.js';
 
 /** The rank that owns an id: FNV-1a (32-bit) of its UTF-16 code units, mod the shard count. */
@@ -23,10 +24,11 @@ export function ownerOf(id: string, count: number): number {
 
 /** Runs one rank: its sets part under SETS.parts/, its counts in the marker under OUTPUT.parts/. */
 export async function compareShard(options: CompareOptions, shard: Shard): Promise<OverlapCounts> {
-  const sources = await compareSources(options);
+  const { sources, alike } = await compareSources(options);
   const idColumn = options.idColumn ?? 'id';
   const owns = (id: string) => ownerOf(id, shard.count) === shard.index;
   const join = await joinAuditFiles(sources, idColumn, owns);
+  warnAlike(alike);
   const counts = join.counts();
   let setsRows: number | undefined;
   if (options.sets) setsRows = await writeSets(join, sources, idColumn, await preparePart(options.sets, shard), { owns, withRow: true });
@@ -38,8 +40,9 @@ export async function compareShard(options: CompareOptions, shard: Shard): Promi
     outputs: { output: options.output, ...(options.sets ? { sets: options.sets } : {}), ...(options.figure ? { figure: options.figure } : {}) },
     rows: {}, // the sets parts are merged by row number, in mergeCompareReport, not interleaved by units
     stats: { rows_compared: counts.rows_compared, ...(setsRows !== undefined ? { sets_rows: setsRows } : {}) },
-    extra: { counts, id_column: idColumn },
+    extra: { counts, id_column: idColumn, allowed_mismatches: alike.allowed_mismatches },
   });
+  warnRoles(sources);
   return counts;
 }
 
@@ -53,6 +56,8 @@ export const mergeCompareReport: MergeHook = async (markers) => {
     }
   }
   const report: OverlapReport = overlapReport(addOverlapCounts(parts));
+  const allowed = (markers[0].extra as { allowed_mismatches?: Mismatch[] }).allowed_mismatches ?? [];
+  if (allowed.length > 0) report.allowed_mismatches = allowed;
   if (sets) {
     const idColumn = (markers[0].extra as { id_column: string }).id_column;
     const rows = await mergeSetsParts(markers, sets, parts[0].names, idColumn);

@@ -9,11 +9,13 @@ import { checkOutputFolder, openReader, openWriter, writeFileAtomic } from '../i
 import type { BatchWriter } from '../io/types.js';
 import { renderGroupsSvg, renderOverlapSvg, stackSvgs } from './figure.js';
 import { IdIndex } from '../id-index.js';
-import { checkAuditNames, OverlapJoin, overlapByGroup, overlapReport, patternKey, type AuditLabels, type OverlapCounts, type OverlapGroups, type OverlapReport } from './overlap.js';
+import { auditNameWarnings, checkAuditNames, OverlapJoin, overlapByGroup, overlapReport, patternKey, type AuditLabels, type OverlapCounts, type OverlapGroups, type OverlapReport } from './overlap.js';
+import { warn, withWarnings, type Warned, type WarningOptions } from '../stage/warnings.js';
 import { groupValues, parseBinning, toGroupValue, type Binning, type GroupValue } from './groups.js';
 import { readDistillRecord, type DistillRecord } from '../torch/distill-record.js';
+import { checkAuditsAlike, describeAllowedMismatches, warnAlike, type AlikeCheck, type GuardedField } from '../stage/provenance.js';
 
-export interface CompareOptions {
+export interface CompareOptions extends WarningOptions {
   /** "name=path" or "name=path:column" (a column of that file, e.g. score's teacher_memorized) */
   audits: string[];
   output: string;
@@ -30,6 +32,8 @@ export interface CompareOptions {
   bins?: string;
   /** "name=DIR": the distill output of audited student `name`; its validation loss goes beside its memorization */
   distill?: string[];
+  /** provenance fields the audits may differ in (--allow-mismatch) */
+  allowMismatch?: GuardedField[];
 }
 
 /** One --audit: a role name, a file, and the label column read from it. */
@@ -60,8 +64,11 @@ export function splitLabelColumn(value: string, defaultColumn: string): { path: 
   return { path: value, column: defaultColumn };
 }
 
-/** The parsed --audit values, checked: names, output folders, and no output written over an input. */
-export async function compareSources(options: CompareOptions): Promise<AuditSource[]> {
+/**
+ * The parsed --audit values, checked: names, output folders, no output written over an input, and the
+ * audits made alike (provenance; `alike` holds what was allowed and the warning to say once they are read).
+ */
+export async function compareSources(options: CompareOptions): Promise<{ sources: AuditSource[]; alike: AlikeCheck }> {
   const sources = options.audits.map((a) => parseAuditArgument(a, options.labelColumn ?? 'memorized'));
   checkAuditNames(sources);
   const idColumn = options.idColumn ?? 'id';
@@ -72,7 +79,8 @@ export async function compareSources(options: CompareOptions): Promise<AuditSour
     if (out && inputs.has(resolve(out))) throw new UserError(`${flag} ${out}: an output may not overwrite an input`);
     if (out) await checkOutputFolder(out); // fail before the work, not after
   }
-  return sources;
+  const alike = await checkAuditsAlike(sources.map((s) => ({ name: `--audit ${s.name}=${s.path}`, path: s.path, column: s.column })), options.allowMismatch);
+  return { sources, alike };
 }
 
 function toLabel(value: unknown, where: () => string, column: string): boolean | null {
@@ -222,17 +230,29 @@ export async function writeSets(join: OverlapJoin, sources: AuditSource[], idCol
 }
 
 /** Read every audit, compute the overlap sets, write them (and the figure); nothing is written on error. */
-export async function compareAuditFiles(options: CompareOptions): Promise<OverlapReport> {
-  const sources = await compareSources(options);
+export function compareAuditFiles(options: CompareOptions): Promise<Warned<OverlapReport>> {
+  return withWarnings(options, () => compareOverlaps(options));
+}
+
+async function compareOverlaps(options: CompareOptions): Promise<OverlapReport> {
+  const { sources, alike } = await compareSources(options);
   const idColumn = options.idColumn ?? 'id';
   const join = await joinAuditFiles(sources, idColumn);
+  warnAlike(alike);
   const counts = join.counts();
   const report = overlapReport(counts);
+  if (alike.allowed_mismatches.length > 0) report.allowed_mismatches = alike.allowed_mismatches;
   if (options.by) report.by = await groupOverlaps(join, counts, options.by, options.byFile ?? sources[0].path, idColumn, parseBinning(options.bins ?? 'auto'), options.byFile ? '--by-file' : `--audit ${sources[0].name}=${sources[0].path}`);
   if (options.distill) report.validation = await readStudentDistills(options.distill, sources);
   if (options.sets) report.sets = { path: options.sets, rows: await writeSets(join, sources, idColumn, options.sets) };
   await writeOverlapOutputs(report, options);
+  warnRoles(sources);
   return report;
+}
+
+/** Said once the report is made, beside it: a failing run needs no warning about its output. */
+export function warnRoles(sources: { name: string }[]): void {
+  for (const message of auditNameWarnings(sources.map((s) => s.name))) warn({ code: 'compare-roles', message, option: '--audit' });
 }
 
 /** Options --by, --by-file, --bins and --distill checked before any audit is read. */
@@ -327,6 +347,8 @@ export function describeOverlap(report: OverlapReport): string {
     for (const [name, v] of Object.entries(report.validation)) lines.push(`${name}: validation loss ${v.val_loss.toFixed(4)} (ppl ${v.val_ppl.toFixed(2)}) beside its memorization rate ${(100 * report.memorized[name].rate).toFixed(2)}%`);
   }
   if (report.by) lines.push(...describeGroups(report.by, Object.keys(report.memorized)));
+  const allowed = describeAllowedMismatches(report.allowed_mismatches);
+  if (allowed) lines.push(allowed);
   if (report.sets) lines.push(`ids of every set: ${report.sets.path} (${report.sets.rows} rows)`);
   return `${lines.join('\n')}\n`;
 }

@@ -10,8 +10,10 @@ import { missingColumnError } from '../io/missing-column.js';
 import { parseAuditArgument } from './compare.js';
 import { summaryPath } from './audit.js';
 import { counterfactualRow } from './counterfactual.js';
+import { withWarnings, type Warned, type WarningOptions, withWarningsSaid } from '../stage/warnings.js';
+import { checkAuditsAlike, warnAlike, type GuardedField, type Mismatch } from '../stage/provenance.js';
 
-export interface CounterfactualOptions {
+export interface CounterfactualOptions extends WarningOptions {
   /** name=audit (name=audit:column for another measure column) */
   audits: string[];
   /** name=training data of that model (any file with the id column) */
@@ -20,6 +22,8 @@ export interface CounterfactualOptions {
   /** audit column measured: memorized (default; true = 1) or match_fraction (audit --approximate), … */
   measure?: string;
   idColumn?: string;
+  /** provenance fields the audits may differ in (--allow-mismatch) */
+  allowMismatch?: GuardedField[];
 }
 
 export interface CounterfactualSummary {
@@ -35,10 +39,12 @@ export interface CounterfactualSummary {
   mean_counterfactual: number | null;
   /** models trained on a row, over the rows: min, mean, max */
   in_models: { min: number; mean: number; max: number };
+  /** provenance fields the audits differ in, combined anyway because --allow-mismatch named them */
+  allowed_mismatches?: Mismatch[];
 }
 
-/** Audit settings that must agree for the measures to be comparable (from each audit's summary). */
-const SAME_SETTINGS = ['prefix_tokens', 'suffix_tokens', 'max_tokens', 'method', 'approx_threshold'] as const;
+/** Audit settings the measure depends on that provenance does not record (from each audit's summary); tokenizer and windows: checkAuditsAlike. */
+const SAME_SETTINGS = ['method', 'approx_threshold'] as const;
 
 function splitNamed(value: string, flag: string): { name: string; path: string } {
   const at = value.indexOf('=');
@@ -81,10 +87,15 @@ function checkSameSettings(runs: { name: string; audit: string }[]): void {
 }
 
 /** Combines the audits into OUTPUT (id, counterfactual, measure_in, measure_out, in_models, out_models) and OUTPUT.summary.json. */
-export async function counterfactualFiles(options: CounterfactualOptions): Promise<CounterfactualSummary> {
+export function counterfactualFiles(options: CounterfactualOptions): Promise<Warned<CounterfactualSummary>> {
+  return withWarnings(options, () => combineAudits(options));
+}
+
+async function combineAudits(options: CounterfactualOptions): Promise<CounterfactualSummary> {
   const idColumn = options.idColumn ?? 'id';
   const measure = options.measure ?? 'memorized';
   const runs = counterfactualRuns(options);
+  const alike = await checkAuditsAlike(runs.map((run) => ({ name: `--audit ${run.name}=${run.audit}`, path: run.audit, column: run.column })), options.allowMismatch);
   checkSameSettings(runs);
   // rows: the first audit's ids, in its order; each model's measure by id
   const rowIds: string[] = [];
@@ -118,6 +129,7 @@ export async function counterfactualFiles(options: CounterfactualOptions): Promi
     }
     values.push(column);
   }
+  warnAlike(alike);
   const trainedOn: Uint8Array[] = [];
   const trainingRows: number[] = [];
   for (const run of runs) {
@@ -176,7 +188,8 @@ export async function counterfactualFiles(options: CounterfactualOptions): Promi
       mean: inCounts.length ? inCounts.reduce((s, n) => s + n, 0) / inCounts.length : 0,
       max: inCounts.reduce((m, n) => Math.max(m, n), 0),
     },
+    ...(alike.allowed_mismatches.length > 0 ? { allowed_mismatches: alike.allowed_mismatches } : {}),
   };
-  await writeFileAtomic(`${options.output}.summary.json`, `${JSON.stringify(summary, null, 1)}\n`);
+  await writeFileAtomic(`${options.output}.summary.json`, `${JSON.stringify(withWarningsSaid(summary), null, 1)}\n`);
   return summary;
 }

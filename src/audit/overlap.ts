@@ -1,6 +1,7 @@
 // Overlap of memorization across models (the paper's sets), from per-model labels joined by id.
 // Pure: callers stream the audits (compare.ts) into an OverlapJoin. Every set is a union of exact
 // membership patterns, so a report is a function of the pattern counts, and shards' counts add up.
+import type { Mismatch } from '../stage/provenance.js';
 import { excerpt, UserError } from '../errors.js';
 import { editDistance } from '../io/missing-column.js';
 import { IdIndex } from '../id-index.js';
@@ -84,6 +85,8 @@ export interface OverlapReport {
   by?: OverlapGroups;
   /** --distill: each student's validation loss (the last epoch of its distill run), beside its memorization */
   validation?: Record<string, DistillRecord>;
+  /** provenance fields the audits differ in, compared anyway because --allow-mismatch named them (docs/provenance.md) */
+  allowed_mismatches?: Mismatch[];
 }
 
 /** One subgroup's memorization: rates of every model, teacher-only rows inherited, hard − soft. */

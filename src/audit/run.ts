@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { UserError } from '../errors.js';
 import type { Generator } from '../models/types.js';
 import { runModelStage, type ModelStageOptions } from '../stage/model-stage.js';
+import type { Warned } from '../stage/warnings.js';
 import { AUDIT_DEFAULTS, auditCorpus, checkAuditOptions, type AuditSummary } from './audit.js';
 import type { AuditMethod } from './methods.js';
 
@@ -22,7 +23,7 @@ export interface AuditCommandOptions extends ModelStageOptions {
   method?: AuditMethod;
 }
 
-export async function audit(options: AuditCommandOptions): Promise<AuditSummary> {
+export async function audit(options: AuditCommandOptions): Promise<Warned<AuditSummary>> {
   const settings = withDefaults(AUDIT_DEFAULTS, options);
   checkAuditOptions(settings);
   const backend = options.backend ?? 'onnx';

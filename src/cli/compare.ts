@@ -2,11 +2,11 @@ import type { Command } from 'commander';
 import { checkGroupOptions, compareAuditFiles, describeOverlap, parseAuditArgument, type CompareOptions } from '../audit/compare.js';
 import { UserError } from '../errors.js';
 import { compareShard } from '../audit/compare-shard.js';
-import { auditNameWarnings } from '../audit/overlap.js';
 import { addShardOptions, resolveShard, type ShardOptions } from '../stage/shard.js';
 import { refuseOverwrite } from '../io/no-overwrite.js';
 import { withReadProgress } from '../progress.js';
-import { addQuiet, collect } from './options.js';
+import { addAllowMismatch, addQuiet, collect } from './options.js';
+import type { GuardedField } from '../stage/provenance.js';
 
 export function register(program: Command): void {
   const command = program
@@ -26,31 +26,26 @@ export function register(program: Command): void {
     .option('--by-file <file>', 'the file holding the --by column and the id column (default: the first --audit, which passes the corpus columns through)')
     .option('--bins <spec>', 'how --by groups: auto (categorical up to 12 distinct numbers, else quantile:4), categorical, quantile:N, or rising edges 1,2,4,8,17')
     .option('--distill <name=dir>', "an audited student's distill output folder: its validation loss goes beside its memorization (repeatable)", collect);
-  type Options = { audit: string[]; output: string; sets?: string; figure?: string; idColumn: string; labelColumn: string; by?: string; byFile?: string; bins?: string; distill?: string[]; quiet?: boolean } & ShardOptions;
+  addAllowMismatch(command, 'compare the audits although they were made differently');
+  type Options = { allowMismatch?: GuardedField[]; audit: string[]; output: string; sets?: string; figure?: string; idColumn: string; labelColumn: string; by?: string; byFile?: string; bins?: string; distill?: string[]; quiet?: boolean } & ShardOptions;
   addQuiet(addShardOptions(command)).action(async (options: Options) => {
     await refuseOverwrite(
       { '--output': options.output, '--sets': options.sets, '--figure': options.figure },
       { '--audit': options.audit.map((a) => parseAuditArgument(a).path), '--by-file': options.byFile },
     );
     const shard = resolveShard(options);
-    // said once the report is made, beside it: a failing run needs no warning about its output
-    const warn = () => {
-      for (const warning of auditNameWarnings(options.audit.map((a) => parseAuditArgument(a).name))) process.stderr.write(`memsieve: warning: ${warning}\n`);
-    };
     const compareOptions: CompareOptions = {
       audits: options.audit, output: options.output, sets: options.sets, figure: options.figure, idColumn: options.idColumn, labelColumn: options.labelColumn,
-      by: options.by, byFile: options.byFile, bins: options.bins, distill: options.distill,
+      by: options.by, byFile: options.byFile, bins: options.bins, distill: options.distill, allowMismatch: options.allowMismatch,
     };
     checkGroupOptions(compareOptions);
     if (shard && (options.by || options.distill)) throw new UserError('--by and --distill need the whole join in one process: run compare without shards (it reads only ids and labels, so one process is fast)');
     if (shard) {
       const counts = await withReadProgress('compare', options.quiet, () => compareShard(compareOptions, shard));
-      warn();
       process.stdout.write(`compare shard ${shard.index} of ${shard.count}: ${counts.rows_compared} rows compared; join the shards with \`memsieve merge ${options.output}\`\n`);
       return;
     }
     const report = await withReadProgress('compare', options.quiet, () => compareAuditFiles(compareOptions));
-    warn();
     process.stdout.write(describeOverlap(report));
   });
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { counterfactualFiles, counterfactualRuns, type CounterfactualOptions } from '../audit/counterfactual-files.js';
 import { refuseOverwrite } from '../io/no-overwrite.js';
 import { withReadProgress } from '../progress.js';
-import { addQuiet, collect, printSummary } from './options.js';
+import { addAllowMismatch, addQuiet, collect, printSummary } from './options.js';
 
 export function register(program: Command): void {
   const command = program
@@ -13,8 +13,9 @@ export function register(program: Command): void {
     .requiredOption('-o, --output <file>', 'per row: id, counterfactual, measure_in, measure_out, in_models, out_models; the summary goes to <output>.summary.json')
     .option('--measure <column>', 'audit column measured: memorized (true = 1) or match_fraction (audits run with --approximate)', 'memorized')
     .option('--id-column <name>', 'column joining audits and training sets', 'id');
+  addAllowMismatch(command, 'combine the audits although they were made differently');
   addQuiet(command).action(async (options: Omit<CounterfactualOptions, 'audits'> & { audit: string[]; quiet?: boolean }) => {
-    const cf: CounterfactualOptions = { audits: options.audit, trainedOn: options.trainedOn, output: options.output, measure: options.measure, idColumn: options.idColumn };
+    const cf: CounterfactualOptions = { audits: options.audit, trainedOn: options.trainedOn, output: options.output, measure: options.measure, idColumn: options.idColumn, allowMismatch: options.allowMismatch };
     const runs = counterfactualRuns(cf);
     await refuseOverwrite(
       { '--output': [options.output, `${options.output}.summary.json`] },

@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { excerpt, MAX_MESSAGE_CHARS, UserError } from '../errors.js';
 import { describeWriteError } from '../io/write-errors.js';
+import { printingWarnings } from '../stage/warnings.js';
 import { VERSION } from '../version.js';
 import { addAllCommands } from './commands.js';
 import { usageLine } from './options.js';
@@ -34,7 +35,8 @@ process.on('unhandledRejection', (error) => {
 });
 
 try {
-  await program.parseAsync(process.argv);
+  // every warning is printed once, --quiet or not: it may change what the numbers mean
+  await printingWarnings(() => program.parseAsync(process.argv));
 } catch (error) {
   exitOnUserError(error);
   throw error;

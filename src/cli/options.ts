@@ -121,11 +121,15 @@ export function addThresholdOptions(command: Command): Command {
     .addHelpText('after', "\nWithout --threshold, --remove-top or --target-recall the model's default threshold applies.");
 }
 
-/** --allow-mismatch, the same on every command that checks scores against a risk model (filter, evaluate, threshold). */
-export function addAllowMismatch(command: Command): Command {
+/**
+ * --allow-mismatch, the same on every command that checks its inputs' provenance against each other: filter,
+ * evaluate, threshold (scores against the risk model's), train (scores against labels), compare, verdict and
+ * counterfactual (audits against each other). `what` says what it allows.
+ */
+export function addAllowMismatch(command: Command, what = 'apply the model although the scores differ from its training scores'): Command {
   return command.option(
     '--allow-mismatch <fields>',
-    `apply the model although the scores differ from its training scores in these provenance fields, comma-separated (${GUARDED_FIELDS.join(', ')}); docs/provenance.md`,
+    `${what} in these provenance fields, comma-separated (${GUARDED_FIELDS.join(', ')}); docs/provenance.md`,
     (value: string, previous?: GuardedField[]) => parseAllowMismatch(value, previous),
   );
 }

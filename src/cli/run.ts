@@ -34,7 +34,7 @@ export function register(program: Command): void {
         shards: options.shards,
         set: assignments(options.set),
         only: options.only,
-        ...(options.quiet ? { log: () => {}, stepProgress: false } : {}),
+        quiet: options.quiet,
       });
       process.stderr.write(`${JSON.stringify(summary)}\n`);
     });

@@ -4,7 +4,7 @@ import { UserError } from '../errors.js';
 import { checkOutputFolder, refuseOverwrite } from '../io/index.js';
 import { withReadProgress } from '../progress.js';
 import { fractionOption } from '../fraction.js';
-import { addQuiet } from './options.js';
+import { addAllowMismatch, addQuiet } from './options.js';
 
 function number(name: string) {
   return (value: string): number => {
@@ -28,6 +28,7 @@ export function register(program: Command): void {
     .option('--test-fraction <f>', 'share of each trial held out for evaluation, e.g. 0.3 or 30%', fractionOption('--test-fraction', { one: false }), 0.3)
     .option('--trials <n>', 'evaluation trials', number('--trials'), 100)
     .option('--seed <n>', 'random seed for sampling and splits', number('--seed'), 0);
+  addAllowMismatch(command, 'train although the scores and labels were made differently');
   addQuiet(command).action(async (options) => {
       await refuseOverwrite({ '--output': options.output }, { '--scores': options.scores, '--labels': options.labels });
       await checkOutputFolder(options.output); // fail before the work, not after
@@ -44,6 +45,7 @@ export function register(program: Command): void {
         testFraction: options.testFraction,
         trials: options.trials,
         seed: options.seed,
+        allowMismatch: options.allowMismatch,
       }));
       await writeRiskModel(options.output, model);
       process.stdout.write(summarizeRiskModel(model, options.output));

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { fractionOption } from '../fraction.js';
 import { describeVerdict, VERDICT_FAILED_EXIT_CODE, writeVerdict } from '../verdict/index.js';
 import { withReadProgress } from '../progress.js';
-import { addQuiet, nonNegativeInt } from './options.js';
+import { addAllowMismatch, addQuiet, nonNegativeInt } from './options.js';
 import { refuseOverwrite } from '../io/no-overwrite.js';
 import { parseBinning } from '../audit/groups.js';
 import { UserError } from '../errors.js';
@@ -27,6 +27,7 @@ export function register(program: Command): void {
     .option('--by-file <file>', 'the file holding the --by column and the id column (default: --before)')
     .option('--bins <spec>', 'how --by groups: auto (categorical up to 12 distinct numbers, else quantile:4), categorical, quantile:N, or rising edges 1,2,4,8,17');
   // --quiet means what it means everywhere (no progress); the verdict is the result, always printed
+  addAllowMismatch(command, 'judge the drop although the audits were made differently');
   addQuiet(command).action(async (options) => {
     await refuseOverwrite(
       { '--output': options.output },

@@ -11,15 +11,15 @@ import { chooseThreshold, type ThresholdChoice } from '../filter/threshold.js';
 import { averagePrecision, binaryMetrics, loadRiskModel, predictRisk, rocAuc, rocCurve, thinRocCurve } from '../risk/index.js';
 import { readRiskData } from '../risk/train.js';
 import { VERSION } from '../version.js';
-import { warn } from '../progress.js';
-import { checkScoresProvenance, describeTransfer, type GuardedField } from '../stage/provenance.js';
+import { checkScoresProvenance, describeTransfer, warnScoring, type GuardedField } from '../stage/provenance.js';
 import { calibration } from './calibration.js';
 import { EVALUATION_SCHEMA, type Evaluation } from './schema.js';
+import { withWarnings, type Warned, type WarningOptions } from '../stage/warnings.js';
 
 /** Default number of equal-width calibration bins (scikit-learn's calibration_curve defaults to 5; 10 is the usual ECE). */
 export const DEFAULT_CALIBRATION_BINS = 10;
 
-export interface EvaluateOptions extends ThresholdChoice {
+export interface EvaluateOptions extends ThresholdChoice, WarningOptions {
   /** risk.json */
   model: string;
   scores: string;
@@ -32,7 +32,11 @@ export interface EvaluateOptions extends ThresholdChoice {
   allowMismatch?: GuardedField[];
 }
 
-export async function evaluateRiskModel(options: EvaluateOptions): Promise<Evaluation> {
+export function evaluateRiskModel(options: EvaluateOptions): Promise<Warned<Evaluation>> {
+  return withWarnings(options, () => measureRiskModel(options));
+}
+
+async function measureRiskModel(options: EvaluateOptions): Promise<Evaluation> {
   const idColumn = options.idColumn ?? 'id';
   const labelColumn = options.labelColumn ?? 'memorized';
   const bins = options.bins ?? DEFAULT_CALIBRATION_BINS;
@@ -65,7 +69,7 @@ export async function evaluateRiskModel(options: EvaluateOptions): Promise<Evalu
   const roc = thinRocCurve(rocCurve(data.labels, risk), 500);
   const [modelSha, scoresSha, labelsSha] = await Promise.all([sha256File(options.model), sha256File(options.scores), sha256File(options.labels)]);
   // once every input is read and checked: a bad-input error comes alone
-  for (const line of scoring.warnings) warn(line);
+  warnScoring(scoring, options);
   const trainedOn = model.provenance.inputs;
   return {
     schema: EVALUATION_SCHEMA,
@@ -91,7 +95,9 @@ export async function evaluateRiskModel(options: EvaluateOptions): Promise<Evalu
 }
 
 export async function writeEvaluation(path: string, evaluation: Evaluation): Promise<void> {
-  await writeFileAtomic(path, JSON.stringify(evaluation, null, 1) + '\n');
+  // the API's warnings stay out: the file's `scoring.warnings` already says what could not be checked
+  const { warnings: _warnings, ...fields } = evaluation as Evaluation & { warnings?: unknown };
+  await writeFileAtomic(path, JSON.stringify(fields, null, 1) + '\n');
 }
 
 /** The lines `memsieve evaluate` prints. */

@@ -6,8 +6,8 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RefusedError, UserError } from '../errors.js';
 import { metadataSidecarPath, renameWithSidecar } from '../io/metadata.js';
-import { warn } from '../progress.js';
-import { checkScoresProvenance, describeTransfer, type GuardedField } from '../stage/provenance.js';
+import { checkScoresProvenance, describeTransfer, warnScoring, type GuardedField } from '../stage/provenance.js';
+import { warn, withWarnings, type Warned, type WarningOptions } from '../stage/warnings.js';
 import { DriftCounter, describeDrift, driftOf, driftRanges, driftWarning } from './drift.js';
 import { detectFormat, openReader, openWriter, sha256File, withColumns, withSchemaMetadata, writeFileAtomic } from '../io/index.js';
 import type { BatchWriter } from '../io/types.js';
@@ -39,7 +39,7 @@ export const REPORT_FILE = 'report.html';
 /** at most this many ids are named in an error */
 const NAMED_IDS = 5;
 
-export interface FilterOptions extends ThresholdChoice {
+export interface FilterOptions extends ThresholdChoice, WarningOptions {
   /** corpus files (read in the order given) */
   input: string | string[];
   scores: string;
@@ -86,7 +86,12 @@ export interface FilterResult {
   profile: FilterProfile;
 }
 
-export async function filterCorpus(options: FilterOptions): Promise<FilterResult> {
+/** `memsieve filter`; the result's `warnings` are those the manifest records, with their codes (src/stage/warnings.ts). */
+export function filterCorpus(options: FilterOptions): Promise<Warned<FilterResult>> {
+  return withWarnings(options, () => splitByRisk(options));
+}
+
+async function splitByRisk(options: FilterOptions): Promise<FilterResult> {
   const inputs = Array.isArray(options.input) ? options.input : [options.input];
   if (inputs.length === 0) throw new UserError('--input: give at least one corpus file');
   const idColumn = options.idColumn ?? 'id';
@@ -105,7 +110,6 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
   if (!(maxRemoved > 0 && maxRemoved <= 1)) throw new UserError(`--max-removed ${maxRemoved}: give a share of rows in (0, 1], e.g. 0.5 or 50%`);
   // before any pass over the scores: scores made otherwise than the model's fail fast
   const scoring = await checkScoresProvenance(scoresFiles, decider.model ? (decider.model.provenance.scoring ?? null) : undefined, { scores: options.scores, model: options.model! }, options.allowMismatch);
-  const warnings = [...scoring.warnings];
   // a shard joined with its own score parts never reads the whole scores file: its merge hashes it once
   const scoresSha = options.scoresFiles && !options.evaluation ? '' : await sha256File(options.scores);
   // before the passes over the scores: another model's evaluation fails fast
@@ -124,7 +128,6 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
   const profile = await profileScores(scoresFiles, decider, index, threshold.value, idColumn, options.profileUnits);
   const drift = decider.model ? driftOf(profile.counts.drift!, driftRanges(decider.model)) : null;
   const driftLine = driftWarning(drift);
-  if (driftLine) warnings.push(driftLine);
   let removing = 0;
   for (let r = 0; r < index.rows; r++) if (index.risk[r] >= threshold.value) removing++;
   refuseRunaway(removing, index.rows, maxRemoved, [describeDrift(drift), describeTransfer(scoring)]);
@@ -148,7 +151,8 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
     await removed.close();
     await list.close();
     // once every input has been read: a bad-input error comes alone
-    for (const line of warnings) warn(line);
+    warnScoring(scoring, options);
+    if (driftLine) warn({ code: 'drift', message: driftLine, option: '--scores', file: options.scores });
 
     const fileEntry = async (path: string, hashed = path): Promise<FileEntry> => ({ path: relativeTo(reportDir, path), sha256: await sha256File(hashed) });
     const rowsIn = split.kept + split.removed;
@@ -186,7 +190,7 @@ export async function filterCorpus(options: FilterOptions): Promise<FilterResult
       scoring,
       ...(decider.model ? { drift } : {}),
       max_removed: maxRemoved,
-      warnings,
+      warnings: [...scoring.warnings, ...(driftLine ? [driftLine] : [])],
     };
     const html = renderFilterReport(manifest, list.top.result());
     await writeFileAtomic(reportTemp, html);

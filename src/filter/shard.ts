@@ -24,9 +24,10 @@ import { describeDrift, driftOf, driftWarning } from './drift.js';
 import { describeTransfer } from '../stage/provenance.js';
 import { scoresIdentity, type ScoresIdentity } from './threshold-file.js';
 import type { RemovedRow } from './types.js';
+import { note } from '../stage/warnings.js';
 
 /** Runs filter on one shard: parts under CLEAN.parts/, REMOVED.parts/ and REPORT.parts/, then the marker. */
-export async function filterShard(options: FilterOptions, shard: Shard, log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<FilterResult> {
+export async function filterShard(options: FilterOptions, shard: Shard, log: (line: string) => void = note): Promise<FilterResult> {
   const inputs = Array.isArray(options.input) ? options.input : [options.input];
   const source = await locateScoreParts(options.scores, inputs, shard);
   if (source.local) {

@@ -14,10 +14,10 @@ import { featureSourceColumns, loadRiskModel, predictRisk } from '../risk/index.
 import type { MergeHook } from '../stage/merge-hook.js';
 import { partName, partsDir, writeShardMarker, type Shard, type ShardMarker } from '../stage/shard.js';
 import { featureColumns, idAt, requireColumn, scoresColumns } from './scores.js';
-import { checkScoresProvenance, type GuardedField, type ScoringCheck } from '../stage/provenance.js';
-import { warn } from '../progress.js';
+import { checkScoresProvenance, warnScoring, type GuardedField, type ScoringCheck } from '../stage/provenance.js';
 import { chooseThreshold, type ThresholdChoice } from './threshold.js';
 import type { Threshold } from './types.js';
+import { withWarnings, type Warned, type WarningOptions } from '../stage/warnings.js';
 
 export const THRESHOLD_SCHEMA = 'memsieve.threshold/v1';
 
@@ -53,7 +53,7 @@ export interface ThresholdFile {
   scoring?: ScoringCheck;
 }
 
-export interface ThresholdOptions {
+export interface ThresholdOptions extends WarningOptions {
   scores: string;
   model: string;
   removeTop: number;
@@ -70,7 +70,11 @@ export function riskPartPath(output: string, index: number, count: number): stri
 }
 
 /** `memsieve threshold`: the whole cut in one process, or one map rank of it. */
-export async function computeThreshold(options: ThresholdOptions): Promise<ThresholdFile | { rank: Shard; scored: number }> {
+export function computeThreshold(options: ThresholdOptions): Promise<Warned<ThresholdFile | { rank: Shard; scored: number }>> {
+  return withWarnings(options, () => cutAtTopShare(options));
+}
+
+async function cutAtTopShare(options: ThresholdOptions): Promise<ThresholdFile | { rank: Shard; scored: number }> {
   const { scores, output, shard } = options;
   if ([scores, options.model].map((p) => resolve(p)).includes(resolve(output))) throw new UserError(`${output}: an output may not overwrite an input`);
   const f = options.removeTop;
@@ -102,11 +106,11 @@ export async function computeThreshold(options: ThresholdOptions): Promise<Thres
     if (scored === 0) throw new UserError(`${source}: every row is too short for the model's features; there is nothing to cut`);
     const cut = chooseThreshold({ removeTop: f }, model, mine);
     const file: ThresholdFile = { schema: THRESHOLD_SCHEMA, method: 'remove_top', requested: f, value: cut.value, scored, k: Math.max(1, Math.ceil(f * scored)), model: modelEntry, scores: identity, shards: 1, scoring };
-    for (const line of scoring.warnings) warn(line);
+    warnScoring(scoring, options);
     await writeFileAtomic(output, `${JSON.stringify(file, null, 1)}\n`);
     return file;
   }
-  for (const line of scoring.warnings) warn(line);
+  warnScoring(scoring, options);
   mine.sort().reverse();
   await mkdir(partsDir(output), { recursive: true });
   await writeFileAtomic(riskPartPath(output, shard.index, shard.count), new Uint8Array(mine.buffer, mine.byteOffset, mine.byteLength));

@@ -19,6 +19,7 @@ import { readRiskIndex, type RiskIndex } from './scores.js';
 import { modelScorer, ruleScorer } from './scorer.js';
 import { parseRule } from './rule.js';
 import type { RemovedRow } from './types.js';
+import { withWarnings, type Warned, type WarningOptions } from '../stage/warnings.js';
 
 /** at most this many discrepancies of one kind are listed */
 const LISTED = 5;
@@ -34,7 +35,7 @@ export interface VerifyResult {
   rows: { input: number; clean: number; removed: number };
 }
 
-export interface VerifyOptions {
+export interface VerifyOptions extends WarningOptions {
   /**
    * Also recompute every row's risk from the scores and the model the manifest names, and require the
    * clean and removed files to carry exactly that risk. Holds filter's id → risk index (~60 bytes a row).
@@ -42,7 +43,11 @@ export interface VerifyOptions {
   checkRisk?: boolean;
 }
 
-export async function verifyReport(reportDir: string, options: VerifyOptions = {}): Promise<VerifyResult> {
+export function verifyReport(reportDir: string, options: VerifyOptions = {}): Promise<Warned<VerifyResult>> {
+  return withWarnings(options, () => checkReport(reportDir, options));
+}
+
+async function checkReport(reportDir: string, options: VerifyOptions = {}): Promise<VerifyResult> {
   const manifest = await loadManifest(join(reportDir, MANIFEST_FILE));
   const problems: string[] = [];
   const where = (p: string) => resolveFrom(reportDir, p);

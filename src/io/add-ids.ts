@@ -5,11 +5,12 @@ import { UserError } from '../errors.js';
 import { openReader } from './reader.js';
 import type { Format } from './types.js';
 import { openWriter } from './writer.js';
+import { withWarnings, type Warned, type WarningOptions } from '../stage/warnings.js';
 
 /** What to do about a missing id column (filter, train). */
 export const ID_HINT = "pass --id-column, or give a corpus without ids one with 'memsieve add-ids' (then score and audit that file)";
 
-export interface AddIdsOptions {
+export interface AddIdsOptions extends WarningOptions {
   input: string | string[];
   output: string;
   /** name of the new column (default "id") */
@@ -21,7 +22,11 @@ export interface AddIdsOptions {
 }
 
 /** Writes the input with an id column first; returns the number of rows. */
-export async function addIds(options: AddIdsOptions): Promise<{ output: string; rows: number; id_column: string }> {
+export function addIds(options: AddIdsOptions): Promise<Warned<{ output: string; rows: number; id_column: string }>> {
+  return withWarnings(options, () => writeWithIds(options));
+}
+
+async function writeWithIds(options: AddIdsOptions): Promise<{ output: string; rows: number; id_column: string }> {
   const idColumn = options.idColumn ?? 'id';
   const prefix = options.prefix ?? '';
   const reader = openReader(options.input, { option: '--input', formatOption: true, format: options.inputFormat });

@@ -1,6 +1,6 @@
 // Temp files a killed run left beside an output (`OUT.tmp-HOST-PID-RAND` and its checkpoint files):
 // the next run of the same output removes them, or takes one over to resume (see checkpoint.ts).
-// Staged outputs (`.partial-HOST-PID-OUT`, and that name's own `.tmp-*`), which a command publishes
+// Staged outputs (`.partial-HOST-PID-OUT`, its JSONL sidecar, and their own `.tmp-*`), which a command publishes
 // only once all its outputs are complete (filter), are removed by the next run the same way.
 //
 // A temp file belongs to a dead run when it was written on this host (the hostname is in its name)
@@ -10,6 +10,7 @@
 import { hostname } from 'node:os';
 import { readdir, rename, rm, stat, truncate } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { note as sayNote } from '../stage/warnings.js';
 
 /** This host as it appears in temp names (letters, digits, _ and - only, so names parse back). */
 export const HOST = hostname().replace(/[^A-Za-z0-9_-]/g, '_') || 'localhost';
@@ -30,7 +31,7 @@ export function stagedPathFor(path: string): string {
 export function stagedOwner(file: string, name: string): { host: string | undefined; pid: number } | undefined {
   if (!file.startsWith('.partial-')) return undefined;
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const match = new RegExp(`^\\.partial-(?:(.+)-)?(\\d+)-${escaped}(?:\\.tmp-.*)?$`).exec(file);
+  const match = new RegExp(`^\\.partial-(?:(.+)-)?(\\d+)-${escaped}(?:\\.metadata\\.json)?(?:\\.tmp-.*)?$`).exec(file);
   return match ? { host: match[1], pid: Number(match[2]) } : undefined;
 }
 
@@ -38,7 +39,7 @@ export function stagedOwner(file: string, name: string): { host: string | undefi
  * Removes the staged copies of `path` (and their temp files) that dead runs on this host left; those of
  * running writers or other hosts stay and are named in a note. Returns the removed paths.
  */
-export async function sweepStaged(path: string, note = (message: string) => process.stderr.write(`memsieve: ${message}\n`)): Promise<string[]> {
+export async function sweepStaged(path: string, note = sayNote): Promise<string[]> {
   const folder = dirname(resolve(path));
   const removed: string[] = [];
   for (const file of (await readdir(folder).catch(() => [] as string[])).sort()) {
@@ -121,7 +122,7 @@ export function isRunning(pid: number): boolean {
  * writers on other hosts, stay and are named in a note.
  */
 export async function sweepTemps(path: string, myTemp: string, options: SweepOptions = {}): Promise<{ adopted: unknown; removed: string[] }> {
-  const note = options.note ?? ((message: string) => process.stderr.write(`memsieve: ${message}\n`));
+  const note = options.note ?? sayNote;
   const removed: string[] = [];
   let adopted: unknown = undefined;
   for (const group of await tempsOf(path)) {

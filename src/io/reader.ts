@@ -146,7 +146,7 @@ function unitsOf(file: string, format: Format, batchRows: number, schema: Schema
       if (file === '-') throw new UserError("Parquet cannot be read from stdin ('-'); pass a file, or stream Arrow IPC");
       return parquetUnits(file, options.columns, options);
     case 'arrow':
-      return arrowUnits(file, options);
+      return arrowUnits(file, options, options.columns);
     case 'jsonl':
       return jsonlUnits(file, batchRows, schema, options);
   }

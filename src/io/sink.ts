@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { createAtomicFile } from './atomic.js';
 import { JOURNAL_SUFFIX, Journal, resumeAdopter, type ResumePoint } from './checkpoint.js';
+import { note } from '../stage/warnings.js';
 
 /** Where a writer's bytes go: an atomic file (published on close) or stdout. */
 export interface ByteSink {
@@ -56,7 +57,7 @@ export async function openSink(path: string, options: SinkOptions = {}): Promise
       // a failed run keeps its checkpoint: a rerun with the same arguments continues from it
       await journal.close().catch(() => undefined);
       await file.keep();
-      process.stderr.write(`memsieve: kept ${file.tempPath} and its checkpoint; the same command continues from it, another one removes it\n`);
+      note(`kept ${file.tempPath} and its checkpoint; the same command continues from it, another one removes it`);
     },
   };
 }

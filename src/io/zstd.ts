@@ -6,6 +6,7 @@ import type { Transform } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { UserError } from '../errors.js';
 import { compressors as jsDecompressors } from 'hyparquet-compressors';
+import { warn } from '../stage/warnings.js';
 
 type ZstdNapi = {
   compress(data: Uint8Array): Uint8Array;
@@ -55,7 +56,7 @@ let warned = false;
 function warnOnce() {
   if (warned) return;
   warned = true;
-  process.emitWarning('zstd-napi is not installed (native build failed?): writing Parquet with gzip instead of zstd', { code: 'MEMSIEVE_NO_ZSTD' });
+  warn({ code: 'no-zstd', message: 'zstd-napi is not installed (native build failed?): writing Parquet with gzip instead of zstd' });
 }
 
 /** zstd for compressed JSONL (`.jsonl.zst`), which has no fallback: a clear error when the addon is missing. */

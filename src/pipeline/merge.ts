@@ -13,10 +13,11 @@ import { MERGE_CHECKS, MERGE_HOOKS } from './merge-hooks.js';
 import type { MergeResult } from '../stage/merge-hook.js';
 import { checkPartsAgree } from '../stage/provenance.js';
 import { MARKER_VERSION, markerPath, mergedRecordPath, partPath, partsDir, readShardMarker, type MergedRecord, type ShardMarker } from '../stage/shard.js';
+import { withWarnings, type Warned, type WarningOptions } from '../stage/warnings.js';
 
 export type { MergeHook, MergeResult } from '../stage/merge-hook.js';
 
-export interface MergeOptions {
+export interface MergeOptions extends WarningOptions {
   /** expected shard count; otherwise read from the part names found */
   count?: number;
   /** keep OUTPUT.parts/ after a successful merge (default: removed) */
@@ -169,7 +170,11 @@ async function mergeOutput(markers: ShardMarker[], key: string): Promise<number>
 }
 
 /** Joins the parts of `primaryOutput` (and the stage's other outputs) into their final files. */
-export async function mergeShards(primaryOutput: string, options: MergeOptions = {}): Promise<MergeResult> {
+export function mergeShards(primaryOutput: string, options: MergeOptions = {}): Promise<Warned<MergeResult>> {
+  return withWarnings(options, () => joinParts(primaryOutput, options));
+}
+
+async function joinParts(primaryOutput: string, options: MergeOptions = {}): Promise<MergeResult> {
   const count = options.count ?? (await countFromParts(primaryOutput));
   if (!Number.isInteger(count) || count < 1) throw new UserError(`--shard-count: expected a whole number >= 1, got ${count}`);
   const markers = await readMarkers(primaryOutput, count);

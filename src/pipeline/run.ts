@@ -19,10 +19,11 @@ import { loadPipeline, type Step } from './spec.js';
 import { clearThreshold, dropKeptScoreParts, keepsPartsFor, thresholdStepFor } from './reduce.js';
 import { clearStepMarker, configHash, lockWorkdir, removeStrayTemps, removeTempsIn, staleReason, writeStepMarker } from './state.js';
 import { refuseOverwrite } from '../io/no-overwrite.js';
+import { withWarnings, type Warned, type WarningOptions } from '../stage/warnings.js';
 
 export type ExecutorName = 'local' | 'slurm';
 
-export interface RunOptions {
+export interface RunOptions extends WarningOptions {
   executor?: ExecutorName;
   /** local: concurrent shard processes (default: cores); slurm: array concurrency %W (default: unlimited) */
   workers?: number;
@@ -34,8 +35,9 @@ export interface RunOptions {
   only?: string[];
   /** environment of shard processes and Slurm jobs */
   env?: NodeJS.ProcessEnv;
+  /** the runner's lines (steps started, skipped, done); default stderr, nothing with `quiet` */
   log?: Log;
-  /** each step's progress (even a step with `quiet: true`), labelled with the step; default true */
+  /** each step's progress (even a step with `quiet: true`), labelled with the step; default: unless `quiet` */
   stepProgress?: boolean;
 }
 
@@ -69,8 +71,12 @@ async function resetStaleParts(workdir: string, step: Step, count: number): Prom
   await writeFileAtomic(path, `${current}\n`);
 }
 
-export async function runPipeline(file: string, options: RunOptions = {}): Promise<RunSummary> {
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+export function runPipeline(file: string, options: RunOptions = {}): Promise<Warned<RunSummary>> {
+  return withWarnings(options, () => runSteps(file, options));
+}
+
+async function runSteps(file: string, options: RunOptions = {}): Promise<RunSummary> {
+  const log = options.log ?? (options.quiet ? () => {} : (line: string) => process.stderr.write(`${line}\n`));
   const executorName = options.executor ?? 'local';
   if (options.shards !== undefined && (!Number.isInteger(options.shards) || options.shards < 1)) {
     throw new UserError(`--shards: expected a whole number >= 1, got ${options.shards}`);
@@ -100,7 +106,8 @@ export async function runPipeline(file: string, options: RunOptions = {}): Promi
     }, { 'pipeline file': [file] }),
   );
   const executor = makeExecutor(executorName, options, log);
-  const inStep = (task: StepTask) => (options.stepProgress === false ? executor.run(task) : withStepProgress(task.step.id, () => executor.run(task)));
+  const showSteps = options.stepProgress ?? !options.quiet;
+  const inStep = (task: StepTask) => (showSteps ? withStepProgress(task.step.id, () => executor.run(task)) : executor.run(task));
   const unlock = await lockWorkdir(pipeline.workdir);
   const summary: RunSummary = { pipeline: pipeline.name, executor: executorName, steps: [] };
   try {

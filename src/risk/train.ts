@@ -17,8 +17,8 @@ import { createRng, sampleWithoutReplacement, shuffle, type Rng } from './random
 import { sha256File, writeFileAtomic } from '../io/index.js';
 import { readColumns } from './read.js';
 import { featureRanges } from './range.js';
-import { readProvenance } from '../stage/provenance.js';
-import { warn } from '../progress.js';
+import { checkMadeAlike, labelStage, readProvenance, TOKEN_FIELDS, type GuardedField } from '../stage/provenance.js';
+import { warn, withWarnings, type Warned, type WarningOptions } from '../stage/warnings.js';
 import { featureSourceColumns, nonPositiveError, parseFeature, transformFeatureValue } from './feature.js';
 import { IdIndex } from '../id-index.js';
 import { outsideDomain } from '../score/columns.js';
@@ -39,7 +39,7 @@ export interface ProtocolOptions {
   C?: number;
 }
 
-export interface TrainOptions extends ProtocolOptions {
+export interface TrainOptions extends ProtocolOptions, WarningOptions {
   /** scores file (Parquet, Arrow IPC or JSONL) with the id and feature columns */
   scores: string;
   /** labels file (Parquet, Arrow IPC or JSONL; e.g. an audit) with the id and label columns */
@@ -48,6 +48,8 @@ export interface TrainOptions extends ProtocolOptions {
   idColumn?: string;
   /** score columns or log(column) of positive ones (src/risk/feature.ts) */
   features?: string[];
+  /** provenance fields scores and labels may differ in (--allow-mismatch) */
+  allowMismatch?: GuardedField[];
 }
 
 /** Joined training rows: one label and one value per feature for each id. */
@@ -78,7 +80,11 @@ export interface ProtocolResult {
 }
 
 /** Reads, joins and checks the inputs, runs the protocol, and returns the model (not yet written). */
-export async function trainRiskModel(options: TrainOptions): Promise<RiskModel> {
+export function trainRiskModel(options: TrainOptions): Promise<Warned<RiskModel>> {
+  return withWarnings(options, () => fitRiskModel(options));
+}
+
+async function fitRiskModel(options: TrainOptions): Promise<RiskModel> {
   const idColumn = options.idColumn ?? 'id';
   const labelColumn = options.labelColumn ?? 'memorized';
   const featureNames = options.features ?? DEFAULT_FEATURES;
@@ -87,6 +93,7 @@ export async function trainRiskModel(options: TrainOptions): Promise<RiskModel> 
   const duplicateFeature = featureNames.find((f, i) => featureNames.indexOf(f) !== i);
   if (duplicateFeature) throw new UserError(`--features: ${duplicateFeature} is listed twice`);
 
+  const { scoring, labelsMade, alike } = await checkScoresAndLabels(options.scores, options.labels, labelColumn, options.allowMismatch);
   const { data, scoresRows, labelsRows } = await readRiskData({ scores: options.scores, labels: options.labels, idColumn, labelColumn, features: featureNames });
   const seed = options.seed ?? 0;
   const trials = options.trials ?? 100;
@@ -96,8 +103,10 @@ export async function trainRiskModel(options: TrainOptions): Promise<RiskModel> 
   const result = runRiskProtocol(data, { seed, trials, negativesPerPositive, testFraction, threshold, C: options.C });
   const positives = data.labels.reduce((s, v) => s + v, 0);
   const [scoresSha, labelsSha] = await Promise.all([sha256File(options.scores), sha256File(options.labels)]);
-  const [scoring, labelsAudit] = await Promise.all([readProvenance(options.scores, 'score', undefined, '--scores'), readProvenance(options.labels, 'audit', undefined, '--labels')]);
-  if (!scoring) warn(`--scores ${options.scores} records no provenance (made by another tool or an older memsieve): the risk model will not record how its training scores were made, so filter cannot check later scores against them`);
+  if (!scoring) {
+    const message = `--scores ${options.scores} records no provenance (made by another tool or an older memsieve): the risk model will not record how its training scores were made, so filter cannot check later scores against them`;
+    warn({ code: 'scores-no-provenance', message, option: '--scores', file: options.scores });
+  }
   return {
     schema: RISK_SCHEMA,
     features: featureNames,
@@ -129,10 +138,26 @@ export async function trainRiskModel(options: TrainOptions): Promise<RiskModel> 
       final_sample: { positives: result.finalPositives, negatives: result.finalSample.length - result.finalPositives },
       solver: { method: 'newton', penalty: 'l2', C: options.C ?? 1, iterations: result.iterations },
       scoring,
-      labels_audit: labelsAudit,
+      labels_audit: labelsMade,
+      ...(alike.allowed_mismatches.length > 0 ? { allowed_mismatches: alike.allowed_mismatches } : {}),
     },
     feature_ranges: featureRanges(featureNames, data.features),
   };
+}
+
+/**
+ * The scores' record and the labels' (the audit's, or score's for its teacher_memorized / baseline_memorized),
+ * which must count the same tokens of each row. Labels without a record (made by hand) are not warned about:
+ * only the scores' record goes on to be checked by filter.
+ */
+async function checkScoresAndLabels(scores: string, labels: string, labelColumn: string, allow: readonly GuardedField[] = []) {
+  const [scoring, labelsMade] = await Promise.all([readProvenance(scores, 'score', undefined, '--scores'), readProvenance(labels, labelStage(labelColumn), undefined, '--labels')]);
+  const alike = checkMadeAlike([{ name: `--scores ${scores}`, provenance: scoring }, { name: `--labels ${labels}`, provenance: labelsMade }], TOKEN_FIELDS, {
+    why: 'the risk model would learn from features of other tokens than were labelled',
+    redo: 'score and audit with the same tokenizer, --special-tokens and --max-tokens',
+    override: 'to train on them anyway',
+  }, allow);
+  return { scoring, labelsMade, alike };
 }
 
 /**

@@ -12,8 +12,9 @@ import { emptyTable, expandInputs, openReader, openWriter, type Batch, type Form
 import { Progress } from '../progress.js';
 import { compareKeys, fractionCut, sampleKey, type SampleKey } from './key.js';
 import { SmallestKeys } from './heap.js';
+import { withWarnings, type Warned, type WarningOptions } from '../stage/warnings.js';
 
-export interface SampleOptions {
+export interface SampleOptions extends WarningOptions {
   input: string | string[];
   output: string;
   /** share of rows to keep, in (0, 1]: each row independently with this probability */
@@ -92,7 +93,11 @@ async function rowsCut(options: SampleOptions, column: string, seed: number): Pr
   return smallest.size < options.rows! ? undefined : smallest.largest();
 }
 
-export async function sampleCorpus(options: SampleOptions): Promise<SampleSummary> {
+export function sampleCorpus(options: SampleOptions): Promise<Warned<SampleSummary>> {
+  return withWarnings(options, () => sampleRows(options));
+}
+
+async function sampleRows(options: SampleOptions): Promise<SampleSummary> {
   checkOptions(options);
   const seed = options.seed ?? 0;
   const column = options.keyColumn ?? options.idColumn ?? 'id';

@@ -3,6 +3,7 @@ import { UserError } from '../errors.js';
 import type { PairScorer } from '../models/types.js';
 import type { OnnxCausalLM } from '../models/onnx.js';
 import { runModelStage, type ModelStageOptions } from '../stage/model-stage.js';
+import type { Warned } from '../stage/warnings.js';
 import { checkScoreOptions, SCORE_DEFAULTS, scoreCorpus, type ScoreSummary } from './score.js';
 
 /** Options of `memsieve score`, as the CLI and the pipeline runner pass them. */
@@ -18,7 +19,7 @@ export interface ScoreCommandOptions extends ModelStageOptions {
 }
 
 /** `memsieve score`: load the tokenizer and the backend (lazily: only here), then stream the corpus. */
-export async function score(options: ScoreCommandOptions): Promise<ScoreSummary> {
+export async function score(options: ScoreCommandOptions): Promise<Warned<ScoreSummary>> {
   const settings = withDefaults(SCORE_DEFAULTS, options);
   checkScoreOptions(settings);
   const backend = options.backend ?? 'onnx';

@@ -3,14 +3,15 @@
 import type { Format, TextStreamOptions } from '../io/types.js';
 import type { Device } from '../models/types.js';
 import { availableParallelism } from 'node:os';
-import { loadTokenizer, printTokenizerWarnings, type SpecialTokenPolicy, type Tokenizer } from '../text/tokenizer.js';
+import { loadTokenizer, type SpecialTokenPolicy, type Tokenizer } from '../text/tokenizer.js';
 import { defaultTokenizerThreads } from '../text/tokenizer-pool.js';
 import { stageFingerprint } from './fingerprint.js';
 import { buildProvenance, type Provenance, type ProvenanceSettings, type ProvenanceStage } from './provenance.js';
 import { preparePart, resolveShard, writeShardMarker, type ShardOptions } from './shard.js';
+import { warnTokenizer, withWarnings, type Warned, type WarningOptions } from './warnings.js';
 
 /** Command options every model stage takes, as the CLI and the pipeline runner pass them. */
-export interface ModelStageOptions extends ShardOptions {
+export interface ModelStageOptions extends ShardOptions, WarningOptions {
   input: string[];
   output: string;
   tokenizer: string;
@@ -24,7 +25,6 @@ export interface ModelStageOptions extends ShardOptions {
   dtype?: string;
   threads?: number;
   batchSize?: number;
-  quiet?: boolean;
   maxTokens?: number;
   /** 'tokenizer' (default): the post-processor's special tokens lead each row; 'none': raw text ids */
   specialTokens?: SpecialTokenPolicy;
@@ -45,12 +45,17 @@ export interface ModelStage<B extends { close(): Promise<void> }, S> {
   shardStats(summary: S): { rows: number; stats: Record<string, number> };
 }
 
-export async function runModelStage<B extends { close(): Promise<void> }, S>(options: ModelStageOptions, stage: ModelStage<B, S>): Promise<S> {
+/** Runs a model stage (score, audit, targets): its summary with the warnings said while it ran. */
+export function runModelStage<B extends { close(): Promise<void> }, S extends object>(options: ModelStageOptions, stage: ModelStage<B, S>): Promise<Warned<S>> {
+  return withWarnings(options, () => streamThroughModel(options, stage));
+}
+
+async function streamThroughModel<B extends { close(): Promise<void> }, S>(options: ModelStageOptions, stage: ModelStage<B, S>): Promise<S> {
   // a shard writes OUTPUT.parts/part-IIIII-of-NNNNN.* and then its marker; `memsieve merge` joins them
   const shard = resolveShard(options);
   const output = shard ? await preparePart(options.output, shard) : options.output;
   const tokenizer = await loadTokenizer(options.tokenizer, { specialTokens: options.specialTokens });
-  printTokenizerWarnings(tokenizer);
+  warnTokenizer(tokenizer, options.tokenizer);
   const fingerprint = stageFingerprint(stage.kind, options);
   const backend = await stage.openBackend(tokenizer.vocabSize);
   try {

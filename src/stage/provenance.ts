@@ -1,9 +1,11 @@
 // Provenance: how a model stage's output was made (memsieve version, the models' and tokenizer's
-// content hashes, the special tokens added, the token windows and settings). One home for it: score
-// and audit build it and write it into their output's metadata and summary; merge keeps it and
+// content hashes, the special tokens added, the token windows and settings). One home for it: score,
+// audit and targets build it and write it into their output's metadata and summary; merge keeps it and
 // refuses parts that disagree; train copies the scores' into risk.json; filter, evaluate and
-// threshold compare the scores' with risk.json's and refuse a mismatch unless it is named in
-// --allow-mismatch. Documented in docs/provenance.md.
+// threshold compare the scores' with risk.json's; train (scores against labels), compare, verdict and
+// counterfactual (audits against each other) and distill (targets against its tokenizer) check their
+// inputs are made alike (checkMadeAlike). A mismatch is refused unless named in --allow-mismatch.
+// Documented in docs/provenance.md.
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -16,10 +18,11 @@ import { expandInputs } from '../io/format.js';
 import type { Format, InputNaming } from '../io/types.js';
 import type { SpecialTokenPolicy, Tokenizer } from '../text/tokenizer.js';
 import { VERSION } from '../version.js';
+import { warn } from './warnings.js';
 
 export const PROVENANCE_SCHEMA = 'memsieve.provenance/v1';
 
-export type ProvenanceStage = 'score' | 'audit';
+export type ProvenanceStage = 'score' | 'audit' | 'targets';
 
 /** A model file or checkpoint folder by its content (see modelIdentity). */
 export interface ModelIdentity {
@@ -31,7 +34,7 @@ export interface Provenance {
   schema: typeof PROVENANCE_SCHEMA;
   stage: ProvenanceStage;
   tool_version: string;
-  /** by role: score's teacher and baseline, audit's model */
+  /** by role: score's and targets' teacher, score's baseline, audit's model */
   models: Record<string, ModelIdentity>;
   tokenizer: ModelIdentity & {
     special_tokens: SpecialTokenPolicy;
@@ -40,10 +43,11 @@ export interface Provenance {
   };
   max_tokens: number;
   prefix_tokens: number;
-  suffix_tokens: number;
-  /** score's KL temperature (null for audit) */
+  /** null for targets: the teacher continues each row to its own length */
+  suffix_tokens: number | null;
+  /** score's KL temperature (null for audit and targets) */
   temperature: number | null;
-  /** score's Min-K% share (null for audit) */
+  /** score's Min-K% share (null for audit and targets) */
   min_k: number | null;
   backend: string;
   /** torch backend weights as asked (auto, float32, bfloat16); null for onnx (the file's own) */
@@ -67,13 +71,18 @@ export async function buildProvenance(stage: ProvenanceStage, models: Record<str
     stage,
     tool_version: VERSION,
     models: identities,
-    tokenizer: {
-      path: tokenizer.path,
-      sha256: tokenizer.sha256,
-      special_tokens: tokenizer.specialTokens,
-      added_special_ids: { leading: [...tokenizer.addedSpecialIds.leading], trailing: [...tokenizer.addedSpecialIds.trailing] },
-    },
+    tokenizer: tokenizerRecord(tokenizer),
     ...settings,
+  };
+}
+
+/** What provenance records of a loaded tokenizer (also what a reader holding one compares against). */
+export function tokenizerRecord(tokenizer: Tokenizer): Provenance['tokenizer'] {
+  return {
+    path: tokenizer.path,
+    sha256: tokenizer.sha256,
+    special_tokens: tokenizer.specialTokens,
+    added_special_ids: { leading: [...tokenizer.addedSpecialIds.leading], trailing: [...tokenizer.addedSpecialIds.trailing] },
   };
 }
 
@@ -82,7 +91,6 @@ export function provenanceMetadata(provenance: Provenance): Record<string, strin
   return { [provenanceKey(provenance.stage)]: JSON.stringify(provenance) };
 }
 
-/** A data file's recorded provenance of `stage`, or null when it has none (another tool, an older memsieve). */
 /** The provenance a file (or a folder's data files, which must agree) records for `stage`; `option` names it in errors. */
 export async function readProvenance(path: string, stage: ProvenanceStage, format?: Format, option?: string): Promise<Provenance | null> {
   const naming = option === undefined ? undefined : { option };
@@ -133,7 +141,7 @@ async function agreedProvenance(paths: string[], stage: ProvenanceStage, option:
 
 /** Shard parts joined into one file (`memsieve merge`): each stage's provenance must be the same in all. */
 export async function checkPartsAgree(parts: string[]): Promise<void> {
-  for (const stage of ['score', 'audit'] as const) await readAgreedProvenance(parts, stage, 'part');
+  for (const stage of ['score', 'audit', 'targets'] as const) await readAgreedProvenance(parts, stage, 'part');
 }
 
 /** The fields a risk model's scores must share with the scores it is applied to (--allow-mismatch names them). */
@@ -206,12 +214,26 @@ export function checkScoring(scores: Provenance | null, trained: Provenance | nu
 /**
  * What filter, evaluate and threshold run first: the scores files' provenance against the risk model's
  * training scores' (`trained`; undefined with no model, e.g. filter --rule: only recorded). Refuses a
- * mismatch not in `allow`. The caller prints `warnings` once the inputs are read (a bad-input error first).
+ * mismatch not in `allow`. The caller says `warnings` (warnScoring) once the inputs are read (a bad-input error first).
  */
 export async function checkScoresProvenance(scoresFiles: string[], trained: Provenance | null | undefined, sources: { scores: string; model: string }, allow: readonly GuardedField[] = []): Promise<ScoringCheck> {
   const scores = await readAgreedProvenance(scoresFiles, 'score', '--scores');
   if (trained === undefined) return { scores, trained: null, transfer: [], allowed_mismatches: [], other_differences: [], warnings: [] };
   return checkScoring(scores, trained, sources, allow);
+}
+
+/** Says the check's warnings (what could not be checked): once the inputs are read, so a bad-input error comes alone. */
+export function warnScoring(check: ScoringCheck, sources: { scores: string; model?: string }): void {
+  for (const message of check.warnings) {
+    warn(check.scores
+      ? { code: 'model-no-provenance', message, option: '--model', file: sources.model }
+      : { code: 'scores-no-provenance', message, option: '--scores', file: sources.scores });
+  }
+}
+
+/** Says an AlikeCheck's warning (inputs with no record, which could not be checked). */
+export function warnAlike(check: AlikeCheck): void {
+  for (const message of check.warnings) warn({ code: 'inputs-no-provenance', message });
 }
 
 /** One line naming a transfer's models on both sides, for summaries and reports. */
@@ -221,8 +243,95 @@ export function describeTransfer(check: ScoringCheck): string | null {
   return `transfer: the risk model was trained on scores of other models — ${check.transfer.map((d) => `${d.field} ${side(d.scores)} here, ${side(d.trained)} in training`).join('; ')}`;
 }
 
+/** The fields an audit's memorization labels depend on (score's teacher_memorized too); temperature and min_k shape only score's features. */
+export const MEMORIZATION_FIELDS = ['tokenizer', 'special_tokens', 'max_tokens', 'prefix_tokens', 'suffix_tokens'] as const satisfies readonly GuardedField[];
+/** The fields that make two outputs count the same tokens of a row (train's scores and labels; distill's targets). */
+export const TOKEN_FIELDS = ['tokenizer', 'special_tokens', 'max_tokens'] as const satisfies readonly GuardedField[];
+
+/** What a reader knows of how one input was made. */
+export interface MadeInput {
+  /** the input as the user named it, e.g. `--audit teacher=teacher.audit.parquet` */
+  name: string;
+  /** its record (null: none); a reader that holds the thing itself passes what it has (distill: its tokenizer) */
+  provenance: (Pick<Provenance, 'tokenizer'> & Partial<Omit<Provenance, 'tokenizer'>>) | null;
+}
+
+/** A guarded field two inputs differ in, combined anyway because --allow-mismatch named it. */
+export interface Mismatch {
+  field: GuardedField;
+  inputs: [string, string];
+  values: [unknown, unknown];
+}
+
+/** What checkMadeAlike found: the allowed mismatches (recorded by the caller) and one warning line, if any. */
+export interface AlikeCheck {
+  allowed_mismatches: Mismatch[];
+  /** one line naming the inputs with no record, which could not be checked */
+  warnings: string[];
+}
+
+/** How a reader words a refusal: why the difference matters, what to do, and what --allow-mismatch would do (absent: no override). */
+export interface AlikeWording {
+  why: string;
+  redo: string;
+  override?: string;
+}
+
+/**
+ * Inputs a command combines as one measurement must be made alike in `fields`: each input's record is
+ * compared with the first recorded one's; a difference not in `allow` is a UserError naming both inputs,
+ * the field and both values. Inputs without a record cannot be checked: one warning line names them.
+ */
+export function checkMadeAlike(inputs: MadeInput[], fields: readonly GuardedField[], wording: AlikeWording, allow: readonly GuardedField[] = []): AlikeCheck {
+  const check: AlikeCheck = { allowed_mismatches: [], warnings: [] };
+  const recorded = inputs.filter((input) => input.provenance !== null);
+  const unrecorded = inputs.filter((input) => input.provenance === null).map((input) => input.name);
+  if (unrecorded.length > 0) {
+    check.warnings.push(`${unrecorded.join(', ')} ${unrecorded.length === 1 ? 'records' : 'each records'} no provenance (made by another tool or an older memsieve): ${unrecorded.length === 1 ? 'its' : 'their'} tokenizer and settings cannot be checked against the other inputs`);
+  }
+  const [first, ...rest] = recorded;
+  for (const input of rest) {
+    for (const field of fields) {
+      const [a, b] = [fieldValue(first.provenance!, field), fieldValue(input.provenance!, field)];
+      if (same(a, b)) continue;
+      if (!allow.includes(field) || wording.override === undefined) {
+        const override = wording.override === undefined ? '' : `, or pass --allow-mismatch ${field} ${wording.override}`;
+        throw new UserError(`${input.name}: ${field} is ${show(field, b)}, but ${first.name} has ${field} ${show(field, a)}; ${wording.why}: ${wording.redo}${override}`);
+      }
+      check.allowed_mismatches.push({ field, inputs: [first.name, input.name], values: [a, b] });
+    }
+  }
+  return check;
+}
+
+/** One line naming what --allow-mismatch let through (null: nothing), for the commands' result lines. */
+export function describeAllowedMismatches(mismatches: Mismatch[] | undefined): string | null {
+  if (!mismatches || mismatches.length === 0) return null;
+  return `combined although made differently (--allow-mismatch): ${mismatches.map((m) => `${m.field} ${show(m.field, m.values[1])} in ${m.inputs[1]}, ${show(m.field, m.values[0])} in ${m.inputs[0]}`).join('; ')}`;
+}
+
+/** Which stage's record describes a label column: score's teacher_memorized / baseline_memorized, else the audit's. */
+export function labelStage(column: string): ProvenanceStage {
+  return /^(teacher|baseline)_memorized$/.test(column) ? 'score' : 'audit';
+}
+
+/**
+ * compare, verdict and counterfactual: the audits (or score files' memorization columns) combined must be
+ * made with one tokenizer, special tokens and windows; the models differ, that is the point.
+ */
+export async function checkAuditsAlike(audits: { name: string; path: string; column: string }[], allow: readonly GuardedField[] = []): Promise<AlikeCheck> {
+  const inputs = await Promise.all(
+    audits.map(async (a) => ({ name: a.name, provenance: await readProvenance(a.path, labelStage(a.column), undefined, a.name.split(' ')[0]) })),
+  );
+  return checkMadeAlike(inputs, MEMORIZATION_FIELDS, {
+    why: 'memorization rates measured otherwise are not comparable',
+    redo: 'audit every model with the same tokenizer and settings',
+    override: 'to combine them anyway',
+  }, allow);
+}
+
 /** A field's value as compared: the tokenizer by content, the special tokens by policy and ids added. */
-function fieldValue(p: Provenance, field: GuardedField): unknown {
+function fieldValue(p: Pick<Provenance, 'tokenizer'> & Partial<Provenance>, field: GuardedField): unknown {
   switch (field) {
     case 'tokenizer':
       return p.tokenizer.sha256;

@@ -3,6 +3,7 @@
 import { withDefaults } from '../defaults.js';
 import { openGenerator } from '../audit/run.js';
 import { runModelStage, type ModelStageOptions } from '../stage/model-stage.js';
+import type { Warned } from '../stage/warnings.js';
 import { checkTargetsOptions, generateTargets, TARGETS_DEFAULTS, type TargetsSummary } from './targets.js';
 
 /** Options of `memsieve targets`. */
@@ -13,15 +14,30 @@ export interface TargetsCommandOptions extends ModelStageOptions {
   oscillationThreshold?: number;
 }
 
-export async function targets(options: TargetsCommandOptions): Promise<TargetsSummary> {
+export async function targets(options: TargetsCommandOptions): Promise<Warned<TargetsSummary>> {
   const settings = withDefaults(TARGETS_DEFAULTS, options);
   checkTargetsOptions(settings);
+  const backend = options.backend ?? 'onnx';
   return runModelStage({ ...options, maxTokens: settings.maxTokens }, {
     kind: 'targets',
     openBackend: (tokenizerVocab) => openGenerator({ ...options, model: options.teacher }, tokenizerVocab, '--teacher'),
-    run: (teacher, tokenizer, stream) =>
+    provenance: {
+      stage: 'targets',
+      models: { teacher: options.teacher },
+      settings: {
+        max_tokens: settings.maxTokens,
+        prefix_tokens: settings.prefixTokens,
+        suffix_tokens: null,
+        temperature: null,
+        min_k: null,
+        backend,
+        dtype: backend === 'torch' ? (options.dtype ?? 'auto') : null,
+      },
+    },
+    run: (teacher, tokenizer, stream, provenance) =>
       generateTargets(teacher, tokenizer, {
         ...stream,
+        provenance,
         prefixTokens: options.prefixTokens,
         oscillationNgram: options.oscillationNgram,
         oscillationThreshold: options.oscillationThreshold,

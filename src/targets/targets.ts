@@ -4,7 +4,8 @@
 import { Bool, Field, Float64, Int32, List, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
 import { withDefaults } from '../defaults.js';
 import { UserError } from '../errors.js';
-import { openReader, openWriter, withColumns, writeFileAtomic } from '../io/index.js';
+import { openReader, openWriter, withColumns, withSchemaMetadata, writeFileAtomic } from '../io/index.js';
+import { provenanceMetadata, type Provenance } from '../stage/provenance.js';
 import { OrderedOutput, type PendingChunk } from '../io/ordered-output.js';
 import type { Batch, TextStreamOptions } from '../io/types.js';
 import type { Generator, TokenIds } from '../models/types.js';
@@ -13,6 +14,7 @@ import { streamTokenized } from '../stage/tokenized.js';
 import type { Tokenizer } from '../text/tokenizer.js';
 import { countLead } from '../audit/measures.js';
 import { DEFAULT_OSCILLATION_NGRAM, DEFAULT_OSCILLATION_THRESHOLD, measureOscillation } from '../audit/hallucination.js';
+import { withWarningsSaid } from '../stage/warnings.js';
 
 /** distill's settings: 50-token prompts, rows truncated to 128 tokens. */
 export const TARGETS_DEFAULTS = {
@@ -43,6 +45,8 @@ export interface TargetsOptions extends TextStreamOptions {
   oscillationThreshold?: number;
   /** what the summary names as the teacher (its path) */
   teacher?: string;
+  /** how the targets are made, recorded in the output's metadata and the summary (docs/provenance.md) */
+  provenance?: Provenance;
 }
 
 /** `<output>.summary.json`: how the targets were made (distill checks it) and what they hold. */
@@ -66,6 +70,8 @@ export interface TargetsSummary {
   oscillatory: number;
   seconds: number;
   resumed_rows: number;
+  /** how the targets were made, as their file's metadata records it (docs/provenance.md) */
+  provenance?: Provenance;
 }
 
 type TargetCounts = Pick<TargetsSummary, 'rows' | 'continued' | 'regurgitated' | 'regurgitated_tokens' | 'continuation_tokens' | 'oscillatory'>;
@@ -130,6 +136,7 @@ export async function generateTargets(teacher: Generator, tokenizer: Tokenizer, 
     rows: 0, continued: 0, regurgitated: 0, regurgitated_tokens: 0, continuation_tokens: 0, oscillatory: 0,
   };
   if (resumed) reader = openReader(options.input, { option: '--input', formatOption: true, format: options.inputFormat, shard: options.shard, skipRows: resumed.rows });
+  const metadata = options.provenance && provenanceMetadata(options.provenance);
   const assemble = (chunk: TargetsChunk) => {
     written.rows += chunk.batch.numRows;
     for (const t of chunk.targets) {
@@ -140,7 +147,8 @@ export async function generateTargets(teacher: Generator, tokenizer: Tokenizer, 
       if (t.measures.regurgitated) written.regurgitated++;
       if (t.measures.oscillatory) written.oscillatory++;
     }
-    return withColumns(chunk.batch, targetColumns(chunk.targets, tokenizer));
+    const made = withColumns(chunk.batch, targetColumns(chunk.targets, tokenizer));
+    return metadata ? withSchemaMetadata(made, metadata) : made;
   };
   const output = new OrderedOutput<TargetsChunk>(writer, assemble, IN_FLIGHT, () => ({ ...written }));
   const progress = new Progress({ label: 'targets', quiet: options.quiet, expected: () => reader.expected() });
@@ -186,8 +194,9 @@ export async function generateTargets(teacher: Generator, tokenizer: Tokenizer, 
     oscillatory: written.oscillatory,
     seconds: Math.round(progress.seconds * 1000) / 1000,
     resumed_rows: resumed?.rows ?? 0,
+    ...(options.provenance ? { provenance: options.provenance } : {}),
   };
-  if (options.output !== '-') await writeFileAtomic(targetsSummaryPath(options.output), `${JSON.stringify(summary, null, 1)}\n`);
+  if (options.output !== '-') await writeFileAtomic(targetsSummaryPath(options.output), `${JSON.stringify(withWarningsSaid(summary), null, 1)}\n`);
   progress.end();
   return summary;
 }

@@ -28,7 +28,7 @@ const METASPACE = 0x2581; // ▁
 /** Pieces longer than this are encoded but not cached (rare, and they would crowd out words). */
 const MAX_CACHED_PIECE = 64;
 /** Pieces cached per tokenizer; the cache starts over when full (a bounded memory, not an LRU). */
-const CACHE_CAPACITY = 200_000;
+const CACHE_CAPACITY = 100_000;
 
 /** Encodes raw text (no special tokens) into a piece's ids; the library's own encode. */
 export type EncodePiece = (piece: string) => number[];

@@ -116,11 +116,6 @@ export async function loadTokenizer(path: string, options: TokenizerOptions = {}
   };
 }
 
-/** Print a tokenizer's warnings, once per stage (whatever --quiet says: they may change the numbers). */
-export function printTokenizerWarnings(tokenizer: Pick<Tokenizer, 'warnings'>): void {
-  for (const warning of tokenizer.warnings) process.stderr.write(`memsieve: warning: ${warning}\n`);
-}
-
 /**
  * The special ids the post-processor puts before and after any text: found by encoding probe texts with
  * and without them. A post-processor that does more than wrap the text in fixed ids is refused, since

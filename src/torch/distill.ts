@@ -3,64 +3,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { loadTokenizer, printTokenizerWarnings, type SpecialTokenPolicy } from '../text/tokenizer.js';
+import { loadTokenizer } from '../text/tokenizer.js';
+import { warnTokenizer, withWarnings, type Warned } from '../stage/warnings.js';
 import { runPythonModule, type PythonEvent } from './python.js';
 import { writeTokenFile, type TokenFileSummary } from './tokens.js';
+import type { DistillOptions } from './distill-options.js';
 import { checkHardOptions, prepareHardTargets } from './hard.js';
 
-export type DistillMode = 'soft' | 'hard' | 'ce';
-
-export interface DistillOptions {
-  mode: DistillMode;
-  /** training data (Parquet, Arrow IPC, JSONL) with a text column (hard KD: the rows the teacher continues) */
-  data?: string | string[];
-  /** hard KD: train on this targets file (memsieve targets, or filter's output of one) instead of generating */
-  targets?: string;
-  /** hard KD, Adaptive-SeqKD: fine-tune a copy of the teacher on this data before it writes the targets */
-  adaptOn?: string | string[];
-  /** optimizer steps of that fine-tune */
-  adaptSteps?: number;
-  /** its (constant) learning rate */
-  adaptLr?: number;
-  /** held-out data: validation loss and perplexity after each epoch */
-  validation?: string | string[];
-  tokenizer: string;
-  textColumn?: string;
-  /** tokens per row (the kit: 128) */
-  maxTokens?: number;
-  /** 'tokenizer' (default) or 'none', as score and audit were run */
-  specialTokens?: SpecialTokenPolicy;
-  /** worker threads that tokenize the data (0: the main thread); default: every core but the main thread's */
-  tokenizerThreads?: number;
-  teacher?: string;
-  /** initialize from this checkpoint ... */
-  student?: string;
-  /** ... or randomly from this config (a checkpoint folder or its config.json), seeded */
-  studentConfig?: string;
-  out: string;
-  epochs?: number;
-  lr?: number;
-  minLr?: number;
-  schedule?: 'cosine' | 'constant';
-  warmupSteps?: number;
-  /** rows per optimizer step */
-  batchSize?: number;
-  gradAccum?: number;
-  weightDecay?: number;
-  gradClip?: number;
-  temperature?: number;
-  /** hard KD: prefix the teacher continues */
-  prefixTokens?: number;
-  /** hard KD: also keep the teacher's sequences as a token file */
-  hardDataOut?: string;
-  bf16?: boolean;
-  seed?: number;
-  device?: string;
-  logEvery?: number;
-  /** save a resume point (OUT.resume/) every n epochs; 0: never */
-  checkpointEpochs?: number;
-  python?: string;
-}
+// the options live in their own file: hard.ts takes them too, and may not import this file back
+export type { DistillMode, DistillOptions } from './distill-options.js';
 
 export interface DistillEpoch {
   epoch: number;
@@ -124,7 +75,11 @@ export function trainerArgs(options: DistillOptions, dataTokens: string, validat
  * The checkpoint folder appears only when training finished (the trainer renames it into place); a rerun
  * of an interrupted run with the same options and data resumes from OUT.resume/.
  */
-export async function distill(options: DistillOptions, onEvent: (event: PythonEvent) => void = () => {}): Promise<DistillResult> {
+export function distill(options: DistillOptions, onEvent: (event: PythonEvent) => void = () => {}): Promise<Warned<DistillResult>> {
+  return withWarnings(options, () => distillStudent(options, onEvent));
+}
+
+async function distillStudent(options: DistillOptions, onEvent: (event: PythonEvent) => void): Promise<DistillResult> {
   if (!['soft', 'hard', 'ce'].includes(options.mode)) throw new UserError(`--mode ${options.mode}: use soft, hard or ce`);
   if (options.mode === 'soft' && !options.teacher) throw new UserError(`--mode ${options.mode} needs --teacher`);
   checkHardOptions(options);
@@ -133,7 +88,7 @@ export async function distill(options: DistillOptions, onEvent: (event: PythonEv
     throw new UserError('give exactly one of --student (a checkpoint) or --student-config (random initialization)');
   }
   const tokenizer = await loadTokenizer(options.tokenizer, { specialTokens: options.specialTokens });
-  printTokenizerWarnings(tokenizer);
+  warnTokenizer(tokenizer, options.tokenizer);
   // hard KD's prompt is the leading special ids + k text tokens, as audit's
   const leading = tokenizer.addedSpecialIds.leading.length;
   const trainer = leading === 0 ? options : { ...options, prefixTokens: (options.prefixTokens ?? HARD_KD_PREFIX_TOKENS) + leading };
@@ -193,7 +148,7 @@ export function describeDistillEvent(e: PythonEvent): string | null {
     case 'targets': {
       const t = e.summary as { continued: number; regurgitated: number; regurgitated_tokens: number; continuation_tokens: number; oscillatory: number } | null;
       const what = e.generated ? 'teacher wrote' : 'training on';
-      const measures = t ? `: ${t.regurgitated} of ${t.continued} continuations regurgitate the corpus whole, ${t.regurgitated_tokens} of ${t.continuation_tokens} tokens lead-matching, ${t.oscillatory} oscillatory` : ' (no summary beside it: made by filter? its tokenizer is not checked)';
+      const measures = t ? `: ${t.regurgitated} of ${t.continued} continuations regurgitate the corpus whole, ${t.regurgitated_tokens} of ${t.continuation_tokens} tokens lead-matching, ${t.oscillatory} oscillatory` : ' (no summary beside it: made by filter?)';
       return `${what} hard-KD targets ${String(e.path)} (${String(e.rows)} rows)${measures}`;
     }
     case 'adapted':

@@ -1,7 +1,8 @@
 // `memsieve export`: a Hugging Face checkpoint to ONNX (logits-only and KV-cache graphs), checked against PyTorch.
 import { runPythonModule, type PythonEvent } from './python.js';
+import { withWarnings, type Warned, type WarningOptions } from '../stage/warnings.js';
 
-export interface ExportOptions {
+export interface ExportOptions extends WarningOptions {
   checkpoint: string;
   /** output folder: logits.onnx, kv.onnx, export.json */
   out: string;
@@ -17,7 +18,11 @@ export interface ExportResult {
   kv_max_abs_diff: number;
 }
 
-export async function exportOnnx(options: ExportOptions, onEvent: (event: PythonEvent) => void = () => {}): Promise<ExportResult> {
+export function exportOnnx(options: ExportOptions, onEvent: (event: PythonEvent) => void = () => {}): Promise<Warned<ExportResult>> {
+  return withWarnings(options, () => exportCheckpoint(options, onEvent));
+}
+
+async function exportCheckpoint(options: ExportOptions, onEvent: (event: PythonEvent) => void = () => {}): Promise<ExportResult> {
   const args = ['--checkpoint', options.checkpoint, '--out', options.out];
   if (options.opset !== undefined) args.push('--opset', String(options.opset));
   if (options.tolerance !== undefined) args.push('--tolerance', String(options.tolerance));

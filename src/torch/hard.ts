@@ -8,8 +8,9 @@ import { UserError } from '../errors.js';
 import type { Device } from '../models/types.js';
 import type { Tokenizer } from '../text/tokenizer.js';
 import { targets as generateTargetsFile } from '../targets/run.js';
+import { checkMadeAlike, readProvenance, warnAlike, tokenizerRecord, type Provenance } from '../stage/provenance.js';
 import { targetsSummaryPath, type TargetsSummary } from '../targets/targets.js';
-import type { DistillOptions } from './distill.js';
+import type { DistillOptions } from './distill-options.js';
 import { runPythonModule, type PythonEvent } from './python.js';
 import { writeTargetsTokenFile, writeTokenFile, type TokenFileSummary } from './tokens.js';
 
@@ -83,16 +84,32 @@ export async function prepareHardTargets(
       quiet: true,
     });
   }
-  const summary = await readTargetsSummary(targetsPath, tokenizer);
-  provenance.targets = { path: targetsPath, summary };
+  const made = await checkTargetsTokenizer(targetsPath, tokenizer);
+  const summary = await readTargetsSummary(targetsPath);
+  provenance.targets = { path: targetsPath, summary, provenance: made };
   const train = await writeTargetsTokenFile(targetsPath, join(scratch, 'train.tokens'));
   if (train.rows === 0) throw new UserError(`--targets ${targetsPath}: no rows to train on`);
   onEvent({ event: 'targets', path: targetsPath, generated: options.targets === undefined, rows: train.rows, summary });
   return { train, provenance };
 }
 
-/** The targets file's summary, checked against the tokenizer distill runs with; null when there is none beside it. */
-async function readTargetsSummary(path: string, tokenizer: Tokenizer): Promise<TargetsSummary | null> {
+/**
+ * The targets' provenance (kept by filter and sample, so a filtered targets file has it too): they must be
+ * token ids of the tokenizer distill runs with. None recorded: one warning, not checked.
+ */
+async function checkTargetsTokenizer(path: string, tokenizer: Tokenizer): Promise<Provenance | null> {
+  const made = await readProvenance(path, 'targets', undefined, '--targets');
+  const inputs = [{ name: `--targets ${path}`, provenance: made }, { name: `--tokenizer ${tokenizer.path}`, provenance: { tokenizer: tokenizerRecord(tokenizer) } }];
+  const alike = checkMadeAlike(inputs, ['tokenizer', 'special_tokens'], {
+    why: "the student must share the teacher's token ids",
+    redo: 'distill with the tokenizer and --special-tokens the targets were made with, or make them again',
+  });
+  warnAlike(alike);
+  return made;
+}
+
+/** The targets file's summary (its measures); null when there is none beside it. */
+async function readTargetsSummary(path: string): Promise<TargetsSummary | null> {
   const summaryPath = targetsSummaryPath(path);
   if (!existsSync(summaryPath)) return null;
   let summary: TargetsSummary;
@@ -102,11 +119,6 @@ async function readTargetsSummary(path: string, tokenizer: Tokenizer): Promise<T
     throw new UserError(`${summaryPath}: not a targets summary (${(error as Error).message})`);
   }
   if (summary.command !== 'targets') throw new UserError(`${summaryPath}: not a targets summary (command ${String(summary.command)})`);
-  if (summary.tokenizer.sha256 !== tokenizer.sha256 || summary.tokenizer.special_tokens !== tokenizer.specialTokens) {
-    throw new UserError(
-      `--targets ${path}: made with tokenizer ${summary.tokenizer.path} (special tokens: ${summary.tokenizer.special_tokens}), not --tokenizer ${tokenizer.path} (special tokens: ${tokenizer.specialTokens}); the student must share the teacher's token ids`,
-    );
-  }
   return summary;
 }
 

@@ -3,7 +3,6 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readAuditLabels, splitLabelColumn } from '../audit/compare.js';
-import type { AuditLabels } from '../audit/overlap.js';
 import { UserError } from '../errors.js';
 import { FILTER_OUTPUT_KEY, loadManifest } from '../filter/manifest.js';
 import { resolveFrom } from '../filter/paths.js';
@@ -14,10 +13,12 @@ import { missingColumnError } from '../io/missing-column.js';
 import { parseBinning, toGroupValue, type Binning, type GroupValue } from '../audit/groups.js';
 import { judgeDrop, type Verdict, type VerdictCriteria } from './verdict.js';
 import { readDistillRecord } from '../torch/distill-record.js';
+import type { WarningOptions } from '../stage/warnings.js';
+import { checkAuditsAlike, warnAlike, type GuardedField } from '../stage/provenance.js';
 
 export { readDistillRecord };
 
-export interface VerdictOptions {
+export interface VerdictOptions extends WarningOptions {
   before: string;
   after: string;
   output: string;
@@ -34,6 +35,8 @@ export interface VerdictOptions {
   by?: string;
   byFile?: string;
   bins?: string;
+  /** provenance fields the audits may differ in (--allow-mismatch) */
+  allowMismatch?: GuardedField[];
 }
 
 /** Ids of the removed rows: a filter report folder (its removed-rows list) or a removed data file. */
@@ -66,14 +69,14 @@ export async function readRemovedIds(path: string, idColumn: string): Promise<{ 
   return { source: path, ids, rows, side: side || undefined };
 }
 
-/** An audit's `memorized`, or a score file's `teacher_memorized` / `baseline_memorized`. */
-async function readRoleLabels(role: 'teacher' | 'baseline', path: string, idColumn: string): Promise<AuditLabels> {
+/** Which column holds a role's labels: an audit's `memorized`, or a score file's `teacher_memorized` / `baseline_memorized`. */
+async function roleColumn(role: 'teacher' | 'baseline', path: string): Promise<string> {
   const flag = `--${role} ${path}`;
   for await (const batch of openReader(path, { option: `--${role}` })) {
     const names = batch.schema.fields.map((f) => f.name);
     const column = names.includes('memorized') ? 'memorized' : names.includes(`${role}_memorized`) ? `${role}_memorized` : undefined;
     if (!column) throw new UserError(`${flag}: neither 'memorized' (an audit) nor '${role}_memorized' (a score file) is a column (columns: ${names.join(', ')})`);
-    return readAuditLabels(role, path, idColumn, column, flag);
+    return column;
   }
   throw new UserError(`${flag}: no rows`);
 }
@@ -108,21 +111,26 @@ export async function verdictFromFiles(options: VerdictOptions): Promise<Verdict
     throw new UserError('--before-distill and --after-distill go together: the validation loss of both students is compared');
   }
   const criteria: VerdictCriteria = { maxAfter: options.maxAfter, minDrop: options.minDrop };
-  const [before, after] = await Promise.all(
-    (['before', 'after'] as const).map((role) => {
-      const { path, column } = splitLabelColumn(options[role], labelColumn);
-      return readAuditLabels(role, path, idColumn, column, `--${role} ${path}`);
-    }),
-  );
-  return judgeDrop({
-    before,
-    after,
+  // every label file, by role: the students' audits, and the teacher's and baseline's when given
+  const sources: { role: 'before' | 'after' | 'teacher' | 'baseline'; path: string; column: string }[] = (['before', 'after'] as const).map((role) => ({ role, ...splitLabelColumn(options[role], labelColumn) }));
+  for (const role of ['teacher', 'baseline'] as const) {
+    const path = options[role];
+    if (path !== undefined) sources.push({ role, path, column: await roleColumn(role, path) });
+  }
+  const alike = await checkAuditsAlike(sources.map((s) => ({ name: `--${s.role} ${s.path}`, path: s.path, column: s.column })), options.allowMismatch);
+  const labels = Object.fromEntries(await Promise.all(sources.map(async (s) => [s.role, await readAuditLabels(s.role, s.path, idColumn, s.column, `--${s.role} ${s.path}`)] as const)));
+  warnAlike(alike);
+  const verdict = judgeDrop({
+    before: labels.before,
+    after: labels.after,
     criteria,
     removed: options.removed === undefined ? undefined : await readRemovedIds(options.removed, idColumn),
-    teacher: options.teacher === undefined ? undefined : await readRoleLabels('teacher', options.teacher, idColumn),
-    baseline: options.baseline === undefined ? undefined : await readRoleLabels('baseline', options.baseline, idColumn),
+    teacher: labels.teacher,
+    baseline: labels.baseline,
     beforeDistill: options.beforeDistill === undefined ? undefined : await readDistillRecord('--before-distill', options.beforeDistill),
     afterDistill: options.afterDistill === undefined ? undefined : await readDistillRecord('--after-distill', options.afterDistill),
     by: options.by === undefined ? undefined : await readGroupColumn(options.by, options.byFile ?? splitLabelColumn(options.before, labelColumn).path, idColumn, options.byFile ? '--by-file' : '--before', parseBinning(options.bins ?? 'auto')),
   });
+  if (alike.allowed_mismatches.length > 0) verdict.allowed_mismatches = alike.allowed_mismatches;
+  return verdict;
 }

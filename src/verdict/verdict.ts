@@ -11,6 +11,7 @@ export const VERDICT_SCHEMA = 'memsieve.verdict/v1';
 export const VERDICT_FAILED_EXIT_CODE = REFUSED_EXIT_CODE;
 
 import type { DistillRecord } from '../torch/distill-record.js';
+import { describeAllowedMismatches, type Mismatch } from '../stage/provenance.js';
 
 export type { DistillRecord };
 
@@ -79,6 +80,8 @@ export interface Verdict {
   validation?: { before: DistillRecord; after: DistillRecord; val_loss_change: number };
   /** --by: the drop per subgroup of the compared rows */
   by?: { column: string; source: string; binning: GroupBinning; rows_without_value: number; rows_outside_bins: number; groups: GroupDrop[] };
+  /** provenance fields the audits differ in, combined anyway because --allow-mismatch named them (docs/provenance.md) */
+  allowed_mismatches?: Mismatch[];
 }
 
 function indexOf(audit: AuditLabels): IdIndex {
@@ -237,6 +240,8 @@ export function describeVerdict(v: Verdict): string {
       lines.push(`  ${v.by.column} ${g.group}: ${g.rows} rows; memorized before ${g.memorized.before}, after ${g.memorized.after}; drop ${g.drop.rows}${g.drop.fraction === null ? '' : ` (${(100 * g.drop.fraction).toFixed(1)}%)`}`);
     }
   }
+  const allowed = describeAllowedMismatches(v.allowed_mismatches);
+  if (allowed) lines.push(allowed);
   if (v.criteria.max_after === null && v.criteria.min_drop === null) lines.push('verdict: no criterion given (--max-after, --min-drop): reported only');
   else lines.push(v.passed ? 'verdict: PASSED' : `verdict: FAILED\n${v.failures.map((f) => `  ${f}`).join('\n')}`);
   return `${lines.join('\n')}\n`;

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { createRequire } from 'node:module';
 import { parquetWriteFile } from 'hyparquet-writer';
+import { Dictionary, Int32, List, makeData, makeVector, Field, RecordBatch, Schema, Struct, Table, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
@@ -87,6 +88,48 @@ describe('bad input gives a UserError naming the file (and line)', () => {
     expect(error.message).toContain(`${path}: row 2: column 'text': invalid UTF-8`);
     // valid rows alone read as they are
     expect((await readTable(path, { columns: ['id'] })).numRows).toBe(3);
+  });
+
+  it('invalid UTF-8 in an Arrow IPC file or stream names file, batch, row and column: the rule of Parquet and JSONL', async () => {
+    // strings as raw UTF-8 bytes, as another tool may write them; apache-arrow's reader would decode them to U+FFFD
+    const utf8Data = (values: Uint8Array[]) => {
+      const valueOffsets = new Int32Array(values.length + 1);
+      values.forEach((v, i) => (valueOffsets[i + 1] = valueOffsets[i] + v.length));
+      const data = new Uint8Array(valueOffsets[values.length]);
+      values.forEach((v, i) => data.set(v, valueOffsets[i]));
+      return makeData({ type: new Utf8(), length: values.length, valueOffsets, data });
+    };
+    const enc = (text: string) => new TextEncoder().encode(text);
+    const batchOf = (text: Uint8Array[]) => {
+      const id = vectorFromArray(text.map((_, i) => `r${i}`), new Utf8());
+      const schema = new Schema([new Field('id', new Utf8()), new Field('text', new Utf8())]);
+      return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: text.length, nullCount: 0, children: [id.data[0], utf8Data(text)] }));
+    };
+    const good = batchOf([enc('fine'), enc('ü')]);
+    const bad = batchOf([enc('ok'), enc('also ok'), Uint8Array.of(0x61, 0xc3, 0x28)]);
+    const table = new Table([good, bad]);
+    for (const [name, kind] of [['bad.arrow', 'file'], ['bad.arrows', 'stream']] as const) {
+      const path = file(name, tableToIPC(table, kind));
+      const error = await readError(path);
+      expect(error).toBeInstanceOf(UserError);
+      expect(error.message).toBe(`${path}: record batch 1, row 2: column 'text': invalid UTF-8; Arrow strings must be UTF-8 (re-encode the column, or drop the row)`);
+      // as with Parquet, a column not read is not checked
+      expect((await readTable(path, { columns: ['id'] })).numRows).toBe(5);
+    }
+    // a character cut between two values: all the bytes together are UTF-8, each value alone is not
+    const cut = file('cut.arrow', tableToIPC(new Table([batchOf([enc('caf').slice(), Uint8Array.of(0x63, 0xc3), Uint8Array.of(0xa9, 0x21)])]), 'file'));
+    expect((await readError(cut)).message).toMatch(/cut\.arrow: record batch 0, row 1: column 'text': invalid UTF-8/);
+    // inside a dictionary (named by the first row using the bad entry) and a list
+    const dictionary = utf8Data([enc('a'), Uint8Array.of(0xff), enc('b')]);
+    const indices = makeData({ type: new Dictionary(new Utf8(), new Int32()), length: 4, data: Int32Array.of(0, 2, 1, 1), dictionary: makeVector(dictionary) });
+    const dictPath = file('dict.arrow', tableToIPC(new Table({ text: makeVector(indices) }), 'file'));
+    expect((await readError(dictPath)).message).toMatch(/dict\.arrow: record batch 0, row 2: column 'text': invalid UTF-8/);
+    const list = makeData({ type: new List(new Field('item', new Utf8())), length: 2, valueOffsets: Int32Array.of(0, 1, 3), child: utf8Data([enc('x'), enc('y'), Uint8Array.of(0xc0)]) });
+    const listPath = file('list.arrow', tableToIPC(new Table({ tags: makeVector(list) }), 'file'));
+    expect((await readError(listPath)).message).toMatch(/list\.arrow: record batch 0, row 1: column 'tags': invalid UTF-8/);
+    // valid text of every width reads unchanged
+    const fine = file('fine.arrow', tableToIPC(new Table([good]), 'file'));
+    expect((await readTable(fine)).getChild('text')!.toArray()).toEqual(['fine', 'ü']);
   });
 
   it('invalid UTF-8 in a later batch than the first', async () => {

@@ -69,8 +69,9 @@ describe('staged outputs of killed runs (.partial-HOST-PID-NAME, filter)', () =>
     const pid = deadPid();
     const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
     try {
-      const dead = [`.partial-${HOST}-${pid}-c.parquet`, `.partial-${HOST}-${pid}-c.parquet.tmp-${HOST}-${pid}-0badc0de`, `.partial-${pid}-c.parquet`];
-      const kept = [`.partial-${HOST}-${sleeper.pid}-c.parquet`, `.partial-elsewhere-7-c.parquet`, `.partial-${HOST}-${pid}-r.parquet`, `.partial-${HOST}-${pid}-xc.parquet`];
+      // a staged JSONL output's sidecar (and its temp) go with it
+    const dead = [`.partial-${HOST}-${pid}-c.parquet`, `.partial-${HOST}-${pid}-c.parquet.tmp-${HOST}-${pid}-0badc0de`, `.partial-${pid}-c.parquet`, `.partial-${HOST}-${pid}-c.parquet.metadata.json`, `.partial-${HOST}-${pid}-c.parquet.metadata.json.tmp-${HOST}-${pid}-0badc0de`];
+      const kept = [`.partial-${HOST}-${pid}-c.parquet.metadata.jsonx`, `.partial-${HOST}-${sleeper.pid}-c.parquet`, `.partial-elsewhere-7-c.parquet`, `.partial-${HOST}-${pid}-r.parquet`, `.partial-${HOST}-${pid}-xc.parquet`];
       for (const name of [...dead, ...kept]) writeFileSync(join(dir, name), 'half a file');
       const notes: string[] = [];
       const removed = await sweepStaged(join(dir, 'c.parquet'), (m) => notes.push(m));
@@ -78,7 +79,7 @@ describe('staged outputs of killed runs (.partial-HOST-PID-NAME, filter)', () =>
       expect(readdirSync(dir).sort()).toEqual([...kept].sort());
       expect(notes.join('\n')).toMatch(new RegExp(`pid ${sleeper.pid} is still writing .*c\\.parquet; left alone`));
       expect(notes.join('\n')).toMatch(/left by pid 7 on host elsewhere, which may still be writing .*c\.parquet; left alone/);
-      expect(notes.join('\n')).toMatch(/removed 3 staged file\(s\) of .*c\.parquet .*: left by runs that no longer run/);
+      expect(notes.join('\n')).toMatch(/removed 5 staged file\(s\) of .*c\.parquet .*: left by runs that no longer run/);
       // the staged name keeps the extension, so the format is still told by it
       expect(stagedPathFor(join(dir, 'c.parquet'))).toBe(join(dir, `.partial-${HOST}-${process.pid}-c.parquet`));
     } finally {

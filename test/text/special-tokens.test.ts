@@ -201,10 +201,15 @@ describe('tokenizer_config.json', () => {
     const run = (name: string, extra: string[]) => runCli(scoreArgs(input, join(dir, name), join(folder, 'tokenizer.json'), extra));
     const warned = run('warn-out.jsonl', []);
     expect(warned.status, warned.stderr).toBe(0);
-    const lines = warned.stderr.split('\n').filter((line) => line.includes('warning'));
+    const lines = warned.stderr.split('\n').filter((line) => line.startsWith('memsieve: warning: '));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/tokenizer_config\.json names bos_token <\|endoftext\|> \(id 0\) but tokenizer\.json's post-processor never adds it/);
-    expect(run('quiet-out.jsonl', ['--no-special-tokens']).stderr).not.toMatch(/warning/);
+    // the JSON summary (last line) carries it too, with its code
+    const summary = JSON.parse(warned.stderr.trim().split('\n').at(-1)!);
+    expect(summary.warnings).toEqual([{ code: 'tokenizer-special-tokens', message: lines[0].slice('memsieve: warning: '.length), option: '--tokenizer', file: join(folder, 'tokenizer.json') }]);
+    const quiet = run('quiet-out.jsonl', ['--no-special-tokens']).stderr;
+    expect(quiet).not.toMatch(/memsieve: warning/);
+    expect(JSON.parse(quiet.trim().split('\n').at(-1)!).warnings).toEqual([]);
   });
 });
 

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readFileMetadata } from '../../src/io/metadata.js';
 import { startTorchWorker } from '../../src/models/torch-worker.js';
 import { runCli } from '../helpers/cli.js';
 import { kitCorpus, kitFile, readParquetRows, tempDir } from '../helpers/kit.js';
@@ -81,7 +82,10 @@ describe.skipIf(noTorch)('distill --mode hard: targets as data', () => {
     expect(r.stderr).toMatch(/training on hard-KD targets .*targets-clean.parquet \(\d+ rows\) \(no summary beside it/);
     const kept = rows.filter((row) => Number(row.top_ngram_count) < cut);
     expect(readTokenFile(sequences).map(ints)).toEqual(kept.map((row) => [...ints(row.prompt_ids), ...ints(row.continuation_ids)]));
-    expect(JSON.parse(readFileSync(join(out2, 'distill.json'), 'utf8')).provenance.targets).toEqual({ path: clean, summary: null });
+    // filter keeps the targets' provenance: distill checked it and records it
+    const recorded = JSON.parse((await readFileMetadata(targets)).get('memsieve.provenance.targets')!);
+    expect(recorded).toMatchObject({ stage: 'targets', models: { teacher: { path: teacher } }, prefix_tokens: PREFIX, max_tokens: 48, backend: 'torch', dtype: 'float32' });
+    expect(JSON.parse(readFileSync(join(out2, 'distill.json'), 'utf8')).provenance.targets).toEqual({ path: clean, summary: null, provenance: recorded });
   });
 
   it('Adaptive-SeqKD: the adapted teacher is saved, named in distill.json, and is the one that wrote the targets', async () => {
@@ -117,7 +121,7 @@ describe.skipIf(noTorch)('distill --mode hard: targets as data', () => {
     writeFileSync(otherTokenizer, `${readFileSync(kitFile('tokenizer.json'), 'utf8')}\n`);
     r = runCli(['distill', '--mode', 'hard', '--targets', targets, '--student-config', baseline, '--out', never, ...common, '--tokenizer', otherTokenizer]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/memsieve: error: --targets .*student\.targets\.parquet: made with tokenizer .*tokenizer\.json \(special tokens: \w+\), not --tokenizer .*other-tokenizer\.json/);
+    expect(r.stderr).toMatch(/^memsieve: error: --tokenizer .*other-tokenizer\.json: tokenizer is sha256 [0-9a-f]{12}…, but --targets .*student\.targets\.parquet has tokenizer sha256 [0-9a-f]{12}…; the student must share the teacher's token ids/);
     expect(existsSync(never)).toBe(false);
   });
 });
