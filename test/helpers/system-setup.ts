@@ -13,7 +13,7 @@ export default function setup(project: TestProject): void {
   const noSlurm = process.env.MEMSIEVE_REQUIRE_SLURM === '1' ? null : slurmUnavailable();
   const packages = [...missing, ...(noSlurm ? slurmMissingPackages() : [])];
   // not root or not Linux: no package brings it
-  const slurmOtherwise = noSlurm && slurmMissingPackages().length === 0 ? `the Slurm test (${noSlurm})` : null;
+  const slurmOtherwise = noSlurm && slurmMissingPackages().length === 0 ? `the Slurm test: ${noSlurm}` : null;
   if (packages.length > 0 || slurmOtherwise) {
     const skipped = [...(packages.length > 0 ? [`the tests that need ${packages.join(', ')} (not installed)`] : []), ...(slurmOtherwise ? [slurmOtherwise] : [])];
     const install = packages.length > 0 ? `Install: \`apt-get install -y ${packages.join(' ')}\`, or all of them: \`npm run setup:test\`; ` : '';
