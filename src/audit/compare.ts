@@ -2,17 +2,16 @@
 // columns) into an OverlapJoin, write the counts and rates (overlap.json), the ids of every set
 // (--sets, one row per memorized id, streamed from a second pass over the first audit) and the figure.
 import { Bool, Float64, Table, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
-import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { missingColumnError } from '../io/missing-column.js';
-import { checkOutputFolder, openReader, openWriter, writeFileAtomic } from '../io/index.js';
+import { checkOutputFolder, openReader, openWriter, refuseOverwrite, writeFileAtomic } from '../io/index.js';
 import type { BatchWriter } from '../io/types.js';
 import { renderGroupsSvg, renderOverlapSvg, stackSvgs } from './figure.js';
 import { IdIndex } from '../id-index.js';
 import { auditNameWarnings, checkAuditNames, OverlapJoin, overlapByGroup, overlapReport, patternKey, type AuditLabels, type OverlapCounts, type OverlapGroups, type OverlapReport } from './overlap.js';
 import { warn, withWarnings, type Warned, type WarningOptions } from '../stage/warnings.js';
-import { groupValues, parseBinning, toGroupValue, type Binning, type GroupValue } from './groups.js';
-import { readDistillRecord, type DistillRecord } from '../torch/distill-record.js';
+import { groupValues, parseBinning, requireGroupValues, toGroupValue, type Binning, type GroupValue } from './groups.js';
+import { distillRecordFile, readDistillRecord, type DistillRecord } from '../torch/distill-record.js';
 import { checkAuditsAlike, describeAllowedMismatches, warnAlike, type AlikeCheck, type GuardedField } from '../stage/provenance.js';
 
 export interface CompareOptions extends WarningOptions {
@@ -70,15 +69,15 @@ export function splitLabelColumn(value: string, defaultColumn: string): { path: 
  */
 export async function compareSources(options: CompareOptions): Promise<{ sources: AuditSource[]; alike: AlikeCheck }> {
   const sources = options.audits.map((a) => parseAuditArgument(a, options.labelColumn ?? 'memorized'));
+  await refuseOverwrite(
+    { '--output': options.output, '--sets': options.sets, '--figure': options.figure },
+    { '--audit': sources.map((s) => s.path), '--by-file': options.byFile, '--distill': options.distill?.map((d) => distillRecordFile(parseDistillArgument(d).path)) },
+  );
   checkAuditNames(sources);
   const idColumn = options.idColumn ?? 'id';
   const clash = sources.find((s) => s.name === idColumn);
   if (clash && options.sets) throw new UserError(`--audit ${clash.name}: the sets file has an id column "${idColumn}"; name the audit otherwise`);
-  const inputs = new Set(sources.map((s) => resolve(s.path)));
-  for (const [flag, out] of [['--output', options.output], ['--sets', options.sets], ['--figure', options.figure]] as const) {
-    if (out && inputs.has(resolve(out))) throw new UserError(`${flag} ${out}: an output may not overwrite an input`);
-    if (out) await checkOutputFolder(out); // fail before the work, not after
-  }
+  for (const out of [options.output, options.sets, options.figure]) if (out) await checkOutputFolder(out); // fail before the work, not after
   const alike = await checkAuditsAlike(sources.map((s) => ({ name: `--audit ${s.name}=${s.path}`, path: s.path, column: s.column })), options.allowMismatch);
   return { sources, alike };
 }
@@ -262,7 +261,7 @@ export function checkGroupOptions(options: CompareOptions): void {
   for (const d of options.distill ?? []) parseDistillArgument(d);
 }
 
-function parseDistillArgument(value: string): { name: string; path: string } {
+export function parseDistillArgument(value: string): { name: string; path: string } {
   const at = value.indexOf('=');
   if (at <= 0 || at === value.length - 1) throw new UserError(`--distill ${value}: expected name=DIR, the distill output folder of an audited student, e.g. --distill student=student/`);
   return { name: value.slice(0, at), path: value.slice(at + 1) };
@@ -304,6 +303,7 @@ async function groupOverlaps(join: OverlapJoin, counts: OverlapCounts, column: s
       values.push(toGroupValue(vector.get(i), () => `--by ${column}: ${file} row ${row}`));
     }
   }
+  requireGroupValues(values, counts.rows_compared, column, file);
   const grouping = groupValues(values, binning, column);
   const result = overlapByGroup(counts, masks, grouping, column, file);
   // compared rows the file lacks count as without a value

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Float64, Int32, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { UserError } from '../errors.js';
 import { IdIndex } from '../id-index.js';
-import { openReader, openWriter, writeFileAtomic } from '../io/index.js';
+import { openReader, openWriter, refuseOverwrite, writeFileAtomic } from '../io/index.js';
 import { missingColumnError } from '../io/missing-column.js';
 import { parseAuditArgument } from './compare.js';
 import { summaryPath } from './audit.js';
@@ -95,6 +95,7 @@ async function combineAudits(options: CounterfactualOptions): Promise<Counterfac
   const idColumn = options.idColumn ?? 'id';
   const measure = options.measure ?? 'memorized';
   const runs = counterfactualRuns(options);
+  await refuseOverwrite({ '--output': [options.output, `${options.output}.summary.json`] }, { '--audit': runs.map((r) => r.audit), '--trained-on': runs.map((r) => r.trainedOn) });
   const alike = await checkAuditsAlike(runs.map((run) => ({ name: `--audit ${run.name}=${run.audit}`, path: run.audit, column: run.column })), options.allowMismatch);
   checkSameSettings(runs);
   // rows: the first audit's ids, in its order; each model's measure by id
@@ -153,6 +154,12 @@ async function combineAudits(options: CounterfactualOptions): Promise<Counterfac
   }
 
   const result = rowIds.map((_, k) => counterfactualRow(values.map((v) => v[k]), trainedOn.map((t) => t[k] === 1)));
+  // a file of nulls is no answer: a row needs a model trained on it and one trained without it
+  if (result.length > 0 && result.every((r) => r.counterfactual === null)) {
+    const inAll = result.filter((r) => r.out_models === 0).length;
+    const inNone = result.filter((r) => r.in_models === 0).length;
+    throw new UserError(`--trained-on: no row has a counterfactual value (of ${result.length} rows, ${inAll} are in every model's training data, ${inNone} in none, the rest lack a measure in or out): train each model on a different part of the corpus, e.g. \`memsieve sample --fraction 0.5 --seed K\``);
+  }
   const writer = await openWriter(options.output);
   try {
     const chunk = 65_536;

@@ -72,6 +72,12 @@ function binOf(edges: number[], v: number): number {
 }
 
 /** Assigns every value to a group. Strings (or booleans read as strings) are always categorical. */
+/** A --by column that gives none of the compared rows a value groups nothing: said, not reported as one empty table. */
+export function requireGroupValues(values: readonly GroupValue[], compared: number, column: string, source: string): void {
+  if (compared === 0 || values.some((v) => v !== null)) return;
+  throw new UserError(`--by ${column}: none of the ${compared} compared rows has a value in ${source} (no id in common with the audits, or only nulls); group by a file of the audited rows, e.g. the corpus, with --by-file`);
+}
+
 export function groupValues(values: GroupValue[], binning: Binning, column: string): Grouping {
   const numeric = values.every((v) => v === null || typeof v === 'number');
   let kind = binning.kind;

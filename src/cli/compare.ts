@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import { checkGroupOptions, compareAuditFiles, describeOverlap, parseAuditArgument, type CompareOptions } from '../audit/compare.js';
+import { checkGroupOptions, compareAuditFiles, describeOverlap, type CompareOptions } from '../audit/compare.js';
 import { UserError } from '../errors.js';
 import { compareShard } from '../audit/compare-shard.js';
 import { addShardOptions, resolveShard, type ShardOptions } from '../stage/shard.js';
-import { refuseOverwrite } from '../io/no-overwrite.js';
 import { withReadProgress } from '../progress.js';
 import { addAllowMismatch, addQuiet, collect } from './options.js';
 import type { GuardedField } from '../stage/provenance.js';
@@ -29,10 +28,6 @@ export function register(program: Command): void {
   addAllowMismatch(command, 'compare the audits although they were made differently');
   type Options = { allowMismatch?: GuardedField[]; audit: string[]; output: string; sets?: string; figure?: string; idColumn: string; labelColumn: string; by?: string; byFile?: string; bins?: string; distill?: string[]; quiet?: boolean } & ShardOptions;
   addQuiet(addShardOptions(command)).action(async (options: Options) => {
-    await refuseOverwrite(
-      { '--output': options.output, '--sets': options.sets, '--figure': options.figure },
-      { '--audit': options.audit.map((a) => parseAuditArgument(a).path), '--by-file': options.byFile },
-    );
     const shard = resolveShard(options);
     const compareOptions: CompareOptions = {
       audits: options.audit, output: options.output, sets: options.sets, figure: options.figure, idColumn: options.idColumn, labelColumn: options.labelColumn,

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { counterfactualFiles, counterfactualRuns, type CounterfactualOptions } from '../audit/counterfactual-files.js';
-import { refuseOverwrite } from '../io/no-overwrite.js';
+import { counterfactualFiles, type CounterfactualOptions } from '../audit/counterfactual-files.js';
 import { withReadProgress } from '../progress.js';
 import { addAllowMismatch, addQuiet, collect, printSummary } from './options.js';
 
@@ -16,11 +15,6 @@ export function register(program: Command): void {
   addAllowMismatch(command, 'combine the audits although they were made differently');
   addQuiet(command).action(async (options: Omit<CounterfactualOptions, 'audits'> & { audit: string[]; quiet?: boolean }) => {
     const cf: CounterfactualOptions = { audits: options.audit, trainedOn: options.trainedOn, output: options.output, measure: options.measure, idColumn: options.idColumn, allowMismatch: options.allowMismatch };
-    const runs = counterfactualRuns(cf);
-    await refuseOverwrite(
-      { '--output': [options.output, `${options.output}.summary.json`] },
-      { '--audit': runs.map((r) => r.audit), '--trained-on': runs.map((r) => r.trainedOn) },
-    );
     printSummary(await withReadProgress('counterfactual', options.quiet, () => counterfactualFiles(cf)));
   });
 }

@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .option('--label-column <name>', 'label column: true/1 = memorized', 'memorized')
     .option('--id-column <name>', 'id column joining scores and labels', 'id')
     .option('--bins <n>', 'equal-width bins of the reliability curve and the expected calibration error', positiveInt, DEFAULT_CALIBRATION_BINS);
-  addQuiet(addAllowMismatch(addThresholdOptions(command))).action(async (options) => {
+  addQuiet(addAllowMismatch(addThresholdOptions(command), 'apply the model although the scores differ from its training scores, or the labels from the scores,')).action(async (options) => {
     const inputs = [options.model, options.scores, options.labels];
     await refuseOverwrite(
       { '--output': options.output, '--figure': options.figure, '--report': options.report === undefined ? undefined : join(options.report, 'report.html') },

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { refuseOverwrite } from '../io/no-overwrite.js';
-import { targets, targetsSummaryPath, TARGETS_DEFAULTS, type TargetsCommandOptions } from '../targets/index.js';
+import { targets, TARGETS_DEFAULTS, type TargetsCommandOptions } from '../targets/index.js';
 import { addModelStageOptions, positiveInt, printSummary } from './options.js';
 
 export function register(program: Command): void {
@@ -16,8 +15,6 @@ export function register(program: Command): void {
     .option('--oscillation-ngram <n>', 'n of the n-grams whose top count measures oscillation', positiveInt, TARGETS_DEFAULTS.oscillationNgram)
     .option('--oscillation-threshold <t>', 'top n-gram count above the corpus text\'s by at least t: oscillatory', positiveInt, TARGETS_DEFAULTS.oscillationThreshold);
   addModelStageOptions(command, { help: 'prompts per model call', default: TARGETS_DEFAULTS.batchSize }).action(async (options: TargetsCommandOptions) => {
-    const outputs = { '--output': options.output === '-' ? [] : [options.output, targetsSummaryPath(options.output)] };
-    await refuseOverwrite(outputs, { '--input': options.input, '--teacher': options.teacher, '--tokenizer': options.tokenizer });
     printSummary(await targets(options));
   });
 }

@@ -3,7 +3,6 @@ import { fractionOption } from '../fraction.js';
 import { describeVerdict, VERDICT_FAILED_EXIT_CODE, writeVerdict } from '../verdict/index.js';
 import { withReadProgress } from '../progress.js';
 import { addAllowMismatch, addQuiet, nonNegativeInt } from './options.js';
-import { refuseOverwrite } from '../io/no-overwrite.js';
 import { parseBinning } from '../audit/groups.js';
 import { UserError } from '../errors.js';
 
@@ -29,10 +28,6 @@ export function register(program: Command): void {
   // --quiet means what it means everywhere (no progress); the verdict is the result, always printed
   addAllowMismatch(command, 'judge the drop although the audits were made differently');
   addQuiet(command).action(async (options) => {
-    await refuseOverwrite(
-      { '--output': options.output },
-      { '--before': options.before, '--after': options.after, '--removed': options.removed, '--teacher': options.teacher, '--baseline': options.baseline, '--by-file': options.byFile },
-    );
     if (options.by === undefined && (options.byFile !== undefined || options.bins !== undefined)) throw new UserError('--by-file and --bins group rows: give --by COLUMN too');
     if (options.bins !== undefined) parseBinning(options.bins);
     const verdict = await withReadProgress('verdict', options.quiet, () => writeVerdict(options));

@@ -11,9 +11,10 @@ import { chooseThreshold, type ThresholdChoice } from '../filter/threshold.js';
 import { averagePrecision, binaryMetrics, loadRiskModel, predictRisk, rocAuc, rocCurve, thinRocCurve } from '../risk/index.js';
 import { readRiskData } from '../risk/train.js';
 import { VERSION } from '../version.js';
-import { checkScoresProvenance, describeTransfer, warnScoring, type GuardedField } from '../stage/provenance.js';
+import { checkScoresAndLabels, checkScoresProvenance, describeTransfer, warnScoring, type GuardedField } from '../stage/provenance.js';
 import { calibration } from './calibration.js';
 import { EVALUATION_SCHEMA, type Evaluation } from './schema.js';
+import { fingerprintColumns, rowsFingerprint, sameScoresRows } from '../filter/scores-identity.js';
 import { withWarnings, type Warned, type WarningOptions } from '../stage/warnings.js';
 
 /** Default number of equal-width calibration bins (scikit-learn's calibration_curve defaults to 5; 10 is the usual ECE). */
@@ -43,6 +44,7 @@ async function measureRiskModel(options: EvaluateOptions): Promise<Evaluation> {
   if (!(Number.isInteger(bins) && bins >= 1)) throw new UserError(`--bins must be a whole number >= 1, got ${bins}`);
   const model = await loadRiskModel(options.model);
   const scoring = await checkScoresProvenance([options.scores], model.provenance.scoring ?? null, { scores: options.scores, model: options.model }, options.allowMismatch);
+  const { alike: labelsCheck } = await checkScoresAndLabels(options.scores, options.labels, labelColumn, options.allowMismatch);
   const { data, scoresRows, labelsRows } = await readRiskData({ scores: options.scores, labels: options.labels, idColumn, labelColumn, features: model.features, command: 'evaluate' });
   const positives = data.labels.reduce((s, v) => s + v, 0);
   const n = data.labels.length;
@@ -67,7 +69,9 @@ async function measureRiskModel(options: EvaluateOptions): Promise<Evaluation> {
   }
   // a figure needs no more than ~1,000 points
   const roc = thinRocCurve(rocCurve(data.labels, risk), 500);
-  const [modelSha, scoresSha, labelsSha] = await Promise.all([sha256File(options.model), sha256File(options.scores), sha256File(options.labels)]);
+  const [modelSha, scoresSha, labelsSha, scoresRowsFingerprint] = await Promise.all([
+    sha256File(options.model), sha256File(options.scores), sha256File(options.labels), rowsFingerprint(options.scores, fingerprintColumns(idColumn, model.features), '--scores'),
+  ]);
   // once every input is read and checked: a bad-input error comes alone
   warnScoring(scoring, options);
   const trainedOn = model.provenance.inputs;
@@ -77,9 +81,9 @@ async function measureRiskModel(options: EvaluateOptions): Promise<Evaluation> {
     tool_version: VERSION,
     created: new Date().toISOString(),
     model: { path: options.model, sha256: modelSha, trained_on: trainedOn },
-    scores: { path: options.scores, sha256: scoresSha, rows: scoresRows },
+    scores: { path: options.scores, sha256: scoresSha, rows: scoresRows, rows_fingerprint: scoresRowsFingerprint },
     labels: { path: options.labels, sha256: labelsSha, rows: labelsRows },
-    trained_on_these_scores: trainedOn.scores.sha256 === scoresSha,
+    trained_on_these_scores: await sameScoresRows(trainedOn.scores, options.scores, scoresSha, idColumn, '--scores'),
     trained_on_these_labels: trainedOn.labels.sha256 === labelsSha,
     id_column: idColumn,
     label_column: labelColumn,
@@ -91,6 +95,7 @@ async function measureRiskModel(options: EvaluateOptions): Promise<Evaluation> {
     calibration: calibration(data.labels, risk, bins),
     roc: { fpr: roc.fpr, tpr: roc.tpr },
     scoring,
+    ...(labelsCheck.allowed_mismatches.length > 0 ? { labels_allowed_mismatches: labelsCheck.allowed_mismatches } : {}),
   };
 }
 

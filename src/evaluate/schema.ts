@@ -4,8 +4,9 @@ import { readFile } from 'node:fs/promises';
 import { UserError } from '../errors.js';
 
 import type { Calibration } from './calibration.js';
-import type { ScoringCheck } from '../stage/provenance.js';
+import type { Mismatch, ScoringCheck } from '../stage/provenance.js';
 import type { Threshold } from '../filter/types.js';
+import type { RowsFingerprint } from '../filter/scores-identity.js';
 
 export const EVALUATION_SCHEMA = 'memsieve.evaluation/v1';
 
@@ -13,6 +14,8 @@ export interface HashedFile {
   path: string;
   sha256: string;
   rows: number;
+  /** scores: their rows' fingerprint over the id and feature columns (filter/scores-identity.ts) */
+  rows_fingerprint?: RowsFingerprint;
 }
 
 export interface Evaluation {
@@ -24,7 +27,7 @@ export interface Evaluation {
   model: { path: string; sha256: string; trained_on: { scores: HashedFile; labels: HashedFile } };
   scores: HashedFile;
   labels: HashedFile;
-  /** the scores (or labels) evaluated on are byte for byte the ones the model was trained on: not held out */
+  /** the scores evaluated on are the ones the model was trained on (the same file, or the same rows in another layout; labels: the same file): not held out */
   trained_on_these_scores: boolean;
   trained_on_these_labels: boolean;
   id_column: string;
@@ -49,6 +52,8 @@ export interface Evaluation {
   roc: { fpr: number[]; tpr: number[] };
   /** the scores' provenance against the model's training scores' (docs/provenance.md); absent in older files */
   scoring?: ScoringCheck;
+  /** fields the labels differ from the scores in, evaluated anyway because --allow-mismatch named them */
+  labels_allowed_mismatches?: Mismatch[];
 }
 
 /** Reads and checks an evaluation file; `option` names the CLI option in errors. */

@@ -20,6 +20,7 @@ import { parseRule, ruleCutEdges, type Rule } from './rule.js';
 import { renderFilterReport } from '../report/filter-report.js';
 import { VERSION } from '../version.js';
 import { FINGERPRINT_ALGORITHM, MultisetHash, ROW_ENCODING, RowHasher } from './fingerprint.js';
+import { sameScoresRows } from './scores-identity.js';
 import { FineHistogramBuilder, RISK_BINS, SplitHistogramBuilder, fixedEdges, profileDistributions, type FilterProfile } from './histogram.js';
 import { FILTER_OUTPUT_KEY, MANIFEST_SCHEMA, splitSummary, type FileEntry, type Manifest, type TrainedOn } from './manifest.js';
 import { idAt, readRiskIndex, requireColumn, scoresColumns, type RiskIndex } from './scores.js';
@@ -113,7 +114,7 @@ async function splitByRisk(options: FilterOptions): Promise<FilterResult> {
   // a shard joined with its own score parts never reads the whole scores file: its merge hashes it once
   const scoresSha = options.scoresFiles && !options.evaluation ? '' : await sha256File(options.scores);
   // before the passes over the scores: another model's evaluation fails fast
-  const evaluation = options.evaluation ? await checkedEvaluation(options.evaluation, options.model!, scoresSha) : undefined;
+  const evaluation = options.evaluation ? await checkedEvaluation(options.evaluation, options.model!, options.scores, scoresSha, idColumn) : undefined;
   if (options.thresholdFrom !== undefined && decider.rule) throw new UserError('--threshold-from goes with a risk model (--model), not with --rule');
   const index = await readRiskIndex(options.scoresFiles ?? options.scores, decider.scorer, idColumn);
   if (index.unscored === index.rows && !options.shard) {
@@ -170,7 +171,7 @@ async function splitByRisk(options: FilterOptions): Promise<FilterResult> {
               features: decider.model.features,
               roc_auc: decider.model.metrics.roc_auc,
               roc: thinCurve(decider.model),
-              trained_on: trainedOn(decider.model, scoresSha),
+              trained_on: await trainedOn(decider.model, options.scores, scoresSha, idColumn),
             },
           }
         : { rule: { text: decider.rule!.text, canonical: decider.rule!.canonical, columns: decider.rule!.columns } }),
@@ -254,20 +255,22 @@ export function refuseRunaway(removed: number, rows: number, maxRemoved: number,
   );
 }
 
-/** Where the model was trained, from its provenance: this corpus when its scores file is the one filtered. */
-function trainedOn(model: RiskModel, scoresSha: string): TrainedOn | undefined {
+/** Where the model was trained, from its provenance: this corpus when its scores are the ones filtered (the same file, or the same rows). */
+async function trainedOn(model: RiskModel, scores: string, scoresSha: string, idColumn: string): Promise<TrainedOn | undefined> {
   const inputs = model.provenance?.inputs;
   if (!inputs?.scores || !inputs.labels) return undefined;
+  const fingerprint = inputs.scores.rows_fingerprint;
   // paths as train recorded them (relative to where train ran): kept as written, not re-based
   return {
-    scores: { path: inputs.scores.path, sha256: inputs.scores.sha256 },
+    scores: { path: inputs.scores.path, sha256: inputs.scores.sha256, ...(fingerprint ? { rows_fingerprint: fingerprint } : {}) },
     labels: { path: inputs.labels.path, sha256: inputs.labels.sha256 },
-    this_corpus: inputs.scores.sha256 === scoresSha,
+    // a shard joined with its own score parts (no hash here) is decided by its merge
+    this_corpus: scoresSha !== '' && (await sameScoresRows(inputs.scores, scores, scoresSha, idColumn, '--scores')),
   };
 }
 
 /** --evaluation: must be of this model (by hash); records whether it was measured on these scores. */
-async function checkedEvaluation(path: string, modelPath: string, scoresSha: string): Promise<Pick<NonNullable<Manifest['evaluation']>, 'of_these_scores' | 'result'>> {
+async function checkedEvaluation(path: string, modelPath: string, scores: string, scoresSha: string, idColumn: string): Promise<Pick<NonNullable<Manifest['evaluation']>, 'of_these_scores' | 'result'>> {
   const result = await loadEvaluation(path);
   const modelSha = await sha256File(modelPath);
   if (result.model.sha256 !== modelSha) {
@@ -276,7 +279,8 @@ async function checkedEvaluation(path: string, modelPath: string, scoresSha: str
         "run 'memsieve evaluate' with this model",
     );
   }
-  return { of_these_scores: result.scores.sha256 === scoresSha, result };
+  // a shard joined with its own score parts (no hash here) is decided by its merge
+  return { of_these_scores: scoresSha !== '' && (await sameScoresRows(result.scores, scores, scoresSha, idColumn, '--scores')), result };
 }
 
 /** The model's validation ROC, thinned to ~500 points for the report (the full curve stays in risk.json). */

@@ -7,6 +7,7 @@ import type { Evaluation } from '../evaluate/schema.js';
 import { describeTransfer, type ScoringCheck } from '../stage/provenance.js';
 import type { Drift } from './drift.js';
 import type { SplitHistogram, ThresholdMethod } from './types.js';
+import type { RowsFingerprint } from './scores-identity.js';
 
 /** Schema metadata on filter's outputs: `clean` (D_clean) or `removed`. JSONL outputs cannot carry it. */
 export const FILTER_OUTPUT_KEY = 'memsieve.filter.output';
@@ -28,9 +29,10 @@ export interface DatasetEntry {
 
 /** Where a risk model was trained (its risk.json provenance), against the corpus filtered. */
 export interface TrainedOn {
-  scores: FileEntry;
+  /** with the fingerprint of the training rows, when risk.json records one */
+  scores: FileEntry & { rows_fingerprint?: RowsFingerprint };
   labels: FileEntry;
-  /** the model was trained on this very scores file (same sha256): labels from this corpus's own student */
+  /** the model was trained on these scores: the same file (sha256), or the same rows in another layout (rows_fingerprint); labels from this corpus's own student */
   this_corpus: boolean;
 }
 

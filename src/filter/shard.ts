@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { DEFAULT_MAX_REMOVED, filterCorpus, MANIFEST_FILE, refuseRunaway, REPORT_FILE, type FilterOptions, type FilterResult } from './filter.js';
 import { addFingerprints } from './fingerprint.js';
+import { sameScoresRows } from './scores-identity.js';
 import { loadManifest, splitSummary, type Manifest } from './manifest.js';
 import { relativeTo, resolveFrom } from './paths.js';
 import { readRemovedList, REMOVED_LIST_FILE, RemovedListWriter } from './removed-list.js';
@@ -21,10 +22,10 @@ import { addProfiles, profileDistributions, type FilterProfile } from './histogr
 import { ruleCutEdges } from './rule.js';
 import { locateScoreParts } from './score-parts.js';
 import { describeDrift, driftOf, driftWarning } from './drift.js';
-import { describeTransfer } from '../stage/provenance.js';
+import { describeTransfer, warnScoring } from '../stage/provenance.js';
 import { scoresIdentity, type ScoresIdentity } from './threshold-file.js';
 import type { RemovedRow } from './types.js';
-import { note } from '../stage/warnings.js';
+import { note, warn } from '../stage/warnings.js';
 
 /** Runs filter on one shard: parts under CLEAN.parts/, REMOVED.parts/ and REPORT.parts/, then the marker. */
 export async function filterShard(options: FilterOptions, shard: Shard, log: (line: string) => void = note): Promise<FilterResult> {
@@ -144,8 +145,8 @@ export const mergeFilterReport: MergeHook = async (markers, merged) => {
   // hashed once here rather than in every shard
   const scores = { files: [{ path: relativeTo(report, scoresPath), sha256: await sha256File(scoresPath) }], rows: scoresRows };
   // a shard joined with its own score parts did not hash the scores file: what compares with it is decided here
-  const againstScores = (model: NonNullable<Manifest['model']>) =>
-    model.trained_on ? { trained_on: { ...model.trained_on, this_corpus: model.trained_on.scores.sha256 === scores.files[0].sha256 } } : {};
+  const againstScores = async (model: NonNullable<Manifest['model']>) =>
+    model.trained_on ? { trained_on: { ...model.trained_on, this_corpus: await sameScoresRows(model.trained_on.scores, scoresPath, scores.files[0].sha256, first.id_column, '--scores') } } : {};
   await mkdir(report, { recursive: true });
   await sweepStaged(join(report, REMOVED_LIST_FILE));
   const listTemp = stagedPathFor(join(report, REMOVED_LIST_FILE));
@@ -169,9 +170,9 @@ export const mergeFilterReport: MergeHook = async (markers, merged) => {
     created: new Date().toISOString(),
     command_line: withoutShardFlags(first.command_line),
     // paths in a part's manifest are relative to the part's folder
-    ...(first.model ? { model: { ...first.model, path: relativeTo(report, join(partPath(report, 0, parts.length), first.model.path)), ...againstScores(first.model) } } : {}),
+    ...(first.model ? { model: { ...first.model, path: relativeTo(report, join(partPath(report, 0, parts.length), first.model.path)), ...(await againstScores(first.model)) } } : {}),
     ...(first.evaluation
-      ? { evaluation: { ...first.evaluation, path: relativeTo(report, join(partPath(report, 0, parts.length), first.evaluation.path)), of_these_scores: first.evaluation.result.scores.sha256 === scores.files[0].sha256 } }
+      ? { evaluation: { ...first.evaluation, path: relativeTo(report, join(partPath(report, 0, parts.length), first.evaluation.path)), of_these_scores: await sameScoresRows(first.evaluation.result.scores, scoresPath, scores.files[0].sha256, first.id_column, '--scores') } }
       : {}),
     input: { files: first.input.files.map((f) => ({ ...f, path: relativeTo(report, join(partPath(report, 0, parts.length), f.path)) })), rows: rowsIn, fingerprint: fingerprint((p) => p.input.fingerprint) },
     scores,
@@ -193,6 +194,10 @@ export const mergeFilterReport: MergeHook = async (markers, merged) => {
   await writeFileAtomic(reportPath, renderFilterReport(manifest, list.top.result()));
   manifest.report.sha256 = await sha256File(reportPath);
   await writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 1)}\n`);
+  // said for the whole corpus, as one filter process says them (each shard said them in its own log)
+  if (first.scoring) warnScoring(first.scoring);
+  const driftLine = driftWarning(drift);
+  if (driftLine) warn({ code: 'drift', message: driftLine, option: '--scores' });
 };
 
 /**

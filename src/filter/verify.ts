@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { openReader, sha256File } from '../io/index.js';
 import type { Batch } from '../io/types.js';
 import { addFingerprints, MissingColumnError, MultisetHash, RowHasher } from './fingerprint.js';
+import { sameScoresRows } from './scores-identity.js';
 import { MANIFEST_FILE } from './filter.js';
 import { loadManifest, type FileEntry, type Manifest } from './manifest.js';
 import { resolveFrom } from './paths.js';
@@ -174,22 +175,24 @@ async function checkProvenance(manifest: Manifest, where: (p: string) => string)
   if (manifest.model && trained) {
     try {
       const inputs = (await loadRiskModel(where(manifest.model.path))).provenance.inputs;
-      if (inputs.scores.sha256 !== trained.scores.sha256 || inputs.labels.sha256 !== trained.labels.sha256) {
+      if (inputs.scores.sha256 !== trained.scores.sha256 || inputs.labels.sha256 !== trained.labels.sha256 || JSON.stringify(inputs.scores.rows_fingerprint) !== JSON.stringify(trained.scores.rows_fingerprint)) {
         problems.push(`model ${manifest.model.path}: trained on scores sha256 ${inputs.scores.sha256} and labels ${inputs.labels.sha256}, the manifest says ${trained.scores.sha256} and ${trained.labels.sha256}`);
       }
     } catch {
       // unreadable model: already reported by its file hash
     }
-    if (trained.this_corpus !== (trained.scores.sha256 === scoresSha)) {
-      problems.push(`manifest says the model was trained on ${trained.this_corpus ? 'this' : 'another'} corpus's scores, but its training scores hash ${trained.scores.sha256} ${trained.this_corpus ? 'differs from' : 'equals'} the filtered scores' ${scoresSha}`);
+    const same = await sameScoresRows(trained.scores, manifest.scores.files.map((f) => where(f.path)), scoresSha, manifest.id_column, 'scores').catch(() => undefined);
+    if (same !== undefined && trained.this_corpus !== same) {
+      problems.push(`manifest says the model was trained on ${trained.this_corpus ? 'this' : 'another'} corpus's scores, but its training scores (sha256 ${trained.scores.sha256}${trained.scores.rows_fingerprint ? `, rows ${trained.scores.rows_fingerprint.value.slice(0, 12)}…` : ''}) ${trained.this_corpus ? 'differ from' : 'are'} the filtered scores (sha256 ${scoresSha})`);
     }
   }
   const evaluation = manifest.evaluation;
   if (evaluation) {
     const result = evaluation.result;
     if (result.model.sha256 !== manifest.model?.sha256) problems.push(`evaluation ${evaluation.path}: evaluates model sha256 ${result.model.sha256}, the filter used ${manifest.model?.sha256 ?? 'no model'}`);
-    if (evaluation.of_these_scores !== (result.scores.sha256 === scoresSha)) {
-      problems.push(`manifest says the evaluation was ${evaluation.of_these_scores ? '' : 'not '}made on the filtered scores, but its scores hash ${result.scores.sha256} ${evaluation.of_these_scores ? 'differs from' : 'equals'} ${scoresSha}`);
+    const same = await sameScoresRows(result.scores, manifest.scores.files.map((f) => where(f.path)), scoresSha, manifest.id_column, 'scores').catch(() => undefined);
+    if (same !== undefined && evaluation.of_these_scores !== same) {
+      problems.push(`manifest says the evaluation was ${evaluation.of_these_scores ? '' : 'not '}made on the filtered scores, but its scores (sha256 ${result.scores.sha256}) ${evaluation.of_these_scores ? 'differ from' : 'are'} the filtered scores (sha256 ${scoresSha})`);
     }
     try {
       const file = JSON.parse(await readFile(where(evaluation.path), 'utf8'));

@@ -53,13 +53,19 @@ async function locateAll(paths: PathsByOption): Promise<Located[]> {
 }
 
 /**
- * Fails with a UserError (exit 2) naming both paths when an output is an input (the same file by any path),
+ * Fails with a UserError (exit 2) naming both paths when an output is an input (the same file by any path), or
+ * another output of the command,
  * lies inside an input folder (a rerun would read it as input), or is a folder holding an input (folder
  * outputs — distill, export — are replaced whole).
  */
 export async function refuseOverwrite(outputs: PathsByOption, inputs: PathsByOption): Promise<void> {
   const [outs, ins] = await Promise.all([locateAll(outputs), locateAll(inputs)]);
   lastOutputs = outs.map((o) => o.path);
+  // two outputs of one command in one file: the later would write over the earlier
+  for (const [i, a] of outs.entries()) {
+    const b = outs.slice(i + 1).find((o) => (a.id !== undefined && o.id === a.id) || o.real === a.real);
+    if (b) throw new UserError(`${a.option} ${a.path} and ${b.option} ${b.path} name the same file: each output needs its own; choose another path for one`);
+  }
   for (const out of outs) {
     for (const input of ins) {
       const named = `${out.option} ${out.path}`;

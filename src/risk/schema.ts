@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { excerpt, UserError } from '../errors.js';
 import type { Mismatch, Provenance } from '../stage/provenance.js';
 import type { FeatureRange } from './range.js';
+import type { RowsFingerprint } from '../filter/scores-identity.js';
 
 export const RISK_SCHEMA = 'memsieve.risk/v1';
 
@@ -51,6 +52,8 @@ export interface InputFile {
   path: string;
   sha256: string;
   rows: number;
+  /** scores: the rows' fingerprint over the id and feature columns, so the same rows in another layout are known (filter/scores-identity.ts) */
+  rows_fingerprint?: RowsFingerprint;
 }
 
 export interface RiskProvenance {

@@ -17,12 +17,13 @@ import { createRng, sampleWithoutReplacement, shuffle, type Rng } from './random
 import { sha256File, writeFileAtomic } from '../io/index.js';
 import { readColumns } from './read.js';
 import { featureRanges } from './range.js';
-import { checkMadeAlike, labelStage, readProvenance, TOKEN_FIELDS, type GuardedField } from '../stage/provenance.js';
+import { checkScoresAndLabels, type GuardedField } from '../stage/provenance.js';
 import { warn, withWarnings, type Warned, type WarningOptions } from '../stage/warnings.js';
 import { featureSourceColumns, nonPositiveError, parseFeature, transformFeatureValue } from './feature.js';
 import { IdIndex } from '../id-index.js';
 import { outsideDomain } from '../score/columns.js';
 import { RISK_SCHEMA, serializeRiskModel, type MeanStd, type PrCurve, type RiskMetrics, type RiskModel, type RocCurve } from './schema.js';
+import { fingerprintColumns, rowsFingerprint } from '../filter/scores-identity.js';
 
 export const DEFAULT_FEATURES = ['teacher_ppl', 'baseline_ppl', 'kl_teacher_baseline', 'zlib_entropy'];
 
@@ -102,7 +103,7 @@ async function fitRiskModel(options: TrainOptions): Promise<RiskModel> {
   const threshold = options.threshold ?? 0.5;
   const result = runRiskProtocol(data, { seed, trials, negativesPerPositive, testFraction, threshold, C: options.C });
   const positives = data.labels.reduce((s, v) => s + v, 0);
-  const [scoresSha, labelsSha] = await Promise.all([sha256File(options.scores), sha256File(options.labels)]);
+  const [scoresSha, labelsSha, scoresRowsFingerprint] = await Promise.all([sha256File(options.scores), sha256File(options.labels), rowsFingerprint(options.scores, fingerprintColumns(idColumn, featureNames), '--scores')]);
   if (!scoring) {
     const message = `--scores ${options.scores} records no provenance (made by another tool or an older memsieve): the risk model will not record how its training scores were made, so filter cannot check later scores against them`;
     warn({ code: 'scores-no-provenance', message, option: '--scores', file: options.scores });
@@ -122,7 +123,7 @@ async function fitRiskModel(options: TrainOptions): Promise<RiskModel> {
       tool_version: VERSION,
       created: new Date().toISOString(),
       inputs: {
-        scores: { path: options.scores, sha256: scoresSha, rows: scoresRows },
+        scores: { path: options.scores, sha256: scoresSha, rows: scoresRows, rows_fingerprint: scoresRowsFingerprint },
         labels: { path: options.labels, sha256: labelsSha, rows: labelsRows },
       },
       id_column: idColumn,
@@ -143,21 +144,6 @@ async function fitRiskModel(options: TrainOptions): Promise<RiskModel> {
     },
     feature_ranges: featureRanges(featureNames, data.features),
   };
-}
-
-/**
- * The scores' record and the labels' (the audit's, or score's for its teacher_memorized / baseline_memorized),
- * which must count the same tokens of each row. Labels without a record (made by hand) are not warned about:
- * only the scores' record goes on to be checked by filter.
- */
-async function checkScoresAndLabels(scores: string, labels: string, labelColumn: string, allow: readonly GuardedField[] = []) {
-  const [scoring, labelsMade] = await Promise.all([readProvenance(scores, 'score', undefined, '--scores'), readProvenance(labels, labelStage(labelColumn), undefined, '--labels')]);
-  const alike = checkMadeAlike([{ name: `--scores ${scores}`, provenance: scoring }, { name: `--labels ${labels}`, provenance: labelsMade }], TOKEN_FIELDS, {
-    why: 'the risk model would learn from features of other tokens than were labelled',
-    redo: 'score and audit with the same tokenizer, --special-tokens and --max-tokens',
-    override: 'to train on them anyway',
-  }, allow);
-  return { scoring, labelsMade, alike };
 }
 
 /**

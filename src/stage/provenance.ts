@@ -223,7 +223,7 @@ export async function checkScoresProvenance(scoresFiles: string[], trained: Prov
 }
 
 /** Says the check's warnings (what could not be checked): once the inputs are read, so a bad-input error comes alone. */
-export function warnScoring(check: ScoringCheck, sources: { scores: string; model?: string }): void {
+export function warnScoring(check: ScoringCheck, sources: { scores?: string; model?: string } = {}): void {
   for (const message of check.warnings) {
     warn(check.scores
       ? { code: 'model-no-provenance', message, option: '--model', file: sources.model }
@@ -245,7 +245,7 @@ export function describeTransfer(check: ScoringCheck): string | null {
 
 /** The fields an audit's memorization labels depend on (score's teacher_memorized too); temperature and min_k shape only score's features. */
 export const MEMORIZATION_FIELDS = ['tokenizer', 'special_tokens', 'max_tokens', 'prefix_tokens', 'suffix_tokens'] as const satisfies readonly GuardedField[];
-/** The fields that make two outputs count the same tokens of a row (train's scores and labels; distill's targets). */
+/** The fields that make two outputs count the same tokens of a row (train's and evaluate's scores and labels). */
 export const TOKEN_FIELDS = ['tokenizer', 'special_tokens', 'max_tokens'] as const satisfies readonly GuardedField[];
 
 /** What a reader knows of how one input was made. */
@@ -328,6 +328,21 @@ export async function checkAuditsAlike(audits: { name: string; path: string; col
     redo: 'audit every model with the same tokenizer and settings',
     override: 'to combine them anyway',
   }, allow);
+}
+
+/**
+ * train and evaluate: the scores' record and the labels' (the audit's, or score's for its teacher_memorized /
+ * baseline_memorized) must count the same tokens of each row. Labels without a record (made by hand) are
+ * not warned about: only the scores' record goes on to be checked against later scores.
+ */
+export async function checkScoresAndLabels(scores: string, labels: string, labelColumn: string, allow: readonly GuardedField[] = []) {
+  const [scoring, labelsMade] = await Promise.all([readProvenance(scores, 'score', undefined, '--scores'), readProvenance(labels, labelStage(labelColumn), undefined, '--labels')]);
+  const alike = checkMadeAlike([{ name: `--scores ${scores}`, provenance: scoring }, { name: `--labels ${labels}`, provenance: labelsMade }], TOKEN_FIELDS, {
+    why: 'the labels would describe other tokens than the features',
+    redo: 'score and audit with the same tokenizer, --special-tokens and --max-tokens',
+    override: 'to use them anyway',
+  }, allow);
+  return { scoring, labelsMade, alike };
 }
 
 /** A field's value as compared: the tokenizer by content, the special tokens by policy and ids added. */

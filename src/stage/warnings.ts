@@ -1,7 +1,7 @@
 // Warnings: what the caller must know about a result (it may change what the numbers mean). Stages say
 // them with `warn`; the API verb they run in (`withWarnings`) returns them as data in its result and
 // prints each once on stderr unless its caller asked for quiet. The CLI prints them whatever --quiet
-// says (`printingWarnings`): --quiet silences progress and notes, not warnings.
+// says (`printingWarnings`): --quiet silences progress, not warnings.
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** Stable codes callers can match on; the message is for people and may change. */
@@ -35,7 +35,7 @@ export interface Warning {
 
 /** What every API verb takes about its warnings. */
 export interface WarningOptions {
-  /** print nothing on stderr (no progress, no warnings): the result's `warnings` hold them */
+  /** print nothing on stderr (no progress, no warnings): the result's `warnings` hold them; unsaid: as the verb around (none: false) */
   quiet?: boolean;
   /** called with each warning as it is said (before the result is returned) */
   onWarning?: (warning: Warning) => void;
@@ -85,7 +85,10 @@ function shown(scope = scopes.getStore()): boolean {
 
 /** Runs an API verb's work, returning its result with the warnings said inside it. */
 export async function withWarnings<T extends object>(options: WarningOptions, work: () => Promise<T>): Promise<Warned<T>> {
-  const scope: Scope = { warnings: [], print: !options.quiet, onWarning: options.onWarning, parent: scopes.getStore() };
+  const parent = scopes.getStore();
+  // quiet unsaid: as the verb around this one says (a pipeline step run for a quiet runPipeline)
+  const print = options.quiet === undefined ? (parent?.print ?? true) : !options.quiet;
+  const scope: Scope = { warnings: [], print, onWarning: options.onWarning, parent };
   const result = await scopes.run(scope, work);
   return Object.assign(result, { warnings: scope.warnings });
 }

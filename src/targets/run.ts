@@ -4,7 +4,8 @@ import { withDefaults } from '../defaults.js';
 import { openGenerator } from '../audit/run.js';
 import { runModelStage, type ModelStageOptions } from '../stage/model-stage.js';
 import type { Warned } from '../stage/warnings.js';
-import { checkTargetsOptions, generateTargets, TARGETS_DEFAULTS, type TargetsSummary } from './targets.js';
+import { checkTargetsOptions, generateTargets, TARGETS_DEFAULTS, targetsSummaryPath, type TargetsSummary } from './targets.js';
+import { refuseOverwrite } from '../io/no-overwrite.js';
 
 /** Options of `memsieve targets`. */
 export interface TargetsCommandOptions extends ModelStageOptions {
@@ -15,6 +16,8 @@ export interface TargetsCommandOptions extends ModelStageOptions {
 }
 
 export async function targets(options: TargetsCommandOptions): Promise<Warned<TargetsSummary>> {
+  const outputs = { '--output': options.output === '-' ? [] : [options.output, targetsSummaryPath(options.output)] };
+  await refuseOverwrite(outputs, { '--input': options.input, '--teacher': options.teacher, '--tokenizer': options.tokenizer });
   const settings = withDefaults(TARGETS_DEFAULTS, options);
   checkTargetsOptions(settings);
   const backend = options.backend ?? 'onnx';

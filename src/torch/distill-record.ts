@@ -15,9 +15,14 @@ export interface DistillRecord {
   val_ppl: number;
 }
 
+/** The file a distill run's record is read from: its output folder's distill.json, or the file given. */
+export function distillRecordFile(path: string): string {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() ? join(path, 'distill.json') : path;
+}
+
 /** The last epoch of a distill run: its output folder or its distill.json; it must have a validation loss. */
 export async function readDistillRecord(flag: string, path: string): Promise<DistillRecord> {
-  const file = statSync(path, { throwIfNoEntry: false })?.isDirectory() ? join(path, 'distill.json') : path;
+  const file = distillRecordFile(path);
   let raw: { mode?: string; history?: Array<{ epoch: number; train_loss: number; val_loss?: number; val_ppl?: number }> };
   try {
     raw = JSON.parse(await readFile(file, 'utf8'));

@@ -4,7 +4,7 @@
 import { REFUSED_EXIT_CODE, UserError } from '../errors.js';
 import type { AuditLabels } from '../audit/overlap.js';
 import { IdIndex } from '../id-index.js';
-import { groupValues, type Binning, type GroupBinning, type GroupValue } from '../audit/groups.js';
+import { groupValues, requireGroupValues, type Binning, type GroupBinning, type GroupValue } from '../audit/groups.js';
 
 export const VERDICT_SCHEMA = 'memsieve.verdict/v1';
 /** exit status when a criterion is not met: distinct from bad input (2) and from a crash (1) */
@@ -201,6 +201,7 @@ function dropsByGroup(by: NonNullable<VerdictInputs['by']>, compared: string[], 
     const row = by.index.get(id);
     return row < 0 ? null : by.values[row];
   });
+  requireGroupValues(values, compared.length, by.column, by.source);
   const grouping = groupValues(values, by.binning, by.column);
   const groups: GroupDrop[] = grouping.labels.map((group) => ({ group, rows: 0, memorized: { before: 0, after: 0 }, drop: { rows: 0, fraction: null } }));
   pairs.forEach(([b, a], r) => {

@@ -7,7 +7,7 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { compareAuditFiles, filterCorpus, score, trainRiskModel, writeRiskModel, type Warning } from '../../src/index.js';
+import { compareAuditFiles, filterCorpus, pipeline, score, trainRiskModel, writeRiskModel, type Warning } from '../../src/index.js';
 import { runCli } from '../helpers/cli.js';
 import { kitFile, tempDir } from '../helpers/kit.js';
 import { makeKitInputs, writeScores, type KitInputs } from '../filter/kit-setup.js';
@@ -108,6 +108,57 @@ describe('API verbs return their warnings', () => {
     expect(stderr).toBe('');
     expect(result.rows).toBe(1);
     expect(result.warnings).toEqual([{ code: 'tokenizer-special-tokens', message: expect.stringMatching(/tokenizer_config\.json names bos_token <\|endoftext\|> \(id 0\) but tokenizer\.json's post-processor never adds it/), option: '--tokenizer', file: join(folder, 'tokenizer.json') }]);
+  });
+});
+
+describe('merging filter shards says the whole corpus\'s warnings', () => {
+  it('mergeShards quiet: nothing on stderr, no provenance and drift in the result; `memsieve merge` prints them once', async () => {
+    const out = tempDir('memsieve-warnings-merge-');
+    const shardArgs = (index: number) => ['filter', '--input', kit.corpus, '--scores', shifted, '--model', kit.model, '--clean', join(out, 'clean.parquet'), '--removed', join(out, 'removed.parquet'),
+      '--report', join(out, 'report'), '--max-removed', '100%', '--shard-index', String(index), '--shard-count', '2', '-q'];
+    for (const index of [0, 1]) expect(runCli(shardArgs(index)).status).toBe(0);
+    const { result, stderr } = await stderrOf(() => pipeline.mergeShards(join(out, 'clean.parquet'), { quiet: true, keepParts: true }));
+    expect(stderr).toBe('');
+    expect(codes(result.warnings)).toEqual(['scores-no-provenance', 'drift']);
+    // every row of the kit is outside teacher_ppl's range: 100% over both shards together
+    expect(result.warnings[1].message).toMatch(/teacher_ppl 100\.0% /);
+    const manifest = JSON.parse(readFileSync(join(out, 'report', 'manifest.json'), 'utf8'));
+    expect(manifest.summary.rows_in).toBe(kit.ids.length);
+    expect(manifest.warnings).toEqual(result.warnings.map((w) => w.message));
+    const merged = runCli(['merge', join(out, 'clean.parquet'), '--keep-parts', '-q']);
+    expect(merged.status, merged.stderr).toBe(0);
+    expect(merged.stderr.split('\n').filter((line) => line.startsWith('memsieve: warning: '))).toEqual(result.warnings.map((w) => `memsieve: warning: ${w.message}`));
+  });
+});
+
+describe('runPipeline returns its steps\' warnings', () => {
+  /** one train step on scores without provenance, `quiet: true` as the shipped pipelines set it */
+  function trainPipeline(name: string): string {
+    const path = join(dir, `${name}.yaml`);
+    writeFileSync(path, `workdir: ${join(dir, `${name}.memsieve`)}
+steps:
+  - id: train
+    kind: train
+    inputs: {scores: ${kit.scores}, labels: ${labels}}
+    outputs: {output: ${join(dir, `${name}-risk.json`)}}
+    options: {label-column: mem_student, trials: 2, quiet: true}
+`);
+    return path;
+  }
+
+  it('quiet: nothing on stderr, the step\'s warning in the run summary', async () => {
+    const { result, stderr } = await stderrOf(() => pipeline.runPipeline(trainPipeline('quiet'), { quiet: true }));
+    expect(stderr).toBe('');
+    expect(result.steps.map((s) => [s.id, s.status])).toEqual([['train', 'ran']]);
+    expect(result.warnings).toEqual([{ code: 'scores-no-provenance', message: expect.stringMatching(NO_PROVENANCE), option: '--scores', file: kit.scores }]);
+  });
+
+  it('not quiet: the warning printed once although the step says quiet; the runner\'s lines go to `log`', async () => {
+    const lines: string[] = [];
+    const { result, stderr } = await stderrOf(() => pipeline.runPipeline(trainPipeline('loud'), { log: (line) => lines.push(line) }));
+    expect(stderr).toBe(`memsieve: warning: ${result.warnings[0].message}\n`);
+    expect(codes(result.warnings)).toEqual(['scores-no-provenance']);
+    expect(lines.some((line) => line.startsWith('memsieve run '))).toBe(true);
   });
 });
 

@@ -1,6 +1,6 @@
 // compare --by: every count per subgroup, against a plain loop over the kit's golden flags (computed
 // outside this project). The kit's soft student memorized 336 rows, all from texts repeated 16 times.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { groupValues, parseBinning, quantileEdges } from '../../src/audit/groups.js';
@@ -96,6 +96,22 @@ describe('compare --by', () => {
     expect(r.stderr).toMatch(/memsieve: error: --bins 4,2: expected auto, categorical, quantile:N, or at least two rising numbers/);
     r = runCli(['compare', ...audits, '--by', 'copies', '--shard-index', '0', '--shard-count', '2', '-o', join(dir, 'never.json')]);
     expect(r.stderr).toMatch(/memsieve: error: --by and --distill need the whole join in one process/);
+  });
+
+  it('refuses a --by-file that gives no compared row a value (other ids, or only nulls), in compare and verdict alike, writing nothing', () => {
+    const other = join(dir, 'other-ids.jsonl');
+    writeFileSync(other, ['{"id":"x","copies":1}', '{"id":"x","copies":2}', '{"id":"brown-000001-dup01","copies":null}'].join('\n') + '\n');
+    const message = `memsieve: error: --by copies: none of the ${rows.length} compared rows has a value in ${other} (no id in common with the audits, or only nulls); group by a file of the audited rows, e.g. the corpus, with --by-file\n`;
+    const compared = runCli(['compare', ...audits, '--by', 'copies', '--by-file', other, '-o', join(dir, 'never.json'), '-q']);
+    expect(compared.status).toBe(2);
+    // (warnings about the audits' provenance may come first; the error is the one line that ends it)
+    const lastLine = (stderr: string) => `${stderr.trim().split('\n').at(-1)}\n`;
+    expect(lastLine(compared.stderr)).toBe(message);
+    expect(compared.stderr.match(/memsieve: error:/g)).toHaveLength(1);
+    const judged = runCli(['verdict', '--before', `${golden}:mem_student`, '--after', `${golden}:mem_student_clean`, '--by', 'copies', '--by-file', other, '-o', join(dir, 'never.json'), '-q']);
+    expect(judged.status).toBe(2);
+    expect(lastLine(judged.stderr)).toBe(message);
+    expect(existsSync(join(dir, 'never.json'))).toBe(false);
   });
 });
 

@@ -158,7 +158,14 @@ describe('wrong input, wrong output: said, not silent', () => {
     const out = join(dir, 'for-verdict');
     const filtered = runCli(filterArgs(kit.corpus, kit.scores, out, ['--remove-top', '5%']));
     expect(filtered.status, filtered.stderr).toBe(0);
-    const verdict = (removed: string) => runCli(['verdict', '--before', `${golden}:mem_student`, '--after', `${golden}:mem_student_clean`, '--removed', removed, '-o', join(dir, 'v-removed.json')]);
+    // the golden file's columns carry no provenance: verdict says so first, in one warning line, then refuses
+    const verdict = (removed: string) => {
+      const r = runCli(['verdict', '--before', `${golden}:mem_student`, '--after', `${golden}:mem_student_clean`, '--removed', removed, '-o', join(dir, 'v-removed.json')]);
+      const warnings = r.stderr.match(/^memsieve: warning: .*\n/gm) ?? [];
+      expect(warnings.length, r.stderr).toBe(1);
+      expect(warnings[0]).toMatch(/provenance/);
+      return { ...r, stderr: r.stderr.replace(warnings[0], '') };
+    };
     expectUsageError(verdict(join(out, 'clean.parquet')), /--removed .*clean\.parquet is the filter's D_clean \(the rows it kept\), not its removed rows; give the filter's --removed file or its --report folder/);
     const cleanJsonl = join(dir, 'clean.jsonl');
     expect(runCli(['sample', '-i', join(out, 'clean.parquet'), '-o', cleanJsonl, '--fraction', '100%', '-q']).status).toBe(0);

@@ -1,13 +1,17 @@
 // Where the model came from, on the record: the manifest and report.html say whether risk.json was
-// trained on the scores filtered (same sha256) or on another corpus's, show `memsieve evaluate`'s figures
+// trained on the scores filtered (same sha256, or the same rows in another layout) or on another corpus's, show `memsieve evaluate`'s figures
 // when --evaluation is passed (refused for another model's evaluation), and verify re-checks the hashes.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/kit.js';
-import { makeKitInputs, writeScores, type KitInputs } from './kit-setup.js';
+import { rowDigest } from '../../src/filter/fingerprint.js';
+import { FEATURES, makeKitInputs, writeScores, type KitInputs } from './kit-setup.js';
+
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 let kit: KitInputs;
 /** a model trained on the kit's even rows only: "another corpus" for the whole kit */
@@ -40,9 +44,9 @@ beforeAll(async () => {
   fullLabels = join(kit.dir, 'labels.parquet');
 });
 
-function filter(model: string, extra: string[] = []) {
+function filter(model: string, extra: string[] = [], scores = kit.scores) {
   const out = tempDir('memsieve-provenance-');
-  const result = runCli(['filter', '--input', kit.corpus, '--scores', kit.scores, '--model', model, '--clean', join(out, 'clean.parquet'), '--removed', join(out, 'removed.parquet'), '--report', join(out, 'report'), ...extra]);
+  const result = runCli(['filter', '--input', kit.corpus, '--scores', scores, '--model', model, '--clean', join(out, 'clean.parquet'), '--removed', join(out, 'removed.parquet'), '--report', join(out, 'report'), ...extra]);
   const read = (name: string) => readFileSync(join(out, 'report', name), 'utf8');
   return { ...result, out, manifest: () => JSON.parse(read('manifest.json')), html: () => read('report.html') };
 }
@@ -102,6 +106,56 @@ describe('model provenance in the removal report', () => {
     expect(result.manifest().evaluation.of_these_scores).toBe(true);
     expect(result.html()).toContain("evaluated on</th><td>this corpus&#39;s scores (the file filtered here)");
   });
+
+  it('the same rows in another layout are this corpus: trained (and evaluated) on a folder of parts, filtered as one file (or JSONL, another order); other values are not', () => {
+    // train on the kit's scores as a folder of two parts, rows in corpus order
+    const folder = join(kit.dir, 'scores-parts');
+    mkdirSync(folder);
+    const order = kit.ids.map((_, i) => i);
+    writeScores(join(folder, 'part-0.parquet'), kit, order.slice(0, 2000));
+    writeScores(join(folder, 'part-1.parquet'), kit, order.slice(2000));
+    const model = join(kit.dir, 'risk-parts.json');
+    const trained = runCli(['train', '--scores', folder, '--labels', fullLabels, '--label-column', 'mem_student', '--trials', '3', '--output', model]);
+    expect(trained.status, trained.stderr).toBe(0);
+    const risk = JSON.parse(readFileSync(model, 'utf8'));
+    // the folder's bytes are not the file's: only the rows say they are the same
+    expect(risk.provenance.inputs.scores.sha256).not.toBe(sha256(kit.scores));
+    expect(risk.provenance.inputs.scores.rows_fingerprint.columns).toEqual(['id', 'teacher_ppl', 'baseline_ppl', 'kl_teacher_baseline', 'zlib_entropy']);
+    // the fingerprint is the sum mod 2^256 of each row's digest (rowDigest, memsieve-row/v1), computed here from the kit's values
+    const sum = kit.ids.reduce((total, id, i) => (total + BigInt(`0x${rowDigest([id, ...FEATURES.map((f) => kit.features[f][i])])}`)) % 2n ** 256n, 0n);
+    expect(risk.provenance.inputs.scores.rows_fingerprint.value).toBe(sum.toString(16).padStart(64, '0'));
+
+    const result = filter(model);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.manifest().model.trained_on.this_corpus).toBe(true);
+    expect(result.html()).toContain('this corpus: its scores are the ones filtered here');
+    expect(runCli(['verify', '--report', join(result.out, 'report')]).status).toBe(0);
+    const evaluation = JSON.parse(readFileSync(evaluate(model, kit.scores, fullLabels), 'utf8'));
+    expect(evaluation.trained_on_these_scores).toBe(true);
+    // an evaluation made on the folder is of the scores filtered as one file
+    const onFolder = evaluate(model, folder, fullLabels);
+    expect(JSON.parse(readFileSync(onFolder, 'utf8')).scores.rows_fingerprint.value).toBe(risk.provenance.inputs.scores.rows_fingerprint.value);
+    const withEvaluation = filter(model, ['--evaluation', onFolder]);
+    expect(withEvaluation.status, withEvaluation.stderr).toBe(0);
+    expect(withEvaluation.manifest().evaluation.of_these_scores).toBe(true);
+    expect(runCli(['verify', '--report', join(withEvaluation.out, 'report')]).status).toBe(0);
+
+    // the same rows as JSONL, in another order
+    const jsonl = join(kit.dir, 'scores.jsonl');
+    writeFileSync(jsonl, order.map((i) => `${JSON.stringify({ id: kit.ids[i], ...Object.fromEntries(FEATURES.map((f) => [f, kit.features[f][i]])) })}\n`).reverse().join(''));
+    const fromJsonl = filter(model, [], jsonl);
+    expect(fromJsonl.status, fromJsonl.stderr).toBe(0);
+    expect(fromJsonl.manifest().model.trained_on.this_corpus).toBe(true);
+
+    // the same ids with one value changed: other scores
+    const changed = join(kit.dir, 'scores-changed.parquet');
+    writeScores(changed, kit, order, { teacher_ppl: order.map((i) => kit.features.teacher_ppl[i] * (i === 7 ? 1.5 : 1)) });
+    const other = filter(model, [], changed);
+    expect(other.status, other.stderr).toBe(0);
+    expect(other.manifest().model.trained_on.this_corpus).toBe(false);
+    expect(other.html()).toContain('another corpus: scores ' + folder);
+    expect(runCli(['verify', '--report', join(other.out, 'report')]).status).toBe(0);
+  }, 120_000);
 
   it('verify catches a manifest that misstates where the model was trained', () => {
     const result = filter(kit.model);

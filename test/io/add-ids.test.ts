@@ -16,7 +16,7 @@ describe('memsieve add-ids', () => {
     const output = join(dir, 'with-ids.parquet');
     const r = runCli(['add-ids', '-i', join(dir, 'a.jsonl'), join(dir, 'b.jsonl'), '-o', output, '--prefix', 'web-']);
     expect(r.status, r.stderr).toBe(0);
-    expect(JSON.parse(r.stderr)).toEqual({ output, rows: 5, id_column: 'id' });
+    expect(JSON.parse(r.stderr)).toEqual({ output, rows: 5, id_column: 'id', warnings: [] });
     const table = await readTable(output);
     expect(table.schema.fields.map((f) => `${f.name}: ${f.type}`)).toEqual(['id: Utf8', 'text: Utf8', 'n: Int64']);
     expect(table.toArray().map((row) => [row.id, row.text])).toEqual([

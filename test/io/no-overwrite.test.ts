@@ -68,6 +68,9 @@ describe('every writing command refuses to write over an input (exit 2, before r
   mkdirSync(join(dir, 'ckpt'));
   const ckptConfig = file(join('ckpt', 'config.json'));
   const summary = file('audit.parquet.summary.json');
+  mkdirSync(join(dir, 'student'));
+  const distillRecord = file(join('student', 'distill.json'));
+  const cfSummary = file('cf.parquet.summary.json');
   mkdirSync(join(dir, 'merged.parquet.parts'));
   file(join('merged.parquet.parts', 'part-0.parquet'));
   symlinkSync(join(dir, 'merged.parquet.parts', 'part-0.parquet'), join(dir, 'merged.parquet'));
@@ -109,8 +112,34 @@ describe('every writing command refuses to write over an input (exit 2, before r
     ['evaluate', ['evaluate', '--model', model, '--scores', scores, '--labels', audit, '--output', join(dir, 'eval.json'), '--figure', `${dir}/../${dir.split('/').pop()}/risk.json`], '--figure', `--model ${model}`],
     ['sample', ['sample', '-i', corpus, '-o', hard, '--fraction', '0.5'], `--output ${hard}`, `--input ${corpus}`],
     ['verdict', ['verdict', '--before', audit, '--after', scores, '-o', audit], `--output ${audit}`, `--before ${audit}`],
+    ['verdict (--before FILE:COLUMN, the output spelled otherwise)', ['verdict', '--before', `${audit}:memorized`, '--after', scores, '-o', `${dir}/./audit.parquet`], `--output ${dir}/./audit.parquet`, `--before ${audit}`],
+    ['verdict (--before-distill DIR: its distill.json)', ['verdict', '--before', audit, '--after', scores, '--before-distill', join(dir, 'student'), '--after-distill', join(dir, 'student'), '-o', distillRecord], `--output ${distillRecord}`, `--before-distill ${distillRecord}`],
+    ['verdict --by-file', ['verdict', '--before', audit, '--after', scores, '--by', 'copies', '--by-file', corpus, '-o', link], `--output ${link}`, `--by-file ${corpus}`],
+    ['compare (--distill NAME=DIR: its distill.json)', ['compare', '--audit', `student=${audit}`, '--distill', `student=${join(dir, 'student')}`, '-o', distillRecord], `--output ${distillRecord}`, `--distill ${distillRecord}`],
+    ['compare --by-file', ['compare', '--audit', `student=${audit}:memorized`, '--by', 'copies', '--by-file', corpus, '-o', hard], `--output ${hard}`, `--by-file ${corpus}`],
+    ['counterfactual', ['counterfactual', '--audit', `a=${audit}:memorized`, '--audit', `b=${scores}`, '--trained-on', `a=${corpus}`, '--trained-on', `b=${corpus}`, '-o', link], `--output ${link}`, `--trained-on ${corpus}`],
+    ['counterfactual (its summary file)', ['counterfactual', '--audit', `a=${audit}`, '--audit', `b=${scores}`, '--trained-on', `a=${cfSummary}`, '--trained-on', `b=${corpus}`, '-o', join(dir, 'cf.parquet')], `--output ${join(dir, 'cf.parquet.summary.json')}`, '--trained-on'],
     ['run', ['run', pipeline], `step "train-again" output output: ${hard}`, `step "uses-corpus" input scores: ${corpus}`],
   ];
+
+  it('the typed API refuses what the CLI does (targets, counterfactual, compare, verdict), the input untouched', async () => {
+    const api = await import('../../src/index.js');
+    const refusal = (promise: Promise<unknown>) => promise.then(() => 'written', (e: unknown) => (e instanceof UserError ? e.message : `not a UserError: ${String(e)}`));
+    expect(await refusal(api.targets({ input: [corpus], output: link, teacher: onnx, tokenizer } as Parameters<typeof api.targets>[0]))).toMatch(`--output ${link} is the same file as --input ${corpus}`);
+    expect(await refusal(api.counterfactualFiles({ audits: [`a=${audit}`, `b=${scores}`], trainedOn: [`a=${corpus}`, `b=${corpus}`], output: hard }))).toMatch(`--output ${hard} is the same file as --trained-on ${corpus}`);
+    expect(await refusal(api.compareAuditFiles({ audits: [`teacher=${audit}:memorized`, `student=${scores}`], output: audit }))).toMatch(`--output ${audit} is the same file as --audit ${audit}`);
+    expect(await refusal(api.writeVerdict({ before: `${audit}:memorized`, after: scores, output: audit }))).toMatch(`--output ${audit} is the same file as --before ${audit}`);
+    expect(readFileSync(corpus, 'utf8')).toBe('input corpus.parquet, never read\n');
+    expect(readFileSync(audit, 'utf8')).toBe('input audit.parquet, never read\n');
+  });
+
+  it('two outputs of one command in one file are refused, naming both options', () => {
+    const out = join(dir, 'overlap.json');
+    const r = runCli(['compare', '--audit', `teacher=${audit}`, '-o', out, '--figure', `${dir}/./overlap.json`]);
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toBe(`memsieve: error: --output ${out} and --figure ${dir}/./overlap.json name the same file: each output needs its own; choose another path for one\n`);
+    expect(existsSync(out)).toBe(false);
+  });
 
   it.each(cases)('%s', (_, args, output, input) => {
     const before = statSync(corpus).mtimeMs;

@@ -159,7 +159,7 @@ describe('memsieve train (CLI)', () => {
     expect(model.roc.thresholds[0]).toBe(Infinity);
     expect(model.roc.tpr[model.roc.tpr.length - 1]).toBe(1);
     const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
-    expect(model.provenance.inputs.scores).toEqual({ path: f.scores, sha256: sha(f.scores), rows: f.n });
+    expect(model.provenance.inputs.scores).toEqual({ path: f.scores, sha256: sha(f.scores), rows: f.n, rows_fingerprint: { columns: ['id', ...FEATURES], value: expect.stringMatching(/^[0-9a-f]{64}$/) } });
     expect(model.provenance.inputs.labels.sha256).toBe(sha(f.labels));
     expect(model.provenance).toMatchObject({ seed: 4, trials: 10, negatives_per_positive: 3, test_fraction: 0.3, label_column: 'memorized', positives: f.positives });
     expect(model.provenance.final_sample).toEqual({ positives: f.positives, negatives: 3 * f.positives });

@@ -92,6 +92,16 @@ describe('compare: audits of other models, made alike', () => {
     ]);
   });
 
+  it('sharded, each rank refuses the same way; allowed, the merged overlap.json records it as one process does', () => {
+    const out = tempDir('memsieve-made-alike-shards-');
+    const audits = ['--audit', `teacher=${teacher}`, '--audit', `baseline=${baseline}`, '--audit', `student=${teacherP40}`];
+    const refused = runCli(['compare', ...audits, '-o', join(out, 'overlap.json'), '--shard-index', '0', '--shard-count', '2']);
+    expect([refused.status, refused.stderr]).toEqual([2, auditsRefusal(`--audit student=${teacherP40}`, 'prefix_tokens', 40, `--audit teacher=${teacher}`, 50)]);
+    for (const index of [0, 1]) run(['compare', ...audits, '-o', join(out, 'overlap.json'), '--shard-index', String(index), '--shard-count', '2', '--allow-mismatch', 'prefix_tokens']);
+    run(['merge', join(out, 'overlap.json')]);
+    expect(JSON.parse(readFileSync(join(out, 'overlap.json'), 'utf8')).allowed_mismatches).toEqual(JSON.parse(readFileSync(path('overlap-allowed.json'), 'utf8')).allowed_mismatches);
+  });
+
   it('--allow-mismatch names only fields that are checked', () => {
     const r = runCli(['compare', '--audit', `teacher=${teacher}`, '--audit', `student=${teacherP40}`, '-o', path('never.json'), '--allow-mismatch', 'prefix']);
     expect([r.status, r.stderr]).toEqual([2, 'memsieve: error: --allow-mismatch prefix: not a field that is checked; use tokenizer, special_tokens, max_tokens, prefix_tokens, suffix_tokens, temperature, min_k\n']);
@@ -139,12 +149,14 @@ describe('verdict and counterfactual check their audits the same way', () => {
   });
 });
 
-describe('train: scores and labels of the same tokens', () => {
+describe('train and evaluate: scores and labels of the same tokens', () => {
+  const labelsRefusal = () => refusal(`--labels ${baselineM100}`, 'max_tokens', 100, `--scores ${scores}`, 128,
+    'the labels would describe other tokens than the features', 'score and audit with the same tokenizer, --special-tokens and --max-tokens', 'to use them anyway');
+
   it('refuses labels audited with another max_tokens, exit 2, before reading a row; --allow-mismatch trains and records it', () => {
     const model = path('risk.json');
     const r = runCli(['train', '--scores', scores, '--labels', baselineM100, '--trials', '3', '--output', model]);
-    expect([r.status, r.stderr]).toEqual([2, refusal(`--labels ${baselineM100}`, 'max_tokens', 100, `--scores ${scores}`, 128,
-      'the risk model would learn from features of other tokens than were labelled', 'score and audit with the same tokenizer, --special-tokens and --max-tokens', 'to train on them anyway')]);
+    expect([r.status, r.stderr]).toEqual([2, labelsRefusal()]);
     expect(existsSync(model)).toBe(false);
     run(['train', '--scores', scores, '--labels', baselineM100, '--trials', '3', '--output', model, '--allow-mismatch', 'max_tokens']);
     const risk = JSON.parse(readFileSync(model, 'utf8'));
@@ -159,6 +171,17 @@ describe('train: scores and labels of the same tokens', () => {
     const fromScores = run(['train', '--scores', scores, '--labels', scores, '--label-column', 'baseline_memorized', '--trials', '3', '--output', path('risk-scores.json')]);
     expect(fromScores.stderr).toBe('');
     expect(JSON.parse(readFileSync(path('risk-scores.json'), 'utf8')).provenance.labels_audit.stage).toBe('score');
+  });
+
+  it('evaluate refuses labels audited with another max_tokens the same way; --allow-mismatch evaluates and records it', () => {
+    const args = ['evaluate', '--model', path('risk-alike.json'), '--scores', scores, '--labels', baselineM100, '--output', path('eval.json')];
+    const r = runCli(args);
+    expect([r.status, r.stderr]).toEqual([2, labelsRefusal()]);
+    expect(existsSync(path('eval.json'))).toBe(false);
+    run([...args, '--allow-mismatch', 'max_tokens']);
+    expect(JSON.parse(readFileSync(path('eval.json'), 'utf8')).labels_allowed_mismatches).toEqual([
+      { field: 'max_tokens', inputs: [`--scores ${scores}`, `--labels ${baselineM100}`], values: [128, 100] },
+    ]);
   });
 });
 

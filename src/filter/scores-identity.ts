@@ -1,0 +1,43 @@
+// Whether scores are the rows a risk model was trained on, whatever their layout: a file and a folder of
+// its parts, a merged file and its shards, Parquet and JSONL hold the same rows in different bytes. Train
+// records the rows' fingerprint (filter/fingerprint.ts: a sum of row digests, so row order and files do
+// not count) over the id and feature columns; a byte-equal file needs no second look.
+import { openReader } from '../io/index.js';
+import { featureSourceColumns } from '../risk/feature.js';
+import { MissingColumnError, MultisetHash, RowHasher } from './fingerprint.js';
+
+/** The rows of a scores input as the model sees them: its id column, then each feature's source column. */
+export interface RowsFingerprint {
+  columns: string[];
+  /** memsieve-row/v1 rows, sum-sha256-mod-2^256 */
+  value: string;
+}
+
+export function fingerprintColumns(idColumn: string, features: string[]): string[] {
+  return [idColumn, ...featureSourceColumns(features).filter((c) => c !== idColumn)];
+}
+
+/** The fingerprint of `columns` of every row of `paths` (files or folders; `option` names them in errors). */
+export async function rowsFingerprint(paths: string | string[], columns: string[], option: string): Promise<RowsFingerprint> {
+  const hasher = new RowHasher(columns);
+  const sum = new MultisetHash();
+  for await (const batch of openReader(paths, { option, columns })) for (const digest of hasher.digests(batch, `${option} ${paths}`)) sum.add(digest);
+  return { columns, value: sum.hex() };
+}
+
+/**
+ * Whether the scores at `paths` (hashed `sha256`, when known) are the ones a model was trained on: the same
+ * bytes, or the same rows by the fingerprint train recorded (under this command's id column).
+ */
+export async function sameScoresRows(trained: { sha256: string; rows_fingerprint?: RowsFingerprint }, paths: string | string[], sha256: string | undefined, idColumn: string, option: string): Promise<boolean> {
+  if (sha256 !== undefined && sha256 !== '' && trained.sha256 === sha256) return true;
+  if (!trained.rows_fingerprint) return false;
+  const [, ...features] = trained.rows_fingerprint.columns;
+  try {
+    return (await rowsFingerprint(paths, [idColumn, ...features], option)).value === trained.rows_fingerprint.value;
+  } catch (error) {
+    // scores without one of the model's columns are not its training rows
+    if (error instanceof MissingColumnError) return false;
+    throw error;
+  }
+}
