@@ -9,12 +9,18 @@ const CONF_DIR = join(import.meta.dirname, 'slurm');
 export const SLURM_STATE = '/tmp/slurm-test';
 const DAEMONS = { munged: '/usr/sbin/munged', slurmctld: '/usr/sbin/slurmctld', slurmd: '/usr/sbin/slurmd' };
 
+/** The Debian packages of the test cluster that this machine lacks (daemons by path, the client on PATH). */
+export function slurmMissingPackages(): Array<'slurm-wlm' | 'munge'> {
+  const slurm = existsSync(DAEMONS.slurmctld) && existsSync(DAEMONS.slurmd) && spawnSync('sh', ['-c', 'command -v sbatch']).status === 0;
+  return [...(slurm ? [] : ['slurm-wlm' as const]), ...(existsSync(DAEMONS.munged) ? [] : ['munge' as const])];
+}
+
 /** Why this machine cannot host the test cluster, or null when it can. */
 export function slurmUnavailable(): string | null {
   if (process.platform !== 'linux') return 'not Linux';
   if (process.getuid?.() !== 0) return 'not root (the daemons and /etc/slurm need it)';
-  for (const [name, path] of Object.entries(DAEMONS)) if (!existsSync(path)) return `${name} missing: apt-get install slurm-wlm munge (or npm run test:slurm)`;
-  if (spawnSync('sh', ['-c', 'command -v sbatch']).status !== 0) return 'sbatch missing';
+  const missing = slurmMissingPackages();
+  if (missing.length > 0) return `${missing.join(', ')} missing: apt-get install ${missing.join(' ')} (or npm run test:slurm)`;
   return null;
 }
 
