@@ -66,7 +66,7 @@ export class Progress {
     else process.stderr.write(`${new Date(now).toISOString()} ${line}\n`);
   }
 
-  /** Info lines (warnings, notes) that must not tear the bar. */
+  /** Info lines (notes: resuming, short rows) that must not tear the bar; warnings go through src/stage/warnings.ts. */
   note(message: string): void {
     if (this.options.quiet) return;
     process.stderr.write(`${this.tty ? '\r\x1b[K' : ''}${this.options.label}: ${message}\n`);

@@ -28,7 +28,6 @@ export interface SampleOptions extends WarningOptions {
   keyColumn?: string;
   inputFormat?: Format;
   outputFormat?: Format;
-  quiet?: boolean;
 }
 
 export interface SampleSummary {
