@@ -44,7 +44,7 @@ async function measureRiskModel(options: EvaluateOptions): Promise<Evaluation> {
   if (!(Number.isInteger(bins) && bins >= 1)) throw new UserError(`--bins must be a whole number >= 1, got ${bins}`);
   const model = await loadRiskModel(options.model);
   const scoring = await checkScoresProvenance([options.scores], model.provenance.scoring ?? null, { scores: options.scores, model: options.model }, options.allowMismatch);
-  const { alike: labelsCheck } = await checkScoresAndLabels(options.scores, options.labels, labelColumn, options.allowMismatch);
+  const { alike: labelsCheck } = await checkScoresAndLabels(options.scores, options.labels, labelColumn, options.allowMismatch, scoring.scores);
   const { data, scoresRows, labelsRows } = await readRiskData({ scores: options.scores, labels: options.labels, idColumn, labelColumn, features: model.features, command: 'evaluate' });
   const positives = data.labels.reduce((s, v) => s + v, 0);
   const n = data.labels.length;
@@ -83,7 +83,7 @@ async function measureRiskModel(options: EvaluateOptions): Promise<Evaluation> {
     model: { path: options.model, sha256: modelSha, trained_on: trainedOn },
     scores: { path: options.scores, sha256: scoresSha, rows: scoresRows, rows_fingerprint: scoresRowsFingerprint },
     labels: { path: options.labels, sha256: labelsSha, rows: labelsRows },
-    trained_on_these_scores: await sameScoresRows(trainedOn.scores, options.scores, scoresSha, idColumn, '--scores'),
+    trained_on_these_scores: await sameScoresRows(trainedOn.scores, options.scores, scoresSha, idColumn, '--scores', scoresRowsFingerprint),
     trained_on_these_labels: trainedOn.labels.sha256 === labelsSha,
     id_column: idColumn,
     label_column: labelColumn,

@@ -25,16 +25,42 @@ export async function rowsFingerprint(paths: string | string[], columns: string[
   return { columns, value: sum.hex() };
 }
 
+/** Fingerprints by the scores' sha256 and columns: a command that asks twice (the model's and the evaluation's
+ * training rows) reads the scores once. Keyed by content, so a changed file is never answered from here. */
+const fingerprintsByContent = new Map<string, Promise<RowsFingerprint>>();
+
+function fingerprintOnce(paths: string | string[], columns: string[], option: string, sha256: string | undefined): Promise<RowsFingerprint> {
+  if (sha256 === undefined || sha256 === '') return rowsFingerprint(paths, columns, option);
+  const key = `${sha256}\0${JSON.stringify(columns)}`;
+  let fingerprint = fingerprintsByContent.get(key);
+  if (!fingerprint) {
+    fingerprint = rowsFingerprint(paths, columns, option);
+    fingerprintsByContent.set(key, fingerprint);
+    fingerprint.catch(() => fingerprintsByContent.delete(key));
+  }
+  return fingerprint;
+}
+
 /**
  * Whether the scores at `paths` (hashed `sha256`, when known) are the ones a model was trained on: the same
- * bytes, or the same rows by the fingerprint train recorded (under this command's id column).
+ * bytes, or the same rows by the fingerprint train recorded (under this command's id column). `known`: the
+ * scores' fingerprint when the caller has it already.
  */
-export async function sameScoresRows(trained: { sha256: string; rows_fingerprint?: RowsFingerprint }, paths: string | string[], sha256: string | undefined, idColumn: string, option: string): Promise<boolean> {
+export async function sameScoresRows(
+  trained: { sha256: string; rows_fingerprint?: RowsFingerprint },
+  paths: string | string[],
+  sha256: string | undefined,
+  idColumn: string,
+  option: string,
+  known?: RowsFingerprint,
+): Promise<boolean> {
   if (sha256 !== undefined && sha256 !== '' && trained.sha256 === sha256) return true;
   if (!trained.rows_fingerprint) return false;
   const [, ...features] = trained.rows_fingerprint.columns;
+  const columns = [idColumn, ...features];
+  if (known && JSON.stringify(known.columns) === JSON.stringify(columns)) return known.value === trained.rows_fingerprint.value;
   try {
-    return (await rowsFingerprint(paths, [idColumn, ...features], option)).value === trained.rows_fingerprint.value;
+    return (await fingerprintOnce(paths, columns, option, sha256)).value === trained.rows_fingerprint.value;
   } catch (error) {
     // scores without one of the model's columns are not its training rows
     if (error instanceof MissingColumnError) return false;

@@ -335,8 +335,11 @@ export async function checkAuditsAlike(audits: { name: string; path: string; col
  * baseline_memorized) must count the same tokens of each row. Labels without a record (made by hand) are
  * not warned about: only the scores' record goes on to be checked against later scores.
  */
-export async function checkScoresAndLabels(scores: string, labels: string, labelColumn: string, allow: readonly GuardedField[] = []) {
-  const [scoring, labelsMade] = await Promise.all([readProvenance(scores, 'score', undefined, '--scores'), readProvenance(labels, labelStage(labelColumn), undefined, '--labels')]);
+export async function checkScoresAndLabels(scores: string, labels: string, labelColumn: string, allow: readonly GuardedField[] = [], scoresRead?: Provenance | null) {
+  const [scoring, labelsMade] = await Promise.all([
+    scoresRead !== undefined ? scoresRead : readProvenance(scores, 'score', undefined, '--scores'),
+    readProvenance(labels, labelStage(labelColumn), undefined, '--labels'),
+  ]);
   const alike = checkMadeAlike([{ name: `--scores ${scores}`, provenance: scoring }, { name: `--labels ${labels}`, provenance: labelsMade }], TOKEN_FIELDS, {
     why: 'the labels would describe other tokens than the features',
     redo: 'score and audit with the same tokenizer, --special-tokens and --max-tokens',
