@@ -106,7 +106,8 @@ export async function writeSidecar(path: string, metadata: Map<string, string> |
   if (path === '-') return;
   const own = [...(metadata ?? [])].filter(([key]) => key.startsWith(MEMSIEVE_KEY_PREFIX) && key !== DATA_BYTES && key !== DATA_SHA256);
   if (own.length === 0) return rm(metadataSidecarPath(path), { force: true });
-  const binding = { [DATA_BYTES]: String((await stat(path)).size), [DATA_SHA256]: await sha256File(path) };
+  // through the cache: a reader in this process (an in-process pipeline step) then does not hash it again
+  const binding = { [DATA_BYTES]: String((await stat(path)).size), [DATA_SHA256]: await cachedSha256(path) };
   await writeFileAtomic(metadataSidecarPath(path), `${JSON.stringify({ ...Object.fromEntries(own), ...binding }, null, 1)}\n`);
 }
 
