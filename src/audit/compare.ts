@@ -256,7 +256,7 @@ export function warnRoles(sources: { name: string }[]): void {
 }
 
 /** Options --by, --by-file, --bins and --distill checked before any audit is read. */
-export function checkGroupOptions(options: CompareOptions): void {
+export function checkGroupOptions(options: Pick<CompareOptions, 'by' | 'byFile' | 'bins' | 'distill'>): void {
   if (options.by === undefined && (options.byFile !== undefined || options.bins !== undefined)) throw new UserError('--by-file and --bins group rows: give --by COLUMN too');
   if (options.bins !== undefined) parseBinning(options.bins);
   for (const d of options.distill ?? []) parseDistillArgument(d);

@@ -3,8 +3,7 @@ import { fractionOption } from '../fraction.js';
 import { describeVerdict, VERDICT_FAILED_EXIT_CODE, writeVerdict } from '../verdict/index.js';
 import { withReadProgress } from '../progress.js';
 import { addAllowMismatch, addQuiet, nonNegativeInt } from './options.js';
-import { parseBinning } from '../audit/groups.js';
-import { UserError } from '../errors.js';
+import { checkGroupOptions } from '../audit/compare.js';
 
 export function register(program: Command): void {
   const command = program
@@ -28,8 +27,7 @@ export function register(program: Command): void {
   // --quiet means what it means everywhere (no progress); the verdict is the result, always printed
   addAllowMismatch(command, 'judge the drop although the audits were made differently');
   addQuiet(command).action(async (options) => {
-    if (options.by === undefined && (options.byFile !== undefined || options.bins !== undefined)) throw new UserError('--by-file and --bins group rows: give --by COLUMN too');
-    if (options.bins !== undefined) parseBinning(options.bins);
+    checkGroupOptions(options);
     const verdict = await withReadProgress('verdict', options.quiet, () => writeVerdict(options));
     const text = describeVerdict(verdict);
     process.stdout.write(text);
