@@ -2,7 +2,7 @@
 // for `memsieve run`): the CLI registers its commands here once (src/cli/commands.ts), and the runner
 // looks them up to check a step's flags and to run a whole step inside its own process.
 import { Command, CommanderError } from 'commander';
-import { RefusedError, UserError } from '../errors.js';
+import { UserError } from '../errors.js';
 import type { StepKind } from './kinds.js';
 
 /** Adds the command of a stage to `program`; resolves to it, or undefined when this build lacks it. */
@@ -38,8 +38,11 @@ export async function runInProcess(kind: StepKind, args: string[], stepId: strin
     await program.parseAsync(['node', 'memsieve', kind, ...args]);
   } catch (error) {
     if (error instanceof CommanderError) throw new UserError(`step "${stepId}": memsieve ${kind}: ${error.message.replace(/^error: /, '')}`);
-    if (error instanceof RefusedError) throw new RefusedError(`step "${stepId}": ${error.message}`);
-    if (error instanceof UserError) throw new UserError(`step "${stepId}": ${error.message}`);
+    // the same error, named by its step: its class and exit code (a refusal's 3) stay as the command threw them
+    if (error instanceof UserError) {
+      error.message = `step "${stepId}": ${error.message}`;
+      throw error;
+    }
     throw error;
   } finally {
     process.argv = argv;
