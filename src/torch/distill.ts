@@ -9,6 +9,7 @@ import { runPythonModule, type PythonEvent } from './python.js';
 import { writeTokenFile, type TokenFileSummary } from './tokens.js';
 import type { DistillOptions } from './distill-options.js';
 import { checkHardOptions, prepareHardTargets } from './hard.js';
+import { TARGETS_DEFAULTS } from '../targets/targets.js';
 
 // the options live in their own file: hard.ts takes them too, and may not import this file back
 export type { DistillMode, DistillOptions } from './distill-options.js';
@@ -29,9 +30,6 @@ export interface DistillResult {
   val_ppl?: number;
   epochs: DistillEpoch[];
 }
-
-/** The trainer's default --prefix-tokens (memsieve_torch/distill.py). */
-const HARD_KD_PREFIX_TOKENS = 50;
 
 const FLAGS: [keyof DistillOptions, string][] = [
   ['teacher', '--teacher'],
@@ -89,9 +87,9 @@ async function distillStudent(options: DistillOptions, onEvent: (event: PythonEv
   }
   const tokenizer = await loadTokenizer(options.tokenizer, { specialTokens: options.specialTokens });
   warnTokenizer(tokenizer, options.tokenizer);
-  // hard KD's prompt is the leading special ids + k text tokens, as audit's
+  // hard KD's prompt is the leading special ids + k text tokens, as audit's; k defaults to targets' (the trainer's is the same 50)
   const leading = tokenizer.addedSpecialIds.leading.length;
-  const trainer = leading === 0 ? options : { ...options, prefixTokens: (options.prefixTokens ?? HARD_KD_PREFIX_TOKENS) + leading };
+  const trainer = leading === 0 ? options : { ...options, prefixTokens: (options.prefixTokens ?? TARGETS_DEFAULTS.prefixTokens) + leading };
   const scratch = await mkdtemp(join(tmpdir(), 'memsieve-distill-'));
   try {
     const tokenOptions = { textColumn: options.textColumn, maxTokens: options.maxTokens, tokenizerThreads: options.tokenizerThreads };

@@ -114,7 +114,7 @@ export function judgeDrop(inputs: VerdictInputs): Verdict {
     const a = labelOf(after, afterIndex, id);
     if (b === null || a === null) return;
     compared.push(id);
-    pairs.push([b, a]);
+    if (inputs.by) pairs.push([b, a]);
     memorized.before += Number(b);
     memorized.after += Number(a);
     if (b && a) memorized.both++;
