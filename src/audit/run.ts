@@ -26,7 +26,6 @@ export interface AuditCommandOptions extends ModelStageOptions {
 export async function audit(options: AuditCommandOptions): Promise<Warned<AuditSummary>> {
   const settings = withDefaults(AUDIT_DEFAULTS, options);
   checkAuditOptions(settings);
-  const backend = options.backend ?? 'onnx';
   return runModelStage(options, {
     kind: 'audit',
     openBackend: (tokenizerVocab) => openGenerator(options, tokenizerVocab),
@@ -39,8 +38,6 @@ export async function audit(options: AuditCommandOptions): Promise<Warned<AuditS
         suffix_tokens: settings.suffixTokens,
         temperature: null,
         min_k: null,
-        backend,
-        dtype: backend === 'torch' ? (options.dtype ?? 'auto') : null,
       },
     },
     run: (generator, tokenizer, stream, provenance) =>

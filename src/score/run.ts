@@ -22,7 +22,6 @@ export interface ScoreCommandOptions extends ModelStageOptions {
 export async function score(options: ScoreCommandOptions): Promise<Warned<ScoreSummary>> {
   const settings = withDefaults(SCORE_DEFAULTS, options);
   checkScoreOptions(settings);
-  const backend = options.backend ?? 'onnx';
   return runModelStage(options, {
     kind: 'score',
     openBackend: (tokenizerVocab) => openPairScorer(options, tokenizerVocab),
@@ -35,8 +34,6 @@ export async function score(options: ScoreCommandOptions): Promise<Warned<ScoreS
         suffix_tokens: settings.suffixTokens,
         temperature: settings.temperature,
         min_k: settings.minK,
-        backend,
-        dtype: backend === 'torch' ? (options.dtype ?? 'auto') : null,
       },
     },
     run: (scorer, tokenizer, stream, provenance) =>

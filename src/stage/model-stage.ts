@@ -38,7 +38,8 @@ export interface ModelStage<B extends { close(): Promise<void> }, S> {
   kind: string;
   openBackend(tokenizerVocab: number): Promise<B>;
   /** score and audit: the model files by role and the settings that shape the output, defaults applied (its provenance) */
-  provenance?: { stage: ProvenanceStage; models: Record<string, string>; settings: ProvenanceSettings };
+  /** what the stage records; backend and dtype are the frame's own options, added here */
+  provenance?: { stage: ProvenanceStage; models: Record<string, string>; settings: Omit<ProvenanceSettings, 'backend' | 'dtype'> };
   /** stream the corpus to `stream.output` (a part file when sharded), recording `provenance` in it and in the summary */
   run(backend: B, tokenizer: Tokenizer, stream: TextStreamOptions, provenance?: Provenance): Promise<S>;
   /** rows written and the counters merged across shards */
@@ -74,7 +75,10 @@ async function streamThroughModel<B extends { close(): Promise<void> }, S>(optio
       // a rerun with the same arguments and inputs continues a killed run's output
       checkpoint: fingerprint === undefined ? undefined : { fingerprint, seconds: options.checkpointSeconds },
     };
-    const provenance = stage.provenance && (await buildProvenance(stage.provenance.stage, stage.provenance.models, tokenizer, stage.provenance.settings));
+    const made = stage.provenance;
+    const backendName = options.backend ?? 'onnx';
+    const backendSettings = { backend: backendName, dtype: backendName === 'torch' ? (options.dtype ?? 'auto') : null };
+    const provenance = made && (await buildProvenance(made.stage, made.models, tokenizer, { ...made.settings, ...backendSettings }));
     const summary = await stage.run(backend, tokenizer, stream, provenance);
     if (shard) {
       const { rows, stats } = stage.shardStats(summary);

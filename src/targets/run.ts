@@ -20,7 +20,6 @@ export async function targets(options: TargetsCommandOptions): Promise<Warned<Ta
   await refuseOverwrite(outputs, { '--input': options.input, '--teacher': options.teacher, '--tokenizer': options.tokenizer });
   const settings = withDefaults(TARGETS_DEFAULTS, options);
   checkTargetsOptions(settings);
-  const backend = options.backend ?? 'onnx';
   return runModelStage({ ...options, maxTokens: settings.maxTokens }, {
     kind: 'targets',
     openBackend: (tokenizerVocab) => openGenerator({ ...options, model: options.teacher }, tokenizerVocab, '--teacher'),
@@ -33,8 +32,6 @@ export async function targets(options: TargetsCommandOptions): Promise<Warned<Ta
         suffix_tokens: null,
         temperature: null,
         min_k: null,
-        backend,
-        dtype: backend === 'torch' ? (options.dtype ?? 'auto') : null,
       },
     },
     run: (teacher, tokenizer, stream, provenance) =>

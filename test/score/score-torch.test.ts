@@ -7,6 +7,7 @@ import { runCli } from '../helpers/cli.js';
 import { kitCorpus, kitFile, readParquetRows, tempDir } from '../helpers/kit.js';
 import { makeTiny } from '../torch/helpers.js';
 import { lacks } from '../helpers/system.js';
+import { readProvenance } from '../../src/stage/provenance.js';
 
 describe.skipIf(lacks('python3-torch'))('score --backend torch', () => {
   let dir: string;
@@ -46,6 +47,9 @@ describe.skipIf(lacks('python3-torch'))('score --backend torch', () => {
       }
     });
     expect(b.at(-1)!.teacher_suffix_entropy).toBeNull();
+    // each output records the backend that made it, and the torch weights' dtype
+    expect((await readProvenance(join(dir, 'onnx.parquet'), 'score'))).toMatchObject({ backend: 'onnx', dtype: null });
+    expect((await readProvenance(join(dir, 'torch.parquet'), 'score'))).toMatchObject({ backend: 'torch', dtype: 'float32' });
   });
 
   it('fails clearly and leaves no output when the worker cannot load a model', () => {
