@@ -49,11 +49,15 @@ const COLUMN = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * (`scores.parquet:teacher_memorized`); otherwise the whole rest is the path and the column is `defaultColumn`.
  */
 export function parseAuditArgument(value: string, defaultColumn = 'memorized'): AuditSource {
+  const { name, path } = splitNamedArgument(value, '--audit', 'name=path or name=path:column, e.g. --audit teacher=teacher.audit.parquet or --audit teacher=scores.parquet:teacher_memorized');
+  return { name, ...splitLabelColumn(path, defaultColumn) };
+}
+
+/** `name=VALUE` (--audit, --distill, counterfactual's --trained-on), refused naming the flag and the form it `expects`. */
+export function splitNamedArgument(value: string, flag: string, expects: string): { name: string; path: string } {
   const at = value.indexOf('=');
-  if (at <= 0 || at === value.length - 1) {
-    throw new UserError(`--audit ${value}: expected name=path or name=path:column, e.g. --audit teacher=teacher.audit.parquet or --audit teacher=scores.parquet:teacher_memorized`);
-  }
-  return { name: value.slice(0, at), ...splitLabelColumn(value.slice(at + 1), defaultColumn) };
+  if (at <= 0 || at === value.length - 1) throw new UserError(`${flag} ${value}: expected ${expects}`);
+  return { name: value.slice(0, at), path: value.slice(at + 1) };
 }
 
 /** `path[:column]` (compare's --audit after `name=`, verdict's --before and --after): the column when a plain identifier follows the last ":". */
@@ -263,9 +267,7 @@ export function checkGroupOptions(options: Pick<CompareOptions, 'by' | 'byFile' 
 }
 
 export function parseDistillArgument(value: string): { name: string; path: string } {
-  const at = value.indexOf('=');
-  if (at <= 0 || at === value.length - 1) throw new UserError(`--distill ${value}: expected name=DIR, the distill output folder of an audited student, e.g. --distill student=student/`);
-  return { name: value.slice(0, at), path: value.slice(at + 1) };
+  return splitNamedArgument(value, '--distill', 'name=DIR, the distill output folder of an audited student, e.g. --distill student=student/');
 }
 
 /** --distill name=DIR: each named student's validation loss (its distill.json), for audits compared here. */

@@ -7,7 +7,7 @@ import { UserError } from '../errors.js';
 import { IdIndex } from '../id-index.js';
 import { openReader, openWriter, refuseOverwrite, writeFileAtomic } from '../io/index.js';
 import { missingColumnError } from '../io/missing-column.js';
-import { parseAuditArgument } from './compare.js';
+import { parseAuditArgument, splitNamedArgument } from './compare.js';
 import { summaryPath } from './audit.js';
 import { counterfactualRow } from './counterfactual.js';
 import { withWarnings, type Warned, type WarningOptions, withWarningsSaid } from '../stage/warnings.js';
@@ -46,18 +46,12 @@ export interface CounterfactualSummary {
 /** Audit settings the measure depends on that provenance does not record (from each audit's summary); tokenizer and windows: checkAuditsAlike. */
 const SAME_SETTINGS = ['method', 'approx_threshold'] as const;
 
-function splitNamed(value: string, flag: string): { name: string; path: string } {
-  const at = value.indexOf('=');
-  if (at <= 0 || at === value.length - 1) throw new UserError(`${flag} ${value}: expected name=path, e.g. ${flag} s0=half-0.parquet`);
-  return { name: value.slice(0, at), path: value.slice(at + 1) };
-}
-
 /** Pairs --audit and --trained-on by name; every check before any file is read in full. */
 export function counterfactualRuns(options: CounterfactualOptions): { name: string; audit: string; column: string; trainedOn: string }[] {
   const measure = options.measure ?? 'memorized';
   const audits = options.audits.map((a) => parseAuditArgument(a, measure));
   const trained = new Map(options.trainedOn.map((t) => {
-    const { name, path } = splitNamed(t, '--trained-on');
+    const { name, path } = splitNamedArgument(t, '--trained-on', 'name=path, e.g. --trained-on s0=half-0.parquet');
     return [name, path] as const;
   }));
   if (trained.size !== options.trainedOn.length) throw new UserError('--trained-on: a name is given twice; name each model once');
