@@ -106,6 +106,7 @@ export function openReader(paths: string | string[], options: OpenReaderOptions 
   }
   const reader: BatchReader = {
     path: files.length === 1 ? files[0] : `${files[0]} (+${files.length - 1} more)`,
+    files,
     format: formats[0],
     expected,
     [Symbol.asyncIterator]: batches,

@@ -36,7 +36,10 @@ export interface ExpectedRows {
 }
 
 export interface BatchReader extends AsyncIterable<Batch> {
+  /** what messages call it: the file, or the first and how many more */
   readonly path: string;
+  /** the files it reads, in order (a folder or glob expanded) */
+  readonly files: readonly string[];
   readonly format: Format;
   /** for progress bars and ETAs; undefined until known (stdin, or nothing read yet) */
   expected(): ExpectedRows | undefined;

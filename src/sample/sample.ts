@@ -8,7 +8,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { splitRows } from '../filter/take.js';
 import { missingColumnError } from '../io/missing-column.js';
-import { emptyTable, expandInputs, openReader, openWriter, type Batch, type Format } from '../io/index.js';
+import { emptyTable, expandInputs, openReader, openWriter, type Batch, type BatchReader, type Format } from '../io/index.js';
 import { Progress } from '../progress.js';
 import { compareKeys, fractionCut, sampleKey, type SampleKey } from './key.js';
 import { SmallestKeys } from './heap.js';
@@ -60,14 +60,15 @@ function checkOptions(options: SampleOptions): void {
   if (rows !== undefined && inputs.includes('-')) throw new UserError('--rows reads the input twice, so not from stdin; save it to a file, or use --fraction');
 }
 
-function missingColumn(where: string, column: string, columns: string[]): UserError {
-  return missingColumnError({ subject: where, name: column, file: where.replace(/ \(\+\d+ more\)$/, ''), seen: columns, purpose: 'to sample by', hint: 'choose one with --id-column or --key-column' });
+function missingColumn(reader: BatchReader, column: string, columns: string[]): UserError {
+  return missingColumnError({ subject: reader.path, name: column, file: [...reader.files], seen: columns, purpose: 'to sample by', hint: 'choose one with --id-column or --key-column' });
 }
 
 /** The key of every row of a batch; a missing column or a null value names the file and row. */
-function* rowKeys(batch: Batch, column: string, seed: number, where: string, firstRow: number): Generator<SampleKey> {
+function* rowKeys(batch: Batch, column: string, seed: number, reader: BatchReader, firstRow: number): Generator<SampleKey> {
+  const where = reader.path;
   const vector = batch.getChild(column);
-  if (!vector) throw missingColumn(where, column, batch.schema.fields.map((f) => f.name));
+  if (!vector) throw missingColumn(reader, column, batch.schema.fields.map((f) => f.name));
   for (let i = 0; i < batch.numRows; i++) {
     const value = vector.get(i);
     if (value === null || value === undefined) throw new UserError(`${where}: row ${firstRow + i} has a null '${column}'; every row needs a key to be sampled`);
@@ -83,9 +84,9 @@ async function rowsCut(options: SampleOptions, column: string, seed: number): Pr
   for await (const batch of reader) {
     if (!batch.getChild(column)) {
       // the projection hid the columns; read them for the message
-      for await (const full of openReader(options.input, { option: '--input', formatOption: true, format: options.inputFormat })) throw missingColumn(reader.path, column, full.schema.fields.map((f) => f.name));
+      for await (const full of openReader(options.input, { option: '--input', formatOption: true, format: options.inputFormat })) throw missingColumn(reader, column, full.schema.fields.map((f) => f.name));
     }
-    for (const key of rowKeys(batch, column, seed, reader.path, row)) smallest.add(key);
+    for (const key of rowKeys(batch, column, seed, reader, row)) smallest.add(key);
     row += batch.numRows;
   }
   // fewer rows than asked: all of them
@@ -120,7 +121,7 @@ async function sampleRows(options: SampleOptions): Promise<SampleSummary> {
       schemaBatch ??= batch;
       const dropped = new Uint8Array(batch.numRows);
       let i = 0;
-      for (const key of rowKeys(batch, column, seed, reader.path, rowsIn)) dropped[i++] = isIn(key) ? 0 : 1;
+      for (const key of rowKeys(batch, column, seed, reader, rowsIn)) dropped[i++] = isIn(key) ? 0 : 1;
       const [kept] = splitRows(batch, dropped);
       if (kept) {
         await writer.write(kept);

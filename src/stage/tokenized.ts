@@ -33,7 +33,7 @@ export function tokenizedBatches(
       const firstRow = nextRow;
       nextRow += batch.numRows;
       const named = o.idColumn !== undefined && hasIdColumn(batch, o.idColumn);
-      const texts = textsOf(batch, o.textColumn, named ? o.idColumn : undefined, { path: reader.path, firstRow });
+      const texts = textsOf(batch, o.textColumn, named ? o.idColumn : undefined, { path: reader.path, files: reader.files, firstRow });
       return { batch, texts, ids: await encoder.encodeBatch(texts, o.maxTokens), named, firstRow };
     },
     READ_AHEAD,

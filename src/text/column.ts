@@ -3,10 +3,10 @@ import { UserError } from '../errors.js';
 import { missingColumnError } from '../io/missing-column.js';
 
 /** Texts of one batch, checked: every value a non-empty string, else an error naming file, row and id. */
-export function textsOf(batch: Batch, textColumn: string, idColumn: string | undefined, where: { path: string; firstRow: number }): string[] {
+export function textsOf(batch: Batch, textColumn: string, idColumn: string | undefined, where: { path: string; files: readonly string[]; firstRow: number }): string[] {
   const column = batch.getChild(textColumn);
   if (!column) {
-    throw missingColumnError({ subject: where.path, name: textColumn, file: where.path.replace(/ \(\+\d+ more\)$/, ''), seen: batch.schema.fields.map((f) => f.name), purpose: 'for the text', hint: 'choose one with --text-column' });
+    throw missingColumnError({ subject: where.path, name: textColumn, file: [...where.files], seen: batch.schema.fields.map((f) => f.name), purpose: 'for the text', hint: 'choose one with --text-column' });
   }
   const ids = idColumn ? batch.getChild(idColumn) : null;
   const texts: string[] = new Array(batch.numRows);
