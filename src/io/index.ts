@@ -6,6 +6,7 @@ export { withColumns, withSchemaMetadata, columnValues, tableColumnValues } from
 export { writeFileAtomic, checkOutputFolder } from './atomic.js';
 export { sha256File } from './hash.js';
 export { readTable } from './read-table.js';
+export { parquetRowGroupRows } from './parquet-read.js';
 export type { Batch, BatchReader, BatchWriter, Format, ReadOptions, WriteOptions } from './types.js';
 export { addIds, ID_HINT, type AddIdsOptions } from './add-ids.js';
 export { refuseOverwrite, type PathsByOption } from './no-overwrite.js';

@@ -6,8 +6,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { basename } from 'node:path';
 import type { Table } from 'apache-arrow';
 import { UserError } from '../errors.js';
-import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
-import { detectFormat, expandInputs, openReader, openWriter } from '../io/index.js';
+import { detectFormat, expandInputs, openReader, openWriter, parquetRowGroupRows } from '../io/index.js';
 import type { Batch, BatchWriter } from '../io/types.js';
 import { MERGE_CHECKS, MERGE_HOOKS } from './merge-hooks.js';
 import type { MergeResult } from '../stage/merge-hook.js';
@@ -88,10 +87,7 @@ async function parquetUnitRows(inputs: string[]): Promise<number[] | null> {
   const files = expandInputs(inputs);
   if (!files.every((f) => f !== '-' && detectFormat(f) === 'parquet')) return null;
   const rows: number[] = [];
-  for (const file of files) {
-    const metadata = await parquetMetadataAsync(await asyncBufferFromFile(file));
-    for (const group of metadata.row_groups) rows.push(Number(group.num_rows));
-  }
+  for (const file of files) rows.push(...(await parquetRowGroupRows(file)));
   return rows;
 }
 
