@@ -11,6 +11,7 @@ import { IdIndex } from '../id-index.js';
 import { auditNameWarnings, checkAuditNames, OverlapJoin, overlapByGroup, overlapReport, patternKey, type AuditLabels, type OverlapCounts, type OverlapGroups, type OverlapReport } from './overlap.js';
 import { warn, withWarnings, type Warned, type WarningOptions } from '../stage/warnings.js';
 import { groupValues, parseBinning, requireGroupValues, toGroupValue, type Binning, type GroupValue } from './groups.js';
+import { groupColumnBatches } from './group-column.js';
 import { distillRecordFile, readDistillRecord, type DistillRecord } from '../torch/distill-record.js';
 import { checkAuditsAlike, describeAllowedMismatches, warnAlike, type AlikeCheck, type GuardedField } from '../stage/provenance.js';
 
@@ -290,20 +291,16 @@ async function groupOverlaps(join: OverlapJoin, counts: OverlapCounts, column: s
   const masks: number[] = [];
   const seen = new Set<number>();
   let row = 0;
-  for await (const batch of openReader(file, { option: subject.split(' ')[0], columns: [idColumn, column] })) {
-    const names = batch.schema.fields.map((f) => f.name);
-    const ids = batch.getChild(idColumn);
-    if (!ids) throw missingColumnError({ subject: `${subject}`, name: idColumn, file, seen: names, purpose: 'for ids', hint: 'choose one with --id-column' });
-    const vector = batch.getChild(column);
-    if (!vector) throw missingColumnError({ subject: `--by ${column}: ${file}`, name: column, file, seen: names, purpose: 'to group by', hint: 'the first --audit passes the corpus columns through; or name a file with the column: --by-file' });
+  const hint = 'the first --audit passes the corpus columns through; or name a file with the column: --by-file';
+  for await (const batch of groupColumnBatches(file, column, idColumn, { option: subject.split(' ')[0], subject, hint })) {
     for (let i = 0; i < batch.numRows; i++, row++) {
-      const k = join.rowOf(String(ids.get(i)));
+      const k = join.rowOf(String(batch.ids.get(i)));
       if (k < 0) continue;
       const mask = join.membership(k);
       if (mask < 0 || seen.has(k)) continue; // not compared; a duplicate id in the --by file counts once
       seen.add(k);
       masks.push(mask);
-      values.push(toGroupValue(vector.get(i), () => `--by ${column}: ${file} row ${row}`));
+      values.push(toGroupValue(batch.values.get(i), () => `--by ${column}: ${file} row ${row}`));
     }
   }
   requireGroupValues(values, counts.rows_compared, column, file);

@@ -11,6 +11,7 @@ import { IdIndex } from '../id-index.js';
 import { openReader } from '../io/index.js';
 import { missingColumnError } from '../io/missing-column.js';
 import { parseBinning, toGroupValue, type Binning, type GroupValue } from '../audit/groups.js';
+import { groupColumnBatches } from '../audit/group-column.js';
 import { judgeDrop, type Verdict, type VerdictCriteria } from './verdict.js';
 import { readDistillRecord } from '../torch/distill-record.js';
 import type { WarningOptions } from '../stage/warnings.js';
@@ -86,15 +87,11 @@ async function roleColumn(role: 'teacher' | 'baseline', path: string): Promise<s
 async function readGroupColumn(column: string, path: string, idColumn: string, option: string, binning: Binning): Promise<NonNullable<Parameters<typeof judgeDrop>[0]['by']>> {
   const index = new IdIndex();
   const values: GroupValue[] = [];
-  for await (const batch of openReader(path, { option, columns: [idColumn, column] })) {
-    const seen = batch.schema.fields.map((f) => f.name);
-    const ids = batch.getChild(idColumn);
-    if (!ids) throw missingColumnError({ subject: `${option} ${path}`, name: idColumn, file: path, seen, purpose: 'for ids', hint: 'choose one with --id-column' });
-    const vector = batch.getChild(column);
-    if (!vector) throw missingColumnError({ subject: `--by ${column}: ${path}`, name: column, file: path, seen, purpose: 'to group by', hint: 'or name a file with the column: --by-file' });
+  const hint = 'or name a file with the column: --by-file';
+  for await (const batch of groupColumnBatches(path, column, idColumn, { option, subject: `${option} ${path}`, hint })) {
     for (let i = 0; i < batch.numRows; i++) {
-      if (index.add(String(ids.get(i)), values.length) >= 0) continue; // the first row of a duplicated id counts
-      values.push(toGroupValue(vector.get(i), () => `--by ${column}: ${path} row ${values.length}`));
+      if (index.add(String(batch.ids.get(i)), values.length) >= 0) continue; // the first row of a duplicated id counts
+      values.push(toGroupValue(batch.values.get(i), () => `--by ${column}: ${path} row ${values.length}`));
     }
   }
   return { column, source: path, index, values, binning };
