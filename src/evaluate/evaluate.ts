@@ -14,7 +14,7 @@ import { VERSION } from '../version.js';
 import { checkScoresAndLabels, checkScoresProvenance, describeTransfer, warnScoring, type GuardedField } from '../stage/provenance.js';
 import { calibration } from './calibration.js';
 import { EVALUATION_SCHEMA, type Evaluation } from './schema.js';
-import { fingerprintColumns, rowsFingerprint, sameScoresRows } from '../filter/scores-identity.js';
+import { sameScoresRows } from '../filter/scores-identity.js';
 import { withWarnings, type Warned, type WarningOptions } from '../stage/warnings.js';
 
 /** Default number of equal-width calibration bins (scikit-learn's calibration_curve defaults to 5; 10 is the usual ECE). */
@@ -45,7 +45,7 @@ async function measureRiskModel(options: EvaluateOptions): Promise<Evaluation> {
   const model = await loadRiskModel(options.model);
   const scoring = await checkScoresProvenance([options.scores], model.provenance.scoring ?? null, { scores: options.scores, model: options.model }, options.allowMismatch);
   const { alike: labelsCheck } = await checkScoresAndLabels(options.scores, options.labels, labelColumn, options.allowMismatch, scoring.scores);
-  const { data, scoresRows, labelsRows } = await readRiskData({ scores: options.scores, labels: options.labels, idColumn, labelColumn, features: model.features, command: 'evaluate' });
+  const { data, scoresRows, labelsRows, scoresFingerprint: scoresRowsFingerprint } = await readRiskData({ scores: options.scores, labels: options.labels, idColumn, labelColumn, features: model.features, command: 'evaluate' });
   const positives = data.labels.reduce((s, v) => s + v, 0);
   const n = data.labels.length;
   if (positives === 0 || positives === n) {
@@ -69,9 +69,7 @@ async function measureRiskModel(options: EvaluateOptions): Promise<Evaluation> {
   }
   // a figure needs no more than ~1,000 points
   const roc = thinRocCurve(rocCurve(data.labels, risk), 500);
-  const [modelSha, scoresSha, labelsSha, scoresRowsFingerprint] = await Promise.all([
-    sha256File(options.model), sha256File(options.scores), sha256File(options.labels), rowsFingerprint(options.scores, fingerprintColumns(idColumn, model.features), '--scores'),
-  ]);
+  const [modelSha, scoresSha, labelsSha] = await Promise.all([sha256File(options.model), sha256File(options.scores), sha256File(options.labels)]);
   // once every input is read and checked: a bad-input error comes alone
   warnScoring(scoring, options);
   const trainedOn = model.provenance.inputs;

@@ -2,7 +2,7 @@
 // its parts, a merged file and its shards, Parquet and JSONL hold the same rows in different bytes. Train
 // records the rows' fingerprint (filter/fingerprint.ts: a sum of row digests, so row order and files do
 // not count) over the id and feature columns; a byte-equal file needs no second look.
-import { openReader } from '../io/index.js';
+import { openReader, type Batch } from '../io/index.js';
 import { featureSourceColumns } from '../risk/feature.js';
 import { MissingColumnError, MultisetHash, RowHasher } from './fingerprint.js';
 
@@ -19,10 +19,21 @@ export function fingerprintColumns(idColumn: string, features: string[]): string
 
 /** The fingerprint of `columns` of every row of `paths` (files or folders; `option` names them in errors). */
 export async function rowsFingerprint(paths: string | string[], columns: string[], option: string): Promise<RowsFingerprint> {
+  const fingerprinter = rowsFingerprinter(columns, `${option} ${paths}`);
+  for await (const batch of openReader(paths, { option, columns })) fingerprinter.add(batch);
+  return fingerprinter.result();
+}
+
+/** The same fingerprint, fed batch by batch by a reader that reads `columns` anyway (train's and evaluate's). */
+export function rowsFingerprinter(columns: string[], where: string): { add(batch: Batch): void; result(): RowsFingerprint } {
   const hasher = new RowHasher(columns);
   const sum = new MultisetHash();
-  for await (const batch of openReader(paths, { option, columns })) for (const digest of hasher.digests(batch, `${option} ${paths}`)) sum.add(digest);
-  return { columns, value: sum.hex() };
+  return {
+    add: (batch) => {
+      for (const digest of hasher.digests(batch, where)) sum.add(digest);
+    },
+    result: () => ({ columns, value: sum.hex() }),
+  };
 }
 
 /** Fingerprints by the scores' sha256 and columns: a command that asks twice (the model's and the evaluation's

@@ -1,7 +1,7 @@
 // Reads the few columns train needs (id, label, features) from a scores or labels file, batch by batch.
 // Only those columns of every row are kept: a string id and a few numbers per row (~100 bytes/row with
 // 4 features, 100 MB for 1M rows); other columns (text) are dropped batch by batch.
-import { openReader, tableColumnValues } from '../io/index.js';
+import { openReader, tableColumnValues, type Batch } from '../io/index.js';
 import { ID_HINT } from '../io/add-ids.js';
 import { missingColumnError } from '../io/missing-column.js';
 
@@ -12,7 +12,8 @@ export interface ColumnValues {
 }
 
 /** The named columns of every row of `path` (Parquet, Arrow IPC or JSONL). `option` names the CLI option, for errors. */
-export async function readColumns(path: string, names: string[], option: string): Promise<ColumnValues> {
+/** `onBatch` sees each batch once its columns are checked. */
+export async function readColumns(path: string, names: string[], option: string, onBatch?: (batch: Batch) => void): Promise<ColumnValues> {
   const columns: Record<string, unknown[]> = Object.fromEntries(names.map((name) => [name, []]));
   let rows = 0;
   let checked = false;
@@ -27,6 +28,7 @@ export async function readColumns(path: string, names: string[], option: string)
       }
       checked = true;
     }
+    onBatch?.(batch);
     for (const name of names) {
       const values = tableColumnValues(batch, name)!;
       const out = columns[name];

@@ -19,11 +19,11 @@ import { readColumns } from './read.js';
 import { featureRanges } from './range.js';
 import { checkScoresAndLabels, type GuardedField } from '../stage/provenance.js';
 import { warn, withWarnings, type Warned, type WarningOptions } from '../stage/warnings.js';
-import { featureSourceColumns, nonPositiveError, parseFeature, transformFeatureValue } from './feature.js';
+import { nonPositiveError, parseFeature, transformFeatureValue } from './feature.js';
 import { IdIndex } from '../id-index.js';
 import { outsideDomain } from '../score/columns.js';
 import { RISK_SCHEMA, serializeRiskModel, type MeanStd, type PrCurve, type RiskMetrics, type RiskModel, type RocCurve } from './schema.js';
-import { fingerprintColumns, rowsFingerprint } from '../filter/scores-identity.js';
+import { fingerprintColumns, rowsFingerprinter, type RowsFingerprint } from '../filter/scores-identity.js';
 
 export const DEFAULT_FEATURES = ['teacher_ppl', 'baseline_ppl', 'kl_teacher_baseline', 'zlib_entropy'];
 
@@ -95,7 +95,7 @@ async function fitRiskModel(options: TrainOptions): Promise<RiskModel> {
   if (duplicateFeature) throw new UserError(`--features: ${duplicateFeature} is listed twice`);
 
   const { scoring, labelsMade, alike } = await checkScoresAndLabels(options.scores, options.labels, labelColumn, options.allowMismatch);
-  const { data, scoresRows, labelsRows } = await readRiskData({ scores: options.scores, labels: options.labels, idColumn, labelColumn, features: featureNames });
+  const { data, scoresRows, labelsRows, scoresFingerprint: scoresRowsFingerprint } = await readRiskData({ scores: options.scores, labels: options.labels, idColumn, labelColumn, features: featureNames });
   const seed = options.seed ?? 0;
   const trials = options.trials ?? 100;
   const negativesPerPositive = options.negativesPerPositive ?? 3;
@@ -103,7 +103,7 @@ async function fitRiskModel(options: TrainOptions): Promise<RiskModel> {
   const threshold = options.threshold ?? 0.5;
   const result = runRiskProtocol(data, { seed, trials, negativesPerPositive, testFraction, threshold, C: options.C });
   const positives = data.labels.reduce((s, v) => s + v, 0);
-  const [scoresSha, labelsSha, scoresRowsFingerprint] = await Promise.all([sha256File(options.scores), sha256File(options.labels), rowsFingerprint(options.scores, fingerprintColumns(idColumn, featureNames), '--scores')]);
+  const [scoresSha, labelsSha] = await Promise.all([sha256File(options.scores), sha256File(options.labels)]);
   if (!scoring) {
     const message = `--scores ${options.scores} records no provenance (made by another tool or an older memsieve): the risk model will not record how its training scores were made, so filter cannot check later scores against them`;
     warn({ code: 'scores-no-provenance', message, option: '--scores', file: options.scores });
@@ -158,11 +158,13 @@ export async function readRiskData(options: {
   features: string[];
   /** the command reading, as messages name it (default train) */
   command?: 'train' | 'evaluate';
-}): Promise<{ data: RiskData; scoresRows: number; labelsRows: number }> {
+}): Promise<{ data: RiskData; scoresRows: number; labelsRows: number; scoresFingerprint: RowsFingerprint }> {
   const { idColumn, labelColumn, features: featureNames } = options;
-  const sourceColumns = featureSourceColumns(featureNames).filter((c) => c !== idColumn);
+  const scoresColumns = fingerprintColumns(idColumn, featureNames);
+  // the scores' rows fingerprint (filter/scores-identity.ts) from this same read
+  const fingerprinter = rowsFingerprinter(scoresColumns, `--scores ${options.scores}`);
   const [scores, labels] = await Promise.all([
-    readColumns(options.scores, [idColumn, ...sourceColumns], '--scores'),
+    readColumns(options.scores, scoresColumns, '--scores', (batch) => fingerprinter.add(batch)),
     readColumns(options.labels, [idColumn, labelColumn], '--labels'),
   ]);
   const data = joinRiskData(
@@ -171,7 +173,7 @@ export async function readRiskData(options: {
     featureNames,
     options.command,
   );
-  return { data, scoresRows: scores.rows, labelsRows: labels.rows };
+  return { data, scoresRows: scores.rows, labelsRows: labels.rows, scoresFingerprint: fingerprinter.result() };
 }
 
 /** Writes risk.json atomically. */
